@@ -1,0 +1,101 @@
+# wonpay — `make run` starts the sandbox server, `make test` runs every test.
+# Both first install any missing Debian packages (scripts/deps.sh).
+
+CC      ?= cc
+Q       ?= @
+PYTHON  ?= /usr/bin/python3
+PKGS    := libmicrohttpd jansson sqlite3 libqrencode libpng openssl
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -Wstrict-prototypes \
+           -Wmissing-prototypes -Wno-missing-field-initializers
+BASE    := -std=c11 -D_GNU_SOURCE -iquote src $(WARN) -MMD -MP
+REL_CFLAGS  := $(BASE) -O2 -g -fstack-protector-strong -D_FORTIFY_SOURCE=2
+ASAN_FLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+TEST_CFLAGS := $(BASE) -O1 -g $(ASAN_FLAGS)
+
+SRC      := $(shell find src -name '*.c' ! -name main.c | sort)
+EMBED    := $(sort $(wildcard src/store/migrations/*/*.sql) $(wildcard src/web/templates/*.html))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+
+REL_OBJ  := $(SRC:%.c=build/rel/%.o) build/rel/gen/embedded.o
+TEST_OBJ := $(SRC:%.c=build/asan/%.o) build/asan/gen/embedded.o
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/unit/%)
+
+.PHONY: all build run test unit api browser deps deps-test bench format clean
+
+all: build
+
+deps:
+	@scripts/deps.sh run
+
+deps-test:
+	@scripts/deps.sh test
+
+build: deps
+	@$(MAKE) --no-print-directory build/wonpay
+
+build/wonpay: $(REL_OBJ) build/rel/src/main.o
+	$(Q)$(CC) $(REL_CFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
+
+build/asan/wonpay: $(TEST_OBJ) build/asan/src/main.o
+	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
+
+build/gen/embedded.c: tools/embed.sh $(EMBED)
+	@mkdir -p $(dir $@)
+	sh tools/embed.sh $@ $(EMBED)
+
+build/rel/gen/%.o: build/gen/%.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(REL_CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+build/asan/gen/%.o: build/gen/%.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(TEST_CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+build/rel/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(REL_CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+build/asan/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(TEST_CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+build/asan/unit/%: tests/unit/%.c $(TEST_OBJ)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(TEST_CFLAGS) $(PKG_CFLAGS) -Wno-missing-prototypes -o $@ $< $(TEST_OBJ) \
+		$(PKG_LIBS) -lcmocka -lpthread
+
+run: build
+	@mkdir -p data
+	exec build/wonpay serve --sandbox --db data/wonpay.db
+
+# Every test: unit (cmocka), then black-box HTTP and browser (pytest) against
+# the ASan+UBSan binary.
+test: deps-test
+	@$(MAKE) --no-print-directory build/asan/wonpay $(UNIT_BIN)
+	@$(MAKE) --no-print-directory unit
+	WONPAY_BIN=build/asan/wonpay $(PYTHON) -m pytest -q -p no:cacheprovider tests/api tests/browser
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+api: build/asan/wonpay
+	WONPAY_BIN=build/asan/wonpay $(PYTHON) -m pytest -q -p no:cacheprovider tests/api
+
+browser: build/asan/wonpay
+	WONPAY_BIN=build/asan/wonpay $(PYTHON) -m pytest -q -p no:cacheprovider tests/browser
+
+bench:
+	@scripts/deps.sh bench
+	@$(MAKE) --no-print-directory build/wonpay
+	bench/aqr.sh
+
+format:
+	clang-format -i $$(find src tests/unit -name '*.[ch]')
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

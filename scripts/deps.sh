@@ -1,0 +1,40 @@
+#!/bin/sh
+# deps.sh run|test — installs the Debian packages wonpay needs, only those missing.
+#   run:  what building and running the server needs
+#   test: that plus what `make test` needs (cmocka, pytest, Chromium, zbar)
+# Non-interactive; says what it installs. Needs root or sudo when anything is missing.
+set -eu
+profile=${1:-run}
+
+run_pkgs="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev \
+libssl-dev libqrencode-dev libpng-dev"
+test_pkgs="libcmocka-dev python3 python3-pytest python3-requests python3-selenium \
+chromium chromium-driver zbar-tools curl"
+
+case "$profile" in
+run) pkgs=$run_pkgs ;;
+test) pkgs="$run_pkgs $test_pkgs" ;;
+bench) pkgs="$run_pkgs wrk nginx-light curl" ;;
+*) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $pkgs; do
+	status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$status" = "installed" ] || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+echo "wonpay: installing missing Debian packages:$missing"
+if [ "$(id -u)" -eq 0 ]; then
+	SUDO=""
+elif command -v sudo >/dev/null 2>&1; then
+	SUDO="sudo"
+else
+	echo "wonpay: need root (or sudo) to install:$missing" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing

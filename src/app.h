@@ -1,0 +1,38 @@
+/*
+ * app.h — the server's context, passed to every handler through the request.
+ *
+ * Configuration is read-only after start. The few fields that change at run
+ * time (counters, the sandbox clock offset) are atomics or own their locks;
+ * there are no mutable globals.
+ */
+#ifndef WP_APP_H
+#define WP_APP_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "core/clock.h"
+#include "core/ratelimit.h"
+#include "http/http.h"
+#include "store/store.h"
+
+struct wp_app {
+	const struct wp_config *cfg;
+	struct wp_store *store;
+	struct wp_ratelimit *rate;
+	wp_clock clock;
+	int access_log_fd; /* -1 when off */
+	const struct wp_surface *const *surfaces;
+	size_t surface_count;
+	uint32_t boot_id; /* random per process, prefixes request ids */
+	_Atomic uint64_t request_seq;
+	_Atomic int64_t inflight;
+	_Atomic int stopping;
+};
+
+/* The surfaces, in match order. */
+extern const struct wp_surface wp_surface_aqr;
+extern const struct wp_surface wp_surface_system;
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * bounds.h — every bound wonpay enforces, in one place.
+ *
+ * "Put a limit on everything": each buffer, list, queue and wait in the server
+ * has a maximum named here, so an operator can read the whole envelope of the
+ * process in one file. Units go last in names.
+ */
+#ifndef WP_BOUNDS_H
+#define WP_BOUNDS_H
+
+/* HTTP */
+#define WP_BODY_MAX_BYTES_DEFAULT (64 * 1024)    /* request body, checked while streaming */
+#define WP_BODY_DISCARD_MAX_BYTES (1024 * 1024)  /* chunked overflow read before we hang up */
+#define WP_HEADER_MEMORY_BYTES (32 * 1024)       /* per-connection memory for headers */
+#define WP_CONN_LIMIT_DEFAULT 4096               /* simultaneous connections */
+#define WP_CONN_PER_IP_DEFAULT 0                 /* 0 = no per-IP limit (loopback tests) */
+#define WP_CONN_TIMEOUT_S_DEFAULT 30             /* idle connection timeout */
+#define WP_SHUTDOWN_DRAIN_MS 10000               /* wait for requests in flight on stop */
+#define WP_PATH_PARAMS_MAX 4                     /* {param} segments in a route */
+#define WP_PATH_MAX_BYTES 2048
+#define WP_ARENA_MAX_BYTES (1024 * 1024)         /* per-request scratch memory */
+
+/* Bodies */
+#define WP_FORM_FIELDS_MAX 64                    /* fields in one form body */
+#define WP_FORM_NAME_MAX_BYTES 64
+
+/* AQR */
+#define WP_AQR_KEYWORD_LEN 8                     /* random [A-Za-z0-9] characters */
+#define WP_AQR_KEYWORD_MAX_BYTES 20              /* spec: uniq_keyword max length */
+#define WP_AQR_KEYWORD_RETRIES 8                 /* on a (vanishingly rare) collision */
+#define WP_AQR_AMOUNT_MAX_WON 100000000000LL     /* landing page /f/{kw}/{amount}: 1e11 won */
+#define WP_QR_MODULE_PX 8
+#define WP_QR_QUIET_MODULES 4
+#define WP_QR_PNG_MAX_BYTES (256 * 1024)
+
+/* Rate limiting (token bucket per credential) */
+#define WP_RATE_PER_S_DEFAULT 100
+#define WP_RATE_BURST_DEFAULT 200
+#define WP_RATE_TABLE_SLOTS 4096
+
+/* Storage */
+#define WP_STORE_BUSY_TIMEOUT_MS 5000
+#define WP_STORE_POOL_MAX 64
+
+/* Logging */
+#define WP_LOG_LINE_MAX_BYTES 4096
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * config.h — read-only configuration, set once at start.
+ *
+ * Every setting has a flag and a WONPAY_* environment variable; the flag
+ * wins. Nothing changes it after the server starts.
+ */
+#ifndef WP_CONFIG_H
+#define WP_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define WP_URL_MAX 256
+#define WP_FILE_PATH_MAX 1024
+
+struct wp_config {
+	char listen_host[64];
+	uint16_t listen_port;
+	char db_path[WP_FILE_PATH_MAX];
+	char public_url[WP_URL_MAX]; /* base of qr_image; default http://<listen> */
+	char short_url[WP_URL_MAX];  /* base of short_url; default public_url */
+	char access_log[WP_FILE_PATH_MAX]; /* "-" stdout, "off", or a file */
+	bool sandbox;
+	unsigned threads;
+	size_t max_body_bytes;
+	unsigned conn_limit;
+	unsigned conn_timeout_s;
+	uint32_t rate_per_s; /* per credential; 0 disables */
+	uint32_t rate_burst;
+};
+
+/* Defaults, then WONPAY_* variables. False with a message on a bad value. */
+bool wp_config_defaults(struct wp_config *c, char *err, size_t err_cap);
+/*
+ * Applies one "--name value" option (value may be NULL). Returns 2 for a
+ * flag that takes no value, 1 if consumed with its value, 0 if the name is
+ * not a config option, -1 on a bad or missing value (err set).
+ */
+int wp_config_option(struct wp_config *c, const char *name, const char *value, char *err,
+		     size_t err_cap);
+/* Fills public_url/short_url defaults once the real port is known. */
+void wp_config_finish(struct wp_config *c, uint16_t bound_port);
+/* The options, for --help. */
+extern const char wp_config_usage[];
+
+#endif

@@ -1,0 +1,85 @@
+#include "core/ratelimit.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bounds.h"
+
+#define SHARDS 16
+#define SLOTS_PER_SHARD (WP_RATE_TABLE_SLOTS / SHARDS)
+
+struct bucket {
+	uint8_t key[32];
+	bool used;
+	uint64_t tokens_milli; /* tokens * 1000, for sub-token refill precision */
+	uint64_t last_ns;
+};
+
+struct shard {
+	pthread_mutex_t lock;
+	struct bucket slots[SLOTS_PER_SHARD];
+};
+
+struct wp_ratelimit {
+	uint32_t rate_per_s;
+	uint32_t burst;
+	struct shard shards[SHARDS];
+};
+
+struct wp_ratelimit *wp_ratelimit_new(uint32_t rate_per_s, uint32_t burst)
+{
+	struct wp_ratelimit *rl = calloc(1, sizeof(*rl));
+	if (rl == NULL)
+		return NULL;
+	rl->rate_per_s = rate_per_s;
+	rl->burst = burst > 0 ? burst : 1;
+	for (int i = 0; i < SHARDS; i++)
+		pthread_mutex_init(&rl->shards[i].lock, NULL);
+	return rl;
+}
+
+void wp_ratelimit_free(struct wp_ratelimit *rl)
+{
+	if (rl == NULL)
+		return;
+	for (int i = 0; i < SHARDS; i++)
+		pthread_mutex_destroy(&rl->shards[i].lock);
+	free(rl);
+}
+
+bool wp_ratelimit_take(struct wp_ratelimit *rl, const uint8_t key[32], uint64_t now_ns)
+{
+	if (rl->rate_per_s == 0)
+		return true;
+	struct shard *sh = &rl->shards[key[0] % SHARDS];
+	uint64_t cap_milli = (uint64_t)rl->burst * 1000;
+	pthread_mutex_lock(&sh->lock);
+	struct bucket *b = NULL, *victim = &sh->slots[0];
+	for (int i = 0; i < SLOTS_PER_SHARD; i++) {
+		struct bucket *s = &sh->slots[i];
+		if (s->used && memcmp(s->key, key, 32) == 0) {
+			b = s;
+			break;
+		}
+		if (!s->used || (victim->used && s->last_ns < victim->last_ns))
+			victim = s;
+	}
+	if (b == NULL) {
+		b = victim;
+		memcpy(b->key, key, 32);
+		b->used = true;
+		b->tokens_milli = cap_milli;
+		b->last_ns = now_ns;
+	}
+	uint64_t elapsed_ns = now_ns > b->last_ns ? now_ns - b->last_ns : 0;
+	/* rate * elapsed, in milli-tokens, without overflow for any realistic gap. */
+	uint64_t refill = elapsed_ns / 1000 * rl->rate_per_s / 1000;
+	b->tokens_milli = b->tokens_milli + refill > cap_milli ? cap_milli : b->tokens_milli + refill;
+	b->last_ns = now_ns;
+	bool ok = b->tokens_milli >= 1000;
+	if (ok)
+		b->tokens_milli -= 1000;
+	pthread_mutex_unlock(&sh->lock);
+	return ok;
+}

@@ -1,0 +1,238 @@
+#include "http/form.h"
+
+#include <errno.h>
+#include <iconv.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util/text.h"
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Percent-decodes s[0..n) into a fresh arena string; NULL with err on failure. */
+static char *pct_decode(wp_arena *a, const char *s, size_t n, size_t *out_len, const char *what,
+			char *err, size_t err_cap)
+{
+	char *o = wp_arena_alloc(a, n + 1);
+	if (o == NULL) {
+		snprintf(err, err_cap, "request too large");
+		return NULL;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c == '+') {
+			o[k++] = ' ';
+		} else if (c == '%') {
+			int hi = n - i >= 3 ? hexval(s[i + 1]) : -1;
+			int lo = n - i >= 3 ? hexval(s[i + 2]) : -1;
+			if (hi < 0 || lo < 0) {
+				snprintf(err, err_cap, "%s has a broken percent-escape", what);
+				return NULL;
+			}
+			o[k++] = (char)(hi * 16 + lo);
+			i += 2;
+		} else {
+			o[k++] = c;
+		}
+	}
+	o[k] = '\0';
+	*out_len = k;
+	return o;
+}
+
+static bool is_utf8_name(const char *cs)
+{
+	return cs == NULL || cs[0] == '\0' || wp_ascii_ieq(cs, "utf-8") || wp_ascii_ieq(cs, "utf8");
+}
+
+/* Charsets we convert from; anything else is refused rather than guessed. */
+static const char *iconv_name(const char *cs)
+{
+	static const char *const known[][2] = {
+	    {"euc-kr", "CP949"},	  {"euckr", "CP949"},	    {"cp949", "CP949"},
+	    {"ks_c_5601-1987", "CP949"}, {"uhc", "CP949"},	    {"x-windows-949", "CP949"},
+	    {"iso-8859-1", "ISO-8859-1"}, {"latin1", "ISO-8859-1"}, {"us-ascii", "ASCII"},
+	};
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (wp_ascii_ieq(cs, known[i][0]))
+			return known[i][1];
+	return NULL;
+}
+
+static char *to_utf8(wp_arena *a, iconv_t cd, const char *s, size_t n, size_t *out_len)
+{
+	size_t cap = n * 3 + 1; /* CP949 double-byte -> 3 UTF-8 bytes; latin1 -> 2 */
+	char *o = wp_arena_alloc(a, cap);
+	if (o == NULL)
+		return NULL;
+	char *in = (char *)s, *outp = o;
+	size_t inleft = n, outleft = cap - 1;
+	iconv(cd, NULL, NULL, NULL, NULL);
+	if (iconv(cd, &in, &inleft, &outp, &outleft) == (size_t)-1)
+		return NULL;
+	*outp = '\0';
+	*out_len = (size_t)(outp - o);
+	return o;
+}
+
+wp_status wp_form_decode(wp_arena *a, const char *body, size_t len, const char *charset,
+			 struct wp_form *out, char *err, size_t err_cap)
+{
+	out->count = 0;
+	iconv_t cd = (iconv_t)-1;
+	if (!is_utf8_name(charset)) {
+		const char *from = iconv_name(charset);
+		if (from == NULL) {
+			snprintf(err, err_cap, "charset '%.40s' is not supported; send UTF-8", charset);
+			return WP_E_MEDIA_TYPE;
+		}
+		cd = iconv_open("UTF-8", from);
+		if (cd == (iconv_t)-1) {
+			snprintf(err, err_cap, "charset '%.40s' is not supported; send UTF-8", charset);
+			return WP_E_MEDIA_TYPE;
+		}
+	}
+	wp_status st = WP_OK;
+	size_t i = 0;
+	while (i < len && st == WP_OK) {
+		size_t end = i;
+		while (end < len && body[end] != '&')
+			end++;
+		/* Trailing CR/LF after the last pair (some clients add one) is not data. */
+		size_t pend = end;
+		while (pend > i && (body[pend - 1] == '\r' || body[pend - 1] == '\n'))
+			pend--;
+		if (pend > i) {
+			size_t eq = i;
+			while (eq < pend && body[eq] != '=')
+				eq++;
+			size_t nlen = 0, vlen = 0;
+			char *name = pct_decode(a, body + i, eq - i, &nlen, "a parameter name", err,
+						err_cap);
+			char *value = NULL;
+			if (name != NULL && nlen == 0) {
+				snprintf(err, err_cap, "a parameter has an empty name");
+				st = WP_E_INVALID;
+				break;
+			}
+			if (name != NULL && nlen > WP_FORM_NAME_MAX_BYTES) {
+				snprintf(err, err_cap, "a parameter name is longer than %d bytes",
+					 WP_FORM_NAME_MAX_BYTES);
+				st = WP_E_INVALID;
+				break;
+			}
+			if (name != NULL)
+				value = pct_decode(a, eq < pend ? body + eq + 1 : "",
+						   eq < pend ? pend - eq - 1 : 0, &vlen, name, err,
+						   err_cap);
+			if (name == NULL || value == NULL) {
+				st = WP_E_INVALID;
+				break;
+			}
+			if (cd != (iconv_t)-1) {
+				name = to_utf8(a, cd, name, nlen, &nlen);
+				value = name ? to_utf8(a, cd, value, vlen, &vlen) : NULL;
+				if (name == NULL || value == NULL) {
+					snprintf(err, err_cap, "a parameter is not valid %.40s", charset);
+					st = WP_E_INVALID;
+					break;
+				}
+			}
+			if (memchr(name, '\0', nlen) != NULL || memchr(value, '\0', vlen) != NULL) {
+				snprintf(err, err_cap, "%.64s contains a NUL byte", name);
+				st = WP_E_INVALID;
+				break;
+			}
+			if (!wp_utf8_valid(name, nlen) || !wp_utf8_valid(value, vlen)) {
+				snprintf(err, err_cap, "%.64s is not valid UTF-8",
+					 wp_utf8_valid(name, nlen) ? name : "a parameter name");
+				st = WP_E_INVALID;
+				break;
+			}
+			if (wp_form_get(out, name) != NULL) {
+				snprintf(err, err_cap, "%.64s is given more than once", name);
+				st = WP_E_INVALID;
+				break;
+			}
+			if (out->count == WP_FORM_FIELDS_MAX) {
+				snprintf(err, err_cap, "more than %d parameters", WP_FORM_FIELDS_MAX);
+				st = WP_E_INVALID;
+				break;
+			}
+			out->fields[out->count].name = name;
+			out->fields[out->count].value = value;
+			out->fields[out->count].value_len = vlen;
+			out->count++;
+		}
+		i = end + 1;
+	}
+	if (cd != (iconv_t)-1)
+		iconv_close(cd);
+	return st;
+}
+
+const struct wp_form_field *wp_form_get(const struct wp_form *f, const char *name)
+{
+	for (size_t i = 0; i < f->count; i++)
+		if (strcmp(f->fields[i].name, name) == 0)
+			return &f->fields[i];
+	return NULL;
+}
+
+static void copy_trimmed_lower(const char *s, size_t n, char *out, size_t cap)
+{
+	while (n > 0 && (*s == ' ' || *s == '\t')) {
+		s++;
+		n--;
+	}
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	if (n >= 2 && s[0] == '"' && s[n - 1] == '"') {
+		s++;
+		n -= 2;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < n && k + 1 < cap; i++) {
+		char c = s[i];
+		out[k++] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+	}
+	if (cap > 0)
+		out[k] = '\0';
+}
+
+void wp_content_type_parse(const char *header, char *type, size_t type_cap, char *charset,
+			   size_t charset_cap)
+{
+	if (type_cap)
+		type[0] = '\0';
+	if (charset_cap)
+		charset[0] = '\0';
+	if (header == NULL)
+		return;
+	const char *semi = strchr(header, ';');
+	size_t tlen = semi ? (size_t)(semi - header) : strlen(header);
+	copy_trimmed_lower(header, tlen, type, type_cap);
+	while (semi != NULL) {
+		const char *p = semi + 1;
+		semi = strchr(p, ';');
+		size_t plen = semi ? (size_t)(semi - p) : strlen(p);
+		while (plen > 0 && (*p == ' ' || *p == '\t')) {
+			p++;
+			plen--;
+		}
+		if (plen > 8 && strncasecmp(p, "charset=", 8) == 0)
+			copy_trimmed_lower(p + 8, plen - 8, charset, charset_cap);
+	}
+}

@@ -1,0 +1,315 @@
+/*
+ * main.c — the wonpay command line.
+ *
+ *   wonpay serve [options]            run the server
+ *   wonpay migrate [--db PATH]        apply database migrations and exit
+ *   wonpay partner add --email E [--name N] [--db PATH]
+ *   wonpay partner list [--db PATH]
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "core/auth.h"
+#include "core/crypto.h"
+#include "core/sandbox.h"
+#include "http/server.h"
+
+#define WONPAY_VERSION "0.1.0"
+
+static const struct wp_surface *const surfaces[] = {&wp_surface_aqr, &wp_surface_system};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"wonpay %s — Korean payment APIs (AQR, Konaplate, Payple, OneQ Pay) on one core\n"
+		"\n"
+		"usage:\n"
+		"  wonpay serve [options]                 run the HTTP server\n"
+		"  wonpay migrate [--db PATH]             apply database migrations\n"
+		"  wonpay partner add --email E [--name N] [--db PATH]\n"
+		"                                         add a partner; prints its AQR token once\n"
+		"  wonpay partner list [--db PATH]        list partners\n"
+		"  wonpay --help | --version\n"
+		"\n"
+		"serve options (flags win over WONPAY_* environment variables):\n%s",
+		WONPAY_VERSION, wp_config_usage);
+}
+
+/* mkdir -p of the directory that will hold the database file. */
+static int ensure_parent_dir(const char *path)
+{
+	char dir[WP_FILE_PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash == NULL || slash == dir)
+		return 0;
+	*slash = '\0';
+	for (char *p = dir + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0750) != 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(dir, 0750) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* Parses options shared by every command; extra names are offered to `extra`. */
+static int parse_options(int argc, char **argv, int start, struct wp_config *cfg,
+			 int (*extra)(void *ctx, const char *name, const char *value), void *ctx)
+{
+	char err[256];
+	for (int i = start; i < argc; i++) {
+		const char *name = argv[i];
+		const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+		int used = wp_config_option(cfg, name, value, err, sizeof(err));
+		if (used == 0 && extra != NULL)
+			used = extra(ctx, name, value);
+		if (used < 0) {
+			fprintf(stderr, "wonpay: %s\n", used == -1 ? err : "bad option");
+			return -1;
+		}
+		if (used == 0) {
+			fprintf(stderr, "wonpay: unknown option '%s' (see wonpay --help)\n", name);
+			return -1;
+		}
+		if (used == 1)
+			i++;
+	}
+	return 0;
+}
+
+static struct wp_store *open_store(const struct wp_config *cfg, unsigned pool)
+{
+	char err[512];
+	if (ensure_parent_dir(cfg->db_path) != 0) {
+		fprintf(stderr, "wonpay: cannot create the directory of %s: %s\n", cfg->db_path,
+			strerror(errno));
+		return NULL;
+	}
+	struct wp_store *s = NULL;
+	if (wp_store_open(cfg->db_path, pool, &s, err, sizeof(err)) != WP_OK) {
+		fprintf(stderr, "wonpay: %s\n", err);
+		return NULL;
+	}
+	int version = 0;
+	if (s->ops->migrate(s, &version) != WP_OK) {
+		fprintf(stderr, "wonpay: database migration failed\n");
+		wp_store_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+static int open_access_log(const char *dest)
+{
+	if (strcmp(dest, "off") == 0)
+		return -1;
+	if (strcmp(dest, "-") == 0)
+		return STDOUT_FILENO;
+	int fd = open(dest, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (fd < 0)
+		fprintf(stderr, "wonpay: cannot open access log %s: %s\n", dest, strerror(errno));
+	return fd;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+	struct wp_config cfg;
+	char err[256];
+	if (!wp_config_defaults(&cfg, err, sizeof(err))) {
+		fprintf(stderr, "wonpay: %s\n", err);
+		return 2;
+	}
+	if (parse_options(argc, argv, 2, &cfg, NULL, NULL) != 0)
+		return 2;
+
+	/* Signals are taken by sigwait in this thread only; workers inherit the mask. */
+	sigset_t stop_signals;
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGINT);
+	sigaddset(&stop_signals, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	struct wp_app app;
+	memset(&app, 0, sizeof(app));
+	app.cfg = &cfg;
+	app.surfaces = surfaces;
+	app.surface_count = sizeof(surfaces) / sizeof(surfaces[0]);
+	wp_clock_init(&app.clock);
+	if (wp_random_bytes(&app.boot_id, sizeof(app.boot_id)) != WP_OK) {
+		fprintf(stderr, "wonpay: no randomness available\n");
+		return 1;
+	}
+	app.store = open_store(&cfg, cfg.threads + 2);
+	if (app.store == NULL)
+		return 1;
+	int rc = 1;
+	bool seeded = false;
+	if (cfg.sandbox &&
+	    wp_sandbox_seed(app.store, wp_clock_now_ms(&app.clock), &seeded) != WP_OK) {
+		fprintf(stderr, "wonpay: cannot create the sandbox partner\n");
+		goto out_store;
+	}
+	app.rate = wp_ratelimit_new(cfg.rate_per_s, cfg.rate_burst);
+	app.access_log_fd = open_access_log(cfg.access_log);
+	if (app.rate == NULL || (app.access_log_fd < 0 && strcmp(cfg.access_log, "off") != 0))
+		goto out_rate;
+
+	struct wp_server *server = NULL;
+	uint16_t port = 0;
+	if (wp_server_start(&app, &server, &port, err, sizeof(err)) != WP_OK) {
+		fprintf(stderr, "wonpay: %s\n", err);
+		goto out_rate;
+	}
+	wp_config_finish(&cfg, port);
+	printf("wonpay %s listening on http://%s:%u (%s, database %s, %u threads)\n",
+	       WONPAY_VERSION, cfg.listen_host, port, cfg.sandbox ? "sandbox mode" : "live mode",
+	       cfg.db_path, cfg.threads);
+	printf("  health      GET  http://%s:%u/health\n", cfg.listen_host, port);
+	printf("  AQR API     POST %s/api/\n", cfg.public_url);
+	printf("  QR images   GET  %s/res/api/<keyword>\n", cfg.public_url);
+	printf("  short URLs  GET  %s/f/<keyword>\n", cfg.short_url);
+	if (cfg.sandbox)
+		printf("  sandbox AQR partner%s: email_address=%s  AQR-DEVELOPER-TOKEN: %s\n",
+		       seeded ? " (created now)" : "", WP_SANDBOX_AQR_EMAIL, WP_SANDBOX_AQR_TOKEN);
+	fflush(stdout);
+
+	int sig = 0;
+	sigwait(&stop_signals, &sig);
+	fprintf(stderr, "wonpay: %s received, finishing requests in flight\n",
+		sig == SIGINT ? "SIGINT" : "SIGTERM");
+	wp_server_stop(server);
+	fprintf(stderr, "wonpay: stopped cleanly\n");
+	rc = 0;
+out_rate:
+	wp_ratelimit_free(app.rate);
+	if (app.access_log_fd > STDERR_FILENO)
+		close(app.access_log_fd);
+out_store:
+	wp_store_close(app.store);
+	return rc;
+}
+
+static int cmd_migrate(int argc, char **argv)
+{
+	struct wp_config cfg;
+	char err[256];
+	if (!wp_config_defaults(&cfg, err, sizeof(err)) ||
+	    parse_options(argc, argv, 2, &cfg, NULL, NULL) != 0)
+		return 2;
+	struct wp_store *s = open_store(&cfg, 1);
+	if (s == NULL)
+		return 1;
+	int version = 0;
+	s->ops->migrate(s, &version);
+	printf("database %s is at schema version %d\n", cfg.db_path, version);
+	wp_store_close(s);
+	return 0;
+}
+
+struct partner_opts {
+	const char *email;
+	const char *name;
+};
+
+static int partner_option(void *ctx, const char *name, const char *value)
+{
+	struct partner_opts *o = ctx;
+	if (strcmp(name, "--email") == 0 && value != NULL) {
+		o->email = value;
+		return 1;
+	}
+	if (strcmp(name, "--name") == 0 && value != NULL) {
+		o->name = value;
+		return 1;
+	}
+	return 0;
+}
+
+static void print_partner(void *ctx, const struct wp_partner *p)
+{
+	(void)ctx;
+	printf("%-6lld %-40s %s\n", (long long)p->id, p->email, p->name);
+}
+
+static int cmd_partner(int argc, char **argv)
+{
+	if (argc < 3 || (strcmp(argv[2], "add") != 0 && strcmp(argv[2], "list") != 0)) {
+		fprintf(stderr, "wonpay: partner wants 'add' or 'list' (see wonpay --help)\n");
+		return 2;
+	}
+	struct wp_config cfg;
+	char err[256];
+	struct partner_opts o = {NULL, NULL};
+	if (!wp_config_defaults(&cfg, err, sizeof(err)) ||
+	    parse_options(argc, argv, 3, &cfg, partner_option, &o) != 0)
+		return 2;
+	bool add = strcmp(argv[2], "add") == 0;
+	if (add && o.email == NULL) {
+		fprintf(stderr, "wonpay: partner add needs --email\n");
+		return 2;
+	}
+	struct wp_store *s = open_store(&cfg, 1);
+	if (s == NULL)
+		return 1;
+	wp_clock clock;
+	wp_clock_init(&clock);
+	int rc = 0;
+	if (!add) {
+		printf("%-6s %-40s %s\n", "id", "email", "name");
+		rc = s->ops->partner_list(s, print_partner, NULL) == WP_OK ? 0 : 1;
+	} else {
+		int64_t id = 0;
+		char token[WP_TOKEN_MAX_BYTES];
+		wp_status st = wp_auth_partner_add(s, o.email, o.name ? o.name : o.email,
+						   wp_clock_now_ms(&clock), &id);
+		if (st == WP_OK)
+			st = wp_auth_issue(s, id, "aqr", wp_clock_now_ms(&clock), token,
+					   sizeof(token));
+		if (st == WP_OK) {
+			printf("partner %lld added: %s\n", (long long)id, o.email);
+			printf("AQR-DEVELOPER-TOKEN: %s\n", token);
+			printf("(shown once: only a hash of the token is stored)\n");
+		} else {
+			fprintf(stderr, "wonpay: cannot add partner %s: %s\n", o.email,
+				st == WP_E_CONFLICT  ? "that email is already a partner"
+				: st == WP_E_INVALID ? "not a valid email address"
+						     : wp_status_name(st));
+			rc = 1;
+		}
+	}
+	wp_store_close(s);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("wonpay %s\n", WONPAY_VERSION);
+		return 0;
+	}
+	if (strcmp(argv[1], "serve") == 0)
+		return cmd_serve(argc, argv);
+	if (strcmp(argv[1], "migrate") == 0)
+		return cmd_migrate(argc, argv);
+	if (strcmp(argv[1], "partner") == 0)
+		return cmd_partner(argc, argv);
+	fprintf(stderr, "wonpay: unknown command '%s' (see wonpay --help)\n", argv[1]);
+	return 2;
+}

@@ -1,0 +1,521 @@
+/*
+ * sqlite.c — the embedded SQLite backend of store.h.
+ *
+ * A fixed pool of connections, each used by one thread at a time; each keeps
+ * its prepared statements for its lifetime. WAL journal with
+ * synchronous=FULL: a COMMIT has reached the disk when sqlite3_step returns.
+ * Writers that meet the write lock wait up to WP_STORE_BUSY_TIMEOUT_MS and
+ * then fail with WP_E_STORAGE (503), never with half-written data.
+ */
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bounds.h"
+#include "store/store.h"
+#include "util/embedded.h"
+
+enum stmt_id {
+	ST_PING,
+	ST_PARTNER_INSERT,
+	ST_PARTNER_COUNT,
+	ST_PARTNER_LIST,
+	ST_PARTNER_BY_EMAIL,
+	ST_CREDENTIAL_INSERT,
+	ST_PARTNER_BY_CREDENTIAL,
+	ST_AQR_INSERT,
+	ST_AQR_GET,
+	ST_AQR_DELETE,
+	ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+    [ST_PING] = "SELECT 1",
+    [ST_PARTNER_INSERT] = "INSERT INTO partners(email, name, created_ms) VALUES (?1, ?2, ?3)",
+    [ST_PARTNER_COUNT] = "SELECT count(*) FROM partners",
+    [ST_PARTNER_LIST] = "SELECT id, email, name, created_ms FROM partners ORDER BY id",
+    [ST_PARTNER_BY_EMAIL] = "SELECT id, email, name, created_ms FROM partners WHERE email = ?1",
+    [ST_CREDENTIAL_INSERT] = "INSERT INTO credentials(partner_id, surface, secret_sha256, "
+			     "created_ms) VALUES (?1, ?2, ?3, ?4)",
+    [ST_PARTNER_BY_CREDENTIAL] = "SELECT p.id, p.email, p.name, p.created_ms FROM credentials c "
+				 "JOIN partners p ON p.id = c.partner_id "
+				 "WHERE c.surface = ?1 AND c.secret_sha256 = ?2",
+    [ST_AQR_INSERT] = "INSERT INTO aqr_links(keyword, partner_id, bank_id, bank_code, "
+		      "account_number, account_owner, phone_number, account_name, created_ms) "
+		      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [ST_AQR_GET] = "SELECT keyword, partner_id, bank_id, bank_code, account_number, "
+		   "account_owner, phone_number, account_name, created_ms, deleted_ms "
+		   "FROM aqr_links WHERE keyword = ?1",
+    [ST_AQR_DELETE] = "UPDATE aqr_links SET deleted_ms = ?3 "
+		      "WHERE keyword = ?1 AND partner_id = ?2 AND deleted_ms IS NULL",
+};
+
+struct conn {
+	sqlite3 *db;
+	sqlite3_stmt *stmts[ST_COUNT];
+	bool busy;
+};
+
+struct sqlite_store {
+	struct wp_store base;
+	pthread_mutex_t lock;
+	pthread_cond_t freed;
+	unsigned count;
+	struct conn conns[WP_STORE_POOL_MAX];
+};
+
+static const struct wp_store_ops sqlite_ops;
+
+static void log_db_error(sqlite3 *db, const char *what)
+{
+	fprintf(stderr, "{\"level\":\"error\",\"store\":\"sqlite\",\"op\":\"%s\",\"error\":\"%s\"}\n",
+		what, sqlite3_errmsg(db));
+}
+
+static struct conn *acquire(struct sqlite_store *s)
+{
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		for (unsigned i = 0; i < s->count; i++) {
+			if (!s->conns[i].busy) {
+				s->conns[i].busy = true;
+				pthread_mutex_unlock(&s->lock);
+				return &s->conns[i];
+			}
+		}
+		pthread_cond_wait(&s->freed, &s->lock);
+	}
+}
+
+static void release(struct sqlite_store *s, struct conn *c)
+{
+	pthread_mutex_lock(&s->lock);
+	c->busy = false;
+	pthread_cond_signal(&s->freed);
+	pthread_mutex_unlock(&s->lock);
+}
+
+static sqlite3_stmt *stmt(struct conn *c, enum stmt_id id)
+{
+	if (c->stmts[id] == NULL) {
+		if (sqlite3_prepare_v3(c->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+				       &c->stmts[id], NULL) != SQLITE_OK) {
+			log_db_error(c->db, "prepare");
+			return NULL;
+		}
+	}
+	return c->stmts[id];
+}
+
+static void done(sqlite3_stmt *st)
+{
+	if (st != NULL) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	}
+}
+
+static const char *col_text(sqlite3_stmt *st, int i, wp_arena *a)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	int n = sqlite3_column_bytes(st, i);
+	return wp_arena_strndup(a, t ? (const char *)t : "", (size_t)n);
+}
+
+static wp_status open_conn(const char *path, struct conn *c, char *err, size_t err_cap)
+{
+	memset(c, 0, sizeof(*c));
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+	if (sqlite3_open_v2(path, &c->db, flags, NULL) != SQLITE_OK) {
+		snprintf(err, err_cap, "cannot open database %s: %s", path,
+			 c->db ? sqlite3_errmsg(c->db) : "out of memory");
+		sqlite3_close(c->db);
+		c->db = NULL;
+		return WP_E_STORAGE;
+	}
+	sqlite3_busy_timeout(c->db, WP_STORE_BUSY_TIMEOUT_MS);
+	sqlite3_extended_result_codes(c->db, 1);
+	const char *pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+			      "PRAGMA foreign_keys=ON;";
+	char *msg = NULL;
+	if (sqlite3_exec(c->db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, err_cap, "cannot configure database %s: %s", path,
+			 msg ? msg : "unknown error");
+		sqlite3_free(msg);
+		sqlite3_close(c->db);
+		c->db = NULL;
+		return WP_E_STORAGE;
+	}
+	return WP_OK;
+}
+
+static void sqlite_close(struct wp_store *base)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	for (unsigned i = 0; i < s->count; i++) {
+		for (int k = 0; k < ST_COUNT; k++)
+			sqlite3_finalize(s->conns[i].stmts[k]);
+		/* The last connection to close checkpoints the WAL into the main file. */
+		sqlite3_close(s->conns[i].db);
+	}
+	pthread_cond_destroy(&s->freed);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+wp_status wp_store_sqlite_open(const char *path, unsigned pool, struct wp_store **out, char *err,
+			       size_t err_cap)
+{
+	if (pool == 0)
+		pool = 1;
+	if (pool > WP_STORE_POOL_MAX)
+		pool = WP_STORE_POOL_MAX;
+	if (sqlite3_threadsafe() == 0) {
+		snprintf(err, err_cap, "this SQLite was built without thread support");
+		return WP_E_STORAGE;
+	}
+	struct sqlite_store *s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		snprintf(err, err_cap, "out of memory");
+		return WP_E_NOMEM;
+	}
+	s->base.ops = &sqlite_ops;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->freed, NULL);
+	for (unsigned i = 0; i < pool; i++) {
+		wp_status st = open_conn(path, &s->conns[i], err, err_cap);
+		if (st != WP_OK) {
+			sqlite_close(&s->base);
+			return st;
+		}
+		s->count++;
+	}
+	*out = &s->base;
+	return WP_OK;
+}
+
+/* Migrations: store/migrations/sqlite/NNNN_*.sql, applied in name order. */
+static wp_status sqlite_migrate(struct wp_store *base, int *version)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	struct conn *c = acquire(s);
+	wp_status result = WP_E_STORAGE;
+	sqlite3_stmt *st = NULL;
+	int current = 0;
+	if (sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW)
+		goto out;
+	current = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	st = NULL;
+	const char *prefix = "store/migrations/sqlite/";
+	size_t plen = strlen(prefix);
+	int applied = current;
+	for (unsigned i = 0; i < wp_embedded_count; i++) {
+		const struct wp_embedded *m = &wp_embedded_files[i];
+		if (strncmp(m->name, prefix, plen) != 0)
+			continue;
+		int number = 0;
+		if (sscanf(m->name + plen, "%4d_", &number) != 1 || number <= 0)
+			continue;
+		if (number <= current)
+			continue;
+		if (number != applied + 1) {
+			fprintf(stderr, "migration %s is out of order (at version %d)\n", m->name,
+				applied);
+			goto out;
+		}
+		char sql[64];
+		char *msg = NULL;
+		if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK)
+			goto fail_msg;
+		if (sqlite3_exec(c->db, m->data, NULL, NULL, &msg) != SQLITE_OK) {
+			sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+			goto fail_msg;
+		}
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", number);
+		if (sqlite3_exec(c->db, sql, NULL, NULL, &msg) != SQLITE_OK ||
+		    sqlite3_exec(c->db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+			sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+			goto fail_msg;
+		}
+		applied = number;
+		continue;
+	fail_msg:
+		fprintf(stderr, "migration %s failed: %s\n", m->name, msg ? msg : "?");
+		sqlite3_free(msg);
+		goto out;
+	}
+	*version = applied;
+	result = WP_OK;
+out:
+	sqlite3_finalize(st);
+	release(s, c);
+	return result;
+}
+
+static wp_status sqlite_ping(struct wp_store *base)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	struct conn *c = acquire(s);
+	sqlite3_stmt *st = stmt(c, ST_PING);
+	wp_status r = st && sqlite3_step(st) == SQLITE_ROW ? WP_OK : WP_E_STORAGE;
+	done(st);
+	release(s, c);
+	return r;
+}
+
+/* Runs a write statement to completion; maps constraint failures to CONFLICT. */
+static wp_status step_write(struct conn *c, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return WP_OK;
+	if ((rc & 0xFF) == SQLITE_CONSTRAINT)
+		return WP_E_CONFLICT;
+	log_db_error(c->db, what);
+	return WP_E_STORAGE;
+}
+
+static wp_status sqlite_partner_insert(struct wp_store *base, const char *email, const char *name,
+				       int64_t now_ms, int64_t *id)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	struct conn *c = acquire(s);
+	sqlite3_stmt *st = stmt(c, ST_PARTNER_INSERT);
+	wp_status r = WP_E_STORAGE;
+	if (st != NULL) {
+		sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, now_ms);
+		r = step_write(c, st, "partner_insert");
+		if (r == WP_OK)
+			*id = sqlite3_last_insert_rowid(c->db);
+	}
+	done(st);
+	release(s, c);
+	return r;
+}
+
+static wp_status sqlite_partner_count(struct wp_store *base, int64_t *count)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	struct conn *c = acquire(s);
+	sqlite3_stmt *st = stmt(c, ST_PARTNER_COUNT);
+	wp_status r = WP_E_STORAGE;
+	if (st != NULL && sqlite3_step(st) == SQLITE_ROW) {
+		*count = sqlite3_column_int64(st, 0);
+		r = WP_OK;
+	}
+	done(st);
+	release(s, c);
+	return r;
+}
+
+static void read_partner(sqlite3_stmt *st, wp_arena *a, struct wp_partner *p)
+{
+	p->id = sqlite3_column_int64(st, 0);
+	p->email = col_text(st, 1, a);
+	p->name = col_text(st, 2, a);
+	p->created_ms = sqlite3_column_int64(st, 3);
+}
+
+static wp_status sqlite_partner_list(struct wp_store *base, wp_partner_cb cb, void *ctx)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	struct conn *c = acquire(s);
+	sqlite3_stmt *st = stmt(c, ST_PARTNER_LIST);
+	wp_status r = st ? WP_OK : WP_E_STORAGE;
+	int rc;
+	while (st != NULL && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		wp_arena a;
+		wp_arena_init(&a, 64 * 1024);
+		struct wp_partner p;
+		read_partner(st, &a, &p);
+		if (p.email != NULL && p.name != NULL)
+			cb(ctx, &p);
+		wp_arena_free(&a);
+	}
+	if (st != NULL && rc != SQLITE_DONE)
+		r = WP_E_STORAGE;
+	done(st);
+	release(s, c);
+	return r;
+}
+
+static wp_status read_one_partner(struct conn *c, sqlite3_stmt *st, wp_arena *a,
+				  struct wp_partner *out)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return WP_E_NOT_FOUND;
+	if (rc != SQLITE_ROW) {
+		log_db_error(c->db, "partner_lookup");
+		return WP_E_STORAGE;
+	}
+	read_partner(st, a, out);
+	return out->email && out->name ? WP_OK : WP_E_NOMEM;
+}
+
+static wp_status sqlite_partner_by_email(struct wp_store *base, const char *email, wp_arena *a,
+					 struct wp_partner *out)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	struct conn *c = acquire(s);
+	sqlite3_stmt *st = stmt(c, ST_PARTNER_BY_EMAIL);
+	wp_status r = WP_E_STORAGE;
+	if (st != NULL) {
+		sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+		r = read_one_partner(c, st, a, out);
+	}
+	done(st);
+	release(s, c);
+	return r;
+}
+
+static wp_status sqlite_credential_insert(struct wp_store *base, int64_t partner_id,
+					  const char *surface, const uint8_t sha256[32],
+					  int64_t now_ms)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	struct conn *c = acquire(s);
+	sqlite3_stmt *st = stmt(c, ST_CREDENTIAL_INSERT);
+	wp_status r = WP_E_STORAGE;
+	if (st != NULL) {
+		sqlite3_bind_int64(st, 1, partner_id);
+		sqlite3_bind_text(st, 2, surface, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 3, sha256, 32, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, now_ms);
+		r = step_write(c, st, "credential_insert");
+	}
+	done(st);
+	release(s, c);
+	return r;
+}
+
+static wp_status sqlite_partner_by_credential(struct wp_store *base, const char *surface,
+					      const uint8_t sha256[32], wp_arena *a,
+					      struct wp_partner *out)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	struct conn *c = acquire(s);
+	sqlite3_stmt *st = stmt(c, ST_PARTNER_BY_CREDENTIAL);
+	wp_status r = WP_E_STORAGE;
+	if (st != NULL) {
+		sqlite3_bind_text(st, 1, surface, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, sha256, 32, SQLITE_STATIC);
+		r = read_one_partner(c, st, a, out);
+	}
+	done(st);
+	release(s, c);
+	return r;
+}
+
+static wp_status sqlite_aqr_insert(struct wp_store *base, const struct wp_aqr_link *l)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	struct conn *c = acquire(s);
+	sqlite3_stmt *st = stmt(c, ST_AQR_INSERT);
+	wp_status r = WP_E_STORAGE;
+	if (st != NULL) {
+		sqlite3_bind_text(st, 1, l->keyword, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, l->partner_id);
+		sqlite3_bind_int(st, 3, l->bank_id);
+		sqlite3_bind_text(st, 4, l->bank_code, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, l->account_number, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, l->account_owner, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 7, l->phone_number, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 8, l->account_name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 9, l->created_ms);
+		r = step_write(c, st, "aqr_insert");
+	}
+	done(st);
+	release(s, c);
+	return r;
+}
+
+static wp_status sqlite_aqr_get(struct wp_store *base, const char *keyword, wp_arena *a,
+				struct wp_aqr_link *out)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	struct conn *c = acquire(s);
+	sqlite3_stmt *st = stmt(c, ST_AQR_GET);
+	wp_status r = WP_E_STORAGE;
+	if (st != NULL) {
+		sqlite3_bind_text(st, 1, keyword, -1, SQLITE_STATIC);
+		int rc = sqlite3_step(st);
+		if (rc == SQLITE_DONE) {
+			r = WP_E_NOT_FOUND;
+		} else if (rc == SQLITE_ROW) {
+			out->keyword = col_text(st, 0, a);
+			out->partner_id = sqlite3_column_int64(st, 1);
+			out->bank_id = sqlite3_column_int(st, 2);
+			out->bank_code = col_text(st, 3, a);
+			out->account_number = col_text(st, 4, a);
+			out->account_owner = col_text(st, 5, a);
+			out->phone_number = col_text(st, 6, a);
+			out->account_name = col_text(st, 7, a);
+			out->created_ms = sqlite3_column_int64(st, 8);
+			out->deleted_ms = sqlite3_column_int64(st, 9);
+			r = out->keyword && out->bank_code && out->account_number &&
+				    out->account_owner && out->phone_number && out->account_name
+				? WP_OK
+				: WP_E_NOMEM;
+		} else {
+			log_db_error(c->db, "aqr_get");
+		}
+	}
+	done(st);
+	release(s, c);
+	return r;
+}
+
+static wp_status sqlite_aqr_delete(struct wp_store *base, const char *keyword, int64_t partner_id,
+				   int64_t now_ms)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	struct conn *c = acquire(s);
+	sqlite3_stmt *st = stmt(c, ST_AQR_DELETE);
+	wp_status r = WP_E_STORAGE;
+	if (st != NULL) {
+		sqlite3_bind_text(st, 1, keyword, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, partner_id);
+		sqlite3_bind_int64(st, 3, now_ms);
+		r = step_write(c, st, "aqr_delete");
+		if (r == WP_OK && sqlite3_changes(c->db) == 0)
+			r = WP_E_NOT_FOUND; /* refined below: unknown, foreign or already gone */
+	}
+	done(st);
+	release(s, c);
+	if (r == WP_E_NOT_FOUND) {
+		/* Deletion only ever moves forward, so this second look cannot race into a lie. */
+		wp_arena a;
+		wp_arena_init(&a, 64 * 1024);
+		struct wp_aqr_link l;
+		wp_status g = sqlite_aqr_get(base, keyword, &a, &l);
+		if (g == WP_OK && l.partner_id == partner_id && l.deleted_ms != 0)
+			r = WP_E_GONE;
+		else if (g != WP_OK && g != WP_E_NOT_FOUND)
+			r = g;
+		wp_arena_free(&a);
+	}
+	return r;
+}
+
+static const struct wp_store_ops sqlite_ops = {
+    .name = "sqlite",
+    .close = sqlite_close,
+    .migrate = sqlite_migrate,
+    .ping = sqlite_ping,
+    .partner_insert = sqlite_partner_insert,
+    .partner_count = sqlite_partner_count,
+    .partner_list = sqlite_partner_list,
+    .partner_by_email = sqlite_partner_by_email,
+    .credential_insert = sqlite_credential_insert,
+    .partner_by_credential = sqlite_partner_by_credential,
+    .aqr_insert = sqlite_aqr_insert,
+    .aqr_get = sqlite_aqr_get,
+    .aqr_delete = sqlite_aqr_delete,
+};
