@@ -9,7 +9,7 @@ profile=${1:-run}
 run_pkgs="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev \
 libssl-dev libqrencode-dev libpng-dev"
 test_pkgs="libcmocka-dev python3 python3-pytest python3-requests python3-selenium \
-chromium chromium-driver zbar-tools curl"
+chromium chromium-driver zbar-tools curl fonts-nanum"
 
 case "$profile" in
 run) pkgs=$run_pkgs ;;

@@ -24,10 +24,10 @@ void wp_arena_init(wp_arena *a, size_t max_bytes)
 
 void *wp_arena_alloc(wp_arena *a, size_t n)
 {
-	size_t need = (n + 15) & ~(size_t)15;
-	if (need < n || need == 0)
-		need = 16;
-	if (a->used_bytes > a->max_bytes || need > a->max_bytes - a->used_bytes)
+	if (n > a->max_bytes || a->used_bytes > a->max_bytes)
+		return NULL; /* also keeps the rounding below from wrapping */
+	size_t need = n == 0 ? 16 : (n + 15) & ~(size_t)15;
+	if (need > a->max_bytes - a->used_bytes)
 		return NULL;
 	struct wp_arena_block *b = a->head;
 	if (b == NULL || b->cap - b->off < need) {
