@@ -1,0 +1,134 @@
+"""The binary itself: CLI, partners, access log, shutdown, sanitizer checking."""
+import json
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import time
+
+import pytest
+import requests
+
+from conftest import BIN, SANDBOX_TOKEN, Server, create_body
+
+
+def run(*args, timeout=30):
+    return subprocess.run([BIN, *args], capture_output=True, text=True, timeout=timeout)
+
+
+def test_help_and_version():
+    out = run("--help")
+    assert out.returncode == 0 and "wonpay serve" in out.stdout and "--public-url" in out.stdout
+    out = run("--version")
+    assert out.returncode == 0 and re.match(r"wonpay \d+\.\d+\.\d+", out.stdout)
+    assert run("bogus").returncode == 2
+    assert run("serve", "--threads", "zero").returncode == 2
+    assert run("serve", "--nope").returncode == 2
+
+
+def test_migrate_and_partner_cli(tmp_path):
+    db = tmp_path / "p.db"
+    out = run("migrate", "--db", str(db))
+    assert out.returncode == 0 and "schema version 1" in out.stdout
+    out = run("partner", "add", "--email", "shop@example.com", "--name", "상점", "--db", str(db))
+    assert out.returncode == 0, out.stderr
+    token = re.search(r"AQR-DEVELOPER-TOKEN: (aqr_[A-Za-z0-9]{32})", out.stdout).group(1)
+    assert run("partner", "add", "--email", "shop@example.com", "--db", str(db)).returncode == 1
+    assert run("partner", "add", "--email", "not-an-email", "--db", str(db)).returncode == 1
+    listing = run("partner", "list", "--db", str(db)).stdout
+    assert "shop@example.com" in listing and "상점" in listing
+    # Only a digest of the token is stored.
+    assert token.encode() not in db.read_bytes()
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT count(*) FROM credentials").fetchone() == (1,)
+    con.close()
+
+    # Live mode (no --sandbox): the issued token works, the sandbox token does not exist.
+    s = Server(tmp_path / "live", [], db=db).start()
+    try:
+        body = create_body(email_address="shop@example.com")
+        r = s.aqr(body, token=token)
+        assert r.status_code == 200, r.text
+        assert s.aqr(body).status_code == 401  # aqr_sandbox_token
+        assert "sandbox" not in s.stdout().split("\n")[0] or "live mode" in s.stdout()
+    finally:
+        s.stop()
+
+
+def test_env_fallback_for_urls(make_server):
+    s = make_server(["--sandbox", "--short-url", "https://aq.example/"],
+                    env={"WONPAY_PUBLIC_URL": "https://qr.example"})
+    r = s.aqr(create_body())
+    data = r.json()["data"]
+    assert data["qr_image"] == f"https://qr.example/res/api/{data['uniq_keyword']}"
+    assert data["short_url"] == f"https://aq.example/f/{data['uniq_keyword']}"
+
+
+def test_access_log_masks_and_never_logs_token(make_server):
+    s = make_server(["--sandbox"])
+    kw = s.aqr(create_body()).json()["data"]["uniq_keyword"]
+    requests.get(f"{s.url}/f/{kw}/1234567894321", timeout=10)
+    requests.get(f"{s.url}/nowhere", timeout=10)
+    time.sleep(0.2)
+    lines = [json.loads(l) for l in s.stdout().splitlines() if l.startswith("{")]
+    assert len(lines) >= 3
+    for entry in lines:
+        assert set(entry) >= {"time", "method", "path", "status", "latency_us", "surface",
+                              "request_id"}
+    paths = [e["path"] for e in lines]
+    assert f"/f/{kw}/1234*****4321" in paths
+    assert "1234567894321" not in s.stdout()
+    assert SANDBOX_TOKEN not in s.stdout().split("\n", 6)[-1]  # banner prints it; the log never
+    post = next(e for e in lines if e["method"] == "POST")
+    assert post["surface"] == "aqr" and post["status"] == 200
+    assert next(e for e in lines if e["path"] == "/nowhere")["surface"] == "system"
+
+
+def test_graceful_shutdown_finishes_request_in_flight(make_server):
+    s = make_server(["--sandbox"])
+    body = "&".join(f"{k}={v}" for k, v in create_body().items()).encode()
+    head = (f"POST /api/ HTTP/1.1\r\nHost: x\r\nAQR-DEVELOPER-TOKEN: {SANDBOX_TOKEN}\r\n"
+            f"Content-Type: application/x-www-form-urlencoded\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
+    sock = socket.create_connection(("127.0.0.1", s.port), timeout=10)
+    sock.sendall(head + body[:10])
+    time.sleep(0.3)
+    s.proc.send_signal(signal.SIGTERM)
+    time.sleep(0.3)
+    # New connections are refused once the server stops accepting...
+    try:
+        socket.create_connection(("127.0.0.1", s.port), timeout=2).close()
+        accepted = True
+    except OSError:
+        accepted = False
+    assert not accepted, "a new connection was accepted after SIGTERM"
+    # ...while the request in flight completes.
+    sock.sendall(body[10:])
+    out = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        out += chunk
+    sock.close()
+    assert out.startswith(b"HTTP/1.1 200"), out[:300]
+    assert b'"result":"success"' in out
+    assert s.proc.wait(timeout=30) == 0
+    s.proc = None
+    s.check_sanitizers()
+    assert "stopped cleanly" in s.stderr()
+
+
+def test_sanitizer_reports_are_detected(tmp_path):
+    """The harness itself: a sanitizer line in stderr must fail the check."""
+    s = Server(tmp_path)
+    s.err_path = tmp_path / "fake.log"
+    s.err_path.write_text("==1==ERROR: AddressSanitizer: heap-use-after-free\n")
+    with pytest.raises(AssertionError):
+        s.check_sanitizers()
+    s.err_path.write_text("src/x.c:1:2: runtime error: signed integer overflow\n")
+    with pytest.raises(AssertionError):
+        s.check_sanitizers()
+    s.err_path.write_text("all good\n")
+    s.check_sanitizers()
