@@ -4,8 +4,14 @@
  * A fixed pool of connections, each used by one thread at a time; each keeps
  * its prepared statements for its lifetime. WAL journal with
  * synchronous=FULL: a COMMIT has reached the disk when sqlite3_step returns.
- * Writers that meet the write lock wait up to WP_STORE_BUSY_TIMEOUT_MS and
- * then fail with WP_E_STORAGE (503), never with half-written data.
+ *
+ * SQLite admits one writer at a time. Left to itself, a connection that
+ * meets the write lock sleeps in the busy handler with growing back-off, so
+ * under load some writers starve for seconds while others commit. Writes in
+ * this process therefore queue on write_lock first and reach SQLite one at a
+ * time; the busy timeout only covers other processes (the CLI). A writer that
+ * still meets the lock after WP_STORE_BUSY_TIMEOUT_MS fails with
+ * WP_E_STORAGE (503), never with half-written data.
  */
 #include <pthread.h>
 #include <sqlite3.h>
@@ -62,6 +68,7 @@ struct sqlite_store {
 	struct wp_store base;
 	pthread_mutex_t lock;
 	pthread_cond_t freed;
+	pthread_mutex_t write_lock; /* one writer at a time, handed over without sleeping */
 	unsigned count;
 	struct conn conns[WP_STORE_POOL_MAX];
 };
@@ -161,6 +168,7 @@ static void sqlite_close(struct wp_store *base)
 		sqlite3_close(s->conns[i].db);
 	}
 	pthread_cond_destroy(&s->freed);
+	pthread_mutex_destroy(&s->write_lock);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
@@ -184,6 +192,7 @@ wp_status wp_store_sqlite_open(const char *path, unsigned pool, struct wp_store 
 	s->base.ops = &sqlite_ops;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->freed, NULL);
+	pthread_mutex_init(&s->write_lock, NULL);
 	for (unsigned i = 0; i < pool; i++) {
 		wp_status st = open_conn(path, &s->conns[i], err, err_cap);
 		if (st != WP_OK) {
@@ -268,9 +277,12 @@ static wp_status sqlite_ping(struct wp_store *base)
 }
 
 /* Runs a write statement to completion; maps constraint failures to CONFLICT. */
-static wp_status step_write(struct conn *c, sqlite3_stmt *st, const char *what)
+static wp_status step_write(struct sqlite_store *s, struct conn *c, sqlite3_stmt *st,
+			    const char *what)
 {
+	pthread_mutex_lock(&s->write_lock);
 	int rc = sqlite3_step(st);
+	pthread_mutex_unlock(&s->write_lock);
 	if (rc == SQLITE_DONE)
 		return WP_OK;
 	if ((rc & 0xFF) == SQLITE_CONSTRAINT)
@@ -290,7 +302,7 @@ static wp_status sqlite_partner_insert(struct wp_store *base, const char *email,
 		sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 3, now_ms);
-		r = step_write(c, st, "partner_insert");
+		r = step_write(s, c, st, "partner_insert");
 		if (r == WP_OK)
 			*id = sqlite3_last_insert_rowid(c->db);
 	}
@@ -388,7 +400,7 @@ static wp_status sqlite_credential_insert(struct wp_store *base, int64_t partner
 		sqlite3_bind_text(st, 2, surface, -1, SQLITE_STATIC);
 		sqlite3_bind_blob(st, 3, sha256, 32, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 4, now_ms);
-		r = step_write(c, st, "credential_insert");
+		r = step_write(s, c, st, "credential_insert");
 	}
 	done(st);
 	release(s, c);
@@ -429,7 +441,7 @@ static wp_status sqlite_aqr_insert(struct wp_store *base, const struct wp_aqr_li
 		sqlite3_bind_text(st, 7, l->phone_number, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 8, l->account_name, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 9, l->created_ms);
-		r = step_write(c, st, "aqr_insert");
+		r = step_write(s, c, st, "aqr_insert");
 	}
 	done(st);
 	release(s, c);
@@ -483,7 +495,7 @@ static wp_status sqlite_aqr_delete(struct wp_store *base, const char *keyword, i
 		sqlite3_bind_text(st, 1, keyword, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, partner_id);
 		sqlite3_bind_int64(st, 3, now_ms);
-		r = step_write(c, st, "aqr_delete");
+		r = step_write(s, c, st, "aqr_delete");
 		if (r == WP_OK && sqlite3_changes(c->db) == 0)
 			r = WP_E_NOT_FOUND; /* refined below: unknown, foreign or already gone */
 	}
