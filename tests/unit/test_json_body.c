@@ -1,0 +1,56 @@
+/* Unit tests: JSON request bodies (src/http/json_body.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "http/json_body.h"
+
+static wp_status load(const char *s, json_t **out, char *err)
+{
+	*out = NULL;
+	return wp_json_body(s, strlen(s), out, err, 256);
+}
+
+static void test_object_and_exact_int64(void **state)
+{
+	(void)state;
+	json_t *v;
+	char err[256];
+	assert_int_equal(load("{\"amount\": 9223372036854775807, \"name\": \"홍길동\"}", &v, err),
+			 WP_OK);
+	assert_true(json_integer_value(json_object_get(v, "amount")) == INT64_MAX);
+	assert_string_equal(json_string_value(json_object_get(v, "name")), "홍길동");
+	json_decref(v);
+}
+
+static void test_errors_name_line_and_column(void **state)
+{
+	(void)state;
+	json_t *v;
+	char err[256];
+	assert_int_equal(load("{\n  \"a\": 1,\n  \"b\": }", &v, err), WP_E_INVALID);
+	assert_non_null(strstr(err, "line 3"));
+	assert_non_null(strstr(err, "column"));
+	assert_int_equal(load("{\"a\":1,\"a\":2}", &v, err), WP_E_INVALID);
+	assert_non_null(strstr(err, "duplicate"));
+	assert_int_equal(load("[1,2]", &v, err), WP_E_INVALID);
+	assert_non_null(strstr(err, "must be a JSON object"));
+	assert_int_equal(load("", &v, err), WP_E_INVALID);
+	assert_int_equal(load("{\"a\":\"\xff\"}", &v, err), WP_E_INVALID); /* not UTF-8 */
+	assert_int_equal(load("{} {}", &v, err), WP_E_INVALID);           /* trailing data */
+	assert_int_equal(load("{\"a\": 99999999999999999999}", &v, err), WP_E_INVALID);
+	assert_null(v);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_object_and_exact_int64),
+	    cmocka_unit_test(test_errors_name_line_and_column),
+	};
+	return cmocka_run_group_tests_name("json_body", tests, NULL, NULL);
+}
