@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "core/clock.h"
+#include "core/commit.h"
 #include "core/ratelimit.h"
 #include "http/http.h"
 #include "store/store.h"
@@ -20,6 +21,7 @@
 struct wp_app {
 	const struct wp_config *cfg;
 	struct wp_store *store;
+	struct wp_commit *commit; /* the write path: every write goes through it */
 	struct wp_ratelimit *rate;
 	wp_clock clock;
 	int access_log_fd; /* -1 when off */

@@ -38,6 +38,11 @@
 #define WP_RATE_BURST_DEFAULT 200
 #define WP_RATE_TABLE_SLOTS 4096
 
+/* Commit path (group commit) */
+#define WP_COMMIT_QUEUE_MAX 65536                /* commands waiting; past it: 503 */
+#define WP_COMMIT_BATCH_MAX_DEFAULT 1000         /* commands per transaction */
+#define WP_COMMIT_WAIT_US_DEFAULT 0              /* linger to fill a batch */
+
 /* Storage */
 #define WP_STORE_BUSY_TIMEOUT_MS 5000
 #define WP_STORE_POOL_MAX 64

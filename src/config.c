@@ -21,7 +21,10 @@ const char wp_config_usage[] =
     "  --conn-timeout S     idle connection timeout (WONPAY_CONN_TIMEOUT, default 30)\n"
     "  --rate-limit N       requests/s per credential, 0 = off (WONPAY_RATE_LIMIT, default 100)\n"
     "  --rate-burst N       burst size per credential (WONPAY_RATE_BURST, default 200)\n"
-    "  --access-log DEST    '-' stdout, 'off', or a file (WONPAY_ACCESS_LOG, default -)\n";
+    "  --access-log DEST    '-' stdout, 'off', or a file (WONPAY_ACCESS_LOG, default -)\n"
+    "  --commit-batch N     commands per group commit (WONPAY_COMMIT_BATCH, default 1000)\n"
+    "  --commit-wait-us N   linger to fill a batch, microseconds (WONPAY_COMMIT_WAIT_US,\n"
+    "                       default 0: batches form while the previous commit syncs)\n";
 
 static bool copy_str(char *dst, size_t cap, const char *v, const char *name, char *err,
 		     size_t err_cap)
@@ -83,7 +86,8 @@ int wp_config_option(struct wp_config *c, const char *name, const char *value, c
 		    strcmp(name, "--threads") == 0 || strcmp(name, "--max-body") == 0 ||
 		    strcmp(name, "--conn-limit") == 0 || strcmp(name, "--conn-timeout") == 0 ||
 		    strcmp(name, "--rate-limit") == 0 || strcmp(name, "--rate-burst") == 0 ||
-		    strcmp(name, "--access-log") == 0) {
+		    strcmp(name, "--access-log") == 0 || strcmp(name, "--commit-batch") == 0 ||
+		    strcmp(name, "--commit-wait-us") == 0) {
 			snprintf(err, err_cap, "%s needs a value", name);
 			return -1;
 		}
@@ -108,6 +112,7 @@ int wp_config_option(struct wp_config *c, const char *name, const char *value, c
 	    {"--threads", 1, 64},	      {"--max-body", 1024, 64 * 1024 * 1024},
 	    {"--conn-limit", 1, 1000000}, {"--conn-timeout", 1, 3600},
 	    {"--rate-limit", 0, 1000000}, {"--rate-burst", 1, 1000000},
+	    {"--commit-batch", 1, 100000}, {"--commit-wait-us", 0, 1000000},
 	};
 	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
 		if (strcmp(name, nums[i].name) != 0)
@@ -133,8 +138,14 @@ int wp_config_option(struct wp_config *c, const char *name, const char *value, c
 		case 4:
 			c->rate_per_s = (uint32_t)n;
 			break;
-		default:
+		case 5:
 			c->rate_burst = (uint32_t)n;
+			break;
+		case 6:
+			c->commit_batch = (unsigned)n;
+			break;
+		default:
+			c->commit_wait_us = (unsigned)n;
 			break;
 		}
 		return 1;
@@ -156,13 +167,16 @@ bool wp_config_defaults(struct wp_config *c, char *err, size_t err_cap)
 	c->conn_timeout_s = WP_CONN_TIMEOUT_S_DEFAULT;
 	c->rate_per_s = WP_RATE_PER_S_DEFAULT;
 	c->rate_burst = WP_RATE_BURST_DEFAULT;
+	c->commit_batch = WP_COMMIT_BATCH_MAX_DEFAULT;
+	c->commit_wait_us = WP_COMMIT_WAIT_US_DEFAULT;
 	static const char *const env[][2] = {
 	    {"WONPAY_LISTEN", "--listen"},	   {"WONPAY_DB", "--db"},
 	    {"WONPAY_PUBLIC_URL", "--public-url"}, {"WONPAY_SHORT_URL", "--short-url"},
 	    {"WONPAY_THREADS", "--threads"},	   {"WONPAY_MAX_BODY", "--max-body"},
 	    {"WONPAY_CONN_LIMIT", "--conn-limit"}, {"WONPAY_CONN_TIMEOUT", "--conn-timeout"},
 	    {"WONPAY_RATE_LIMIT", "--rate-limit"}, {"WONPAY_RATE_BURST", "--rate-burst"},
-	    {"WONPAY_ACCESS_LOG", "--access-log"},
+	    {"WONPAY_ACCESS_LOG", "--access-log"}, {"WONPAY_COMMIT_BATCH", "--commit-batch"},
+	    {"WONPAY_COMMIT_WAIT_US", "--commit-wait-us"},
 	};
 	for (size_t i = 0; i < sizeof(env) / sizeof(env[0]); i++) {
 		const char *v = getenv(env[i][0]);

@@ -28,6 +28,8 @@ struct wp_config {
 	unsigned conn_timeout_s;
 	uint32_t rate_per_s; /* per credential; 0 disables */
 	uint32_t rate_burst;
+	unsigned commit_batch;   /* commands per group commit */
+	unsigned commit_wait_us; /* linger to fill a batch */
 };
 
 /* Defaults, then WONPAY_* variables. False with a message on a bad value. */

@@ -166,11 +166,19 @@ static int cmd_serve(int argc, char **argv)
 	if (app.rate == NULL || (app.access_log_fd < 0 && strcmp(cfg.access_log, "off") != 0))
 		goto out_rate;
 
+	struct wp_commit_config commit_cfg = {
+	    .max_batch = cfg.commit_batch,
+	    .max_wait_us = cfg.commit_wait_us,
+	};
+	if (wp_commit_start(app.store, &commit_cfg, &app.commit) != WP_OK) {
+		fprintf(stderr, "wonpay: cannot start the commit writer\n");
+		goto out_rate;
+	}
 	struct wp_server *server = NULL;
 	uint16_t port = 0;
 	if (wp_server_start(&app, &server, &port, err, sizeof(err)) != WP_OK) {
 		fprintf(stderr, "wonpay: %s\n", err);
-		goto out_rate;
+		goto out_commit;
 	}
 	wp_config_finish(&cfg, port);
 	printf("wonpay %s listening on http://%s:%u (%s, database %s, %u threads)\n",
@@ -190,8 +198,11 @@ static int cmd_serve(int argc, char **argv)
 	fprintf(stderr, "wonpay: %s received, finishing requests in flight\n",
 		sig == SIGINT ? "SIGINT" : "SIGTERM");
 	wp_server_stop(server);
-	fprintf(stderr, "wonpay: stopped cleanly\n");
 	rc = 0;
+out_commit:
+	wp_commit_stop(app.commit); /* drains: every accepted write is committed or refused */
+	if (rc == 0)
+		fprintf(stderr, "wonpay: stopped cleanly\n");
 out_rate:
 	wp_ratelimit_free(app.rate);
 	if (app.access_log_fd > STDERR_FILENO)
@@ -221,7 +232,19 @@ static int cmd_migrate(int argc, char **argv)
 struct partner_opts {
 	const char *email;
 	const char *name;
+	int64_t now_ms;
+	int64_t id;
+	char token[WP_TOKEN_MAX_BYTES];
 };
+
+static wp_status add_partner(struct wp_tx *tx, void *arg)
+{
+	struct partner_opts *o = arg;
+	wp_status st = wp_auth_partner_add(tx, o->email, o->name ? o->name : o->email, o->now_ms,
+					   &o->id);
+	return st == WP_OK ? wp_auth_issue(tx, o->id, "aqr", o->now_ms, o->token, sizeof(o->token))
+			   : st;
+}
 
 static int partner_option(void *ctx, const char *name, const char *value)
 {
@@ -251,7 +274,7 @@ static int cmd_partner(int argc, char **argv)
 	}
 	struct wp_config cfg;
 	char err[256];
-	struct partner_opts o = {NULL, NULL};
+	struct partner_opts o = {.email = NULL};
 	if (!wp_config_defaults(&cfg, err, sizeof(err)) ||
 	    parse_options(argc, argv, 3, &cfg, partner_option, &o) != 0)
 		return 2;
@@ -270,16 +293,11 @@ static int cmd_partner(int argc, char **argv)
 		printf("%-6s %-40s %s\n", "id", "email", "name");
 		rc = s->ops->partner_list(s, print_partner, NULL) == WP_OK ? 0 : 1;
 	} else {
-		int64_t id = 0;
-		char token[WP_TOKEN_MAX_BYTES];
-		wp_status st = wp_auth_partner_add(s, o.email, o.name ? o.name : o.email,
-						   wp_clock_now_ms(&clock), &id);
-		if (st == WP_OK)
-			st = wp_auth_issue(s, id, "aqr", wp_clock_now_ms(&clock), token,
-					   sizeof(token));
+		o.now_ms = wp_clock_now_ms(&clock);
+		wp_status st = wp_store_write(s, add_partner, &o);
 		if (st == WP_OK) {
-			printf("partner %lld added: %s\n", (long long)id, o.email);
-			printf("AQR-DEVELOPER-TOKEN: %s\n", token);
+			printf("partner %lld added: %s\n", (long long)o.id, o.email);
+			printf("AQR-DEVELOPER-TOKEN: %s\n", o.token);
 			printf("(shown once: only a hash of the token is stored)\n");
 		} else {
 			fprintf(stderr, "wonpay: cannot add partner %s: %s\n", o.email,

@@ -23,23 +23,23 @@ bool wp_auth_email_valid(const char *e)
 	return wp_utf8_valid(e, n);
 }
 
-wp_status wp_auth_partner_add(struct wp_store *s, const char *email, const char *name,
+wp_status wp_auth_partner_add(struct wp_tx *tx, const char *email, const char *name,
 			      int64_t now_ms, int64_t *id)
 {
 	if (!wp_auth_email_valid(email) || wp_utf8_chars(email, strlen(email)) > WP_EMAIL_MAX_CHARS)
 		return WP_E_INVALID;
-	return s->ops->partner_insert(s, email, name, now_ms, id);
+	return tx->ops->partner_insert(tx, email, name, now_ms, id);
 }
 
-wp_status wp_auth_register(struct wp_store *s, int64_t partner_id, const char *surface,
+wp_status wp_auth_register(struct wp_tx *tx, int64_t partner_id, const char *surface,
 			   const char *secret, int64_t now_ms)
 {
 	uint8_t d[WP_SHA256_BYTES];
 	wp_sha256(secret, strlen(secret), d);
-	return s->ops->credential_insert(s, partner_id, surface, d, now_ms);
+	return tx->ops->credential_insert(tx, partner_id, surface, d, now_ms);
 }
 
-wp_status wp_auth_issue(struct wp_store *s, int64_t partner_id, const char *surface,
+wp_status wp_auth_issue(struct wp_tx *tx, int64_t partner_id, const char *surface,
 			int64_t now_ms, char *secret_out, size_t cap)
 {
 	char random[33];
@@ -49,7 +49,7 @@ wp_status wp_auth_issue(struct wp_store *s, int64_t partner_id, const char *surf
 	int n = snprintf(secret_out, cap, "%s_%s", surface, random);
 	if (n < 0 || (size_t)n >= cap)
 		return WP_E_INTERNAL;
-	return wp_auth_register(s, partner_id, surface, secret_out, now_ms);
+	return wp_auth_register(tx, partner_id, surface, secret_out, now_ms);
 }
 
 wp_status wp_auth_partner(struct wp_store *s, const char *surface, const char *secret,

@@ -2,6 +2,14 @@
 
 #include "core/auth.h"
 
+static wp_status seed_partner(struct wp_tx *tx, void *arg)
+{
+	int64_t now_ms = *(int64_t *)arg;
+	int64_t id;
+	wp_status st = wp_auth_partner_add(tx, WP_SANDBOX_AQR_EMAIL, "Sandbox partner", now_ms, &id);
+	return st == WP_OK ? wp_auth_register(tx, id, "aqr", WP_SANDBOX_AQR_TOKEN, now_ms) : st;
+}
+
 wp_status wp_sandbox_seed(struct wp_store *s, int64_t now_ms, bool *created)
 {
 	*created = false;
@@ -9,10 +17,8 @@ wp_status wp_sandbox_seed(struct wp_store *s, int64_t now_ms, bool *created)
 	wp_status st = s->ops->partner_count(s, &count);
 	if (st != WP_OK || count > 0)
 		return st;
-	int64_t id;
-	st = wp_auth_partner_add(s, WP_SANDBOX_AQR_EMAIL, "Sandbox partner", now_ms, &id);
-	if (st == WP_OK)
-		st = wp_auth_register(s, id, "aqr", WP_SANDBOX_AQR_TOKEN, now_ms);
+	/* Partner and token in one transaction: a crash never leaves one without the other. */
+	st = wp_store_write(s, seed_partner, &now_ms);
 	*created = st == WP_OK;
 	return st;
 }

@@ -25,6 +25,7 @@
 struct wp_app;
 struct wp_req;
 struct wp_surface;
+struct wp_cmd;
 
 typedef void (*wp_handler)(struct wp_req *r);
 
@@ -71,6 +72,12 @@ struct wp_req {
 	void *response; /* struct MHD_Response * */
 	unsigned status;
 
+	/* Deferred work (wp_req_commit): the connection waits suspended. */
+	bool handled;
+	bool deferred;
+	_Atomic int async_state;
+	void (*finish)(struct wp_req *r, struct wp_cmd *cmd);
+
 	uint64_t start_ns;
 	char request_id[24];
 };
@@ -91,6 +98,16 @@ void wp_route_match(const struct wp_surface *const *surfaces, size_t surface_cou
 const char *wp_req_header(struct wp_req *r, const char *name);
 const char *wp_req_query(struct wp_req *r, const char *name);
 const char *wp_req_param(struct wp_req *r, size_t i);
+
+/*
+ * Runs cmd through the commit queue (core/commit.h) without holding a worker
+ * thread: the connection is suspended, and finish() builds the response in
+ * the writer thread once the command's batch is durable (or failed). The
+ * handler must return right after this call and touch r no more. If the
+ * queue refuses, finish() runs at once with cmd->status WP_E_UNAVAILABLE.
+ */
+void wp_req_commit(struct wp_req *r, struct wp_cmd *cmd,
+		   void (*finish)(struct wp_req *r, struct wp_cmd *cmd));
 
 /*
  * Responses. Each replaces any response built before. Body memory is copied

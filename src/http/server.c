@@ -26,6 +26,8 @@
 #include "http/accesslog.h"
 #include "util/text.h"
 
+enum { ASYNC_NONE, ASYNC_WAITING, ASYNC_SUSPENDED, ASYNC_FINISHED };
+
 struct wp_server {
 	struct MHD_Daemon *daemon;
 	struct wp_app *app;
@@ -151,6 +153,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 
+	if (r->handled)
+		return queue(r); /* resumed: finish() left the response */
 	if (r->body_too_large) {
 		char msg[96];
 		snprintf(msg, sizeof(msg), "the body is larger than %zu bytes",
@@ -162,7 +166,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (r->body == NULL)
 			return MHD_NO;
 	}
+	r->handled = true;
 	r->route->handler(r);
+	if (r->deferred) {
+		MHD_suspend_connection(conn);
+		/* Whoever comes second resumes: a resume before the suspend would be lost. */
+		if (atomic_exchange(&r->async_state, ASYNC_SUSPENDED) == ASYNC_FINISHED)
+			MHD_resume_connection(conn);
+		return MHD_YES;
+	}
 	return queue(r);
 }
 
@@ -255,6 +267,33 @@ void wp_server_stop(struct wp_server *s)
 	}
 	MHD_stop_daemon(s->daemon);
 	free(s);
+}
+
+/* ---- deferred work ---- */
+
+static void req_cmd_done(struct wp_cmd *cmd)
+{
+	struct wp_req *r = cmd->ctx;
+	r->finish(r, cmd);
+	if (atomic_exchange(&r->async_state, ASYNC_FINISHED) == ASYNC_SUSPENDED)
+		MHD_resume_connection(r->conn);
+}
+
+void wp_req_commit(struct wp_req *r, struct wp_cmd *cmd,
+		   void (*finish)(struct wp_req *r, struct wp_cmd *cmd))
+{
+	r->finish = finish;
+	cmd->done = req_cmd_done;
+	cmd->ctx = r;
+	atomic_store(&r->async_state, ASYNC_WAITING);
+	r->deferred = true;
+	wp_status st = wp_commit_submit(r->app->commit, cmd);
+	if (st != WP_OK) {
+		r->deferred = false;
+		atomic_store(&r->async_state, ASYNC_NONE);
+		cmd->status = st;
+		finish(r, cmd);
+	}
 }
 
 /* ---- request accessors and responses (http.h) ---- */

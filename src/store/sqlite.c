@@ -34,8 +34,28 @@ enum stmt_id {
 	ST_AQR_INSERT,
 	ST_AQR_GET,
 	ST_AQR_DELETE,
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_SAVEPOINT,
+	ST_RELEASE,
+	ST_ROLLBACK_TO,
+	ST_ACCOUNT_INSERT,
+	ST_ACCOUNT_GET,
+	ST_ACCOUNT_UPDATE,
+	ST_ACCOUNTS_EACH,
+	ST_TRANSFER_GET,
+	ST_TRANSFER_INSERT,
+	ST_TRANSFER_SET_STATE,
+	ST_TRANSFERS_EACH,
+	ST_PENDING_EXPIRED,
 	ST_COUNT
 };
+
+#define ACCOUNT_COLS "id, code, flags, debits_posted, credits_posted, debits_pending, " \
+		     "credits_pending, created_ms"
+#define TRANSFER_COLS "id, debit_account_id, credit_account_id, amount, code, flags, " \
+		      "pending_id, timeout_s, ref, created_ms, expires_ms, state, result"
 
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_PING] = "SELECT 1",
@@ -56,6 +76,26 @@ static const char *const stmt_sql[ST_COUNT] = {
 		   "FROM aqr_links WHERE keyword = ?1",
     [ST_AQR_DELETE] = "UPDATE aqr_links SET deleted_ms = ?3 "
 		      "WHERE keyword = ?1 AND partner_id = ?2 AND deleted_ms IS NULL",
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_SAVEPOINT] = "SAVEPOINT cmd",
+    [ST_RELEASE] = "RELEASE cmd",
+    [ST_ROLLBACK_TO] = "ROLLBACK TO cmd",
+    [ST_ACCOUNT_INSERT] = "INSERT INTO ledger_accounts(code, flags, debits_posted, credits_posted, "
+			  "debits_pending, credits_pending, created_ms) "
+			  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [ST_ACCOUNT_GET] = "SELECT " ACCOUNT_COLS " FROM ledger_accounts WHERE id = ?1",
+    [ST_ACCOUNT_UPDATE] = "UPDATE ledger_accounts SET debits_posted = ?2, credits_posted = ?3, "
+			  "debits_pending = ?4, credits_pending = ?5 WHERE id = ?1",
+    [ST_ACCOUNTS_EACH] = "SELECT " ACCOUNT_COLS " FROM ledger_accounts ORDER BY id",
+    [ST_TRANSFER_GET] = "SELECT " TRANSFER_COLS " FROM ledger_transfers WHERE id = ?1",
+    [ST_TRANSFER_INSERT] = "INSERT INTO ledger_transfers(" TRANSFER_COLS ") "
+			   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    [ST_TRANSFER_SET_STATE] = "UPDATE ledger_transfers SET state = ?2 WHERE id = ?1",
+    [ST_TRANSFERS_EACH] = "SELECT " TRANSFER_COLS " FROM ledger_transfers ORDER BY created_ms, id",
+    [ST_PENDING_EXPIRED] = "SELECT id FROM ledger_transfers WHERE state = 1 AND expires_ms > 0 "
+			   "AND expires_ms <= ?1 ORDER BY expires_ms LIMIT ?2",
 };
 
 struct conn {
@@ -64,8 +104,15 @@ struct conn {
 	bool busy;
 };
 
+struct sqlite_tx {
+	struct wp_tx base;
+	struct sqlite_store *store;
+	struct conn *conn;
+};
+
 struct sqlite_store {
 	struct wp_store base;
+	struct sqlite_tx tx; /* the one open write transaction, guarded by write_lock */
 	pthread_mutex_t lock;
 	pthread_cond_t freed;
 	pthread_mutex_t write_lock; /* one writer at a time, handed over without sleeping */
@@ -276,13 +323,88 @@ static wp_status sqlite_ping(struct wp_store *base)
 	return r;
 }
 
-/* Runs a write statement to completion; maps constraint failures to CONFLICT. */
-static wp_status step_write(struct sqlite_store *s, struct conn *c, sqlite3_stmt *st,
-			    const char *what)
+/* ---- write transactions ---- */
+
+static wp_status run(struct conn *c, enum stmt_id id)
 {
+	sqlite3_stmt *st = stmt(c, id);
+	int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
+	done(st);
+	if (rc == SQLITE_DONE)
+		return WP_OK;
+	log_db_error(c->db, stmt_sql[id]);
+	return WP_E_STORAGE;
+}
+
+static wp_status sqlite_tx_begin(struct wp_store *base, struct wp_tx **out)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
 	pthread_mutex_lock(&s->write_lock);
-	int rc = sqlite3_step(st);
+	struct conn *c = acquire(s);
+	wp_status st = run(c, ST_BEGIN);
+	if (st != WP_OK) {
+		release(s, c);
+		pthread_mutex_unlock(&s->write_lock);
+		return st;
+	}
+	s->tx.base.ops = &sqlite_ops;
+	s->tx.store = s;
+	s->tx.conn = c;
+	*out = &s->tx.base;
+	return WP_OK;
+}
+
+static struct conn *txc(struct wp_tx *tx)
+{
+	return ((struct sqlite_tx *)tx)->conn;
+}
+
+
+static void tx_end(struct wp_tx *base)
+{
+	struct sqlite_tx *tx = (struct sqlite_tx *)base;
+	struct sqlite_store *s = tx->store;
+	release(s, tx->conn);
+	tx->conn = NULL;
 	pthread_mutex_unlock(&s->write_lock);
+}
+
+static wp_status sqlite_tx_commit(struct wp_tx *tx)
+{
+	wp_status st = run(txc(tx), ST_COMMIT);
+	if (st != WP_OK && !sqlite3_get_autocommit(txc(tx)->db))
+		run(txc(tx), ST_ROLLBACK);
+	tx_end(tx);
+	return st;
+}
+
+static void sqlite_tx_rollback(struct wp_tx *tx)
+{
+	if (!sqlite3_get_autocommit(txc(tx)->db))
+		run(txc(tx), ST_ROLLBACK);
+	tx_end(tx);
+}
+
+static wp_status sqlite_tx_savepoint(struct wp_tx *tx)
+{
+	return run(txc(tx), ST_SAVEPOINT);
+}
+
+static wp_status sqlite_tx_release(struct wp_tx *tx)
+{
+	return run(txc(tx), ST_RELEASE);
+}
+
+static wp_status sqlite_tx_rollback_to(struct wp_tx *tx)
+{
+	wp_status st = run(txc(tx), ST_ROLLBACK_TO);
+	return st == WP_OK ? run(txc(tx), ST_RELEASE) : st;
+}
+
+/* Runs a bound write statement; constraint failures are CONFLICT. */
+static wp_status step_write(struct conn *c, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE)
 		return WP_OK;
 	if ((rc & 0xFF) == SQLITE_CONSTRAINT)
@@ -291,23 +413,23 @@ static wp_status step_write(struct sqlite_store *s, struct conn *c, sqlite3_stmt
 	return WP_E_STORAGE;
 }
 
-static wp_status sqlite_partner_insert(struct wp_store *base, const char *email, const char *name,
+/* ---- partners ---- */
+
+static wp_status sqlite_partner_insert(struct wp_tx *tx, const char *email, const char *name,
 				       int64_t now_ms, int64_t *id)
 {
-	struct sqlite_store *s = (struct sqlite_store *)base;
-	struct conn *c = acquire(s);
+	struct conn *c = txc(tx);
 	sqlite3_stmt *st = stmt(c, ST_PARTNER_INSERT);
 	wp_status r = WP_E_STORAGE;
 	if (st != NULL) {
 		sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 3, now_ms);
-		r = step_write(s, c, st, "partner_insert");
+		r = step_write(c, st, "partner_insert");
 		if (r == WP_OK)
 			*id = sqlite3_last_insert_rowid(c->db);
 	}
 	done(st);
-	release(s, c);
 	return r;
 }
 
@@ -387,12 +509,11 @@ static wp_status sqlite_partner_by_email(struct wp_store *base, const char *emai
 	return r;
 }
 
-static wp_status sqlite_credential_insert(struct wp_store *base, int64_t partner_id,
+static wp_status sqlite_credential_insert(struct wp_tx *tx, int64_t partner_id,
 					  const char *surface, const uint8_t sha256[32],
 					  int64_t now_ms)
 {
-	struct sqlite_store *s = (struct sqlite_store *)base;
-	struct conn *c = acquire(s);
+	struct conn *c = txc(tx);
 	sqlite3_stmt *st = stmt(c, ST_CREDENTIAL_INSERT);
 	wp_status r = WP_E_STORAGE;
 	if (st != NULL) {
@@ -400,10 +521,9 @@ static wp_status sqlite_credential_insert(struct wp_store *base, int64_t partner
 		sqlite3_bind_text(st, 2, surface, -1, SQLITE_STATIC);
 		sqlite3_bind_blob(st, 3, sha256, 32, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 4, now_ms);
-		r = step_write(s, c, st, "credential_insert");
+		r = step_write(c, st, "credential_insert");
 	}
 	done(st);
-	release(s, c);
 	return r;
 }
 
@@ -425,10 +545,11 @@ static wp_status sqlite_partner_by_credential(struct wp_store *base, const char 
 	return r;
 }
 
-static wp_status sqlite_aqr_insert(struct wp_store *base, const struct wp_aqr_link *l)
+/* ---- AQR ---- */
+
+static wp_status sqlite_aqr_insert(struct wp_tx *tx, const struct wp_aqr_link *l)
 {
-	struct sqlite_store *s = (struct sqlite_store *)base;
-	struct conn *c = acquire(s);
+	struct conn *c = txc(tx);
 	sqlite3_stmt *st = stmt(c, ST_AQR_INSERT);
 	wp_status r = WP_E_STORAGE;
 	if (st != NULL) {
@@ -441,18 +562,16 @@ static wp_status sqlite_aqr_insert(struct wp_store *base, const struct wp_aqr_li
 		sqlite3_bind_text(st, 7, l->phone_number, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 8, l->account_name, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 9, l->created_ms);
-		r = step_write(s, c, st, "aqr_insert");
+		r = step_write(c, st, "aqr_insert");
 	}
 	done(st);
-	release(s, c);
 	return r;
 }
 
-static wp_status sqlite_aqr_get(struct wp_store *base, const char *keyword, wp_arena *a,
-				struct wp_aqr_link *out)
+/* The link on this connection (inside or outside a transaction). */
+static wp_status aqr_get_on(struct conn *c, const char *keyword, wp_arena *a,
+			    struct wp_aqr_link *out)
 {
-	struct sqlite_store *s = (struct sqlite_store *)base;
-	struct conn *c = acquire(s);
 	sqlite3_stmt *st = stmt(c, ST_AQR_GET);
 	wp_status r = WP_E_STORAGE;
 	if (st != NULL) {
@@ -480,33 +599,39 @@ static wp_status sqlite_aqr_get(struct wp_store *base, const char *keyword, wp_a
 		}
 	}
 	done(st);
+	return r;
+}
+
+static wp_status sqlite_aqr_get(struct wp_store *base, const char *keyword, wp_arena *a,
+				struct wp_aqr_link *out)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	struct conn *c = acquire(s);
+	wp_status r = aqr_get_on(c, keyword, a, out);
 	release(s, c);
 	return r;
 }
 
-static wp_status sqlite_aqr_delete(struct wp_store *base, const char *keyword, int64_t partner_id,
+static wp_status sqlite_aqr_delete(struct wp_tx *tx, const char *keyword, int64_t partner_id,
 				   int64_t now_ms)
 {
-	struct sqlite_store *s = (struct sqlite_store *)base;
-	struct conn *c = acquire(s);
+	struct conn *c = txc(tx);
 	sqlite3_stmt *st = stmt(c, ST_AQR_DELETE);
 	wp_status r = WP_E_STORAGE;
 	if (st != NULL) {
 		sqlite3_bind_text(st, 1, keyword, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, partner_id);
 		sqlite3_bind_int64(st, 3, now_ms);
-		r = step_write(s, c, st, "aqr_delete");
+		r = step_write(c, st, "aqr_delete");
 		if (r == WP_OK && sqlite3_changes(c->db) == 0)
-			r = WP_E_NOT_FOUND; /* refined below: unknown, foreign or already gone */
+			r = WP_E_NOT_FOUND; /* refined below: unknown, foreign, or already gone */
 	}
 	done(st);
-	release(s, c);
 	if (r == WP_E_NOT_FOUND) {
-		/* Deletion only ever moves forward, so this second look cannot race into a lie. */
 		wp_arena a;
 		wp_arena_init(&a, 64 * 1024);
 		struct wp_aqr_link l;
-		wp_status g = sqlite_aqr_get(base, keyword, &a, &l);
+		wp_status g = aqr_get_on(c, keyword, &a, &l);
 		if (g == WP_OK && l.partner_id == partner_id && l.deleted_ms != 0)
 			r = WP_E_GONE;
 		else if (g != WP_OK && g != WP_E_NOT_FOUND)
@@ -516,11 +641,261 @@ static wp_status sqlite_aqr_delete(struct wp_store *base, const char *keyword, i
 	return r;
 }
 
+/* ---- ledger ---- */
+
+static void read_account(sqlite3_stmt *st, struct wp_account *a)
+{
+	a->id = sqlite3_column_int64(st, 0);
+	a->code = sqlite3_column_int(st, 1);
+	a->flags = (uint32_t)sqlite3_column_int64(st, 2);
+	a->debits_posted = sqlite3_column_int64(st, 3);
+	a->credits_posted = sqlite3_column_int64(st, 4);
+	a->debits_pending = sqlite3_column_int64(st, 5);
+	a->credits_pending = sqlite3_column_int64(st, 6);
+	a->created_ms = sqlite3_column_int64(st, 7);
+}
+
+static void copy_col(sqlite3_stmt *st, int i, char *dst, size_t cap)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	size_t n = (size_t)sqlite3_column_bytes(st, i);
+	if (n >= cap)
+		n = cap - 1;
+	if (t != NULL)
+		memcpy(dst, t, n);
+	dst[t ? n : 0] = '\0';
+}
+
+static void read_transfer(sqlite3_stmt *st, struct wp_transfer *t)
+{
+	copy_col(st, 0, t->id, sizeof(t->id));
+	t->debit_account_id = sqlite3_column_int64(st, 1);
+	t->credit_account_id = sqlite3_column_int64(st, 2);
+	t->amount = sqlite3_column_int64(st, 3);
+	t->code = sqlite3_column_int(st, 4);
+	t->flags = (uint32_t)sqlite3_column_int64(st, 5);
+	copy_col(st, 6, t->pending_id, sizeof(t->pending_id));
+	t->timeout_s = sqlite3_column_int64(st, 7);
+	copy_col(st, 8, t->ref, sizeof(t->ref));
+	t->created_ms = sqlite3_column_int64(st, 9);
+	t->expires_ms = sqlite3_column_int64(st, 10);
+	t->state = sqlite3_column_int(st, 11);
+	t->result = sqlite3_column_int(st, 12);
+}
+
+static wp_status account_get_on(struct conn *c, int64_t id, struct wp_account *out)
+{
+	sqlite3_stmt *st = stmt(c, ST_ACCOUNT_GET);
+	wp_status r = WP_E_STORAGE;
+	if (st != NULL) {
+		sqlite3_bind_int64(st, 1, id);
+		int rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			read_account(st, out);
+			r = WP_OK;
+		} else if (rc == SQLITE_DONE) {
+			r = WP_E_NOT_FOUND;
+		} else {
+			log_db_error(c->db, "account_get");
+		}
+	}
+	done(st);
+	return r;
+}
+
+static wp_status transfer_get_on(struct conn *c, const char *id, struct wp_transfer *out)
+{
+	sqlite3_stmt *st = stmt(c, ST_TRANSFER_GET);
+	wp_status r = WP_E_STORAGE;
+	if (st != NULL) {
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		int rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			read_transfer(st, out);
+			r = WP_OK;
+		} else if (rc == SQLITE_DONE) {
+			r = WP_E_NOT_FOUND;
+		} else {
+			log_db_error(c->db, "transfer_get");
+		}
+	}
+	done(st);
+	return r;
+}
+
+static wp_status sqlite_account_insert(struct wp_tx *tx, struct wp_account *a)
+{
+	struct conn *c = txc(tx);
+	sqlite3_stmt *st = stmt(c, ST_ACCOUNT_INSERT);
+	wp_status r = WP_E_STORAGE;
+	if (st != NULL) {
+		sqlite3_bind_int(st, 1, a->code);
+		sqlite3_bind_int64(st, 2, a->flags);
+		sqlite3_bind_int64(st, 3, a->debits_posted);
+		sqlite3_bind_int64(st, 4, a->credits_posted);
+		sqlite3_bind_int64(st, 5, a->debits_pending);
+		sqlite3_bind_int64(st, 6, a->credits_pending);
+		sqlite3_bind_int64(st, 7, a->created_ms);
+		r = step_write(c, st, "account_insert");
+		if (r == WP_OK)
+			a->id = sqlite3_last_insert_rowid(c->db);
+	}
+	done(st);
+	return r;
+}
+
+static wp_status sqlite_account_get(struct wp_tx *tx, int64_t id, struct wp_account *out)
+{
+	return account_get_on(txc(tx), id, out);
+}
+
+static wp_status sqlite_account_update(struct wp_tx *tx, const struct wp_account *a)
+{
+	struct conn *c = txc(tx);
+	sqlite3_stmt *st = stmt(c, ST_ACCOUNT_UPDATE);
+	wp_status r = WP_E_STORAGE;
+	if (st != NULL) {
+		sqlite3_bind_int64(st, 1, a->id);
+		sqlite3_bind_int64(st, 2, a->debits_posted);
+		sqlite3_bind_int64(st, 3, a->credits_posted);
+		sqlite3_bind_int64(st, 4, a->debits_pending);
+		sqlite3_bind_int64(st, 5, a->credits_pending);
+		r = step_write(c, st, "account_update");
+		if (r == WP_OK && sqlite3_changes(c->db) != 1)
+			r = WP_E_NOT_FOUND;
+	}
+	done(st);
+	return r;
+}
+
+static wp_status sqlite_transfer_get(struct wp_tx *tx, const char *id, struct wp_transfer *out)
+{
+	return transfer_get_on(txc(tx), id, out);
+}
+
+static wp_status sqlite_transfer_insert(struct wp_tx *tx, const struct wp_transfer *t)
+{
+	struct conn *c = txc(tx);
+	sqlite3_stmt *st = stmt(c, ST_TRANSFER_INSERT);
+	wp_status r = WP_E_STORAGE;
+	if (st != NULL) {
+		sqlite3_bind_text(st, 1, t->id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, t->debit_account_id);
+		sqlite3_bind_int64(st, 3, t->credit_account_id);
+		sqlite3_bind_int64(st, 4, t->amount);
+		sqlite3_bind_int(st, 5, t->code);
+		sqlite3_bind_int64(st, 6, t->flags);
+		sqlite3_bind_text(st, 7, t->pending_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 8, t->timeout_s);
+		sqlite3_bind_text(st, 9, t->ref, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 10, t->created_ms);
+		sqlite3_bind_int64(st, 11, t->expires_ms);
+		sqlite3_bind_int(st, 12, t->state);
+		sqlite3_bind_int(st, 13, t->result);
+		r = step_write(c, st, "transfer_insert");
+	}
+	done(st);
+	return r;
+}
+
+static wp_status sqlite_transfer_set_state(struct wp_tx *tx, const char *id, int32_t state)
+{
+	struct conn *c = txc(tx);
+	sqlite3_stmt *st = stmt(c, ST_TRANSFER_SET_STATE);
+	wp_status r = WP_E_STORAGE;
+	if (st != NULL) {
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, state);
+		r = step_write(c, st, "transfer_set_state");
+		if (r == WP_OK && sqlite3_changes(c->db) != 1)
+			r = WP_E_NOT_FOUND;
+	}
+	done(st);
+	return r;
+}
+
+static wp_status sqlite_pending_expired(struct wp_tx *tx, int64_t now_ms,
+					char (*ids)[WP_TRANSFER_ID_MAX + 1], size_t max,
+					size_t *count)
+{
+	struct conn *c = txc(tx);
+	sqlite3_stmt *st = stmt(c, ST_PENDING_EXPIRED);
+	*count = 0;
+	if (st == NULL)
+		return WP_E_STORAGE;
+	sqlite3_bind_int64(st, 1, now_ms);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *count < max)
+		copy_col(st, 0, ids[(*count)++], WP_TRANSFER_ID_MAX + 1);
+	done(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? WP_OK : WP_E_STORAGE;
+}
+
+static wp_status sqlite_account_read(struct wp_store *base, int64_t id, struct wp_account *out)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	struct conn *c = acquire(s);
+	wp_status r = account_get_on(c, id, out);
+	release(s, c);
+	return r;
+}
+
+static wp_status sqlite_transfer_read(struct wp_store *base, const char *id,
+				      struct wp_transfer *out)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	struct conn *c = acquire(s);
+	wp_status r = transfer_get_on(c, id, out);
+	release(s, c);
+	return r;
+}
+
+/*
+ * Both tables read from one snapshot (a read transaction on one connection),
+ * so a verify running beside the writer never sees half of a batch.
+ */
+static wp_status sqlite_ledger_scan(struct wp_store *base, wp_account_cb acb,
+				    wp_transfer_cb tcb, void *ctx)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	struct conn *c = acquire(s);
+	int rc = sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL);
+	sqlite3_stmt *st = rc == SQLITE_OK ? stmt(c, ST_ACCOUNTS_EACH) : NULL;
+	rc = SQLITE_ERROR;
+	while (st != NULL && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct wp_account a;
+		read_account(st, &a);
+		acb(ctx, &a);
+	}
+	done(st);
+	if (rc == SQLITE_DONE) {
+		st = stmt(c, ST_TRANSFERS_EACH);
+		rc = SQLITE_ERROR;
+		while (st != NULL && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+			struct wp_transfer t;
+			read_transfer(st, &t);
+			tcb(ctx, &t);
+		}
+		done(st);
+	}
+	if (!sqlite3_get_autocommit(c->db))
+		sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+	release(s, c);
+	return rc == SQLITE_DONE ? WP_OK : WP_E_STORAGE;
+}
+
 static const struct wp_store_ops sqlite_ops = {
     .name = "sqlite",
     .close = sqlite_close,
     .migrate = sqlite_migrate,
     .ping = sqlite_ping,
+    .tx_begin = sqlite_tx_begin,
+    .tx_savepoint = sqlite_tx_savepoint,
+    .tx_release = sqlite_tx_release,
+    .tx_rollback_to = sqlite_tx_rollback_to,
+    .tx_commit = sqlite_tx_commit,
+    .tx_rollback = sqlite_tx_rollback,
     .partner_insert = sqlite_partner_insert,
     .partner_count = sqlite_partner_count,
     .partner_list = sqlite_partner_list,
@@ -530,4 +905,14 @@ static const struct wp_store_ops sqlite_ops = {
     .aqr_insert = sqlite_aqr_insert,
     .aqr_get = sqlite_aqr_get,
     .aqr_delete = sqlite_aqr_delete,
+    .account_insert = sqlite_account_insert,
+    .account_get = sqlite_account_get,
+    .account_update = sqlite_account_update,
+    .transfer_get = sqlite_transfer_get,
+    .transfer_insert = sqlite_transfer_insert,
+    .transfer_set_state = sqlite_transfer_set_state,
+    .pending_expired = sqlite_pending_expired,
+    .account_read = sqlite_account_read,
+    .transfer_read = sqlite_transfer_read,
+    .ledger_scan = sqlite_ledger_scan,
 };

@@ -12,3 +12,18 @@ wp_status wp_store_open(const char *path, unsigned pool, struct wp_store **out, 
 	}
 	return wp_store_sqlite_open(path, pool, out, err, err_cap);
 }
+
+wp_status wp_store_write(struct wp_store *s, wp_status (*fn)(struct wp_tx *tx, void *arg),
+			 void *arg)
+{
+	struct wp_tx *tx;
+	wp_status st = s->ops->tx_begin(s, &tx);
+	if (st != WP_OK)
+		return st;
+	st = fn(tx, arg);
+	if (st != WP_OK) {
+		s->ops->tx_rollback(tx);
+		return st;
+	}
+	return s->ops->tx_commit(tx);
+}

@@ -5,9 +5,17 @@
  * struct wp_store_ops; nothing outside src/store sees a backend type. Every
  * call is safe from any thread: the backend keeps its own connection pool.
  *
+ * Reads run on a pool connection and see committed state. Every write runs
+ * inside a write transaction (struct wp_tx): the server's commit queue
+ * (core/commit.c) owns the one in use at a time and puts many commands in
+ * it (group commit); one-off writers (the CLI, start-up) use
+ * wp_store_write().
+ *
  * Contracts kept by every backend:
- * - A call that returns WP_OK has committed durably (SQLite: WAL with
- *   synchronous=FULL) before it returns.
+ * - tx_commit returning WP_OK means the transaction is on disk (SQLite: WAL
+ *   with synchronous=FULL); nothing is acknowledged before that.
+ * - Only one write transaction is open at a time per process; tx_begin
+ *   waits for it.
  * - Strings returned in records live in the caller's arena.
  * - WP_E_STORAGE means the database failed (busy past the timeout, disk
  *   full, I/O); callers answer 503, never pretend success.
@@ -46,7 +54,47 @@ struct wp_aqr_link {
 	int64_t deleted_ms; /* 0 while live */
 };
 
+#define WP_TRANSFER_ID_MAX 64
+#define WP_TRANSFER_REF_MAX 128
+
+/* A ledger account (see core/ledger.h for the rules). */
+struct wp_account {
+	int64_t id;
+	int32_t code;
+	uint32_t flags;
+	int64_t debits_posted;
+	int64_t credits_posted;
+	int64_t debits_pending;
+	int64_t credits_pending;
+	int64_t created_ms;
+};
+
+/* A ledger transfer, as stored; result != 0 records a failed attempt. */
+struct wp_transfer {
+	char id[WP_TRANSFER_ID_MAX + 1];
+	int64_t debit_account_id;
+	int64_t credit_account_id;
+	int64_t amount;
+	int32_t code;
+	uint32_t flags;
+	char pending_id[WP_TRANSFER_ID_MAX + 1];
+	int64_t timeout_s;
+	char ref[WP_TRANSFER_REF_MAX + 1];
+	int64_t created_ms;
+	int64_t expires_ms; /* pending only; 0 = never */
+	int32_t state;      /* pending only: enum wp_pending_state */
+	int32_t result;     /* enum wp_transfer_result; 0 = applied */
+};
+
+struct wp_store_ops;
+/* An open write transaction; backends embed this as their first member. */
+struct wp_tx {
+	const struct wp_store_ops *ops;
+};
+
 typedef void (*wp_partner_cb)(void *ctx, const struct wp_partner *p);
+typedef void (*wp_transfer_cb)(void *ctx, const struct wp_transfer *t);
+typedef void (*wp_account_cb)(void *ctx, const struct wp_account *a);
 
 struct wp_store_ops {
 	const char *name;
@@ -54,13 +102,21 @@ struct wp_store_ops {
 	wp_status (*migrate)(struct wp_store *s, int *version);
 	wp_status (*ping)(struct wp_store *s);
 
-	wp_status (*partner_insert)(struct wp_store *s, const char *email, const char *name,
+	/* Write transactions. tx_begin waits for the process's write lock. */
+	wp_status (*tx_begin)(struct wp_store *s, struct wp_tx **tx);
+	wp_status (*tx_savepoint)(struct wp_tx *tx);
+	wp_status (*tx_release)(struct wp_tx *tx);     /* keep the savepoint's writes */
+	wp_status (*tx_rollback_to)(struct wp_tx *tx); /* undo writes since the savepoint */
+	wp_status (*tx_commit)(struct wp_tx *tx);      /* durable when WP_OK */
+	void (*tx_rollback)(struct wp_tx *tx);
+
+	wp_status (*partner_insert)(struct wp_tx *tx, const char *email, const char *name,
 				    int64_t now_ms, int64_t *id);
 	wp_status (*partner_count)(struct wp_store *s, int64_t *count);
 	wp_status (*partner_list)(struct wp_store *s, wp_partner_cb cb, void *ctx);
 	wp_status (*partner_by_email)(struct wp_store *s, const char *email, wp_arena *a,
 				      struct wp_partner *out);
-	wp_status (*credential_insert)(struct wp_store *s, int64_t partner_id, const char *surface,
+	wp_status (*credential_insert)(struct wp_tx *tx, int64_t partner_id, const char *surface,
 				       const uint8_t sha256[32], int64_t now_ms);
 	/* WP_E_NOT_FOUND when no partner holds that secret on that surface. */
 	wp_status (*partner_by_credential)(struct wp_store *s, const char *surface,
@@ -68,13 +124,30 @@ struct wp_store_ops {
 					   struct wp_partner *out);
 
 	/* WP_E_CONFLICT when the keyword is taken. */
-	wp_status (*aqr_insert)(struct wp_store *s, const struct wp_aqr_link *link);
+	wp_status (*aqr_insert)(struct wp_tx *tx, const struct wp_aqr_link *link);
 	/* Deleted links are returned too (deleted_ms != 0); WP_E_NOT_FOUND if never made. */
 	wp_status (*aqr_get)(struct wp_store *s, const char *keyword, wp_arena *a,
 			     struct wp_aqr_link *out);
 	/* WP_E_NOT_FOUND unless the partner owns it; WP_E_GONE if already deleted. */
-	wp_status (*aqr_delete)(struct wp_store *s, const char *keyword, int64_t partner_id,
+	wp_status (*aqr_delete)(struct wp_tx *tx, const char *keyword, int64_t partner_id,
 				int64_t now_ms);
+
+	/* Ledger (rules in core/ledger.c; these only load and save). */
+	wp_status (*account_insert)(struct wp_tx *tx, struct wp_account *a); /* sets a->id */
+	wp_status (*account_get)(struct wp_tx *tx, int64_t id, struct wp_account *out);
+	wp_status (*account_update)(struct wp_tx *tx, const struct wp_account *a);
+	wp_status (*transfer_get)(struct wp_tx *tx, const char *id, struct wp_transfer *out);
+	wp_status (*transfer_insert)(struct wp_tx *tx, const struct wp_transfer *t);
+	wp_status (*transfer_set_state)(struct wp_tx *tx, const char *id, int32_t state);
+	/* Up to max ids of pending transfers whose expires_ms <= now_ms. */
+	wp_status (*pending_expired)(struct wp_tx *tx, int64_t now_ms,
+				     char (*ids)[WP_TRANSFER_ID_MAX + 1], size_t max, size_t *count);
+	/* Committed reads, for lookups and `ledger verify`. */
+	wp_status (*account_read)(struct wp_store *s, int64_t id, struct wp_account *out);
+	wp_status (*transfer_read)(struct wp_store *s, const char *id, struct wp_transfer *out);
+	/* Every account, then every transfer, from one consistent snapshot. */
+	wp_status (*ledger_scan)(struct wp_store *s, wp_account_cb acb, wp_transfer_cb tcb,
+				 void *ctx);
 };
 
 struct wp_store {
@@ -91,6 +164,13 @@ wp_status wp_store_open(const char *path, unsigned pool, struct wp_store **out, 
 
 wp_status wp_store_sqlite_open(const char *path, unsigned pool, struct wp_store **out, char *err,
 			       size_t err_cap);
+
+/*
+ * Runs fn inside one write transaction and commits it (rolls back if fn
+ * fails). For one-off writers; the server's hot path uses core/commit.c.
+ */
+wp_status wp_store_write(struct wp_store *s, wp_status (*fn)(struct wp_tx *tx, void *arg),
+			 void *arg);
 
 static inline void wp_store_close(struct wp_store *s)
 {

@@ -18,6 +18,7 @@
 #include "app.h"
 #include "core/auth.h"
 #include "core/bank.h"
+#include "core/commit.h"
 #include "core/crypto.h"
 #include "core/qr.h"
 #include "util/text.h"
@@ -338,6 +339,84 @@ static bool accepts_json(const char *accept)
 	return false;
 }
 
+/* ---- the writes, as commands on the commit queue ---- */
+
+struct create_cmd {
+	struct wp_cmd base;
+	struct wp_aqr_link link;
+	char keyword[WP_AQR_KEYWORD_LEN + 1];
+};
+
+static wp_status apply_create(struct wp_tx *tx, struct wp_cmd *c)
+{
+	struct create_cmd *cmd = (struct create_cmd *)c;
+	wp_status st = WP_E_CONFLICT;
+	for (int i = 0; i < WP_AQR_KEYWORD_RETRIES && st == WP_E_CONFLICT; i++) {
+		st = wp_random_alnum(cmd->keyword, WP_AQR_KEYWORD_LEN);
+		if (st == WP_OK)
+			st = tx->ops->aqr_insert(tx, &cmd->link);
+	}
+	return st;
+}
+
+static void finish_create(struct wp_req *r, struct wp_cmd *c)
+{
+	struct create_cmd *cmd = (struct create_cmd *)c;
+	if (c->status != WP_OK) {
+		aqr_reply_error(r, c->status == WP_E_CONFLICT ? WP_E_UNAVAILABLE : c->status,
+				"the account could not be saved; try again");
+		return;
+	}
+	const struct wp_config *cfg = r->app->cfg;
+	char qr[WP_URL_MAX + 64], short_url[WP_URL_MAX + 64];
+	snprintf(qr, sizeof(qr), "%s/res/api/%s", cfg->public_url, cmd->keyword);
+	snprintf(short_url, sizeof(short_url), "%s/f/%s", cfg->short_url, cmd->keyword);
+	json_t *data = json_object();
+	json_object_set_new(data, "qr_image", json_string(qr));
+	json_object_set_new(data, "short_url", json_string(short_url));
+	json_object_set_new(data, "uniq_keyword", json_string(cmd->keyword));
+	json_t *o = json_object();
+	json_object_set_new(o, "result", json_string("success"));
+	json_object_set_new(o, "data", data);
+	wp_reply_json(r, 200, o);
+	wp_reply_header(r, "Cache-Control", "no-store");
+}
+
+struct delete_cmd {
+	struct wp_cmd base;
+	const char *keyword;
+	int64_t partner_id;
+	int64_t now_ms;
+};
+
+static wp_status apply_delete(struct wp_tx *tx, struct wp_cmd *c)
+{
+	struct delete_cmd *cmd = (struct delete_cmd *)c;
+	return tx->ops->aqr_delete(tx, cmd->keyword, cmd->partner_id, cmd->now_ms);
+}
+
+static void finish_delete(struct wp_req *r, struct wp_cmd *c)
+{
+	struct delete_cmd *cmd = (struct delete_cmd *)c;
+	char err[256];
+	if (c->status == WP_E_NOT_FOUND || c->status == WP_E_GONE) {
+		snprintf(err, sizeof(err),
+			 c->status == WP_E_GONE ? "uniq_keyword '%s' was already deleted"
+						: "uniq_keyword '%s' was not found",
+			 cmd->keyword);
+		aqr_reply_error(r, c->status, err);
+		return;
+	}
+	if (c->status != WP_OK) {
+		aqr_reply_error(r, c->status, "the account could not be deleted; try again");
+		return;
+	}
+	json_t *o = json_object();
+	json_object_set_new(o, "result", json_string("success"));
+	wp_reply_json(r, 200, o);
+	wp_reply_header(r, "Cache-Control", "no-store");
+}
+
 static void api_create(struct wp_req *r, const struct wp_form *f, const struct wp_partner *who)
 {
 	char err[256];
@@ -352,43 +431,25 @@ static void api_create(struct wp_req *r, const struct wp_form *f, const struct w
 				"email_address does not belong to the developer token's owner");
 		return;
 	}
-	const struct wp_bank *bank = wp_bank_by_aqr_id(in.bank_id);
-	char keyword[WP_AQR_KEYWORD_LEN + 1];
-	struct wp_aqr_link link = {
-	    .keyword = keyword,
+	struct create_cmd *cmd = wp_arena_alloc(&r->arena, sizeof(*cmd));
+	if (cmd == NULL) {
+		aqr_reply_error(r, WP_E_NOMEM, "out of memory");
+		return;
+	}
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->base.apply = apply_create;
+	cmd->link = (struct wp_aqr_link){
+	    .keyword = cmd->keyword,
 	    .partner_id = who->id,
 	    .bank_id = in.bank_id,
-	    .bank_code = bank->code,
+	    .bank_code = wp_bank_by_aqr_id(in.bank_id)->code,
 	    .account_number = in.account_number,
 	    .account_owner = in.account_owner,
 	    .phone_number = in.phone_number,
 	    .account_name = in.account_name,
 	    .created_ms = wp_clock_now_ms(&r->app->clock),
 	};
-	st = WP_E_CONFLICT;
-	for (int i = 0; i < WP_AQR_KEYWORD_RETRIES && st == WP_E_CONFLICT; i++) {
-		st = wp_random_alnum(keyword, WP_AQR_KEYWORD_LEN);
-		if (st == WP_OK)
-			st = r->app->store->ops->aqr_insert(r->app->store, &link);
-	}
-	if (st != WP_OK) {
-		aqr_reply_error(r, st == WP_E_CONFLICT ? WP_E_UNAVAILABLE : st,
-				"the account could not be saved; try again");
-		return;
-	}
-	const struct wp_config *cfg = r->app->cfg;
-	char qr[WP_URL_MAX + 64], short_url[WP_URL_MAX + 64];
-	snprintf(qr, sizeof(qr), "%s/res/api/%s", cfg->public_url, keyword);
-	snprintf(short_url, sizeof(short_url), "%s/f/%s", cfg->short_url, keyword);
-	json_t *data = json_object();
-	json_object_set_new(data, "qr_image", json_string(qr));
-	json_object_set_new(data, "short_url", json_string(short_url));
-	json_object_set_new(data, "uniq_keyword", json_string(keyword));
-	json_t *o = json_object();
-	json_object_set_new(o, "result", json_string("success"));
-	json_object_set_new(o, "data", data);
-	wp_reply_json(r, 200, o);
-	wp_reply_header(r, "Cache-Control", "no-store");
+	wp_req_commit(r, &cmd->base, finish_create);
 }
 
 static void api_delete(struct wp_req *r, const struct wp_form *f, const struct wp_partner *who)
@@ -405,26 +466,17 @@ static void api_delete(struct wp_req *r, const struct wp_form *f, const struct w
 				"email_address does not belong to the developer token's owner");
 		return;
 	}
-	st = r->app->store->ops->aqr_delete(r->app->store, in.keyword, who->id,
-					    wp_clock_now_ms(&r->app->clock));
-	if (st == WP_E_NOT_FOUND) {
-		snprintf(err, sizeof(err), "uniq_keyword '%s' was not found", in.keyword);
-		aqr_reply_error(r, st, err);
+	struct delete_cmd *cmd = wp_arena_alloc(&r->arena, sizeof(*cmd));
+	if (cmd == NULL) {
+		aqr_reply_error(r, WP_E_NOMEM, "out of memory");
 		return;
 	}
-	if (st == WP_E_GONE) {
-		snprintf(err, sizeof(err), "uniq_keyword '%s' was already deleted", in.keyword);
-		aqr_reply_error(r, st, err);
-		return;
-	}
-	if (st != WP_OK) {
-		aqr_reply_error(r, st, "the account could not be deleted; try again");
-		return;
-	}
-	json_t *o = json_object();
-	json_object_set_new(o, "result", json_string("success"));
-	wp_reply_json(r, 200, o);
-	wp_reply_header(r, "Cache-Control", "no-store");
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->base.apply = apply_delete;
+	cmd->keyword = in.keyword;
+	cmd->partner_id = who->id;
+	cmd->now_ms = wp_clock_now_ms(&r->app->clock);
+	wp_req_commit(r, &cmd->base, finish_delete);
 }
 
 static void api_post(struct wp_req *r)
