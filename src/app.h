@@ -13,7 +13,9 @@
 
 #include "config.h"
 #include "core/clock.h"
+#include "core/bank.h"
 #include "core/commit.h"
+#include "core/timer.h"
 #include "core/ratelimit.h"
 #include "http/http.h"
 #include "store/store.h"
@@ -23,6 +25,9 @@ struct wp_app {
 	struct wp_store *store;
 	struct wp_commit *commit; /* the write path: every write goes through it */
 	struct wp_ratelimit *rate;
+	struct wp_bank_net *bank;   /* the bank network (sandbox implementation) */
+	struct wp_timer *timer;     /* delayed answers of slow banks */
+	struct wp_journal *journal; /* sandbox only: GET /sandbox/requests */
 	wp_clock clock;
 	int access_log_fd; /* -1 when off */
 	const struct wp_surface *const *surfaces;
@@ -36,5 +41,6 @@ struct wp_app {
 /* The surfaces, in match order. */
 extern const struct wp_surface wp_surface_aqr;
 extern const struct wp_surface wp_surface_system;
+extern const struct wp_surface wp_surface_sandbox; /* only with --sandbox */
 
 #endif

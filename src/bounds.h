@@ -15,7 +15,7 @@
 #define WP_CONN_LIMIT_DEFAULT 4096               /* simultaneous connections */
 #define WP_CONN_PER_IP_DEFAULT 0                 /* 0 = no per-IP limit (loopback tests) */
 #define WP_CONN_TIMEOUT_S_DEFAULT 30             /* idle connection timeout */
-#define WP_SHUTDOWN_DRAIN_MS 10000               /* wait for requests in flight on stop */
+#define WP_SHUTDOWN_DRAIN_MS 15000               /* longer than a slow bank's 10 s timeout */
 #define WP_PATH_PARAMS_MAX 4                     /* {param} segments in a route */
 #define WP_PATH_MAX_BYTES 2048
 #define WP_ARENA_MAX_BYTES (1024 * 1024)         /* per-request scratch memory */
@@ -42,6 +42,13 @@
 #define WP_COMMIT_QUEUE_MAX 65536                /* commands waiting; past it: 503 */
 #define WP_COMMIT_BATCH_MAX_DEFAULT 1000         /* commands per transaction */
 #define WP_COMMIT_WAIT_US_DEFAULT 0              /* linger to fill a batch */
+
+/* Timers (slow sandbox banks) */
+#define WP_TIMER_MAX 16384                       /* callbacks waiting */
+
+/* Sandbox */
+#define WP_JOURNAL_ENTRIES 1000                  /* GET /sandbox/requests keeps the newest */
+#define WP_CLOCK_ADVANCE_MAX_S (10LL * 365 * 24 * 3600)
 
 /* Storage */
 #define WP_STORE_BUSY_TIMEOUT_MS 5000

@@ -22,6 +22,8 @@ const char wp_config_usage[] =
     "  --rate-limit N       requests/s per credential, 0 = off (WONPAY_RATE_LIMIT, default 100)\n"
     "  --rate-burst N       burst size per credential (WONPAY_RATE_BURST, default 200)\n"
     "  --access-log DEST    '-' stdout, 'off', or a file (WONPAY_ACCESS_LOG, default -)\n"
+    "  --admin-token T      sandbox control API token (WONPAY_ADMIN_TOKEN,\n"
+    "                       default sandbox-admin-token)\n"
     "  --commit-batch N     commands per group commit (WONPAY_COMMIT_BATCH, default 1000)\n"
     "  --commit-wait-us N   linger to fill a batch, microseconds (WONPAY_COMMIT_WAIT_US,\n"
     "                       default 0: batches form while the previous commit syncs)\n";
@@ -87,6 +89,7 @@ int wp_config_option(struct wp_config *c, const char *name, const char *value, c
 		    strcmp(name, "--conn-limit") == 0 || strcmp(name, "--conn-timeout") == 0 ||
 		    strcmp(name, "--rate-limit") == 0 || strcmp(name, "--rate-burst") == 0 ||
 		    strcmp(name, "--access-log") == 0 || strcmp(name, "--commit-batch") == 0 ||
+		    strcmp(name, "--admin-token") == 0 ||
 		    strcmp(name, "--commit-wait-us") == 0) {
 			snprintf(err, err_cap, "%s needs a value", name);
 			return -1;
@@ -101,6 +104,15 @@ int wp_config_option(struct wp_config *c, const char *name, const char *value, c
 		return parse_url(c->public_url, value, name, err, err_cap) ? 1 : -1;
 	if (strcmp(name, "--short-url") == 0)
 		return parse_url(c->short_url, value, name, err, err_cap) ? 1 : -1;
+	if (strcmp(name, "--admin-token") == 0) {
+		if (strlen(value) < 8) {
+			snprintf(err, err_cap, "--admin-token must be at least 8 characters");
+			return -1;
+		}
+		return copy_str(c->admin_token, sizeof(c->admin_token), value, name, err, err_cap)
+			   ? 1
+			   : -1;
+	}
 	if (strcmp(name, "--access-log") == 0)
 		return copy_str(c->access_log, sizeof(c->access_log), value, name, err, err_cap)
 			   ? 1
@@ -160,6 +172,7 @@ bool wp_config_defaults(struct wp_config *c, char *err, size_t err_cap)
 	c->listen_port = 8080;
 	snprintf(c->db_path, sizeof(c->db_path), "data/wonpay.db");
 	snprintf(c->access_log, sizeof(c->access_log), "-");
+	snprintf(c->admin_token, sizeof(c->admin_token), "sandbox-admin-token");
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	c->threads = cores > 0 && cores <= 64 ? (unsigned)cores : 2;
 	c->max_body_bytes = WP_BODY_MAX_BYTES_DEFAULT;
@@ -176,7 +189,7 @@ bool wp_config_defaults(struct wp_config *c, char *err, size_t err_cap)
 	    {"WONPAY_CONN_LIMIT", "--conn-limit"}, {"WONPAY_CONN_TIMEOUT", "--conn-timeout"},
 	    {"WONPAY_RATE_LIMIT", "--rate-limit"}, {"WONPAY_RATE_BURST", "--rate-burst"},
 	    {"WONPAY_ACCESS_LOG", "--access-log"}, {"WONPAY_COMMIT_BATCH", "--commit-batch"},
-	    {"WONPAY_COMMIT_WAIT_US", "--commit-wait-us"},
+	    {"WONPAY_COMMIT_WAIT_US", "--commit-wait-us"}, {"WONPAY_ADMIN_TOKEN", "--admin-token"},
 	};
 	for (size_t i = 0; i < sizeof(env) / sizeof(env[0]); i++) {
 		const char *v = getenv(env[i][0]);

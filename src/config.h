@@ -28,6 +28,7 @@ struct wp_config {
 	unsigned conn_timeout_s;
 	uint32_t rate_per_s; /* per credential; 0 disables */
 	uint32_t rate_burst;
+	char admin_token[128];   /* sandbox control API bearer token */
 	unsigned commit_batch;   /* commands per group commit */
 	unsigned commit_wait_us; /* linger to fill a batch */
 };

@@ -5,6 +5,7 @@
  *   wonpay migrate [--db PATH]        apply database migrations and exit
  *   wonpay partner add --email E [--name N] [--db PATH]
  *   wonpay partner list [--db PATH]
+ *   wonpay ledger verify [--db PATH]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,13 +19,31 @@
 
 #include "app.h"
 #include "core/auth.h"
+#include "core/bank_sandbox.h"
 #include "core/crypto.h"
+#include "core/ledger.h"
 #include "core/sandbox.h"
+#include "http/accesslog.h"
 #include "http/server.h"
 
 #define WONPAY_VERSION "0.1.0"
 
-static const struct wp_surface *const surfaces[] = {&wp_surface_aqr, &wp_surface_system};
+static const struct wp_surface *const live_surfaces[] = {&wp_surface_aqr, &wp_surface_system};
+static const struct wp_surface *const sandbox_surfaces[] = {&wp_surface_aqr, &wp_surface_system,
+							    &wp_surface_sandbox};
+
+/* Commit-writer housekeeping: release pending transfers whose timeout passed. */
+static wp_status expire_pending(struct wp_tx *tx, void *ctx)
+{
+	struct wp_app *app = ctx;
+	unsigned n = 0;
+	return wp_ledger_expire(tx, wp_clock_now_ms(&app->clock), 1000, &n);
+}
+
+static wp_status seed_banks(struct wp_tx *tx, void *arg)
+{
+	return wp_bank_sandbox_seed(tx, *(int64_t *)arg);
+}
 
 static void usage(FILE *out)
 {
@@ -37,6 +56,7 @@ static void usage(FILE *out)
 		"  wonpay partner add --email E [--name N] [--db PATH]\n"
 		"                                         add a partner; prints its AQR token once\n"
 		"  wonpay partner list [--db PATH]        list partners\n"
+		"  wonpay ledger verify [--db PATH]       recompute every balance; exit 1 on a problem\n"
 		"  wonpay --help | --version\n"
 		"\n"
 		"serve options (flags win over WONPAY_* environment variables):\n%s",
@@ -144,8 +164,9 @@ static int cmd_serve(int argc, char **argv)
 	struct wp_app app;
 	memset(&app, 0, sizeof(app));
 	app.cfg = &cfg;
-	app.surfaces = surfaces;
-	app.surface_count = sizeof(surfaces) / sizeof(surfaces[0]);
+	app.surfaces = cfg.sandbox ? sandbox_surfaces : live_surfaces;
+	app.surface_count = cfg.sandbox ? sizeof(sandbox_surfaces) / sizeof(sandbox_surfaces[0])
+					: sizeof(live_surfaces) / sizeof(live_surfaces[0]);
 	wp_clock_init(&app.clock);
 	if (wp_random_bytes(&app.boot_id, sizeof(app.boot_id)) != WP_OK) {
 		fprintf(stderr, "wonpay: no randomness available\n");
@@ -156,23 +177,32 @@ static int cmd_serve(int argc, char **argv)
 		return 1;
 	int rc = 1;
 	bool seeded = false;
-	if (cfg.sandbox &&
-	    wp_sandbox_seed(app.store, wp_clock_now_ms(&app.clock), &seeded) != WP_OK) {
-		fprintf(stderr, "wonpay: cannot create the sandbox partner\n");
+	int64_t now_ms = wp_clock_now_ms(&app.clock);
+	if (cfg.sandbox && (wp_sandbox_seed(app.store, now_ms, &seeded) != WP_OK ||
+			    wp_store_write(app.store, seed_banks, &now_ms) != WP_OK)) {
+		fprintf(stderr, "wonpay: cannot create the sandbox partner and bank accounts\n");
 		goto out_store;
 	}
 	app.rate = wp_ratelimit_new(cfg.rate_per_s, cfg.rate_burst);
 	app.access_log_fd = open_access_log(cfg.access_log);
-	if (app.rate == NULL || (app.access_log_fd < 0 && strcmp(cfg.access_log, "off") != 0))
+	app.bank = wp_bank_sandbox_new(app.store, &app.clock);
+	app.journal = cfg.sandbox ? wp_journal_new() : NULL;
+	if (app.rate == NULL || app.bank == NULL || (cfg.sandbox && app.journal == NULL) ||
+	    (app.access_log_fd < 0 && strcmp(cfg.access_log, "off") != 0))
+		goto out_rate;
+	if (wp_timer_start(&app.timer) != WP_OK)
 		goto out_rate;
 
 	struct wp_commit_config commit_cfg = {
 	    .max_batch = cfg.commit_batch,
 	    .max_wait_us = cfg.commit_wait_us,
+	    .tick = expire_pending,
+	    .tick_ctx = &app,
+	    .tick_ms = 1000,
 	};
 	if (wp_commit_start(app.store, &commit_cfg, &app.commit) != WP_OK) {
 		fprintf(stderr, "wonpay: cannot start the commit writer\n");
-		goto out_rate;
+		goto out_timer;
 	}
 	struct wp_server *server = NULL;
 	uint16_t port = 0;
@@ -188,9 +218,13 @@ static int cmd_serve(int argc, char **argv)
 	printf("  AQR API     POST %s/api/\n", cfg.public_url);
 	printf("  QR images   GET  %s/res/api/<keyword>\n", cfg.public_url);
 	printf("  short URLs  GET  %s/f/<keyword>\n", cfg.short_url);
-	if (cfg.sandbox)
+	if (cfg.sandbox) {
 		printf("  sandbox AQR partner%s: email_address=%s  AQR-DEVELOPER-TOKEN: %s\n",
 		       seeded ? " (created now)" : "", WP_SANDBOX_AQR_EMAIL, WP_SANDBOX_AQR_TOKEN);
+		printf("  sandbox control API: %s/sandbox/  Authorization: Bearer %s\n",
+		       cfg.public_url, cfg.admin_token);
+		printf("  sandbox bank accounts: see README (004 11111111111 홍길동 ...)\n");
+	}
 	fflush(stdout);
 
 	int sig = 0;
@@ -200,16 +234,63 @@ static int cmd_serve(int argc, char **argv)
 	wp_server_stop(server);
 	rc = 0;
 out_commit:
+	wp_timer_stop(app.timer);   /* runs what waits on slow banks: they submit their writes */
+	app.timer = NULL;
 	wp_commit_stop(app.commit); /* drains: every accepted write is committed or refused */
 	if (rc == 0)
 		fprintf(stderr, "wonpay: stopped cleanly\n");
+out_timer:
+	wp_timer_stop(app.timer);
 out_rate:
+	wp_journal_free(app.journal);
+	wp_bank_sandbox_free(app.bank);
 	wp_ratelimit_free(app.rate);
 	if (app.access_log_fd > STDERR_FILENO)
 		close(app.access_log_fd);
 out_store:
 	wp_store_close(app.store);
 	return rc;
+}
+
+static void print_problem(void *ctx, const char *line)
+{
+	(void)ctx;
+	printf("PROBLEM %s\n", line);
+}
+
+static int cmd_ledger(int argc, char **argv)
+{
+	if (argc < 3 || strcmp(argv[2], "verify") != 0) {
+		fprintf(stderr, "wonpay: ledger wants 'verify' (see wonpay --help)\n");
+		return 2;
+	}
+	struct wp_config cfg;
+	char err[256];
+	if (!wp_config_defaults(&cfg, err, sizeof(err)) ||
+	    parse_options(argc, argv, 3, &cfg, NULL, NULL) != 0)
+		return 2;
+	struct wp_store *s = open_store(&cfg, 1);
+	if (s == NULL)
+		return 1;
+	struct wp_verify_report rep;
+	wp_status st = wp_ledger_verify(s, print_problem, NULL, &rep);
+	wp_store_close(s);
+	if (st != WP_OK) {
+		fprintf(stderr, "wonpay: ledger verify could not read the ledger: %s\n",
+			wp_status_name(st));
+		return 1;
+	}
+	printf("accounts %lld, transfers %lld (failed attempts %lld), open pending %lld, "
+	       "posted debits %lld = credits %lld\n",
+	       (long long)rep.accounts, (long long)rep.transfers, (long long)rep.failed_attempts,
+	       (long long)rep.open_pending, (long long)rep.total_debits_posted,
+	       (long long)rep.total_credits_posted);
+	if (rep.problems > 0) {
+		printf("ledger verify: %lld problem(s)\n", (long long)rep.problems);
+		return 1;
+	}
+	printf("ledger verify: ok\n");
+	return 0;
 }
 
 static int cmd_migrate(int argc, char **argv)
@@ -328,6 +409,8 @@ int main(int argc, char **argv)
 		return cmd_migrate(argc, argv);
 	if (strcmp(argv[1], "partner") == 0)
 		return cmd_partner(argc, argv);
+	if (strcmp(argv[1], "ledger") == 0)
+		return cmd_ledger(argc, argv);
 	fprintf(stderr, "wonpay: unknown command '%s' (see wonpay --help)\n", argv[1]);
 	return 2;
 }

@@ -1,15 +1,28 @@
 /*
- * bank.h — the Korean financial institutions wonpay knows.
+ * bank.h — the bank network behind one interface.
  *
- * One table holds every institution: its 3-digit KFTC code, its Korean name,
- * and its AQR bank_id (0..59, from the AQR spec's 은행 ID 테이블), or -1
- * where AQR has none. The sandbox bank network (issue: core) will hang its
- * per-bank state off these entries.
+ * The institutions: one table of every bank wonpay knows, with its 3-digit
+ * KFTC code, Korean name, and AQR bank_id (0..59, the AQR spec's 은행 ID
+ * 테이블).
+ *
+ * The network: struct wp_bank_ops is what a surface may ask of a bank —
+ * whether it can be reached now, whether an account belongs to a person,
+ * and moving money out of or into an account. bank_sandbox.c implements it
+ * over the ledger with run-time faults; a connector to real banks would
+ * implement the same table.
+ *
+ * Outcomes are bank-neutral and numbered for good; each surface maps them
+ * to its own codes (Kona 002_0xx, Payple bank_rsp_code ...).
  */
 #ifndef WP_BANK_H
 #define WP_BANK_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "store/store.h"
 
 struct wp_bank {
 	const char *code;   /* KFTC 3-digit code, e.g. "004" */
@@ -18,6 +31,79 @@ struct wp_bank {
 };
 
 #define WP_AQR_BANK_ID_MAX 59
+
+/* Stable numbers: never renumbered, never reused. */
+enum wp_bank_outcome {
+	WP_BANK_OK = 0,
+	WP_BANK_UNKNOWN_BANK = 1,
+	WP_BANK_NOT_PARTICIPATING = 2, /* not in the network (비참여기관) */
+	WP_BANK_UNREACHABLE = 3,       /* no answer */
+	WP_BANK_TIMEOUT = 4,           /* answered too late: system delay */
+	WP_BANK_FAILED = 5,            /* the bank said "error", no detail */
+	WP_BANK_MAINTENANCE = 6,       /* nightly maintenance window */
+	WP_BANK_BEFORE_HOURS = 7,      /* before the bank's service hours */
+	WP_BANK_ACCOUNT_NOT_FOUND = 8,
+	WP_BANK_HOLDER_MISMATCH = 9,
+	WP_BANK_IDENTITY_MISMATCH = 10, /* birth date / business number */
+	WP_BANK_ACCOUNT_DORMANT = 11,
+	WP_BANK_ACCOUNT_SUSPENDED = 12,
+	WP_BANK_ACCOUNT_CLOSED = 13,
+	WP_BANK_ACCOUNT_ACCIDENT = 14, /* accident reported (사고신고) */
+	WP_BANK_NOT_VERIFIABLE = 15,   /* e.g. a virtual account: no holder check */
+	WP_BANK_INSUFFICIENT_FUNDS = 16,
+	WP_BANK_LEDGER_REJECTED = 17,  /* the ledger refused: see the transfer result */
+};
+
+const char *wp_bank_outcome_name(int outcome);
+
+struct wp_bank_net;
+
+/* A person or business claiming an account. */
+struct wp_bank_identity {
+	const char *holder_name;
+	const char *birth_date;  /* yyyyMMdd, or NULL/"" */
+	const char *business_no; /* 10 digits, or NULL/"" */
+};
+
+struct wp_bank_answer {
+	int outcome;         /* enum wp_bank_outcome */
+	uint32_t latency_ms; /* how long the bank takes to say it */
+};
+
+enum wp_bank_fault_mode { WP_FAULT_NONE, WP_FAULT_UNREACHABLE, WP_FAULT_SLOW, WP_FAULT_FAILING };
+
+struct wp_bank_fault {
+	int mode;            /* enum wp_bank_fault_mode */
+	uint32_t latency_ms; /* slow: added to every answer */
+	uint32_t rate_ppm;   /* failing: share of calls that fail, per million */
+	uint64_t seed;       /* failing: the sequence of failures is a function of it */
+};
+
+struct wp_bank_ops {
+	/* Can the bank take a request now (faults, hours, participation)? */
+	void (*reach)(struct wp_bank_net *n, const char *bank_code, struct wp_bank_answer *out);
+	/* Holder verification: reach, then does the account exist and belong to who? */
+	void (*verify_holder)(struct wp_bank_net *n, const char *bank_code, const char *number,
+			      const struct wp_bank_identity *who, struct wp_bank_answer *out);
+	/*
+	 * Inside the commit writer: moves amount from one bank account to
+	 * another through the ledger, as transfer `id`. Checks both accounts'
+	 * status; the ledger checks funds. *result gets the ledger's result.
+	 */
+	wp_status (*wire)(struct wp_bank_net *n, struct wp_tx *tx, const char *id,
+			  const char *from_code, const char *from_number, const char *to_code,
+			  const char *to_number, int64_t amount, int64_t now_ms, int *outcome,
+			  struct wp_transfer *result, bool *replayed);
+	/* Sandbox control: faults per bank. */
+	wp_status (*set_fault)(struct wp_bank_net *n, const char *bank_code,
+			       const struct wp_bank_fault *f);
+	wp_status (*get_fault)(struct wp_bank_net *n, const char *bank_code,
+			       struct wp_bank_fault *out);
+};
+
+struct wp_bank_net {
+	const struct wp_bank_ops *ops;
+};
 
 const struct wp_bank *wp_bank_by_aqr_id(int aqr_id);
 const struct wp_bank *wp_bank_by_code(const char *code);

@@ -1,15 +1,82 @@
 #include "http/accesslog.h"
 
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "util/text.h"
 
+struct journal_entry {
+	int64_t time_ms;
+	char method[8];
+	char path[256];
+	unsigned status;
+	uint64_t latency_us;
+	const char *surface; /* static string */
+	char request_id[24];
+};
+
+struct wp_journal {
+	pthread_mutex_t lock;
+	struct journal_entry ring[WP_JOURNAL_ENTRIES];
+	size_t next;
+	size_t count;
+};
+
+struct wp_journal *wp_journal_new(void)
+{
+	struct wp_journal *j = calloc(1, sizeof(*j));
+	if (j != NULL)
+		pthread_mutex_init(&j->lock, NULL);
+	return j;
+}
+
+void wp_journal_free(struct wp_journal *j)
+{
+	if (j == NULL)
+		return;
+	pthread_mutex_destroy(&j->lock);
+	free(j);
+}
+
+static void journal_add(struct wp_journal *j, const struct journal_entry *e)
+{
+	pthread_mutex_lock(&j->lock);
+	j->ring[j->next] = *e;
+	j->next = (j->next + 1) % WP_JOURNAL_ENTRIES;
+	if (j->count < WP_JOURNAL_ENTRIES)
+		j->count++;
+	pthread_mutex_unlock(&j->lock);
+}
+
+json_t *wp_journal_list(struct wp_journal *j, size_t limit)
+{
+	json_t *arr = json_array();
+	pthread_mutex_lock(&j->lock);
+	size_t n = limit < j->count ? limit : j->count;
+	for (size_t i = 0; i < n; i++) {
+		const struct journal_entry *e =
+		    &j->ring[(j->next + WP_JOURNAL_ENTRIES - 1 - i) % WP_JOURNAL_ENTRIES];
+		json_t *o = json_object();
+		json_object_set_new(o, "time_ms", json_integer(e->time_ms));
+		json_object_set_new(o, "method", json_string(e->method));
+		json_object_set_new(o, "path", json_string(e->path));
+		json_object_set_new(o, "status", json_integer(e->status));
+		json_object_set_new(o, "latency_us", json_integer((json_int_t)e->latency_us));
+		json_object_set_new(o, "surface", json_string(e->surface));
+		json_object_set_new(o, "request_id", json_string(e->request_id));
+		json_array_append_new(arr, o);
+	}
+	pthread_mutex_unlock(&j->lock);
+	return arr;
+}
+
 void wp_access_log(struct wp_app *app, struct wp_req *r, bool completed)
 {
-	if (app->access_log_fd < 0)
+	if (app->access_log_fd < 0 && app->journal == NULL)
 		return;
 	int64_t now_ms = wp_clock_now_ms(&app->clock);
 	time_t secs = (time_t)(now_ms / 1000);
@@ -21,6 +88,18 @@ void wp_access_log(struct wp_app *app, struct wp_req *r, bool completed)
 
 	char path[WP_PATH_MAX_BYTES];
 	wp_mask_digit_runs(r->path ? r->path : "", path, sizeof(path));
+	if (app->journal != NULL) {
+		struct journal_entry e = {.time_ms = now_ms,
+					  .status = r->status,
+					  .latency_us = latency_us,
+					  .surface = r->surface ? r->surface->name : ""};
+		snprintf(e.method, sizeof(e.method), "%s", r->method);
+		snprintf(e.path, sizeof(e.path), "%.255s", path);
+		snprintf(e.request_id, sizeof(e.request_id), "%s", r->request_id);
+		journal_add(app->journal, &e);
+	}
+	if (app->access_log_fd < 0)
+		return;
 
 	wp_buf b;
 	wp_buf_init(&b, WP_LOG_LINE_MAX_BYTES);

@@ -15,4 +15,14 @@
 
 void wp_access_log(struct wp_app *app, struct wp_req *r, bool completed);
 
+/*
+ * The request journal (GET /sandbox/requests): the newest
+ * WP_JOURNAL_ENTRIES requests, with the same masking as the access log.
+ */
+struct wp_journal;
+struct wp_journal *wp_journal_new(void);
+void wp_journal_free(struct wp_journal *j);
+/* The newest `limit` entries, newest first, as a JSON array (new reference). */
+json_t *wp_journal_list(struct wp_journal *j, size_t limit);
+
 #endif

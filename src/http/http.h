@@ -100,11 +100,20 @@ const char *wp_req_query(struct wp_req *r, const char *name);
 const char *wp_req_param(struct wp_req *r, size_t i);
 
 /*
+ * Suspends the request: the handler returns without a response, and some
+ * other thread builds it later and calls wp_req_resume(r) exactly once.
+ * Only from the handler. No worker thread waits meanwhile.
+ */
+void wp_req_suspend(struct wp_req *r);
+void wp_req_resume(struct wp_req *r);
+
+/*
  * Runs cmd through the commit queue (core/commit.h) without holding a worker
  * thread: the connection is suspended, and finish() builds the response in
  * the writer thread once the command's batch is durable (or failed). The
  * handler must return right after this call and touch r no more. If the
  * queue refuses, finish() runs at once with cmd->status WP_E_UNAVAILABLE.
+ * May also be called later from another thread on a suspended request.
  */
 void wp_req_commit(struct wp_req *r, struct wp_cmd *cmd,
 		   void (*finish)(struct wp_req *r, struct wp_cmd *cmd));

@@ -271,12 +271,23 @@ void wp_server_stop(struct wp_server *s)
 
 /* ---- deferred work ---- */
 
+void wp_req_suspend(struct wp_req *r)
+{
+	atomic_store(&r->async_state, ASYNC_WAITING);
+	r->deferred = true;
+}
+
+void wp_req_resume(struct wp_req *r)
+{
+	if (atomic_exchange(&r->async_state, ASYNC_FINISHED) == ASYNC_SUSPENDED)
+		MHD_resume_connection(r->conn);
+}
+
 static void req_cmd_done(struct wp_cmd *cmd)
 {
 	struct wp_req *r = cmd->ctx;
 	r->finish(r, cmd);
-	if (atomic_exchange(&r->async_state, ASYNC_FINISHED) == ASYNC_SUSPENDED)
-		MHD_resume_connection(r->conn);
+	wp_req_resume(r);
 }
 
 void wp_req_commit(struct wp_req *r, struct wp_cmd *cmd,
@@ -285,14 +296,13 @@ void wp_req_commit(struct wp_req *r, struct wp_cmd *cmd,
 	r->finish = finish;
 	cmd->done = req_cmd_done;
 	cmd->ctx = r;
-	atomic_store(&r->async_state, ASYNC_WAITING);
-	r->deferred = true;
+	if (!r->deferred)
+		wp_req_suspend(r);
 	wp_status st = wp_commit_submit(r->app->commit, cmd);
 	if (st != WP_OK) {
-		r->deferred = false;
-		atomic_store(&r->async_state, ASYNC_NONE);
 		cmd->status = st;
 		finish(r, cmd);
+		wp_req_resume(r);
 	}
 }
 

@@ -49,8 +49,17 @@ enum stmt_id {
 	ST_TRANSFER_SET_STATE,
 	ST_TRANSFERS_EACH,
 	ST_PENDING_EXPIRED,
+	ST_BANK_ACCOUNT_INSERT,
+	ST_BANK_ACCOUNT_GET,
+	ST_BANK_ACCOUNT_SET_STATUS,
+	ST_BANK_ACCOUNT_BY_LEDGER,
+	ST_BANK_RESERVE_GET,
+	ST_BANK_RESERVE_INSERT,
 	ST_COUNT
 };
+
+#define BANK_COLS "bank_code, account_number, holder_name, birth_date, business_no, kind, " \
+		  "status, simulate, ledger_account_id, created_ms"
 
 #define ACCOUNT_COLS "id, code, flags, debits_posted, credits_posted, debits_pending, " \
 		     "credits_pending, created_ms"
@@ -94,6 +103,17 @@ static const char *const stmt_sql[ST_COUNT] = {
 			   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     [ST_TRANSFER_SET_STATE] = "UPDATE ledger_transfers SET state = ?2 WHERE id = ?1",
     [ST_TRANSFERS_EACH] = "SELECT " TRANSFER_COLS " FROM ledger_transfers ORDER BY created_ms, id",
+    [ST_BANK_ACCOUNT_INSERT] = "INSERT INTO bank_accounts(" BANK_COLS ") "
+			       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    [ST_BANK_ACCOUNT_GET] = "SELECT " BANK_COLS " FROM bank_accounts "
+			    "WHERE bank_code = ?1 AND account_number = ?2",
+    [ST_BANK_ACCOUNT_SET_STATUS] = "UPDATE bank_accounts SET status = ?3 "
+				   "WHERE bank_code = ?1 AND account_number = ?2",
+    [ST_BANK_ACCOUNT_BY_LEDGER] = "SELECT " BANK_COLS " FROM bank_accounts "
+				  "WHERE ledger_account_id = ?1",
+    [ST_BANK_RESERVE_GET] = "SELECT ledger_account_id FROM bank_reserves WHERE bank_code = ?1",
+    [ST_BANK_RESERVE_INSERT] = "INSERT INTO bank_reserves(bank_code, ledger_account_id) "
+			       "VALUES (?1, ?2)",
     [ST_PENDING_EXPIRED] = "SELECT id FROM ledger_transfers WHERE state = 1 AND expires_ms > 0 "
 			   "AND expires_ms <= ?1 ORDER BY expires_ms LIMIT ?2",
 };
@@ -885,6 +905,163 @@ static wp_status sqlite_ledger_scan(struct wp_store *base, wp_account_cb acb,
 	return rc == SQLITE_DONE ? WP_OK : WP_E_STORAGE;
 }
 
+/* ---- sandbox bank network ---- */
+
+static void read_bank_account(sqlite3_stmt *st, struct wp_bank_account *a)
+{
+	copy_col(st, 0, a->bank_code, sizeof(a->bank_code));
+	copy_col(st, 1, a->account_number, sizeof(a->account_number));
+	copy_col(st, 2, a->holder_name, sizeof(a->holder_name));
+	copy_col(st, 3, a->birth_date, sizeof(a->birth_date));
+	copy_col(st, 4, a->business_no, sizeof(a->business_no));
+	copy_col(st, 5, a->kind, sizeof(a->kind));
+	copy_col(st, 6, a->status, sizeof(a->status));
+	copy_col(st, 7, a->simulate, sizeof(a->simulate));
+	a->ledger_account_id = sqlite3_column_int64(st, 8);
+	a->created_ms = sqlite3_column_int64(st, 9);
+}
+
+static wp_status bank_account_query(struct conn *c, enum stmt_id id, const char *code,
+				    const char *number, int64_t ledger_id,
+				    struct wp_bank_account *out)
+{
+	sqlite3_stmt *st = stmt(c, id);
+	wp_status r = WP_E_STORAGE;
+	if (st != NULL) {
+		if (id == ST_BANK_ACCOUNT_BY_LEDGER) {
+			sqlite3_bind_int64(st, 1, ledger_id);
+		} else {
+			sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, number, -1, SQLITE_STATIC);
+		}
+		int rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			read_bank_account(st, out);
+			r = WP_OK;
+		} else if (rc == SQLITE_DONE) {
+			r = WP_E_NOT_FOUND;
+		} else {
+			log_db_error(c->db, "bank_account_get");
+		}
+	}
+	done(st);
+	return r;
+}
+
+static wp_status sqlite_bank_account_insert(struct wp_tx *tx, const struct wp_bank_account *a)
+{
+	struct conn *c = txc(tx);
+	sqlite3_stmt *st = stmt(c, ST_BANK_ACCOUNT_INSERT);
+	wp_status r = WP_E_STORAGE;
+	if (st != NULL) {
+		sqlite3_bind_text(st, 1, a->bank_code, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, a->account_number, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, a->holder_name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, a->birth_date, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, a->business_no, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, a->kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 7, a->status, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 8, a->simulate, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 9, a->ledger_account_id);
+		sqlite3_bind_int64(st, 10, a->created_ms);
+		r = step_write(c, st, "bank_account_insert");
+	}
+	done(st);
+	return r;
+}
+
+static wp_status sqlite_bank_account_get(struct wp_tx *tx, const char *code, const char *number,
+					 struct wp_bank_account *out)
+{
+	return bank_account_query(txc(tx), ST_BANK_ACCOUNT_GET, code, number, 0, out);
+}
+
+static wp_status sqlite_bank_account_set_status(struct wp_tx *tx, const char *code,
+						const char *number, const char *status)
+{
+	struct conn *c = txc(tx);
+	sqlite3_stmt *st = stmt(c, ST_BANK_ACCOUNT_SET_STATUS);
+	wp_status r = WP_E_STORAGE;
+	if (st != NULL) {
+		sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, number, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, status, -1, SQLITE_STATIC);
+		r = step_write(c, st, "bank_account_set_status");
+		if (r == WP_OK && sqlite3_changes(c->db) != 1)
+			r = WP_E_NOT_FOUND;
+	}
+	done(st);
+	return r;
+}
+
+static wp_status sqlite_bank_reserve_get(struct wp_tx *tx, const char *code, int64_t *ledger_id)
+{
+	struct conn *c = txc(tx);
+	sqlite3_stmt *st = stmt(c, ST_BANK_RESERVE_GET);
+	wp_status r = WP_E_STORAGE;
+	if (st != NULL) {
+		sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+		int rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			*ledger_id = sqlite3_column_int64(st, 0);
+			r = WP_OK;
+		} else if (rc == SQLITE_DONE) {
+			r = WP_E_NOT_FOUND;
+		}
+	}
+	done(st);
+	return r;
+}
+
+static wp_status sqlite_bank_reserve_insert(struct wp_tx *tx, const char *code, int64_t ledger_id)
+{
+	struct conn *c = txc(tx);
+	sqlite3_stmt *st = stmt(c, ST_BANK_RESERVE_INSERT);
+	wp_status r = WP_E_STORAGE;
+	if (st != NULL) {
+		sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, ledger_id);
+		r = step_write(c, st, "bank_reserve_insert");
+	}
+	done(st);
+	return r;
+}
+
+static wp_status sqlite_sandbox_clear(struct wp_tx *tx)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(txc(tx)->db,
+			      "DELETE FROM bank_accounts; DELETE FROM bank_reserves; "
+			      "DELETE FROM ledger_transfers; DELETE FROM ledger_accounts;",
+			      NULL, NULL, &msg);
+	if (rc != SQLITE_OK) {
+		log_db_error(txc(tx)->db, "sandbox_clear");
+		sqlite3_free(msg);
+		return WP_E_STORAGE;
+	}
+	return WP_OK;
+}
+
+static wp_status sqlite_bank_account_read(struct wp_store *base, const char *code,
+					  const char *number, struct wp_bank_account *out)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	struct conn *c = acquire(s);
+	wp_status r = bank_account_query(c, ST_BANK_ACCOUNT_GET, code, number, 0, out);
+	release(s, c);
+	return r;
+}
+
+static wp_status sqlite_bank_account_by_ledger(struct wp_store *base, int64_t ledger_id,
+					       struct wp_bank_account *out)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	struct conn *c = acquire(s);
+	wp_status r = bank_account_query(c, ST_BANK_ACCOUNT_BY_LEDGER, NULL, NULL, ledger_id, out);
+	release(s, c);
+	return r;
+}
+
 static const struct wp_store_ops sqlite_ops = {
     .name = "sqlite",
     .close = sqlite_close,
@@ -915,4 +1092,12 @@ static const struct wp_store_ops sqlite_ops = {
     .account_read = sqlite_account_read,
     .transfer_read = sqlite_transfer_read,
     .ledger_scan = sqlite_ledger_scan,
+    .bank_account_insert = sqlite_bank_account_insert,
+    .bank_account_get = sqlite_bank_account_get,
+    .bank_account_set_status = sqlite_bank_account_set_status,
+    .bank_reserve_get = sqlite_bank_reserve_get,
+    .bank_reserve_insert = sqlite_bank_reserve_insert,
+    .sandbox_clear = sqlite_sandbox_clear,
+    .bank_account_read = sqlite_bank_account_read,
+    .bank_account_by_ledger = sqlite_bank_account_by_ledger,
 };

@@ -86,6 +86,20 @@ struct wp_transfer {
 	int32_t result;     /* enum wp_transfer_result; 0 = applied */
 };
 
+/* An account at a sandbox bank (core/bank_sandbox.c). */
+struct wp_bank_account {
+	char bank_code[4];
+	char account_number[32];
+	char holder_name[128]; /* UTF-8, at most 40 characters */
+	char birth_date[9];    /* yyyyMMdd or "" */
+	char business_no[11];  /* 10 digits or "" */
+	char kind[12];         /* personal | business | virtual */
+	char status[20];       /* active | dormant | suspended | closed | accident_reported */
+	char simulate[16];     /* "" or a forced outcome for documented test accounts */
+	int64_t ledger_account_id;
+	int64_t created_ms;
+};
+
 struct wp_store_ops;
 /* An open write transaction; backends embed this as their first member. */
 struct wp_tx {
@@ -142,6 +156,21 @@ struct wp_store_ops {
 	/* Up to max ids of pending transfers whose expires_ms <= now_ms. */
 	wp_status (*pending_expired)(struct wp_tx *tx, int64_t now_ms,
 				     char (*ids)[WP_TRANSFER_ID_MAX + 1], size_t max, size_t *count);
+	/* Sandbox bank network. WP_E_CONFLICT if the account exists. */
+	wp_status (*bank_account_insert)(struct wp_tx *tx, const struct wp_bank_account *a);
+	wp_status (*bank_account_get)(struct wp_tx *tx, const char *bank_code, const char *number,
+				      struct wp_bank_account *out);
+	wp_status (*bank_account_set_status)(struct wp_tx *tx, const char *bank_code,
+					     const char *number, const char *status);
+	wp_status (*bank_reserve_get)(struct wp_tx *tx, const char *bank_code, int64_t *ledger_id);
+	wp_status (*bank_reserve_insert)(struct wp_tx *tx, const char *bank_code, int64_t ledger_id);
+	/* Empties the bank network and the ledger (sandbox reset). */
+	wp_status (*sandbox_clear)(struct wp_tx *tx);
+	wp_status (*bank_account_read)(struct wp_store *s, const char *bank_code,
+				       const char *number, struct wp_bank_account *out);
+	wp_status (*bank_account_by_ledger)(struct wp_store *s, int64_t ledger_id,
+					    struct wp_bank_account *out);
+
 	/* Committed reads, for lookups and `ledger verify`. */
 	wp_status (*account_read)(struct wp_store *s, int64_t id, struct wp_account *out);
 	wp_status (*transfer_read)(struct wp_store *s, const char *id, struct wp_transfer *out);
