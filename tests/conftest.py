@@ -73,7 +73,7 @@ class Server:
             assert mark not in text, f"sanitizer report in wonpay's stderr:\n{text[-6000:]}"
 
     def stop(self, sig=signal.SIGTERM, timeout=30):
-        """Graceful stop; asserts exit 0 and no sanitizer report."""
+        """Graceful stop; asserts exit 0, no sanitizer report, and a clean ledger."""
         if self.proc is None:
             return
         self.proc.send_signal(sig)
@@ -81,6 +81,29 @@ class Server:
         self.proc = None
         self.check_sanitizers()
         assert code == 0, f"wonpay exited with {code}:\n{self.stderr()[-4000:]}"
+        self.verify_ledger()
+
+    def verify_ledger(self):
+        out = subprocess.run([BIN, "ledger", "verify", "--db", str(self.db)],
+                             capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0 and "ledger verify: ok" in out.stdout, \
+            f"ledger verify failed:\n{out.stdout}\n{out.stderr}"
+
+    def avoid_bank_night(self):
+        """Moves the sandbox clock to 02:00 KST if it is near the banks' nightly
+        maintenance (23:30-00:30 KST), so tests that move money pass at any hour."""
+        minute = self.admin("GET", "/sandbox/clock").json()["bank_minute_kst"]
+        if minute >= 23 * 60 or minute < 60:
+            advance = ((2 * 60) - minute) % (24 * 60)
+            r = self.admin("POST", "/sandbox/clock", {"advance_seconds": advance * 60})
+            assert r.status_code == 200, r.text
+        return self
+
+    # Convenience for the sandbox control API
+    def admin(self, method, path, json=None, token="sandbox-admin-token", **kw):
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return requests.request(method, self.url + path, json=json, headers=headers,
+                                timeout=30, **kw)
 
     def kill(self):
         if self.proc is not None:

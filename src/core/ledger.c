@@ -525,10 +525,10 @@ wp_status wp_ledger_verify(struct wp_store *s, void (*problem)(void *ctx, const 
 		if (!account_limits_hold(w))
 			say(&v, "account %lld: breaks its balance limit (flags %u)", (long long)w->id,
 			    w->flags);
-		tdp += a->dp;
-		tcp += a->cp;
-		tdq += a->dq;
-		tcq += a->cq;
+		tdp += w->debits_posted; /* stored: the recomputed sums balance by construction */
+		tcp += w->credits_posted;
+		tdq += w->debits_pending;
+		tcq += w->credits_pending;
 	}
 	/* Reported saturated at INT64_MAX when the true total is larger. */
 	report->total_debits_posted = tdp > INT64_MAX ? INT64_MAX : (int64_t)tdp;
@@ -541,7 +541,8 @@ wp_status wp_ledger_verify(struct wp_store *s, void (*problem)(void *ctx, const 
 		    (long long)(tdq > INT64_MAX ? INT64_MAX : (int64_t)tdq),
 		    (long long)(tcq > INT64_MAX ? INT64_MAX : (int64_t)tcq),
 		    (long long)(tdp - tcp), (long long)(tdq - tcq));
-	qsort(v.pends, v.n_pends, sizeof(*v.pends), cmp_pend);
+	if (v.n_pends > 0) /* qsort(NULL, 0, ...) is undefined */
+		qsort(v.pends, v.n_pends, sizeof(*v.pends), cmp_pend);
 	for (size_t i = 0; i < v.n_refs; i++) {
 		struct resolve_ref *r = &v.refs[i];
 		struct pend key;

@@ -90,7 +90,7 @@ struct wp_transfer {
 struct wp_bank_account {
 	char bank_code[4];
 	char account_number[32];
-	char holder_name[128]; /* UTF-8, at most 40 characters */
+	char holder_name[164]; /* UTF-8, at most 40 characters (160 bytes) */
 	char birth_date[9];    /* yyyyMMdd or "" */
 	char business_no[11];  /* 10 digits or "" */
 	char kind[12];         /* personal | business | virtual */

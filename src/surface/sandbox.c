@@ -246,7 +246,7 @@ static void create_account(struct wp_req *r)
 	struct wp_bank_account *a = &cmd->acct;
 	const char *code = str_field(r, o, "bank_code", 3, true);
 	const char *num = code ? str_field(r, o, "account_number", 20, true) : NULL;
-	const char *holder = num ? str_field(r, o, "holder_name", 120, true) : NULL;
+	const char *holder = num ? str_field(r, o, "holder_name", 160, true) : NULL;
 	const char *birth = holder ? str_field(r, o, "birth_date", 8, false) : NULL;
 	const char *bizno = birth ? str_field(r, o, "business_no", 10, false) : NULL;
 	const char *kind = bizno ? str_field(r, o, "kind", 11, false) : NULL;
