@@ -228,7 +228,7 @@ def test_reset_and_journal(sb):
     r = sb.admin("GET", "/sandbox/requests", params={"limit": 3})
     entries = r.json()["requests"]
     assert len(entries) == 3
-    assert entries[0]["path"] == "/sandbox/clock"  # newest first
+    assert entries[0]["path"] == "/sandbox/banks/004/fault"  # newest first
     paths = [e["path"] for e in sb.admin("GET", "/sandbox/requests?limit=1000").json()["requests"]]
     assert "/sandbox/bank-accounts/004/1111***1111" in paths
     assert not any("11111111111" in p for p in paths)

@@ -850,7 +850,7 @@ static void test_failure_remembered(void **state)
 	expect_result(run_at(&post, T0 + 2, &replayed).result, WP_TR_PENDING_NOT_FOUND);
 	assert_true(replayed);
 	assert_int_equal(stored("later").state, WP_PENDING_OPEN);
-	expect_bal(sink, 0, 0, 0, 5);
+	expect_bal(sink, 0, 50, 0, 5);
 	expect_clean();
 }
 
