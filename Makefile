@@ -91,6 +91,7 @@ bench:
 	@scripts/deps.sh bench
 	@$(MAKE) --no-print-directory build/wonpay
 	bench/aqr.sh
+	bench/transfers.sh
 
 format:
 	clang-format -i $$(find src tests/unit -name '*.[ch]')

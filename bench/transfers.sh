@@ -1,0 +1,405 @@
+#!/usr/bin/env bash
+# bench/transfers.sh — wrk against wonpay's durable sandbox transfers
+# (POST /sandbox/transfers, a unique id per request), with two references in
+# the same run: pgbench tpcb-like on a throwaway PostgreSQL cluster, and a
+# plain SQLite loop that commits one transfer per transaction.
+#
+#   DURATION=10 bench/transfers.sh    (DURATION: seconds per measured run, default 10)
+#   SERVE_ARGS='--commit-wait-us 200' bench/transfers.sh   (extra `wonpay serve` flags)
+#
+# 1. wonpay: wrk -t2 at 64 and 256 connections; afterwards wonpay is stopped
+#    with SIGTERM, `wonpay ledger verify` must pass and every acknowledged
+#    (201) transfer must be in ledger_transfers.
+# 2. PostgreSQL: initdb in the temp dir, loopback only, fsync=on,
+#    synchronous_commit=on; pgbench -i -s 10, then -b tpcb-like -c 8 -j 2.
+# 3. SQLite: bench/sqlite_ref.c, WAL + synchronous=FULL, one thread.
+# Everything runs one after the other on 127.0.0.1. Prints a Markdown table
+# and writes it to bench/results/transfers-<timestamp>.md (raw outputs next
+# to it). Exit 1 if a correctness check fails; missed targets are reported.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+DURATION=${DURATION:-10}
+SERVE_ARGS=${SERVE_ARGS:-}
+CONNS="64 256"
+THREADS=2
+HOST=127.0.0.1
+PG_SCALE=10
+PG_CLIENTS=8
+PG_JOBS=2
+# Targets (the issue: on 2 cores).
+T_TPS=10000
+T_P99_MS=50
+T_RSS_MIB=100
+
+die() { echo "transfers.sh: $*" >&2; exit 1; }
+
+case "$DURATION" in '' | *[!0-9]* | 0) die "DURATION must be a positive integer (seconds)" ;; esac
+[ $# -eq 0 ] || die "no arguments; set DURATION / SERVE_ARGS in the environment"
+
+# --- tools: install only what is missing ---------------------------------
+apt_install() { # packages...
+	local sudo=""
+	if [ "$(id -u)" -ne 0 ]; then
+		command -v sudo >/dev/null || die "need root (or sudo) to install: $*"
+		sudo=sudo
+	fi
+	echo "transfers.sh: installing $*" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	# The package lists may be stale; refresh only if the install fails.
+	$sudo apt-get install -y -qq "$@" >&2 ||
+		{ $sudo apt-get update -qq >&2 && $sudo apt-get install -y -qq "$@" >&2; } ||
+		die "apt-get install $* failed"
+}
+
+if ! command -v wrk >/dev/null || ! command -v curl >/dev/null; then
+	"$root/scripts/deps.sh" bench
+fi
+command -v sqlite3 >/dev/null || apt_install sqlite3
+if ! command -v gcc >/dev/null || [ ! -e /usr/include/sqlite3.h ]; then apt_install gcc libsqlite3-dev; fi
+
+# PostgreSQL server binaries live outside PATH on Debian; take the newest.
+pg_bindir() {
+	local d
+	for d in $(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V -r); do
+		if [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && [ -x "$d/postgres" ] && [ -x "$d/pgbench" ]; then
+			echo "$d"
+			return 0
+		fi
+	done
+	return 1
+}
+PGBIN=$(pg_bindir) || { apt_install postgresql postgresql-contrib; PGBIN=$(pg_bindir) || die "no PostgreSQL binaries after install"; }
+
+# postgres refuses to run as root: as root, run the cluster as 'nobody'.
+if [ "$(id -u)" -eq 0 ]; then
+	PG_USER=nobody
+	id "$PG_USER" >/dev/null 2>&1 || die "user $PG_USER missing"
+	pg_as() { runuser -u "$PG_USER" -- "$@"; }
+else
+	PG_USER=$(id -un)
+	pg_as() { "$@"; }
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/transfers-bench.XXXXXX")
+chmod 755 "$tmp" # the postgres user must reach its directories inside
+wonpay_pid=""
+pg_started=""
+pg_pid=""
+
+# Stop what we started (by pid, or pg_ctl for our own data dir), then remove the temp dir.
+# shellcheck disable=SC2317  # invoked via trap
+cleanup() {
+	local rc=$?
+	if [ -n "$wonpay_pid" ] && kill -0 "$wonpay_pid" 2>/dev/null; then
+		kill -TERM "$wonpay_pid" 2>/dev/null || true
+		for _ in $(seq 100); do kill -0 "$wonpay_pid" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$wonpay_pid" 2>/dev/null || true
+		wait "$wonpay_pid" 2>/dev/null || true
+	fi
+	if [ -n "$pg_started" ]; then
+		(cd "$tmp" && pg_as "$PGBIN/pg_ctl" -D "$tmp/pg" -m fast -w -t 20 stop) >/dev/null 2>&1 || true
+		if [ -n "$pg_pid" ] && kill -0 "$pg_pid" 2>/dev/null; then
+			kill -QUIT "$pg_pid" 2>/dev/null || true # immediate shutdown of our postmaster
+			for _ in $(seq 50); do kill -0 "$pg_pid" 2>/dev/null || break; sleep 0.1; done
+		fi
+	fi
+	rm -rf "$tmp"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- helpers --------------------------------------------------------------
+rss_of() { # $1 = field (VmRSS|VmHWM), $2 = pid -> MiB
+	awk -v f="$1:" '$1 == f { printf "%.1f", $2 / 1024; found = 1; exit }
+		END { if (!found) printf "?" }' "/proc/$2/status" 2>/dev/null || echo "?"
+}
+
+# Parse a wrk --latency report (plus transfers.lua's "status CODE N" lines) into:
+# rps p50_ms p99_ms non2xx sockerr n201 n_other
+parse_wrk() {
+	awk '
+	function ms(v,   n) {
+		n = v + 0
+		if (v ~ /us$/) return n / 1000
+		if (v ~ /ms$/) return n
+		if (v ~ /m$/)  return n * 60000
+		if (v ~ /s$/)  return n * 1000
+		return n
+	}
+	$1 == "Requests/sec:" { rps = $2 }
+	$1 == "50%" { p50 = ms($2) }
+	$1 == "99%" { p99 = ms($2) }
+	/Non-2xx or 3xx responses:/ { non2xx = $NF }
+	/Socket errors:/ {
+		# "Socket errors: connect A, read B, write C, timeout D"
+		gsub(/,/, ""); sock = $4 + $6 + $8 + $10
+	}
+	$1 == "status" && NF == 3 { if ($2 == 201) n201 += $3; else other += $3 }
+	END {
+		if (rps == "") exit 1
+		printf "%.0f %.2f %.2f %d %d %d %d\n", rps, p50, p99, non2xx + 0, sock + 0, n201 + 0, other + 0
+	}' "$1"
+}
+
+# p50 / p99 in ms of pgbench -l logs (field 3 = latency in microseconds).
+pg_log_pcts() {
+	cat "$@" | awk '{ print $3 }' | sort -n | awk '
+		{ v[NR] = $1 }
+		END {
+			if (NR == 0) { print "? ?"; exit }
+			i50 = int((NR - 1) * 0.50) + 1; i99 = int((NR - 1) * 0.99) + 1
+			printf "%.2f %.2f\n", v[i50] / 1000, v[i99] / 1000
+		}'
+}
+
+port_busy() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
+
+fmt_ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "—" }'; }
+
+# shellcheck disable=SC2016  # the quotes are literal, inside double quotes
+cmdline="DURATION=$DURATION${SERVE_ARGS:+ SERVE_ARGS='$SERVE_ARGS'} $0"
+echo "# $cmdline"
+failed_checks=0
+check_fail() { failed_checks=1; echo "!! $*" >&2; }
+
+# --- build ----------------------------------------------------------------
+make -C "$root" --no-print-directory build/wonpay >/dev/null
+[ -x "$root/build/wonpay" ] || die "build/wonpay missing after make"
+gcc -O2 -std=c11 -Wall -o "$tmp/sqlite_ref" "$root/bench/sqlite_ref.c" -lsqlite3 ||
+	die "could not build bench/sqlite_ref.c"
+
+# --- wonpay -----------------------------------------------------------------
+db="$tmp/wonpay.db"
+# shellcheck disable=SC2086  # SERVE_ARGS is a list of flags
+"$root/build/wonpay" serve --sandbox --listen "$HOST:0" --db "$db" \
+	--rate-limit 0 --access-log off $SERVE_ARGS >"$tmp/wonpay.out" 2>"$tmp/wonpay.err" &
+wonpay_pid=$!
+
+# Port 0 means the server picks one; read it back from its banner.
+wport=""
+for _ in $(seq 100); do
+	wport=$(awk 'match($0, /listening on http:\/\/127\.0\.0\.1:[0-9]+/) {
+		s = substr($0, RSTART, RLENGTH); sub(/.*:/, "", s); print s; exit }' "$tmp/wonpay.out")
+	[ -n "$wport" ] && break
+	kill -0 "$wonpay_pid" 2>/dev/null || break
+	sleep 0.1
+done
+if [ -z "$wport" ]; then
+	cat "$tmp/wonpay.out" "$tmp/wonpay.err" >&2
+	die "wonpay did not start"
+fi
+wbase="http://$HOST:$wport"
+banner=$(head -1 "$tmp/wonpay.out")
+
+# Banks refuse wires in their nightly maintenance (23:30-00:30 KST): if the real
+# clock is near it, move the sandbox clock to 02:00 KST first.
+minute=$(curl -sS --max-time 10 -H 'Authorization: Bearer sandbox-admin-token' \
+	"$wbase/sandbox/clock" | sed -n 's/.*"bank_minute_kst":\([0-9]*\).*/\1/p')
+[ -n "$minute" ] || die "reading the sandbox clock failed"
+if [ "$minute" -ge $((23 * 60)) ] || [ "$minute" -lt 60 ]; then
+	advance=$(( ((2 * 60 - minute + 24 * 60) % (24 * 60)) * 60 ))
+	curl -sS --max-time 10 -o /dev/null -H 'Authorization: Bearer sandbox-admin-token' \
+		--data-binary "{\"advance_seconds\":$advance}" "$wbase/sandbox/clock" ||
+		die "moving the sandbox clock failed"
+fi
+
+# The source account: large enough that no transfer is refused for funds.
+code=$(curl -sS --max-time 10 -o "$tmp/account.json" -w '%{http_code}' \
+	-H 'Authorization: Bearer sandbox-admin-token' -H 'Content-Type: application/json' \
+	--data-binary '{"bank_code":"088","account_number":"1000000001","holder_name":"벤치","birth_date":"19900101","balance":1000000000000}' \
+	"$wbase/sandbox/bank-accounts") || die "creating the source account failed"
+[ "$code" = 201 ] || { cat "$tmp/account.json" >&2; die "creating the source account: HTTP $code"; }
+
+# One transfer by hand, so a broken request shape fails here and not as 100% non-2xx.
+probe='{"id":"probe-1","from":{"bank_code":"088","account_number":"1000000001"},"to":{"bank_code":"004","account_number":"11111111111"},"amount":1}'
+code=$(curl -sS --max-time 10 -o "$tmp/probe.json" -w '%{http_code}' \
+	-H 'Authorization: Bearer sandbox-admin-token' -H 'Content-Type: application/json' \
+	--data-binary "$probe" "$wbase/sandbox/transfers") || die "probe transfer failed"
+[ "$code" = 201 ] || { cat "$tmp/probe.json" >&2; die "probe transfer: HTTP $code"; }
+acked=1
+
+sync # start each measured phase without the previous one's writeback pending
+echo "# $banner (pid $wonpay_pid)${SERVE_ARGS:+, serve $SERVE_ARGS}"
+declare -A w_rps w_p50 w_p99 w_err w_rss w_detail
+for c in $CONNS; do
+	cmd=(wrk -t"$THREADS" -c"$c" -d"${DURATION}s" --timeout 10s --latency
+		-s "$root/bench/transfers.lua" "$wbase/sandbox/transfers" -- "c$c")
+	echo "## ${cmd[*]}" >&2
+	out="$tmp/wrk-c$c.txt"
+	"${cmd[@]}" >"$out" 2>&1 || { cat "$out" >&2; die "wrk failed (c=$c)"; }
+	read -r rps p50 p99 non2xx sockerr n201 nother < <(parse_wrk "$out") ||
+		{ cat "$out" >&2; die "could not parse wrk output (c=$c)"; }
+	kill -0 "$wonpay_pid" 2>/dev/null || die "wonpay exited during the c=$c run"
+	w_rss[$c]="$(rss_of VmRSS "$wonpay_pid") / $(rss_of VmHWM "$wonpay_pid")"
+	acked=$((acked + n201))
+	# Anything but 201 is an error here: 200 would mean a repeated id (a replay).
+	errs=$((nother + sockerr))
+	[ "$non2xx" -le "$nother" ] || errs=$((errs + non2xx - nother))
+	w_rps[$c]=$rps w_p50[$c]=$p50 w_p99[$c]=$p99 w_err[$c]=$errs
+	w_detail[$c]="201: $n201, other status: $nother, non-2xx: $non2xx, socket errors: $sockerr"
+	[ "$errs" -eq 0 ] || { check_fail "wonpay c=$c: ${w_detail[$c]}"; grep -E '^status|Socket errors|Non-2xx' "$out" >&2 || true; }
+	echo "| wonpay | $c | $rps | $p50 | $p99 | $errs | ${w_rss[$c]} |" >&2
+done
+
+# Graceful stop: SIGTERM drains and exits 0; then the ledger must verify.
+kill -TERM "$wonpay_pid"
+wonpay_rc=0
+for _ in $(seq 200); do kill -0 "$wonpay_pid" 2>/dev/null || break; sleep 0.05; done
+if kill -0 "$wonpay_pid" 2>/dev/null; then
+	check_fail "wonpay still running 10 s after SIGTERM; killing it"
+	kill -KILL "$wonpay_pid" 2>/dev/null || true
+fi
+wait "$wonpay_pid" || wonpay_rc=$?
+wonpay_pid=""
+[ "$wonpay_rc" -eq 0 ] || check_fail "wonpay exited with status $wonpay_rc after SIGTERM"
+
+verify_rc=0
+"$root/build/wonpay" ledger verify --db "$db" >"$tmp/verify.txt" 2>&1 || verify_rc=$?
+verify_msg=$(tr '\n' ' ' <"$tmp/verify.txt" | sed 's/ *$//')
+if [ "$verify_rc" -eq 0 ]; then verify="ok"; else verify="FAILED (exit $verify_rc)"; check_fail "ledger verify: $verify_msg"; fi
+n_ledger=$(sqlite3 "$db" 'select count(*) from ledger_transfers')
+n_wire=$(sqlite3 "$db" "select count(*) from ledger_transfers where id like 'wire:%' and result = 0")
+# Every 201 must be on disk. A few more may be: requests wrk gave up on at the
+# end of a run (at most one per connection) can still have been committed.
+max_extra=0
+for c in $CONNS; do max_extra=$((max_extra + c)); done
+if [ "$n_wire" -lt "$acked" ]; then
+	check_fail "$acked transfers acknowledged with 201 but only $n_wire posted wire transfers in the DB"
+elif [ "$n_wire" -gt $((acked + max_extra)) ]; then
+	check_fail "$n_wire posted wire transfers in the DB but only $acked acknowledged"
+fi
+echo "# ledger verify: $verify; ledger_transfers rows: $n_ledger ($n_wire posted wire transfers, $acked acknowledged with 201)" >&2
+
+# --- PostgreSQL reference -----------------------------------------------------
+mkdir -p "$tmp/pg" "$tmp/pgrun" "$tmp/pglog"
+[ "$PG_USER" = "$(id -un)" ] || chown "$PG_USER:" "$tmp/pg" "$tmp/pgrun" "$tmp/pglog"
+chmod 700 "$tmp/pg"
+(cd "$tmp" && pg_as "$PGBIN/initdb" -D "$tmp/pg" -U bench --auth=trust -E UTF8 --locale=C --no-sync) \
+	>"$tmp/initdb.txt" 2>&1 || { cat "$tmp/initdb.txt" >&2; die "initdb failed"; }
+pg_version=$("$PGBIN/postgres" --version | awk '{ print $3 }')
+
+pgport=""
+for _ in $(seq 20); do
+	p=$((20000 + RANDOM % 40000))
+	port_busy "$p" && continue
+	pg_started=1
+	if (cd "$tmp" && pg_as "$PGBIN/pg_ctl" -D "$tmp/pg" -w -t 30 -l "$tmp/pglog/postgres.log" \
+		-o "-k $tmp/pgrun -c listen_addresses=$HOST -p $p -c fsync=on -c synchronous_commit=on" \
+		start) >"$tmp/pg_ctl.txt" 2>&1; then
+		pgport=$p
+		break
+	fi
+	# Not up (port taken between the check and the bind?): try another port.
+	(cd "$tmp" && pg_as "$PGBIN/pg_ctl" -D "$tmp/pg" -m immediate -w -t 10 stop) >/dev/null 2>&1 || true
+done
+if [ -z "$pgport" ]; then
+	cat "$tmp/pg_ctl.txt" "$tmp/pglog/postgres.log" >&2 2>/dev/null || true
+	die "PostgreSQL did not start"
+fi
+pg_pid=$(head -1 "$tmp/pg/postmaster.pid")
+pgb=(pg_as "$PGBIN/pgbench" -h "$HOST" -p "$pgport" -U bench)
+
+echo "# PostgreSQL $pg_version on $HOST:$pgport (postmaster pid $pg_pid, as $PG_USER)"
+echo "## pgbench -i -s $PG_SCALE" >&2
+(cd "$tmp" && "${pgb[@]}" -i -s "$PG_SCALE" -q postgres) >"$tmp/pgbench-init.txt" 2>&1 ||
+	{ cat "$tmp/pgbench-init.txt" >&2; die "pgbench -i failed"; }
+sync
+pgcmd=(pgbench -h "$HOST" -p "$pgport" -U bench -b tpcb-like -c "$PG_CLIENTS" -j "$PG_JOBS" -T "$DURATION" -l postgres)
+echo "## ${pgcmd[*]}" >&2
+(cd "$tmp/pglog" && "${pgb[@]}" -b tpcb-like -c "$PG_CLIENTS" -j "$PG_JOBS" -T "$DURATION" \
+	-l --log-prefix="$tmp/pglog/pgbench_log" postgres) >"$tmp/pgbench.txt" 2>&1 ||
+	{ cat "$tmp/pgbench.txt" >&2; die "pgbench failed"; }
+pg_tps=$(awk '$1 == "tps" && /without initial connection/ { printf "%.0f", $3; exit }' "$tmp/pgbench.txt")
+pg_avg=$(awk '/^latency average/ { print $4; exit }' "$tmp/pgbench.txt")
+pg_failed=$(awk '/^number of failed transactions/ { print $5; exit }' "$tmp/pgbench.txt")
+[ -n "$pg_tps" ] || { cat "$tmp/pgbench.txt" >&2; die "could not parse pgbench output"; }
+read -r pg_p50 pg_p99 < <(pg_log_pcts "$tmp"/pglog/pgbench_log.*) || { pg_p50="?"; pg_p99="?"; }
+echo "| pgbench tpcb-like | $PG_CLIENTS | $pg_tps | $pg_p50 | $pg_p99 | ${pg_failed:-0} | — |" >&2
+[ "${pg_failed:-0}" = 0 ] || check_fail "pgbench: $pg_failed failed transactions"
+
+# Stop it now, so the SQLite run has the machine to itself.
+(cd "$tmp" && pg_as "$PGBIN/pg_ctl" -D "$tmp/pg" -m fast -w -t 30 stop) >/dev/null 2>&1 ||
+	echo "transfers.sh: pg_ctl stop failed; the trap will stop it" >&2
+
+# --- SQLite reference -----------------------------------------------------------
+sync
+sqcmd=("$tmp/sqlite_ref" "$tmp/ref.db" "$DURATION")
+echo "## bench/sqlite_ref.c ${sqcmd[*]:1}" >&2
+"${sqcmd[@]}" >"$tmp/sqlite_ref.txt" 2>&1 || { cat "$tmp/sqlite_ref.txt" >&2; die "sqlite_ref failed"; }
+read -r sq_tps sq_p50 sq_p99 sq_rss < <(awk '$1 == "transfers" {
+	printf "%s %.2f %.2f %.1f\n", $6, $8, $10, $12 / 1024 }' "$tmp/sqlite_ref.txt")
+[ -n "${sq_tps:-}" ] || { cat "$tmp/sqlite_ref.txt" >&2; die "could not parse sqlite_ref output"; }
+echo "| sqlite 1 commit/transfer | 1 | $sq_tps | $sq_p50 | $sq_p99 | 0 | $sq_rss |" >&2
+
+# --- report -----------------------------------------------------------------------
+rows=""
+for c in $CONNS; do
+	rows+="| wonpay POST /sandbox/transfers | $c | ${w_rps[$c]} | ${w_p50[$c]} | ${w_p99[$c]} | ${w_err[$c]} | ${w_rss[$c]} | $(fmt_ratio "${w_rps[$c]}" "$pg_tps") | $(fmt_ratio "${w_rps[$c]}" "$sq_tps") |"$'\n'
+done
+rows+="| pgbench -b tpcb-like -c $PG_CLIENTS -j $PG_JOBS (scale $PG_SCALE) | $PG_CLIENTS | $pg_tps | $pg_p50 | $pg_p99 | ${pg_failed:-0} | — | 1.00 | $(fmt_ratio "$pg_tps" "$sq_tps") |"$'\n'
+rows+="| SQLite, 1 commit per transfer (1 thread) | 1 | $sq_tps | $sq_p50 | $sq_p99 | 0 | — / $sq_rss | $(fmt_ratio "$sq_tps" "$pg_tps") | 1.00 |"$'\n'
+
+# Targets, per connection count.
+targets=""
+all_met=1
+for c in $CONNS; do
+	peak=${w_rss[$c]##*/ }
+	t1=$(awk -v v="${w_rps[$c]}" -v t="$T_TPS" 'BEGIN { print (v >= t ? "met" : "MISSED") }')
+	t2=$(awk -v v="${w_p99[$c]}" -v t="$T_P99_MS" 'BEGIN { print (v < t ? "met" : "MISSED") }')
+	t3=$(awk -v v="$peak" -v t="$T_RSS_MIB" 'BEGIN { print (v != "?" && v < t ? "met" : "MISSED") }')
+	t4=$([ "${w_err[$c]}" -eq 0 ] && echo met || echo MISSED)
+	for t in $t1 $t2 $t3 $t4; do [ "$t" = met ] || all_met=0; done
+	targets+="- c=$c: ≥ $T_TPS transfers/s: ${w_rps[$c]} ($t1); p99 < $T_P99_MS ms: ${w_p99[$c]} ms ($t2);"
+	targets+=" peak RSS < $T_RSS_MIB MiB: $peak MiB ($t3); 0 errors: ${w_err[$c]} ($t4)"$'\n'
+done
+
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+mkdir -p "$root/bench/results"
+report="$root/bench/results/transfers-$stamp.md"
+raw="${report%.md}.raw.txt"
+{
+	for f in $(for c in $CONNS; do echo "$tmp/wrk-c$c.txt"; done) "$tmp/verify.txt" "$tmp/pgbench-init.txt" "$tmp/pgbench.txt" "$tmp/sqlite_ref.txt"; do
+		printf '==> %s <==\n' "$(basename "$f" .txt)"
+		cat "$f"
+		echo
+	done
+} >"$raw"
+fstype=$(stat -f -c %T "$tmp" 2>/dev/null || echo '?')
+{
+	echo "# wonpay durable transfers benchmark $stamp"
+	echo
+	echo "Command: \`$cmdline\`"
+	echo
+	echo "${DURATION}s per run, $(nproc) cores, temp dir on $fstype; wonpay $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$root" diff --quiet HEAD 2>/dev/null || echo '+dirty')," \
+		"wrk -t$THREADS, unique id per request${SERVE_ARGS:+, serve $SERVE_ARGS};" \
+		"PostgreSQL $pg_version (fsync=on, synchronous_commit=on, loopback TCP);" \
+		"SQLite $(sqlite3 --version | awk '{ print $1 }') (WAL, synchronous=FULL). Run one after the other."
+	echo "Transfers/s: wrk req/s, pgbench tps (without connection time), SQLite commits/s." \
+		"Latency: wrk per request, pgbench per transaction (-l log), SQLite BEGIN..COMMIT." \
+		"Errors: wonpay responses other than 201 + socket errors; pgbench failed transactions." \
+		"RSS MiB = VmRSS / VmHWM after the run (wonpay), ru_maxrss (SQLite loop)."
+	echo
+	echo "| target | conns | transfers/s | p50 ms | p99 ms | errors | RSS MiB (now / peak) | × pgbench | × SQLite loop |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+	printf '%s' "$rows"
+	echo
+	echo "pgbench latency average: ${pg_avg:-?} ms."
+	echo "After the runs: wonpay stopped with SIGTERM (exit $wonpay_rc); \`wonpay ledger verify\`: $verify" \
+		"($verify_msg); ledger_transfers: $n_ledger rows, $n_wire posted wire transfers, $acked acknowledged with 201."
+	echo
+	echo "Targets (the issue's, on 2 cores):"
+	echo
+	printf '%s' "$targets"
+	echo
+	if [ "$all_met" = 1 ]; then echo "All targets met."; else echo "Some targets MISSED."; fi
+	[ "$(nproc)" = 2 ] || echo "(Measured on $(nproc) cores, not 2.)"
+} >"$report"
+
+echo
+cat "$report"
+echo
+echo "written to ${report#"$root"/} and ${raw#"$root"/}"
+exit "$failed_checks"
