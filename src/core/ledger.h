@@ -122,8 +122,8 @@ wp_status wp_ledger_create_account(struct wp_tx *tx, int32_t code, uint32_t flag
 /*
  * Applies (or records the failure of) one transfer. `in` gives id, flags,
  * debit/credit accounts, amount, code, pending_id, timeout_s, ref; for
- * post/void the accounts may be 0 (taken from the pending transfer) and a
- * post's amount may be 0 (the whole pending amount). On WP_OK, *out is the
+ * post/void the accounts may be 0 (taken from the pending transfer) and the
+ * amount may be 0 (the whole pending amount). On WP_OK, *out is the
  * transfer as stored (its result field is the outcome) and *replayed tells
  * whether it was an earlier attempt returned again. Any other wp_status is
  * a storage failure: nothing was written.
