@@ -79,20 +79,34 @@ struct wp_bank_fault {
 	uint64_t seed;       /* failing: the sequence of failures is a function of it */
 };
 
+/*
+ * One side of a money movement: a bank account (bank_code + number), or
+ * (bank_code NULL) a ledger account of wonpay's own, such as a wallet.
+ */
+struct wp_bank_party {
+	const char *bank_code;
+	const char *number;
+	int64_t ledger_account_id;
+};
+
 struct wp_bank_ops {
-	/* Can the bank take a request now (faults, hours, participation)? */
+	/* Status: can the bank take a request now (faults, hours, participation)? */
 	void (*reach)(struct wp_bank_net *n, const char *bank_code, struct wp_bank_answer *out);
 	/* Holder verification: reach, then does the account exist and belong to who? */
 	void (*verify_holder)(struct wp_bank_net *n, const char *bank_code, const char *number,
 			      const struct wp_bank_identity *who, struct wp_bank_answer *out);
 	/*
-	 * Inside the commit writer: moves amount from one bank account to
-	 * another through the ledger, as transfer `id`. Checks both accounts'
-	 * status; the ledger checks funds. *result gets the ledger's result.
+	 * Inside the commit writer: moves amount through the ledger as transfer
+	 * `id` (ledger.h: idempotent by id). A wire goes bank account to bank
+	 * account; a withdrawal from a bank account to a ledger account (a
+	 * charge); a deposit from a ledger account into a bank account (a
+	 * payout). Bank accounts must exist and be active; the ledger checks
+	 * funds. *outcome is the bank outcome, *result the ledger's transfer
+	 * (result->id empty when a bank refused before the ledger saw it).
 	 */
-	wp_status (*wire)(struct wp_bank_net *n, struct wp_tx *tx, const char *id,
-			  const char *from_code, const char *from_number, const char *to_code,
-			  const char *to_number, int64_t amount, int64_t now_ms, int *outcome,
+	wp_status (*move)(struct wp_bank_net *n, struct wp_tx *tx, const char *id,
+			  const struct wp_bank_party *from, const struct wp_bank_party *to,
+			  int64_t amount, int32_t code, int64_t now_ms, int *outcome,
 			  struct wp_transfer *result, bool *replayed);
 	/* Sandbox control: faults per bank. */
 	wp_status (*set_fault)(struct wp_bank_net *n, const char *bank_code,

@@ -205,28 +205,37 @@ static void sandbox_verify_holder(struct wp_bank_net *base, const char *code, co
 	out->outcome = o;
 }
 
-static wp_status sandbox_wire(struct wp_bank_net *base, struct wp_tx *tx, const char *id,
-			      const char *from_code, const char *from_number, const char *to_code,
-			      const char *to_number, int64_t amount, int64_t now_ms, int *outcome,
+/* A party's ledger account; *outcome set when a bank account is missing. */
+static wp_status party_ledger(struct wp_tx *tx, const struct wp_bank_party *p,
+			      struct wp_bank_account *acct, int64_t *ledger_id, int *outcome)
+{
+	if (p->bank_code == NULL) {
+		*ledger_id = p->ledger_account_id;
+		return WP_OK;
+	}
+	wp_status st = tx->ops->bank_account_get(tx, p->bank_code, p->number, acct);
+	if (st == WP_E_NOT_FOUND)
+		*outcome = WP_BANK_ACCOUNT_NOT_FOUND;
+	*ledger_id = acct->ledger_account_id;
+	return st == WP_E_NOT_FOUND ? WP_OK : st;
+}
+
+static wp_status sandbox_move(struct wp_bank_net *base, struct wp_tx *tx, const char *id,
+			      const struct wp_bank_party *from, const struct wp_bank_party *to,
+			      int64_t amount, int32_t code, int64_t now_ms, int *outcome,
 			      struct wp_transfer *result, bool *replayed)
 {
 	(void)base;
 	memset(result, 0, sizeof(*result));
 	*replayed = false;
-	struct wp_bank_account from, to;
-	wp_status st = tx->ops->bank_account_get(tx, from_code, from_number, &from);
-	if (st == WP_OK)
-		st = tx->ops->bank_account_get(tx, to_code, to_number, &to);
-	if (st == WP_E_NOT_FOUND) {
-		*outcome = WP_BANK_ACCOUNT_NOT_FOUND;
-		return WP_OK;
-	}
-	if (st != WP_OK)
+	*outcome = WP_BANK_OK;
+	struct wp_bank_account fa, ta;
+	struct wp_transfer t = {.amount = amount, .code = code};
+	wp_status st = party_ledger(tx, from, &fa, &t.debit_account_id, outcome);
+	if (st == WP_OK && *outcome == WP_BANK_OK)
+		st = party_ledger(tx, to, &ta, &t.credit_account_id, outcome);
+	if (st != WP_OK || *outcome != WP_BANK_OK)
 		return st;
-	struct wp_transfer t = {.debit_account_id = from.ledger_account_id,
-				.credit_account_id = to.ledger_account_id,
-				.amount = amount,
-				.code = WP_TRANSFER_CODE_WIRE};
 	snprintf(t.id, sizeof(t.id), "%s", id);
 	/* A replay answers as the first attempt did, whatever the accounts became since. */
 	struct wp_transfer seen;
@@ -234,9 +243,9 @@ static wp_status sandbox_wire(struct wp_bank_net *base, struct wp_tx *tx, const 
 	if (st != WP_OK && st != WP_E_NOT_FOUND)
 		return st;
 	if (st == WP_E_NOT_FOUND) {
-		int o = usable(&from);
-		if (o == WP_BANK_OK)
-			o = usable(&to);
+		int o = from->bank_code ? usable(&fa) : WP_BANK_OK;
+		if (o == WP_BANK_OK && to->bank_code)
+			o = usable(&ta);
 		if (o != WP_BANK_OK) {
 			*outcome = o;
 			return WP_OK;
@@ -283,7 +292,7 @@ static wp_status sandbox_get_fault(struct wp_bank_net *base, const char *code,
 static const struct wp_bank_ops sandbox_ops = {
     .reach = sandbox_reach,
     .verify_holder = sandbox_verify_holder,
-    .wire = sandbox_wire,
+    .move = sandbox_move,
     .set_fault = sandbox_set_fault,
     .get_fault = sandbox_get_fault,
 };

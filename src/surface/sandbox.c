@@ -428,9 +428,10 @@ static wp_status apply_wire(struct wp_tx *tx, struct wp_cmd *c)
 {
 	struct wire_cmd *cmd = (struct wire_cmd *)c;
 	struct wp_bank_net *n = cmd->req->app->bank;
-	return n->ops->wire(n, tx, cmd->id, cmd->from_code, cmd->from_number, cmd->to_code,
-			    cmd->to_number, cmd->amount, cmd->now_ms, &cmd->outcome, &cmd->result,
-			    &cmd->replayed);
+	struct wp_bank_party from = {cmd->from_code, cmd->from_number, 0};
+	struct wp_bank_party to = {cmd->to_code, cmd->to_number, 0};
+	return n->ops->move(n, tx, cmd->id, &from, &to, cmd->amount, WP_TRANSFER_CODE_WIRE,
+			    cmd->now_ms, &cmd->outcome, &cmd->result, &cmd->replayed);
 }
 
 static void finish_wire(struct wp_req *r, struct wp_cmd *c)
