@@ -10,6 +10,8 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
 DURATION=${DURATION:-10}
 CONNS="64 256"
 THREADS=2
@@ -151,43 +153,9 @@ nbytes=$(curl -fsS --max-time 5 "$nbase/landing.html" | wc -c | tr -d ' ')
 [ "$nbytes" = "$page_bytes" ] || die "nginx served $nbytes bytes, expected $page_bytes"
 
 # --- measurements -------------------------------------------------------
-# kB from /proc/PID/status -> MiB; for nginx, master + workers summed.
-rss_of() { # $1 = field (VmRSS|VmHWM), rest = pids
-	local field=$1; shift
-	local pid total=0 kb
-	for pid in "$@"; do
-		kb=$(awk -v f="$field:" '$1 == f { print $2; exit }' "/proc/$pid/status" 2>/dev/null || true)
-		total=$((total + ${kb:-0}))
-	done
-	awk -v k="$total" 'BEGIN { printf "%.1f", k / 1024 }'
-}
 # shellcheck disable=SC2046  # one pid per word is intended
 nginx_pids() { echo "$nginx_pid" $(pgrep -P "$nginx_pid" 2>/dev/null || true); }
 
-# Parse a wrk --latency report into: rps p50_ms p99_ms non2xx sockerr_total
-parse_wrk() {
-	awk '
-	function ms(v,   n) {
-		n = v + 0
-		if (v ~ /us$/) return n / 1000
-		if (v ~ /ms$/) return n
-		if (v ~ /m$/)  return n * 60000
-		if (v ~ /s$/)  return n * 1000
-		return n
-	}
-	$1 == "Requests/sec:" { rps = $2 }
-	$1 == "50%" { p50 = ms($2) }
-	$1 == "99%" { p99 = ms($2) }
-	/Non-2xx or 3xx responses:/ { non2xx = $NF }
-	/Socket errors:/ {
-		# "Socket errors: connect A, read B, write C, timeout D"
-		gsub(/,/, ""); sock = $4 + $6 + $8 + $10
-	}
-	END {
-		if (rps == "") exit 1
-		printf "%.0f %.2f %.2f %d %d\n", rps, p50, p99, non2xx + 0, sock + 0
-	}' "$1"
-}
 
 cmdline="DURATION=$DURATION $0${*:+ $*}"
 echo "# $cmdline"
@@ -207,7 +175,7 @@ for c in $CONNS; do
 		echo "## ${cmd[*]}" >&2
 		out="$tmp/wrk-$target-$c.txt"
 		"${cmd[@]}" >"$out" 2>&1 || { cat "$out" >&2; die "wrk failed ($target, $c)"; }
-		read -r rps p50 p99 non2xx sockerr < <(parse_wrk "$out") ||
+		read -r rps p50 p99 non2xx sockerr _ _ < <(parse_wrk "$out") ||
 			{ cat "$out" >&2; die "could not parse wrk output ($target, $c)"; }
 
 		if [ "$target" = nginx ]; then

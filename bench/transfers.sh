@@ -19,6 +19,8 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
 DURATION=${DURATION:-10}
 SERVE_ARGS=${SERVE_ARGS:-}
 CONNS="64 256"
@@ -112,37 +114,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # --- helpers --------------------------------------------------------------
-rss_of() { # $1 = field (VmRSS|VmHWM), $2 = pid -> MiB
-	awk -v f="$1:" '$1 == f { printf "%.1f", $2 / 1024; found = 1; exit }
-		END { if (!found) printf "?" }' "/proc/$2/status" 2>/dev/null || echo "?"
-}
 
-# Parse a wrk --latency report (plus transfers.lua's "status CODE N" lines) into:
-# rps p50_ms p99_ms non2xx sockerr n201 n_other
-parse_wrk() {
-	awk '
-	function ms(v,   n) {
-		n = v + 0
-		if (v ~ /us$/) return n / 1000
-		if (v ~ /ms$/) return n
-		if (v ~ /m$/)  return n * 60000
-		if (v ~ /s$/)  return n * 1000
-		return n
-	}
-	$1 == "Requests/sec:" { rps = $2 }
-	$1 == "50%" { p50 = ms($2) }
-	$1 == "99%" { p99 = ms($2) }
-	/Non-2xx or 3xx responses:/ { non2xx = $NF }
-	/Socket errors:/ {
-		# "Socket errors: connect A, read B, write C, timeout D"
-		gsub(/,/, ""); sock = $4 + $6 + $8 + $10
-	}
-	$1 == "status" && NF == 3 { if ($2 == 201) n201 += $3; else other += $3 }
-	END {
-		if (rps == "") exit 1
-		printf "%.0f %.2f %.2f %d %d %d %d\n", rps, p50, p99, non2xx + 0, sock + 0, n201 + 0, other + 0
-	}' "$1"
-}
 
 # p50 / p99 in ms of pgbench -l logs (field 3 = latency in microseconds).
 pg_log_pcts() {

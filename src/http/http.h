@@ -130,4 +130,12 @@ void wp_reply_take(struct wp_req *r, unsigned status, const char *content_type, 
 void wp_reply_json(struct wp_req *r, unsigned status, json_t *obj);
 void wp_reply_header(struct wp_req *r, const char *name, const char *value);
 
+/*
+ * wonpay's own error envelope, for its own paths (/health, /sandbox/...):
+ * {"error":{"code":"...","message":"..."}}. Provider surfaces never use it.
+ */
+void wp_reply_own_error(struct wp_req *r, unsigned status, const char *code, const char *msg);
+/* The HTTP status for a wp_status in that envelope. */
+unsigned wp_status_http(wp_status st);
+
 #endif

@@ -372,3 +372,50 @@ void wp_reply_header(struct wp_req *r, const char *name, const char *value)
 	if (r->response != NULL)
 		MHD_add_response_header(r->response, name, value);
 }
+
+void wp_reply_own_error(struct wp_req *r, unsigned status, const char *code, const char *msg)
+{
+	json_t *e = json_object();
+	json_object_set_new(e, "code", json_string(code));
+	json_object_set_new(e, "message", json_string(msg));
+	json_t *o = json_object();
+	json_object_set_new(o, "error", e);
+	wp_reply_json(r, status, o);
+}
+
+unsigned wp_status_http(wp_status st)
+{
+	switch (st) {
+	case WP_OK:
+		return 200;
+	case WP_E_INVALID:
+	case WP_E_FRAMING:
+	case WP_E_MEDIA_TYPE:
+		return 400;
+	case WP_E_UNAUTHORIZED:
+		return 401;
+	case WP_E_FORBIDDEN:
+		return 403;
+	case WP_E_NOT_FOUND:
+		return 404;
+	case WP_E_METHOD:
+		return 405;
+	case WP_E_NOT_ACCEPTABLE:
+		return 406;
+	case WP_E_CONFLICT:
+		return 409;
+	case WP_E_GONE:
+		return 410;
+	case WP_E_TOO_LARGE:
+		return 413;
+	case WP_E_RATE_LIMITED:
+		return 429;
+	case WP_E_STORAGE:
+	case WP_E_UNAVAILABLE:
+	case WP_E_NOMEM:
+		return 503;
+	case WP_E_INTERNAL:
+		return 500;
+	}
+	return 500;
+}

@@ -213,41 +213,13 @@ bool aqr_parse_amount(const char *s, int64_t *won)
 
 /* ---- responses ---- */
 
+/*
+ * AQR's Errors table (400, 401, 403, 404, 405, 406, 410, 429, 500, 503) is HTTP's own
+ * meaning of each status, so the shared mapping is exactly AQR's.
+ */
 static unsigned http_status(wp_status st)
 {
-	switch (st) {
-	case WP_OK:
-		return 200;
-	case WP_E_INVALID:
-	case WP_E_MEDIA_TYPE:
-	case WP_E_FRAMING:
-		return 400;
-	case WP_E_UNAUTHORIZED:
-		return 401;
-	case WP_E_FORBIDDEN:
-		return 403;
-	case WP_E_NOT_FOUND:
-		return 404;
-	case WP_E_METHOD:
-		return 405;
-	case WP_E_NOT_ACCEPTABLE:
-		return 406;
-	case WP_E_CONFLICT:
-		return 409;
-	case WP_E_GONE:
-		return 410;
-	case WP_E_TOO_LARGE:
-		return 413;
-	case WP_E_RATE_LIMITED:
-		return 429;
-	case WP_E_INTERNAL:
-		return 500;
-	case WP_E_NOMEM:
-	case WP_E_STORAGE:
-	case WP_E_UNAVAILABLE:
-		return 503;
-	}
-	return 500;
+	return wp_status_http(st);
 }
 
 static void page_headers(struct wp_req *r)
@@ -417,6 +389,16 @@ static void finish_delete(struct wp_req *r, struct wp_cmd *c)
 	wp_reply_header(r, "Cache-Control", "no-store");
 }
 
+/* The token and email_address together are the credential; false after replying 401. */
+static bool owner_or_reply(struct wp_req *r, const char *email, const struct wp_partner *who)
+{
+	if (wp_ascii_ieq(email, who->email))
+		return true;
+	aqr_reply_error(r, WP_E_UNAUTHORIZED,
+			"email_address does not belong to the developer token's owner");
+	return false;
+}
+
 static void api_create(struct wp_req *r, const struct wp_form *f, const struct wp_partner *who)
 {
 	char err[256];
@@ -426,11 +408,8 @@ static void api_create(struct wp_req *r, const struct wp_form *f, const struct w
 		aqr_reply_error(r, st, err);
 		return;
 	}
-	if (!wp_ascii_ieq(in.email, who->email)) {
-		aqr_reply_error(r, WP_E_UNAUTHORIZED,
-				"email_address does not belong to the developer token's owner");
+	if (!owner_or_reply(r, in.email, who))
 		return;
-	}
 	struct create_cmd *cmd = wp_arena_alloc(&r->arena, sizeof(*cmd));
 	if (cmd == NULL) {
 		aqr_reply_error(r, WP_E_NOMEM, "out of memory");
@@ -461,11 +440,8 @@ static void api_delete(struct wp_req *r, const struct wp_form *f, const struct w
 		aqr_reply_error(r, st, err);
 		return;
 	}
-	if (!wp_ascii_ieq(in.email, who->email)) {
-		aqr_reply_error(r, WP_E_UNAUTHORIZED,
-				"email_address does not belong to the developer token's owner");
+	if (!owner_or_reply(r, in.email, who))
 		return;
-	}
 	struct delete_cmd *cmd = wp_arena_alloc(&r->arena, sizeof(*cmd));
 	if (cmd == NULL) {
 		aqr_reply_error(r, WP_E_NOMEM, "out of memory");

@@ -18,45 +18,14 @@
 #include "http/json_body.h"
 #include "util/text.h"
 
-static unsigned status_of(wp_status st)
-{
-	switch (st) {
-	case WP_E_INVALID:
-	case WP_E_FRAMING:
-	case WP_E_MEDIA_TYPE:
-		return 400;
-	case WP_E_UNAUTHORIZED:
-		return 401;
-	case WP_E_NOT_FOUND:
-		return 404;
-	case WP_E_METHOD:
-		return 405;
-	case WP_E_CONFLICT:
-		return 409;
-	case WP_E_TOO_LARGE:
-		return 413;
-	case WP_E_STORAGE:
-	case WP_E_UNAVAILABLE:
-	case WP_E_NOMEM:
-		return 503;
-	default:
-		return 500;
-	}
-}
-
 static void reply_code(struct wp_req *r, unsigned http, const char *code, const char *msg)
 {
-	json_t *e = json_object();
-	json_object_set_new(e, "code", json_string(code));
-	json_object_set_new(e, "message", json_string(msg));
-	json_t *o = json_object();
-	json_object_set_new(o, "error", e);
-	wp_reply_json(r, http, o);
+	wp_reply_own_error(r, http, code, msg);
 }
 
 static void sandbox_reply_error(struct wp_req *r, wp_status st, const char *msg)
 {
-	reply_code(r, status_of(st), wp_status_name(st), msg);
+	wp_reply_own_error(r, wp_status_http(st), wp_status_name(st), msg);
 }
 
 /* The admin token, compared in constant time; false after replying 401. */
