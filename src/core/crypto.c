@@ -1,6 +1,9 @@
 #include "core/crypto.h"
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdlib.h>
+#include <string.h>
 #include <openssl/rand.h>
 
 wp_status wp_random_bytes(void *out, size_t n)
@@ -43,4 +46,169 @@ void wp_hex(const uint8_t *data, size_t n, char *out)
 		out[2 * i + 1] = hex[data[i] & 15];
 	}
 	out[2 * n] = '\0';
+}
+
+void wp_hmac_sha256(const void *key, size_t key_len, const void *data, size_t n,
+		    uint8_t out[WP_SHA256_BYTES])
+{
+	unsigned int len = WP_SHA256_BYTES;
+	HMAC(EVP_sha256(), key, (int)key_len, data, n, out, &len);
+}
+
+static size_t b64_encode(const uint8_t *in, size_t n, char *out, const char *alpha, bool pad)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16;
+		if (i + 1 < n)
+			v |= (uint32_t)in[i + 1] << 8;
+		if (i + 2 < n)
+			v |= in[i + 2];
+		out[o++] = alpha[(v >> 18) & 63];
+		out[o++] = alpha[(v >> 12) & 63];
+		if (i + 1 < n)
+			out[o++] = alpha[(v >> 6) & 63];
+		else if (pad)
+			out[o++] = '=';
+		if (i + 2 < n)
+			out[o++] = alpha[v & 63];
+		else if (pad)
+			out[o++] = '=';
+	}
+	out[o] = '\0';
+	return o;
+}
+
+static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char B64URL[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+size_t wp_base64_encode(const uint8_t *in, size_t n, char *out)
+{
+	return b64_encode(in, n, out, B64, true);
+}
+
+size_t wp_base64url_encode(const uint8_t *in, size_t n, char *out)
+{
+	return b64_encode(in, n, out, B64URL, false);
+}
+
+static bool b64_decode(const char *in, size_t len, uint8_t *out, size_t *out_len,
+		       const char *alpha, bool padded)
+{
+	if (padded) {
+		if (len % 4 != 0)
+			return false;
+		size_t pads = 0;
+		while (pads < 2 && len > 0 && in[len - 1] == '=') {
+			len--;
+			pads++;
+		}
+	}
+	if (len % 4 == 1)
+		return false;
+	uint32_t acc = 0;
+	int bits = 0;
+	size_t o = 0;
+	for (size_t i = 0; i < len; i++) {
+		const char *p = in[i] ? strchr(alpha, in[i]) : NULL;
+		if (p == NULL)
+			return false;
+		acc = (acc << 6) | (uint32_t)(p - alpha);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (uint8_t)(acc >> bits);
+		}
+	}
+	if (bits > 0 && (acc & ((1u << bits) - 1)) != 0)
+		return false; /* non-canonical trailing bits */
+	*out_len = o;
+	return true;
+}
+
+bool wp_base64url_decode(const char *in, size_t len, uint8_t *out, size_t *out_len)
+{
+	return b64_decode(in, len, out, out_len, B64URL, false);
+}
+
+bool wp_base64_decode(const char *in, size_t len, uint8_t *out, size_t *out_len)
+{
+	return b64_decode(in, len, out, out_len, B64, true);
+}
+
+char *wp_seal(const uint8_t key[WP_DATA_KEY_BYTES], const char *aad, const void *plain, size_t n)
+{
+	if (n > (1u << 20))
+		return NULL;
+	size_t raw_len = 12 + n + 16;
+	uint8_t *raw = malloc(raw_len);
+	char *out = malloc(4 * ((raw_len + 2) / 3) + 1);
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	int len = 0, ok = raw && out && ctx && RAND_bytes(raw, 12) == 1 &&
+			  EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, raw) == 1 &&
+			  EVP_EncryptUpdate(ctx, NULL, &len, (const uint8_t *)aad,
+					    (int)strlen(aad)) == 1 &&
+			  EVP_EncryptUpdate(ctx, raw + 12, &len, plain, (int)n) == 1 &&
+			  EVP_EncryptFinal_ex(ctx, raw + 12 + len, &len) == 1 &&
+			  EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, raw + 12 + n) == 1;
+	EVP_CIPHER_CTX_free(ctx);
+	if (ok)
+		wp_base64_encode(raw, raw_len, out);
+	free(raw);
+	if (!ok) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+char *wp_open(const uint8_t key[WP_DATA_KEY_BYTES], const char *aad, const char *sealed,
+	      size_t *n)
+{
+	size_t slen = strlen(sealed), raw_len = 0;
+	if (slen > (2u << 20))
+		return NULL;
+	uint8_t *raw = malloc(slen / 4 * 3 + 3);
+	if (raw == NULL || !wp_base64_decode(sealed, slen, raw, &raw_len) || raw_len < 28) {
+		free(raw);
+		return NULL;
+	}
+	size_t clen = raw_len - 28;
+	char *out = malloc(clen + 1);
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	int len = 0, ok = out && ctx &&
+			  EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, raw) == 1 &&
+			  EVP_DecryptUpdate(ctx, NULL, &len, (const uint8_t *)aad,
+					    (int)strlen(aad)) == 1 &&
+			  EVP_DecryptUpdate(ctx, (uint8_t *)out, &len, raw + 12, (int)clen) == 1 &&
+			  EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16, raw + 12 + clen) == 1 &&
+			  EVP_DecryptFinal_ex(ctx, (uint8_t *)out + len, &len) == 1;
+	EVP_CIPHER_CTX_free(ctx);
+	free(raw);
+	if (!ok) {
+		free(out);
+		return NULL;
+	}
+	out[clen] = '\0';
+	if (n != NULL)
+		*n = clen;
+	return out;
+}
+
+void wp_lookup_hash(const uint8_t key[WP_DATA_KEY_BYTES], const char *domain, const char *value,
+		    char out[2 * WP_SHA256_BYTES + 1])
+{
+	uint8_t mac[WP_SHA256_BYTES];
+	size_t dl = strlen(domain), vl = strlen(value);
+	uint8_t *buf = malloc(dl + 1 + vl);
+	if (buf == NULL) {
+		out[0] = '\0';
+		return;
+	}
+	memcpy(buf, domain, dl);
+	buf[dl] = 0; /* domain separator: "a"+"bc" never hashes like "ab"+"c" */
+	memcpy(buf + dl + 1, value, vl);
+	wp_hmac_sha256(key, WP_DATA_KEY_BYTES, buf, dl + 1 + vl, mac);
+	free(buf);
+	wp_hex(mac, sizeof(mac), out);
 }
