@@ -28,6 +28,8 @@ struct wp_app {
 	struct wp_bank_net *bank;   /* the bank network (sandbox implementation) */
 	struct wp_timer *timer;     /* delayed answers of slow banks */
 	struct wp_journal *journal; /* sandbox only: GET /sandbox/requests */
+	struct wp_replay *replay;   /* Kona tran tokens already used */
+	uint8_t data_key[32];       /* seals personal data at rest (core/crypto.h) */
 	wp_clock clock;
 	int access_log_fd; /* -1 when off */
 	const struct wp_surface *const *surfaces;
@@ -41,6 +43,11 @@ struct wp_app {
 /* The surfaces, in match order. */
 extern const struct wp_surface wp_surface_aqr;
 extern const struct wp_surface wp_surface_system;
-extern const struct wp_surface wp_surface_sandbox; /* only with --sandbox */
+extern const struct wp_surface wp_surface_kona;
+extern const struct wp_surface wp_surface_sandbox;      /* only with --sandbox */
+extern const struct wp_surface wp_surface_kona_sandbox; /* only with --sandbox */
+
+/* The sandbox control API's admin check; false after replying 401. */
+bool wp_sandbox_admin_or_reply(struct wp_req *r);
 
 #endif

@@ -50,6 +50,11 @@
 #define WP_JOURNAL_ENTRIES 1000                  /* GET /sandbox/requests keeps the newest */
 #define WP_CLOCK_ADVANCE_MAX_S (10LL * 365 * 24 * 3600)
 
+/* Kona */
+#define WP_REPLAY_SLOTS (1u << 19)               /* used tran tokens remembered (8 MiB) */
+#define WP_KONA_CLOCK_SKEW_MS (5 * 60 * 1000)    /* request time vs server clock */
+#define WP_KONA_ARS_DELAY_MS_DEFAULT 2000        /* the simulated member answers the call */
+
 /* Storage */
 #define WP_STORE_BUSY_TIMEOUT_MS 5000
 #define WP_STORE_POOL_MAX 64

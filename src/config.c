@@ -24,6 +24,10 @@ const char wp_config_usage[] =
     "  --access-log DEST    '-' stdout, 'off', or a file (WONPAY_ACCESS_LOG, default -)\n"
     "  --admin-token T      sandbox control API token (WONPAY_ADMIN_TOKEN,\n"
     "                       default sandbox-admin-token)\n"
+    "  --data-key-file PATH 32-byte key (64 hex) sealing personal data at rest\n"
+    "                       (WONPAY_DATA_KEY_FILE; default: created beside the database)\n"
+    "  --ars-delay-ms N     Kona sandbox: the member answers the ARS call after N ms, 0 = a\n"
+    "                       test answers (WONPAY_ARS_DELAY_MS, default 2000)\n"
     "  --commit-batch N     commands per group commit (WONPAY_COMMIT_BATCH, default 1000)\n"
     "  --commit-wait-us N   linger to fill a batch, microseconds (WONPAY_COMMIT_WAIT_US,\n"
     "                       default 0: batches form while the previous commit syncs)\n";
@@ -89,7 +93,8 @@ int wp_config_option(struct wp_config *c, const char *name, const char *value, c
 		    strcmp(name, "--conn-limit") == 0 || strcmp(name, "--conn-timeout") == 0 ||
 		    strcmp(name, "--rate-limit") == 0 || strcmp(name, "--rate-burst") == 0 ||
 		    strcmp(name, "--access-log") == 0 || strcmp(name, "--commit-batch") == 0 ||
-		    strcmp(name, "--admin-token") == 0 ||
+		    strcmp(name, "--admin-token") == 0 || strcmp(name, "--data-key-file") == 0 ||
+		    strcmp(name, "--ars-delay-ms") == 0 ||
 		    strcmp(name, "--commit-wait-us") == 0) {
 			snprintf(err, err_cap, "%s needs a value", name);
 			return -1;
@@ -113,6 +118,11 @@ int wp_config_option(struct wp_config *c, const char *name, const char *value, c
 			   ? 1
 			   : -1;
 	}
+	if (strcmp(name, "--data-key-file") == 0)
+		return copy_str(c->data_key_file, sizeof(c->data_key_file), value, name, err,
+				err_cap)
+			   ? 1
+			   : -1;
 	if (strcmp(name, "--access-log") == 0)
 		return copy_str(c->access_log, sizeof(c->access_log), value, name, err, err_cap)
 			   ? 1
@@ -125,6 +135,7 @@ int wp_config_option(struct wp_config *c, const char *name, const char *value, c
 	    {"--conn-limit", 1, 1000000}, {"--conn-timeout", 1, 3600},
 	    {"--rate-limit", 0, 1000000}, {"--rate-burst", 1, 1000000},
 	    {"--commit-batch", 1, 100000}, {"--commit-wait-us", 0, 1000000},
+	    {"--ars-delay-ms", 0, 600000},
 	};
 	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
 		if (strcmp(name, nums[i].name) != 0)
@@ -156,8 +167,11 @@ int wp_config_option(struct wp_config *c, const char *name, const char *value, c
 		case 6:
 			c->commit_batch = (unsigned)n;
 			break;
-		default:
+		case 7:
 			c->commit_wait_us = (unsigned)n;
+			break;
+		default:
+			c->ars_delay_ms = (unsigned)n;
 			break;
 		}
 		return 1;
@@ -182,6 +196,7 @@ bool wp_config_defaults(struct wp_config *c, char *err, size_t err_cap)
 	c->rate_burst = WP_RATE_BURST_DEFAULT;
 	c->commit_batch = WP_COMMIT_BATCH_MAX_DEFAULT;
 	c->commit_wait_us = WP_COMMIT_WAIT_US_DEFAULT;
+	c->ars_delay_ms = WP_KONA_ARS_DELAY_MS_DEFAULT;
 	static const char *const env[][2] = {
 	    {"WONPAY_LISTEN", "--listen"},	   {"WONPAY_DB", "--db"},
 	    {"WONPAY_PUBLIC_URL", "--public-url"}, {"WONPAY_SHORT_URL", "--short-url"},
@@ -190,6 +205,7 @@ bool wp_config_defaults(struct wp_config *c, char *err, size_t err_cap)
 	    {"WONPAY_RATE_LIMIT", "--rate-limit"}, {"WONPAY_RATE_BURST", "--rate-burst"},
 	    {"WONPAY_ACCESS_LOG", "--access-log"}, {"WONPAY_COMMIT_BATCH", "--commit-batch"},
 	    {"WONPAY_COMMIT_WAIT_US", "--commit-wait-us"}, {"WONPAY_ADMIN_TOKEN", "--admin-token"},
+	    {"WONPAY_DATA_KEY_FILE", "--data-key-file"}, {"WONPAY_ARS_DELAY_MS", "--ars-delay-ms"},
 	};
 	for (size_t i = 0; i < sizeof(env) / sizeof(env[0]); i++) {
 		const char *v = getenv(env[i][0]);

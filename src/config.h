@@ -29,6 +29,8 @@ struct wp_config {
 	uint32_t rate_per_s; /* per credential; 0 disables */
 	uint32_t rate_burst;
 	char admin_token[128];   /* sandbox control API bearer token */
+	char data_key_file[WP_FILE_PATH_MAX]; /* "" = beside the database */
+	unsigned ars_delay_ms;   /* Kona: the simulated member answers the ARS call; 0 = never */
 	unsigned commit_batch;   /* commands per group commit */
 	unsigned commit_wait_us; /* linger to fill a batch */
 };

@@ -8,6 +8,7 @@
  *   wonpay ledger verify [--db PATH]
  */
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -21,16 +22,21 @@
 #include "core/auth.h"
 #include "core/bank_sandbox.h"
 #include "core/crypto.h"
+#include "core/jwe.h"
+#include "core/replay.h"
 #include "core/ledger.h"
 #include "core/sandbox.h"
 #include "http/accesslog.h"
 #include "http/server.h"
+#include "surface/kona.h"
 
 #define WONPAY_VERSION "0.1.0"
 
-static const struct wp_surface *const live_surfaces[] = {&wp_surface_aqr, &wp_surface_system};
-static const struct wp_surface *const sandbox_surfaces[] = {&wp_surface_aqr, &wp_surface_system,
-							    &wp_surface_sandbox};
+static const struct wp_surface *const live_surfaces[] = {&wp_surface_aqr, &wp_surface_kona,
+							 &wp_surface_system};
+static const struct wp_surface *const sandbox_surfaces[] = {
+    &wp_surface_aqr, &wp_surface_kona, &wp_surface_system, &wp_surface_sandbox,
+    &wp_surface_kona_sandbox};
 
 /* Commit-writer housekeeping: release pending transfers whose timeout passed. */
 static wp_status expire_pending(struct wp_tx *tx, void *ctx)
@@ -130,6 +136,129 @@ static struct wp_store *open_store(const struct wp_config *cfg, unsigned pool)
 	return s;
 }
 
+/* The directory of the database file ("." when it has none). */
+static void db_dir(const char *db, char *out, size_t cap)
+{
+	const char *slash = strrchr(db, '/');
+	if (slash == NULL)
+		snprintf(out, cap, ".");
+	else
+		snprintf(out, cap, "%.*s", (int)(slash - db), db);
+}
+
+static bool write_file(const char *path, const char *text, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0)
+		return false;
+	size_t n = strlen(text);
+	bool ok = write(fd, text, n) == (ssize_t)n && fsync(fd) == 0;
+	return close(fd) == 0 && ok;
+}
+
+/*
+ * The key that seals personal data: 64 hex characters in a file. Created on
+ * first start (0600) when missing; an operator may supply their own.
+ */
+static bool load_data_key(const struct wp_config *cfg, uint8_t key[WP_DATA_KEY_BYTES])
+{
+	char path[WP_FILE_PATH_MAX + 32], dir[WP_FILE_PATH_MAX];
+	db_dir(cfg->db_path, dir, sizeof(dir));
+	if (cfg->data_key_file[0] != '\0')
+		snprintf(path, sizeof(path), "%s", cfg->data_key_file);
+	else
+		snprintf(path, sizeof(path), "%s/%sdata.key", dir, cfg->sandbox ? "sandbox/" : "");
+	char hex[2 * WP_DATA_KEY_BYTES + 4] = "";
+	FILE *f = fopen(path, "r");
+	if (f == NULL && errno == ENOENT && cfg->data_key_file[0] == '\0') {
+		char sub[WP_FILE_PATH_MAX + 16];
+		snprintf(sub, sizeof(sub), "%s/sandbox", dir);
+		if (cfg->sandbox && mkdir(sub, 0700) != 0 && errno != EEXIST)
+			return false;
+		if (wp_random_bytes(key, WP_DATA_KEY_BYTES) != WP_OK)
+			return false;
+		wp_hex(key, WP_DATA_KEY_BYTES, hex);
+		hex[2 * WP_DATA_KEY_BYTES] = '\n';
+		hex[2 * WP_DATA_KEY_BYTES + 1] = '\0';
+		if (!write_file(path, hex, 0600)) {
+			fprintf(stderr, "wonpay: cannot write the data key %s: %s\n", path,
+				strerror(errno));
+			return false;
+		}
+		fprintf(stderr, "wonpay: created data key %s (keep it: it opens personal data)\n",
+			path);
+		return true;
+	}
+	bool ok = f != NULL && fgets(hex, sizeof(hex), f) != NULL;
+	if (f != NULL)
+		fclose(f);
+	for (size_t i = 0; ok && i < WP_DATA_KEY_BYTES; i++) {
+		unsigned v;
+		ok = sscanf(hex + 2 * i, "%2x", &v) == 1;
+		key[i] = (uint8_t)v;
+	}
+	if (!ok)
+		fprintf(stderr, "wonpay: cannot read the data key %s (64 hex characters)\n", path);
+	return ok;
+}
+
+/* The documented Kona sandbox credentials (README). */
+static const struct kona_credentials kona_sandbox = {
+    "KONASANDBOX0001", "sandbox000000000000000000000000000000000", "sandbox-secret-key",
+    "sandboxcryptokey0000000000000001"};
+
+struct kona_seed {
+	const uint8_t *key;
+	int64_t partner_id;
+	const char *server_priv, *server_pub, *partner_pub;
+	int64_t now_ms;
+};
+
+static wp_status provision_kona(struct wp_tx *tx, void *arg)
+{
+	struct kona_seed *k = arg;
+	return kona_provision(tx, k->key, k->partner_id, &kona_sandbox, k->server_priv,
+			      k->server_pub, k->partner_pub, k->now_ms);
+}
+
+/*
+ * Sandbox: the Kona partner and its keys, once. The server's public key and
+ * the partner's key pair are written to sandbox/ beside the database.
+ */
+static bool seed_kona(struct wp_app *app, int64_t now_ms)
+{
+	struct wp_store *s = app->store;
+	if (kona_partner_exists(s, kona_sandbox.asp_id))
+		return true;
+	wp_arena a;
+	wp_arena_init(&a, 1 << 16);
+	struct wp_partner p;
+	wp_status st = s->ops->partner_by_email(s, WP_SANDBOX_AQR_EMAIL, &a, &p);
+	int64_t partner_id = st == WP_OK ? p.id : 0;
+	wp_arena_free(&a);
+	if (st != WP_OK)
+		return false;
+	char *sp = NULL, *su = NULL, *pp = NULL, *pu = NULL;
+	bool ok = wp_rsa_generate(2048, &sp, &su) == WP_OK && wp_rsa_generate(2048, &pp, &pu) == WP_OK;
+	char dir[WP_FILE_PATH_MAX], path[WP_FILE_PATH_MAX + 64];
+	db_dir(app->cfg->db_path, dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/sandbox", dir);
+	ok = ok && (mkdir(path, 0700) == 0 || errno == EEXIST);
+	snprintf(path, sizeof(path), "%s/sandbox/kona-server-public.pem", dir);
+	ok = ok && write_file(path, su, 0644);
+	snprintf(path, sizeof(path), "%s/sandbox/kona-partner-private.pem", dir);
+	ok = ok && write_file(path, pp, 0600);
+	snprintf(path, sizeof(path), "%s/sandbox/kona-partner-public.pem", dir);
+	ok = ok && write_file(path, pu, 0644);
+	struct kona_seed seed = {app->data_key, partner_id, sp, su, pu, now_ms};
+	ok = ok && wp_store_write(s, provision_kona, &seed) == WP_OK;
+	free(sp);
+	free(su);
+	free(pp);
+	free(pu);
+	return ok;
+}
+
 static int open_access_log(const char *dest)
 {
 	if (strcmp(dest, "off") == 0)
@@ -187,7 +316,13 @@ static int cmd_serve(int argc, char **argv)
 	app.access_log_fd = open_access_log(cfg.access_log);
 	app.bank = wp_bank_sandbox_new(app.store, &app.clock);
 	app.journal = cfg.sandbox ? wp_journal_new() : NULL;
-	if (app.rate == NULL || app.bank == NULL || (cfg.sandbox && app.journal == NULL) ||
+	app.replay = wp_replay_new();
+	if (!load_data_key(&cfg, app.data_key) || (cfg.sandbox && !seed_kona(&app, now_ms))) {
+		fprintf(stderr, "wonpay: cannot set up the data key or the Kona sandbox partner\n");
+		goto out_rate;
+	}
+	if (app.rate == NULL || app.bank == NULL || app.replay == NULL ||
+	    (cfg.sandbox && app.journal == NULL) ||
 	    (app.access_log_fd < 0 && strcmp(cfg.access_log, "off") != 0))
 		goto out_rate;
 	if (wp_timer_start(&app.timer) != WP_OK)
@@ -224,6 +359,11 @@ static int cmd_serve(int argc, char **argv)
 		printf("  sandbox control API: %s/sandbox/  Authorization: Bearer %s\n",
 		       cfg.public_url, cfg.admin_token);
 		printf("  sandbox bank accounts: see README (004 11111111111 홍길동 ...)\n");
+		printf("  Kona: POST %s/api/v1/...  X-KM-User-AspId: %s  X-KM-Access-Key: %s\n"
+		       "        secret key %s, crypto key id %s, PEM files in the sandbox/ folder "
+		       "beside the database\n",
+		       cfg.public_url, kona_sandbox.asp_id, kona_sandbox.access_key,
+		       kona_sandbox.secret_key, kona_sandbox.crypto_key_id);
 	}
 	fflush(stdout);
 
@@ -242,6 +382,8 @@ out_commit:
 out_timer:
 	wp_timer_stop(app.timer);
 out_rate:
+	OPENSSL_cleanse(app.data_key, sizeof(app.data_key));
+	wp_replay_free(app.replay);
 	wp_journal_free(app.journal);
 	wp_bank_sandbox_free(app.bank);
 	wp_ratelimit_free(app.rate);

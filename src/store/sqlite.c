@@ -55,8 +55,16 @@ enum stmt_id {
 	ST_BANK_ACCOUNT_BY_LEDGER,
 	ST_BANK_RESERVE_GET,
 	ST_BANK_RESERVE_INSERT,
+	ST_DOC_INSERT,
+	ST_DOC_UPDATE,
+	ST_DOC_DELETE,
+	ST_DOC_GET,
+	ST_DOC_BY_UNIQ,
+	ST_DOC_FIND,
 	ST_COUNT
 };
+
+#define DOC_COLS "kind, id, owner, ref, uniq, body, created_ms, updated_ms"
 
 #define BANK_COLS "bank_code, account_number, holder_name, birth_date, business_no, kind, " \
 		  "status, simulate, ledger_account_id, created_ms"
@@ -114,6 +122,14 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_BANK_RESERVE_GET] = "SELECT ledger_account_id FROM bank_reserves WHERE bank_code = ?1",
     [ST_BANK_RESERVE_INSERT] = "INSERT INTO bank_reserves(bank_code, ledger_account_id) "
 			       "VALUES (?1, ?2)",
+    [ST_DOC_INSERT] = "INSERT INTO docs(" DOC_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [ST_DOC_UPDATE] = "UPDATE docs SET ref = ?4, uniq = ?5, body = ?6, updated_ms = ?8 "
+		      "WHERE kind = ?1 AND id = ?2",
+    [ST_DOC_DELETE] = "DELETE FROM docs WHERE kind = ?1 AND id = ?2",
+    [ST_DOC_GET] = "SELECT " DOC_COLS " FROM docs WHERE kind = ?1 AND id = ?2",
+    [ST_DOC_BY_UNIQ] = "SELECT " DOC_COLS " FROM docs WHERE kind = ?1 AND uniq = ?2",
+    [ST_DOC_FIND] = "SELECT " DOC_COLS " FROM docs WHERE kind = ?1 AND owner = ?2 AND ref = ?3 "
+		    "ORDER BY created_ms DESC, id DESC LIMIT ?4",
     [ST_PENDING_EXPIRED] = "SELECT id FROM ledger_transfers WHERE state = 1 AND expires_ms > 0 "
 			   "AND expires_ms <= ?1 ORDER BY expires_ms LIMIT ?2",
 };
@@ -1062,6 +1078,133 @@ static wp_status sqlite_bank_account_by_ledger(struct wp_store *base, int64_t le
 	return r;
 }
 
+/* ---- surface objects ---- */
+
+static wp_status doc_write(struct wp_tx *tx, enum stmt_id id, const struct wp_doc *d)
+{
+	struct conn *c = txc(tx);
+	sqlite3_stmt *st = stmt(c, id);
+	wp_status r = WP_E_STORAGE;
+	if (st != NULL) {
+		sqlite3_bind_text(st, 1, d->kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, d->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, d->owner, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, d->ref ? d->ref : "", -1, SQLITE_STATIC);
+		if (d->uniq != NULL)
+			sqlite3_bind_text(st, 5, d->uniq, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 5);
+		sqlite3_bind_text(st, 6, d->body, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 7, d->created_ms);
+		sqlite3_bind_int64(st, 8, d->updated_ms);
+		r = step_write(c, st, "doc_write");
+		if (r == WP_OK && id == ST_DOC_UPDATE && sqlite3_changes(c->db) != 1)
+			r = WP_E_NOT_FOUND;
+	}
+	done(st);
+	return r;
+}
+
+static wp_status sqlite_doc_insert(struct wp_tx *tx, const struct wp_doc *d)
+{
+	return doc_write(tx, ST_DOC_INSERT, d);
+}
+
+static wp_status sqlite_doc_update(struct wp_tx *tx, const struct wp_doc *d)
+{
+	return doc_write(tx, ST_DOC_UPDATE, d);
+}
+
+static wp_status sqlite_doc_delete(struct wp_tx *tx, const char *kind, const char *id)
+{
+	struct conn *c = txc(tx);
+	sqlite3_stmt *st = stmt(c, ST_DOC_DELETE);
+	wp_status r = WP_E_STORAGE;
+	if (st != NULL) {
+		sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+		r = step_write(c, st, "doc_delete");
+		if (r == WP_OK && sqlite3_changes(c->db) != 1)
+			r = WP_E_NOT_FOUND;
+	}
+	done(st);
+	return r;
+}
+
+static bool read_doc(sqlite3_stmt *st, wp_arena *a, struct wp_doc *d)
+{
+	d->kind = col_text(st, 0, a);
+	d->id = col_text(st, 1, a);
+	d->owner = col_text(st, 2, a);
+	d->ref = col_text(st, 3, a);
+	d->uniq = sqlite3_column_type(st, 4) == SQLITE_NULL ? NULL : col_text(st, 4, a);
+	d->body = col_text(st, 5, a);
+	d->created_ms = sqlite3_column_int64(st, 6);
+	d->updated_ms = sqlite3_column_int64(st, 7);
+	return d->kind && d->id && d->owner && d->ref && d->body;
+}
+
+/* Runs a doc query on tx's connection, or on a pool connection when tx is NULL. */
+static wp_status doc_query(struct wp_store *base, struct wp_tx *tx, enum stmt_id id,
+			   const char *a1, const char *a2, const char *a3, int64_t limit,
+			   wp_arena *arena, struct wp_doc *one, wp_doc_cb cb, void *ctx)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	struct conn *c = tx ? txc(tx) : acquire(s);
+	sqlite3_stmt *st = stmt(c, id);
+	wp_status r = WP_E_STORAGE;
+	if (st != NULL) {
+		sqlite3_bind_text(st, 1, a1, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, a2, -1, SQLITE_STATIC);
+		if (a3 != NULL)
+			sqlite3_bind_text(st, 3, a3, -1, SQLITE_STATIC);
+		if (limit > 0)
+			sqlite3_bind_int64(st, 4, limit);
+		int rc;
+		r = one ? WP_E_NOT_FOUND : WP_OK;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			if (one != NULL) {
+				r = read_doc(st, arena, one) ? WP_OK : WP_E_NOMEM;
+				break;
+			}
+			wp_arena row;
+			wp_arena_init(&row, 1 << 20);
+			struct wp_doc d;
+			if (read_doc(st, &row, &d))
+				cb(ctx, &d);
+			wp_arena_free(&row);
+		}
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+			log_db_error(c->db, "doc_query");
+			r = WP_E_STORAGE;
+		}
+	}
+	done(st);
+	if (tx == NULL)
+		release(s, c);
+	return r;
+}
+
+static wp_status sqlite_doc_get(struct wp_store *s, struct wp_tx *tx, const char *kind,
+				const char *id, wp_arena *a, struct wp_doc *out)
+{
+	return doc_query(s, tx, ST_DOC_GET, kind, id, NULL, 0, a, out, NULL, NULL);
+}
+
+static wp_status sqlite_doc_by_uniq(struct wp_store *s, struct wp_tx *tx, const char *kind,
+				    const char *uniq, wp_arena *a, struct wp_doc *out)
+{
+	return doc_query(s, tx, ST_DOC_BY_UNIQ, kind, uniq, NULL, 0, a, out, NULL, NULL);
+}
+
+static wp_status sqlite_doc_find(struct wp_store *s, struct wp_tx *tx, const char *kind,
+				 const char *owner, const char *ref, size_t max, wp_doc_cb cb,
+				 void *ctx)
+{
+	return doc_query(s, tx, ST_DOC_FIND, kind, owner, ref, max > 0 ? (int64_t)max : 1, NULL,
+			 NULL, cb, ctx);
+}
+
 static const struct wp_store_ops sqlite_ops = {
     .name = "sqlite",
     .close = sqlite_close,
@@ -1100,4 +1243,10 @@ static const struct wp_store_ops sqlite_ops = {
     .sandbox_clear = sqlite_sandbox_clear,
     .bank_account_read = sqlite_bank_account_read,
     .bank_account_by_ledger = sqlite_bank_account_by_ledger,
+    .doc_insert = sqlite_doc_insert,
+    .doc_update = sqlite_doc_update,
+    .doc_delete = sqlite_doc_delete,
+    .doc_get = sqlite_doc_get,
+    .doc_by_uniq = sqlite_doc_by_uniq,
+    .doc_find = sqlite_doc_find,
 };

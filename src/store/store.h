@@ -100,6 +100,20 @@ struct wp_bank_account {
 	int64_t created_ms;
 };
 
+/* A surface object (table docs). Strings are the caller's or, when read, an arena's. */
+struct wp_doc {
+	const char *kind;
+	const char *id;
+	const char *owner;
+	const char *ref;  /* "" when unused */
+	const char *uniq; /* NULL when unused */
+	const char *body; /* JSON text */
+	int64_t created_ms;
+	int64_t updated_ms;
+};
+
+typedef void (*wp_doc_cb)(void *ctx, const struct wp_doc *d);
+
 struct wp_store_ops;
 /* An open write transaction; backends embed this as their first member. */
 struct wp_tx {
@@ -170,6 +184,21 @@ struct wp_store_ops {
 				       const char *number, struct wp_bank_account *out);
 	wp_status (*bank_account_by_ledger)(struct wp_store *s, int64_t ledger_id,
 					    struct wp_bank_account *out);
+
+	/* Surface objects. insert: WP_E_CONFLICT on a taken id or uniq. */
+	wp_status (*doc_insert)(struct wp_tx *tx, const struct wp_doc *d);
+	/* Replaces body, ref, uniq and updated_ms of an existing (kind, id). */
+	wp_status (*doc_update)(struct wp_tx *tx, const struct wp_doc *d);
+	wp_status (*doc_delete)(struct wp_tx *tx, const char *kind, const char *id);
+	/* tx may be NULL: then a committed read on the pool. */
+	wp_status (*doc_get)(struct wp_store *s, struct wp_tx *tx, const char *kind, const char *id,
+			     wp_arena *a, struct wp_doc *out);
+	wp_status (*doc_by_uniq)(struct wp_store *s, struct wp_tx *tx, const char *kind,
+				 const char *uniq, wp_arena *a, struct wp_doc *out);
+	/* Every doc of kind with this owner and ref, newest first, at most max. */
+	wp_status (*doc_find)(struct wp_store *s, struct wp_tx *tx, const char *kind,
+			      const char *owner, const char *ref, size_t max, wp_doc_cb cb,
+			      void *ctx);
 
 	/* Committed reads, for lookups and `ledger verify`. */
 	wp_status (*account_read)(struct wp_store *s, int64_t id, struct wp_account *out);

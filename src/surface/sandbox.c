@@ -29,7 +29,7 @@ static void sandbox_reply_error(struct wp_req *r, wp_status st, const char *msg)
 }
 
 /* The admin token, compared in constant time; false after replying 401. */
-static bool admin_or_reply(struct wp_req *r)
+bool wp_sandbox_admin_or_reply(struct wp_req *r)
 {
 	const char *h = wp_req_header(r, "Authorization");
 	const char *want = r->app->cfg->admin_token;
@@ -200,7 +200,7 @@ static bool digits_field(struct wp_req *r, const char *name, const char *v, size
 
 static void create_account(struct wp_req *r)
 {
-	if (!admin_or_reply(r))
+	if (!wp_sandbox_admin_or_reply(r))
 		return;
 	json_t *o = body_or_reply(r);
 	if (o == NULL)
@@ -276,7 +276,7 @@ static void create_account(struct wp_req *r)
 
 static void get_account(struct wp_req *r)
 {
-	if (!admin_or_reply(r))
+	if (!wp_sandbox_admin_or_reply(r))
 		return;
 	struct wp_bank_account a;
 	const char *code = wp_req_param(r, 0), *num = wp_req_param(r, 1);
@@ -324,7 +324,7 @@ static void finish_status(struct wp_req *r, struct wp_cmd *c)
 
 static void patch_account(struct wp_req *r)
 {
-	if (!admin_or_reply(r))
+	if (!wp_sandbox_admin_or_reply(r))
 		return;
 	json_t *o = body_or_reply(r);
 	if (o == NULL)
@@ -456,7 +456,7 @@ static bool endpoint(struct wp_req *r, json_t *o, const char *name, char *code, 
 
 static void post_transfer(struct wp_req *r)
 {
-	if (!admin_or_reply(r))
+	if (!wp_sandbox_admin_or_reply(r))
 		return;
 	json_t *o = body_or_reply(r);
 	if (o == NULL)
@@ -510,7 +510,7 @@ static void post_transfer(struct wp_req *r)
 
 static void get_transfer(struct wp_req *r)
 {
-	if (!admin_or_reply(r))
+	if (!wp_sandbox_admin_or_reply(r))
 		return;
 	char id[WP_TRANSFER_ID_MAX + 1];
 	const char *p = wp_req_param(r, 0);
@@ -551,7 +551,7 @@ static json_t *fault_json(const char *code, const struct wp_bank_fault *f)
 
 static void put_fault(struct wp_req *r)
 {
-	if (!admin_or_reply(r))
+	if (!wp_sandbox_admin_or_reply(r))
 		return;
 	json_t *o = body_or_reply(r);
 	if (o == NULL)
@@ -601,7 +601,7 @@ static void put_fault(struct wp_req *r)
 
 static void get_fault(struct wp_req *r)
 {
-	if (!admin_or_reply(r))
+	if (!wp_sandbox_admin_or_reply(r))
 		return;
 	struct wp_bank_fault f;
 	if (r->app->bank->ops->get_fault(r->app->bank, wp_req_param(r, 0), &f) != WP_OK) {
@@ -623,13 +623,13 @@ static void reply_clock(struct wp_req *r)
 
 static void get_clock(struct wp_req *r)
 {
-	if (admin_or_reply(r))
+	if (wp_sandbox_admin_or_reply(r))
 		reply_clock(r);
 }
 
 static void post_clock(struct wp_req *r)
 {
-	if (!admin_or_reply(r))
+	if (!wp_sandbox_admin_or_reply(r))
 		return;
 	json_t *o = body_or_reply(r);
 	if (o == NULL)
@@ -669,7 +669,7 @@ static void finish_reset(struct wp_req *r, struct wp_cmd *c)
 
 static void post_reset(struct wp_req *r)
 {
-	if (!admin_or_reply(r))
+	if (!wp_sandbox_admin_or_reply(r))
 		return;
 	struct reset_cmd *cmd = wp_arena_alloc(&r->arena, sizeof(*cmd));
 	if (cmd == NULL) {
@@ -686,7 +686,7 @@ static void post_reset(struct wp_req *r)
 
 static void get_requests(struct wp_req *r)
 {
-	if (!admin_or_reply(r))
+	if (!wp_sandbox_admin_or_reply(r))
 		return;
 	const char *l = wp_req_query(r, "limit");
 	int64_t limit = 100;

@@ -1,0 +1,29 @@
+/*
+ * replay.h — remembers signed tokens already used, so a captured request
+ * cannot be sent again (Kona's X-KM-Tran-Token).
+ *
+ * A token only needs remembering while it is fresh: older ones are refused by
+ * their timestamp anyway. The set is a fixed open-addressing table of
+ * WP_REPLAY_SLOTS digests with the time each stops mattering; expired slots
+ * are reused. Under a flood of fresh tokens beyond its size the oldest in a
+ * probe run is evicted (documented limit; in memory, so a restart forgets).
+ */
+#ifndef WP_REPLAY_H
+#define WP_REPLAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct wp_replay;
+
+struct wp_replay *wp_replay_new(void);
+void wp_replay_free(struct wp_replay *r);
+/*
+ * Records token (any bytes) as used until expires_ms. False if it was
+ * already recorded and has not expired: a replay.
+ */
+bool wp_replay_first_use(struct wp_replay *r, const void *token, size_t n, int64_t now_ms,
+			 int64_t expires_ms);
+
+#endif
