@@ -59,8 +59,9 @@ static void usage(FILE *out)
 		"usage:\n"
 		"  wonpay serve [options]                 run the HTTP server\n"
 		"  wonpay migrate [--db PATH]             apply database migrations\n"
-		"  wonpay partner add --email E [--name N] [--db PATH]\n"
-		"                                         add a partner; prints its AQR token once\n"
+		"  wonpay partner add --email E [--name N] [--kona-public-key PEM] [--db PATH]\n"
+		"                                         add a partner; prints its AQR token (and\n"
+		"                                         with a public key, Kona credentials) once\n"
 		"  wonpay partner list [--db PATH]        list partners\n"
 		"  wonpay ledger verify [--db PATH]       recompute every balance; exit 1 on a problem\n"
 		"  wonpay --help | --version\n"
@@ -455,9 +456,14 @@ static int cmd_migrate(int argc, char **argv)
 struct partner_opts {
 	const char *email;
 	const char *name;
+	const char *kona_public_key; /* a file: the partner's RSA public key (PEM) */
 	int64_t now_ms;
 	int64_t id;
 	char token[WP_TOKEN_MAX_BYTES];
+	/* Kona, when kona_public_key is given */
+	const uint8_t *data_key;
+	struct kona_credentials kona;
+	char *partner_pub, *server_priv, *server_pub;
 };
 
 static wp_status add_partner(struct wp_tx *tx, void *arg)
@@ -465,8 +471,27 @@ static wp_status add_partner(struct wp_tx *tx, void *arg)
 	struct partner_opts *o = arg;
 	wp_status st = wp_auth_partner_add(tx, o->email, o->name ? o->name : o->email, o->now_ms,
 					   &o->id);
-	return st == WP_OK ? wp_auth_issue(tx, o->id, "aqr", o->now_ms, o->token, sizeof(o->token))
-			   : st;
+	if (st == WP_OK)
+		st = wp_auth_issue(tx, o->id, "aqr", o->now_ms, o->token, sizeof(o->token));
+	if (st == WP_OK && o->partner_pub != NULL)
+		st = kona_provision(tx, o->data_key, o->id, &o->kona, o->server_priv, o->server_pub,
+				    o->partner_pub, o->now_ms);
+	return st;
+}
+
+static char *read_text_file(const char *path, size_t max)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return NULL;
+	char *buf = calloc(1, max + 1);
+	size_t n = buf ? fread(buf, 1, max, f) : 0;
+	fclose(f);
+	if (buf != NULL && n == 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
 }
 
 static int partner_option(void *ctx, const char *name, const char *value)
@@ -478,6 +503,10 @@ static int partner_option(void *ctx, const char *name, const char *value)
 	}
 	if (strcmp(name, "--name") == 0 && value != NULL) {
 		o->name = value;
+		return 1;
+	}
+	if (strcmp(name, "--kona-public-key") == 0 && value != NULL) {
+		o->kona_public_key = value;
 		return 1;
 	}
 	return 0;
@@ -517,18 +546,56 @@ static int cmd_partner(int argc, char **argv)
 		rc = s->ops->partner_list(s, print_partner, NULL) == WP_OK ? 0 : 1;
 	} else {
 		o.now_ms = wp_clock_now_ms(&clock);
-		wp_status st = wp_store_write(s, add_partner, &o);
+		uint8_t data_key[WP_DATA_KEY_BYTES];
+		wp_status st = WP_OK;
+		bool reported = false;
+		if (o.kona_public_key != NULL) {
+			/* Kona: random credentials and a server key pair for this partner. */
+			o.partner_pub = read_text_file(o.kona_public_key, 16384);
+			EVP_PKEY *check = o.partner_pub ? wp_rsa_public_from_pem(o.partner_pub) : NULL;
+			if (check == NULL) {
+				fprintf(stderr, "wonpay: %s is not an RSA public key (PEM)\n",
+					o.kona_public_key);
+				st = WP_E_INVALID;
+				reported = true;
+			}
+			EVP_PKEY_free(check);
+			if (st == WP_OK && (!load_data_key(&cfg, data_key) ||
+					    kona_generate_credentials(&o.kona) != WP_OK ||
+					    wp_rsa_generate(2048, &o.server_priv, &o.server_pub) != WP_OK))
+				st = WP_E_INTERNAL;
+			o.data_key = data_key;
+		}
+		if (st == WP_OK)
+			st = wp_store_write(s, add_partner, &o);
 		if (st == WP_OK) {
 			printf("partner %lld added: %s\n", (long long)o.id, o.email);
 			printf("AQR-DEVELOPER-TOKEN: %s\n", o.token);
-			printf("(shown once: only a hash of the token is stored)\n");
-		} else {
+			if (o.partner_pub != NULL) {
+				printf("X-KM-User-AspId: %s\n", o.kona.asp_id);
+				printf("X-KM-Access-Key: %s\n", o.kona.access_key);
+				printf("Kona secret key: %s\n", o.kona.secret_key);
+				printf("X-KM-Crypto-Key-Id: %s\n", o.kona.crypto_key_id);
+				printf("Kona server public key (encrypt requests to it):\n%s",
+				       o.server_pub);
+			}
+			printf("(shown once: tokens and access keys are stored hashed, "
+			       "secrets sealed)\n");
+		} else if (!reported) {
 			fprintf(stderr, "wonpay: cannot add partner %s: %s\n", o.email,
 				st == WP_E_CONFLICT  ? "that email is already a partner"
 				: st == WP_E_INVALID ? "not a valid email address"
 						     : wp_status_name(st));
 			rc = 1;
+		} else {
+			rc = 1;
 		}
+		if (o.server_priv != NULL)
+			OPENSSL_cleanse(o.server_priv, strlen(o.server_priv));
+		free(o.partner_pub);
+		free(o.server_priv);
+		free(o.server_pub);
+		OPENSSL_cleanse(data_key, sizeof(data_key));
 	}
 	wp_store_close(s);
 	return rc;
