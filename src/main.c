@@ -376,12 +376,11 @@ static int cmd_serve(int argc, char **argv)
 	rc = 0;
 out_commit:
 	wp_timer_stop(app.timer);   /* runs what waits on slow banks: they submit their writes */
-	app.timer = NULL;
 	wp_commit_stop(app.commit); /* drains: every accepted write is committed or refused */
 	if (rc == 0)
 		fprintf(stderr, "wonpay: stopped cleanly\n");
 out_timer:
-	wp_timer_stop(app.timer);
+	wp_timer_free(app.timer);
 out_rate:
 	OPENSSL_cleanse(app.data_key, sizeof(app.data_key));
 	wp_replay_free(app.replay);

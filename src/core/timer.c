@@ -128,10 +128,19 @@ void wp_timer_stop(struct wp_timer *t)
 	if (t == NULL)
 		return;
 	pthread_mutex_lock(&t->lock);
+	bool running = !t->stopping;
 	t->stopping = true;
 	pthread_cond_signal(&t->wake);
 	pthread_mutex_unlock(&t->lock);
-	pthread_join(t->thread, NULL);
+	if (running)
+		pthread_join(t->thread, NULL);
+}
+
+void wp_timer_free(struct wp_timer *t)
+{
+	if (t == NULL)
+		return;
+	wp_timer_stop(t);
 	pthread_cond_destroy(&t->wake);
 	pthread_mutex_destroy(&t->lock);
 	free(t);

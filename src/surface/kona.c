@@ -641,6 +641,14 @@ struct doc_cmd {
 	json_t *reply; /* the data to answer with on success */
 	const struct kona_code *conflict_code;
 	const char *regno_for_ars; /* set when an ARS call must be scheduled after commit */
+	bool refuse_if_busy;       /* a new registration: none of the member's may be running */
+};
+
+static bool is_status(json_t *reg, const char *status);
+static void collect_reg(void *ctx, const struct wp_doc *d);
+struct regs {
+	struct wp_req *r;
+	json_t *list; /* array of registration bodies, with "_id" and "_created" added */
 };
 
 static wp_status apply_doc(struct wp_tx *tx, struct wp_cmd *c)
@@ -670,6 +678,22 @@ static wp_status apply_doc(struct wp_tx *tx, struct wp_cmd *c)
 				return st;
 		}
 		return WP_E_UNAVAILABLE;
+	}
+	if (cmd->refuse_if_busy) {
+		/* Checked again here, in the writer: two registers at once cannot both start. */
+		struct regs g = {NULL, json_array()};
+		wp_status st = tx->ops->doc_find(NULL, tx, cmd->doc.kind, cmd->doc.owner,
+						 cmd->doc.ref, 50, collect_reg, &g);
+		size_t i;
+		json_t *reg;
+		bool busy = false;
+		json_array_foreach(g.list, i, reg) busy |= is_status(reg, "ARS_AUTH_IN_PROGRESS") ||
+							   is_status(reg, "ARS_AUTH_DONE");
+		json_decref(g.list);
+		if (st != WP_OK)
+			return st;
+		if (busy)
+			return WP_E_CONFLICT;
 	}
 	return cmd->insert ? tx->ops->doc_insert(tx, &cmd->doc) : tx->ops->doc_update(tx, &cmd->doc);
 }
@@ -982,11 +1006,6 @@ static void user_valid(struct wp_req *r)
 }
 
 /* Registrations of a member, newest first. */
-struct regs {
-	struct wp_req *r;
-	json_t *list; /* array of {id, body} */
-};
-
 static void collect_reg(void *ctx, const struct wp_doc *d)
 {
 	struct regs *g = ctx;
@@ -1177,6 +1196,8 @@ static void ars_register(struct wp_req *r)
 	cmd->reply = json_object();
 	json_object_set_new(cmd->reply, "bankAccRegNo", json_string(regno));
 	cmd->regno_for_ars = id;
+	cmd->refuse_if_busy = true;
+	cmd->conflict_code = &C_IN_PROGRESS;
 	wp_req_commit(r, &cmd->base, finish_doc);
 }
 
