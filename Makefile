@@ -92,6 +92,7 @@ bench:
 	@$(MAKE) --no-print-directory build/wonpay
 	bench/aqr.sh
 	bench/transfers.sh
+	bench/kona.sh
 
 format:
 	clang-format -i $$(find src tests/unit -name '*.[ch]')

@@ -29,6 +29,7 @@ struct wp_app {
 	struct wp_timer *timer;     /* delayed answers of slow banks */
 	struct wp_journal *journal; /* sandbox only: GET /sandbox/requests */
 	struct wp_replay *replay;   /* Kona tran tokens already used */
+	struct kona_key_cache *kona_keys; /* parsed Kona RSA keys by crypto key id */
 	uint8_t data_key[32];       /* seals personal data at rest (core/crypto.h) */
 	wp_clock clock;
 	int access_log_fd; /* -1 when off */

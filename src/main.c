@@ -318,11 +318,12 @@ static int cmd_serve(int argc, char **argv)
 	app.bank = wp_bank_sandbox_new(app.store, &app.clock);
 	app.journal = cfg.sandbox ? wp_journal_new() : NULL;
 	app.replay = wp_replay_new();
+	app.kona_keys = kona_key_cache_new();
 	if (!load_data_key(&cfg, app.data_key) || (cfg.sandbox && !seed_kona(&app, now_ms))) {
 		fprintf(stderr, "wonpay: cannot set up the data key or the Kona sandbox partner\n");
 		goto out_rate;
 	}
-	if (app.rate == NULL || app.bank == NULL || app.replay == NULL ||
+	if (app.rate == NULL || app.bank == NULL || app.replay == NULL || app.kona_keys == NULL ||
 	    (cfg.sandbox && app.journal == NULL) ||
 	    (app.access_log_fd < 0 && strcmp(cfg.access_log, "off") != 0))
 		goto out_rate;
@@ -384,6 +385,7 @@ out_timer:
 out_rate:
 	OPENSSL_cleanse(app.data_key, sizeof(app.data_key));
 	wp_replay_free(app.replay);
+	kona_key_cache_free(app.kona_keys);
 	wp_journal_free(app.journal);
 	wp_bank_sandbox_free(app.bank);
 	wp_ratelimit_free(app.rate);

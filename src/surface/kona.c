@@ -15,6 +15,7 @@
 #include "surface/kona.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -262,6 +263,110 @@ bool kona_partner_exists(struct wp_store *s, const char *asp_id)
 	return found;
 }
 
+static json_t *doc_body(const struct wp_doc *d)
+{
+	return json_loads(d->body, JSON_REJECT_DUPLICATES, NULL);
+}
+
+/* ---- parsed keys ---- */
+
+#define KEY_CACHE_SLOTS 256
+
+struct cached_key {
+	char id[KONA_CRYPTO_KEY_ID_LEN + 1];
+	char owner[KONA_ASP_ID_LEN + 1];
+	EVP_PKEY *server_private;
+	EVP_PKEY *partner_public;
+};
+
+struct kona_key_cache {
+	pthread_mutex_t lock;
+	struct cached_key slots[KEY_CACHE_SLOTS];
+	size_t next; /* round-robin replacement when full */
+};
+
+struct kona_key_cache *kona_key_cache_new(void)
+{
+	struct kona_key_cache *c = calloc(1, sizeof(*c));
+	if (c != NULL)
+		pthread_mutex_init(&c->lock, NULL);
+	return c;
+}
+
+void kona_key_cache_free(struct kona_key_cache *c)
+{
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < KEY_CACHE_SLOTS; i++) {
+		EVP_PKEY_free(c->slots[i].server_private);
+		EVP_PKEY_free(c->slots[i].partner_public);
+	}
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+/*
+ * The keys of crypto key id `id` owned by `asp`: new references (the caller
+ * frees them), from the cache or loaded once from the store.
+ */
+static wp_status keys_for(struct wp_req *r, const char *id, const char *asp, EVP_PKEY **priv,
+			  EVP_PKEY **pub)
+{
+	struct kona_key_cache *c = r->app->kona_keys;
+	*priv = *pub = NULL;
+	pthread_mutex_lock(&c->lock);
+	for (size_t i = 0; i < KEY_CACHE_SLOTS; i++) {
+		struct cached_key *k = &c->slots[i];
+		if (k->server_private != NULL && strcmp(k->id, id) == 0) {
+			bool mine = strcmp(k->owner, asp) == 0;
+			if (mine && EVP_PKEY_up_ref(k->server_private) == 1 &&
+			    EVP_PKEY_up_ref(k->partner_public) == 1) {
+				*priv = k->server_private;
+				*pub = k->partner_public;
+			}
+			pthread_mutex_unlock(&c->lock);
+			return mine && *priv ? WP_OK : WP_E_NOT_FOUND;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	struct wp_store *s = r->app->store;
+	struct wp_doc kd;
+	wp_status st = s->ops->doc_get(s, NULL, KIND_KEY, id, &r->arena, &kd);
+	if (st != WP_OK)
+		return st;
+	if (strcmp(kd.owner, asp) != 0)
+		return WP_E_NOT_FOUND; /* another partner's key id does not exist for you */
+	json_t *kj = doc_body(&kd);
+	char *priv_pem = wp_open(r->app->data_key, "kona.server_private",
+				 json_string_value(json_object_get(kj, "server_private")) ?: "", NULL);
+	*pub = wp_rsa_public_from_pem(json_string_value(json_object_get(kj, "partner_public")) ?: "");
+	*priv = priv_pem ? wp_rsa_private_from_pem(priv_pem) : NULL;
+	json_decref(kj);
+	if (priv_pem != NULL) {
+		OPENSSL_cleanse(priv_pem, strlen(priv_pem));
+		free(priv_pem);
+	}
+	if (*priv == NULL || *pub == NULL) {
+		EVP_PKEY_free(*priv);
+		EVP_PKEY_free(*pub);
+		*priv = *pub = NULL;
+		return WP_E_INTERNAL;
+	}
+	pthread_mutex_lock(&c->lock);
+	struct cached_key *k = &c->slots[c->next];
+	c->next = (c->next + 1) % KEY_CACHE_SLOTS;
+	EVP_PKEY_free(k->server_private);
+	EVP_PKEY_free(k->partner_public);
+	snprintf(k->id, sizeof(k->id), "%s", id);
+	snprintf(k->owner, sizeof(k->owner), "%s", asp);
+	k->server_private = *priv;
+	k->partner_public = *pub;
+	EVP_PKEY_up_ref(*priv); /* one reference for the cache, one for the caller */
+	EVP_PKEY_up_ref(*pub);
+	pthread_mutex_unlock(&c->lock);
+	return WP_OK;
+}
+
 /* ---- the request pipeline ---- */
 
 struct kona_ctx {
@@ -355,13 +460,8 @@ static const char *header_or_fail(struct wp_req *r, struct kona_ctx *k, const ch
 	return v;
 }
 
-static json_t *doc_body(const struct wp_doc *d)
-{
-	return json_loads(d->body, JSON_REJECT_DUPLICATES, NULL);
-}
-
-/* Runs the common checks; on false an answer has been sent. */
-static bool kona_begin(struct wp_req *r, struct kona_ctx *k)
+/* Runs the common checks; on false an answer has been sent (k is freed by kona_begin). */
+static bool kona_begin_checks(struct wp_req *r, struct kona_ctx *k)
 {
 	memset(k, 0, sizeof(*k));
 	const char *cid = wp_req_header(r, "X-KM-Correlation-Id");
@@ -369,7 +469,8 @@ static bool kona_begin(struct wp_req *r, struct kona_ctx *k)
 		k->correlation_id = cid; /* echoed even on errors, once it is well-formed */
 	/* 1. Formats, before any lookup. */
 	const char *asp = header_or_fail(r, k, "X-KM-User-AspId", KONA_ASP_ID_LEN);
-	if (asp == NULL || header_or_fail(r, k, "X-KM-Correlation-Id", 0) == NULL)
+	if (asp == NULL ||
+	    header_or_fail(r, k, "X-KM-Correlation-Id", KONA_CORRELATION_ID_LEN) == NULL)
 		return false;
 	if (k->correlation_id == NULL) {
 		kona_fail(r, k, &C_INVALID, "X-KM-Correlation-Id");
@@ -467,39 +568,23 @@ static bool kona_begin(struct wp_req *r, struct kona_ctx *k)
 		k->body = body;
 		return true;
 	}
-	struct wp_doc kd;
-	st = s->ops->doc_get(s, NULL, KIND_KEY, key_id, &r->arena, &kd);
-	json_t *kj = st == WP_OK && strcmp(kd.owner, asp) == 0 ? doc_body(&kd) : NULL;
-	if (kj == NULL) {
+	EVP_PKEY *priv = NULL;
+	st = keys_for(r, key_id, asp, &priv, &k->partner_public);
+	if (st != WP_OK) {
 		json_decref(body);
-		kona_fail(r, k, st == WP_OK || st == WP_E_NOT_FOUND ? &C_BAD_KEY : &C_SYSTEM, NULL);
+		kona_fail(r, k, st == WP_E_NOT_FOUND ? &C_BAD_KEY : &C_SYSTEM, NULL);
 		return false;
 	}
 	k->crypto_key_id = key_id;
-	k->partner_public =
-	    wp_rsa_public_from_pem(json_string_value(json_object_get(kj, "partner_public")) ?: "");
-	char *priv_pem = wp_open(r->app->data_key, "kona.server_private",
-				 json_string_value(json_object_get(kj, "server_private")) ?: "", NULL);
-	json_decref(kj);
-	EVP_PKEY *priv = priv_pem ? wp_rsa_private_from_pem(priv_pem) : NULL;
-	if (priv_pem != NULL) {
-		OPENSSL_cleanse(priv_pem, strlen(priv_pem));
-		free(priv_pem);
-	}
 	json_t *enc = json_object_get(body, "encData");
 	uint8_t *plain = NULL;
 	size_t plain_len = 0;
 	snprintf(k->enc, sizeof(k->enc), "A256GCM");
-	if (priv == NULL || k->partner_public == NULL) {
-		EVP_PKEY_free(priv);
-		json_decref(body);
-		kona_fail(r, k, &C_SYSTEM, NULL);
-		return false;
-	}
 	if (!json_is_string(enc)) {
 		EVP_PKEY_free(priv);
+		bool present = enc != NULL && !json_is_null(enc);
 		json_decref(body);
-		kona_fail(r, k, json_object_get(body, "encData") ? &C_INVALID : &C_MISSING, "encData");
+		kona_fail(r, k, present ? &C_INVALID : &C_MISSING, "encData");
 		return false;
 	}
 	st = wp_jwe_decrypt(priv, json_string_value(enc), json_string_length(enc), &plain,
@@ -529,6 +614,14 @@ static bool kona_begin(struct wp_req *r, struct kona_ctx *k)
 		return false;
 	}
 	return true;
+}
+
+static bool kona_begin(struct wp_req *r, struct kona_ctx *k)
+{
+	if (kona_begin_checks(r, k))
+		return true;
+	ctx_free(k); /* the error answer is out; keys loaded on the way are released */
+	return false;
 }
 
 /* ---- fields ---- */

@@ -66,6 +66,15 @@ wp_status kona_provision(struct wp_tx *tx, const uint8_t *data_key, int64_t part
 			 const struct kona_credentials *c, const char *server_private_pem,
 			 const char *server_public_pem, const char *partner_public_pem,
 			 int64_t now_ms);
+/*
+ * Parsed RSA keys per crypto key id, so an encrypted request does not unseal
+ * and parse PEM every time (keys never change once provisioned). Bounded;
+ * the server holds one in struct wp_app.
+ */
+struct kona_key_cache;
+struct kona_key_cache *kona_key_cache_new(void);
+void kona_key_cache_free(struct kona_key_cache *c);
+
 /* Fresh random credentials (AspId, access key, secret, key id). */
 wp_status kona_generate_credentials(struct kona_credentials *c);
 /* True if the AspId already has credentials (committed read). */
