@@ -52,29 +52,8 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# --- build --------------------------------------------------------------
-make -C "$root" --no-print-directory build/wonpay >/dev/null
-[ -x "$root/build/wonpay" ] || die "build/wonpay missing after make"
-
 # --- wonpay -------------------------------------------------------------
-"$root/build/wonpay" serve --sandbox --listen "$HOST:0" --db "$tmp/wonpay.db" \
-	--rate-limit 0 --access-log off >"$tmp/wonpay.out" 2>"$tmp/wonpay.err" &
-wonpay_pid=$!
-
-# Port 0 means the server picks one; read it back from its banner.
-wport=""
-for _ in $(seq 100); do
-	wport=$(awk 'match($0, /listening on http:\/\/127\.0\.0\.1:[0-9]+/) {
-		s = substr($0, RSTART, RLENGTH); sub(/.*:/, "", s); print s; exit }' "$tmp/wonpay.out")
-	[ -n "$wport" ] && break
-	kill -0 "$wonpay_pid" 2>/dev/null || break
-	sleep 0.1
-done
-if [ -z "$wport" ]; then
-	cat "$tmp/wonpay.out" "$tmp/wonpay.err" >&2
-	die "wonpay did not start"
-fi
-wbase="http://$HOST:$wport"
+start_wonpay
 
 # One keyword to serve the landing page from.
 body="email_address=sandbox@example.com&account_number=1234567894321&bank_id=1&account_owner=%ED%99%8D%EA%B8%B8%EB%8F%99&phone_number=01012341234&account_name=bench&action=create"

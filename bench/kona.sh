@@ -94,42 +94,13 @@ check_fail() { failed_checks=1; echo "!! $*" >&2; }
 cmdline="DURATION=$DURATION $0"
 echo "# $cmdline"
 
-# --- build ----------------------------------------------------------------
-make -C "$root" --no-print-directory build/wonpay >/dev/null
-[ -x "$root/build/wonpay" ] || die "build/wonpay missing after make"
-
 # --- wonpay ---------------------------------------------------------------
-"$root/build/wonpay" serve --sandbox --listen "$HOST:0" --db "$tmp/wonpay.db" \
-	--rate-limit 0 --access-log off >"$tmp/wonpay.out" 2>"$tmp/wonpay.err" &
-wonpay_pid=$!
-
-# Port 0 means the server picks one; read it back from its banner.
-wport=""
-for _ in $(seq 100); do
-	wport=$(awk 'match($0, /listening on http:\/\/127\.0\.0\.1:[0-9]+/) {
-		s = substr($0, RSTART, RLENGTH); sub(/.*:/, "", s); print s; exit }' "$tmp/wonpay.out")
-	[ -n "$wport" ] && break
-	kill -0 "$wonpay_pid" 2>/dev/null || break
-	sleep 0.1
-done
-if [ -z "$wport" ]; then
-	cat "$tmp/wonpay.out" "$tmp/wonpay.err" >&2
-	die "wonpay did not start"
-fi
-wbase="http://$HOST:$wport"
+start_wonpay
 banner=$(head -1 "$tmp/wonpay.out")
 sandbox_dir="$tmp/sandbox" # beside the database: the PEM files
 [ -r "$sandbox_dir/kona-server-public.pem" ] || die "no $sandbox_dir/kona-server-public.pem"
 
-# Banks refuse requests in their nightly maintenance (23:30-00:30 KST): if the
-# real clock is near it, move the sandbox clock to 02:00 KST first.
-minute=$(admin "$wbase/sandbox/clock" | sed -n 's/.*"bank_minute_kst":\([0-9]*\).*/\1/p')
-[ -n "$minute" ] || die "reading the sandbox clock failed"
-if [ "$minute" -ge $((23 * 60)) ] || [ "$minute" -lt 60 ]; then
-	advance=$(( ((2 * 60 - minute + 24 * 60) % (24 * 60)) * 60 ))
-	admin -o /dev/null --data-binary "{\"advance_seconds\":$advance}" "$wbase/sandbox/clock" ||
-		die "moving the sandbox clock failed"
-fi
+leave_bank_night
 # Tran tokens are checked against the sandbox clock, offset included.
 offset_ms=$(admin "$wbase/sandbox/clock" | sed -n 's/.*"offset_ms":\(-\{0,1\}[0-9]*\).*/\1/p')
 [ -n "$offset_ms" ] || die "reading the sandbox clock offset failed"

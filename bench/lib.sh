@@ -37,3 +37,44 @@ parse_wrk() {
 		printf "%.0f %.2f %.2f %d %d %d %d\n", rps, p50, p99, non2xx + 0, sock + 0, n201 + 0, other + 0
 	}' "$1"
 }
+
+# start_wonpay [extra serve flags...] — builds build/wonpay if needed and starts it
+# in sandbox mode on $tmp/wonpay.db (callers set root, tmp, HOST and die()).
+# Sets wonpay_pid (for the caller's cleanup), wport and wbase.
+start_wonpay() {
+	make -C "$root" --no-print-directory build/wonpay >/dev/null
+	[ -x "$root/build/wonpay" ] || die "build/wonpay missing after make"
+	"$root/build/wonpay" serve --sandbox --listen "$HOST:0" --db "$tmp/wonpay.db" \
+		--rate-limit 0 --access-log off "$@" >"$tmp/wonpay.out" 2>"$tmp/wonpay.err" &
+	wonpay_pid=$!
+	# Port 0 means the server picks one; read it back from its banner.
+	wport=""
+	for _ in $(seq 100); do
+		wport=$(awk 'match($0, /listening on http:\/\/127\.0\.0\.1:[0-9]+/) {
+			s = substr($0, RSTART, RLENGTH); sub(/.*:/, "", s); print s; exit }' "$tmp/wonpay.out")
+		[ -n "$wport" ] && break
+		kill -0 "$wonpay_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if [ -z "$wport" ]; then
+		cat "$tmp/wonpay.out" "$tmp/wonpay.err" >&2
+		die "wonpay did not start"
+	fi
+	wbase="http://$HOST:$wport"
+}
+
+# leave_bank_night — banks refuse requests in their nightly maintenance
+# (23:30-00:30 KST): if the real clock is near it, move the sandbox clock to
+# 02:00 KST first.
+leave_bank_night() {
+	local auth='Authorization: Bearer sandbox-admin-token' minute advance
+	minute=$(curl -sS --max-time 10 -H "$auth" "$wbase/sandbox/clock" |
+		sed -n 's/.*"bank_minute_kst":\([0-9]*\).*/\1/p')
+	[ -n "$minute" ] || die "reading the sandbox clock failed"
+	if [ "$minute" -ge $((23 * 60)) ] || [ "$minute" -lt 60 ]; then
+		advance=$(( ((2 * 60 - minute + 24 * 60) % (24 * 60)) * 60 ))
+		curl -sS --max-time 10 -o /dev/null -H "$auth" \
+			--data-binary "{\"advance_seconds\":$advance}" "$wbase/sandbox/clock" ||
+			die "moving the sandbox clock failed"
+	fi
+}

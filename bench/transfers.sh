@@ -137,46 +137,17 @@ echo "# $cmdline"
 failed_checks=0
 check_fail() { failed_checks=1; echo "!! $*" >&2; }
 
-# --- build ----------------------------------------------------------------
-make -C "$root" --no-print-directory build/wonpay >/dev/null
-[ -x "$root/build/wonpay" ] || die "build/wonpay missing after make"
+# --- build (wonpay itself is built by start_wonpay) ------------------------
 gcc -O2 -std=c11 -Wall -o "$tmp/sqlite_ref" "$root/bench/sqlite_ref.c" -lsqlite3 ||
 	die "could not build bench/sqlite_ref.c"
 
 # --- wonpay -----------------------------------------------------------------
 db="$tmp/wonpay.db"
 # shellcheck disable=SC2086  # SERVE_ARGS is a list of flags
-"$root/build/wonpay" serve --sandbox --listen "$HOST:0" --db "$db" \
-	--rate-limit 0 --access-log off $SERVE_ARGS >"$tmp/wonpay.out" 2>"$tmp/wonpay.err" &
-wonpay_pid=$!
-
-# Port 0 means the server picks one; read it back from its banner.
-wport=""
-for _ in $(seq 100); do
-	wport=$(awk 'match($0, /listening on http:\/\/127\.0\.0\.1:[0-9]+/) {
-		s = substr($0, RSTART, RLENGTH); sub(/.*:/, "", s); print s; exit }' "$tmp/wonpay.out")
-	[ -n "$wport" ] && break
-	kill -0 "$wonpay_pid" 2>/dev/null || break
-	sleep 0.1
-done
-if [ -z "$wport" ]; then
-	cat "$tmp/wonpay.out" "$tmp/wonpay.err" >&2
-	die "wonpay did not start"
-fi
-wbase="http://$HOST:$wport"
+start_wonpay $SERVE_ARGS
 banner=$(head -1 "$tmp/wonpay.out")
 
-# Banks refuse wires in their nightly maintenance (23:30-00:30 KST): if the real
-# clock is near it, move the sandbox clock to 02:00 KST first.
-minute=$(curl -sS --max-time 10 -H 'Authorization: Bearer sandbox-admin-token' \
-	"$wbase/sandbox/clock" | sed -n 's/.*"bank_minute_kst":\([0-9]*\).*/\1/p')
-[ -n "$minute" ] || die "reading the sandbox clock failed"
-if [ "$minute" -ge $((23 * 60)) ] || [ "$minute" -lt 60 ]; then
-	advance=$(( ((2 * 60 - minute + 24 * 60) % (24 * 60)) * 60 ))
-	curl -sS --max-time 10 -o /dev/null -H 'Authorization: Bearer sandbox-admin-token' \
-		--data-binary "{\"advance_seconds\":$advance}" "$wbase/sandbox/clock" ||
-		die "moving the sandbox clock failed"
-fi
+leave_bank_night
 
 # The source account: large enough that no transfer is refused for funds.
 code=$(curl -sS --max-time 10 -o "$tmp/account.json" -w '%{http_code}' \

@@ -1464,6 +1464,20 @@ static json_t *member_regs_or_fail(struct wp_req *r, struct kona_ctx *k, int64_t
 	return list;
 }
 
+/*
+ * The member's registered account, borrowed from *list (which the caller
+ * frees, NULL or not); NULL after replying, 007_001 when there is none.
+ */
+static json_t *registered_or_fail(struct wp_req *r, struct kona_ctx *k, int64_t *user_id,
+				  json_t **list)
+{
+	*list = member_regs_or_fail(r, k, user_id);
+	json_t *reg = *list ? registered(*list) : NULL;
+	if (*list != NULL && reg == NULL)
+		kona_fail(r, k, &C_NOT_REGISTERED, NULL);
+	return reg;
+}
+
 /* Stores a changed registration and answers `reply` once durable. */
 static void update_reg(struct wp_req *r, struct kona_ctx *k, json_t *reg, int64_t user_id,
 		       json_t *reply)
@@ -1491,15 +1505,13 @@ static void auto_recharge_register(struct wp_req *r)
 	if (!kona_begin(r, &k))
 		return;
 	int64_t user_id;
-	json_t *list = member_regs_or_fail(r, &k, &user_id);
-	json_t *reg = list ? registered(list) : NULL;
-	const struct kona_code *fail = list == NULL			       ? NULL
-				       : reg == NULL			       ? &C_NOT_REGISTERED
-				       : json_is_true(json_object_get(reg, "autoRecharge")) ? &C_AUTO_EXISTS
-											       : NULL;
-	if (list == NULL || fail != NULL) {
-		if (fail != NULL)
-			kona_fail(r, &k, fail, NULL);
+	json_t *list;
+	json_t *reg = registered_or_fail(r, &k, &user_id, &list);
+	if (reg != NULL && json_is_true(json_object_get(reg, "autoRecharge"))) {
+		kona_fail(r, &k, &C_AUTO_EXISTS, NULL);
+		reg = NULL;
+	}
+	if (reg == NULL) {
 		json_decref(list);
 		ctx_free(&k);
 		return;
@@ -1540,10 +1552,8 @@ static void bankaccounts_info(struct wp_req *r)
 	if (!kona_begin(r, &k))
 		return;
 	int64_t user_id;
-	json_t *list = member_regs_or_fail(r, &k, &user_id);
-	json_t *reg = list ? registered(list) : NULL;
-	if (list != NULL && reg == NULL)
-		kona_fail(r, &k, &C_NOT_REGISTERED, NULL);
+	json_t *list;
+	json_t *reg = registered_or_fail(r, &k, &user_id, &list);
 	if (reg != NULL) {
 		json_t *data = json_object();
 		json_object_set_new(data, "userId", json_integer(user_id));
@@ -1580,10 +1590,8 @@ static void bankaccounts_delete(struct wp_req *r)
 	if (!kona_begin(r, &k))
 		return;
 	int64_t user_id;
-	json_t *list = member_regs_or_fail(r, &k, &user_id);
-	json_t *reg = list ? registered(list) : NULL;
-	if (list != NULL && reg == NULL)
-		kona_fail(r, &k, &C_NOT_REGISTERED, NULL);
+	json_t *list;
+	json_t *reg = registered_or_fail(r, &k, &user_id, &list);
 	if (reg != NULL) {
 		json_object_set_new(reg, "deleted", json_true());
 		json_object_set_new(reg, "autoRecharge", json_false());
