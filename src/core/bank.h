@@ -90,8 +90,13 @@ struct wp_bank_party {
 };
 
 struct wp_bank_ops {
-	/* Status: can the bank take a request now (faults, hours, participation)? */
+	/* Can the bank take this request now (faults, hours, participation)? */
 	void (*reach)(struct wp_bank_net *n, const char *bank_code, struct wp_bank_answer *out);
+	/*
+	 * The bank's status for listings: like reach, but it asks nothing of the
+	 * bank, so a failing fault's seeded sequence is not advanced by it.
+	 */
+	void (*status)(struct wp_bank_net *n, const char *bank_code, struct wp_bank_answer *out);
 	/* Holder verification: reach, then does the account exist and belong to who? */
 	void (*verify_holder)(struct wp_bank_net *n, const char *bank_code, const char *number,
 			      const struct wp_bank_identity *who, struct wp_bank_answer *out);

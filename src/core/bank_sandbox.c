@@ -88,7 +88,8 @@ static uint64_t next_rand(uint64_t *state)
 	return z ^ (z >> 31);
 }
 
-static void sandbox_reach(struct wp_bank_net *base, const char *code, struct wp_bank_answer *out)
+static void answer(struct wp_bank_net *base, const char *code, bool draw,
+		   struct wp_bank_answer *out)
 {
 	struct sandbox_net *n = (struct sandbox_net *)base;
 	out->outcome = WP_BANK_OK;
@@ -106,7 +107,7 @@ static void sandbox_reach(struct wp_bank_net *base, const char *code, struct wp_
 	pthread_mutex_lock(&n->lock);
 	struct wp_bank_fault f = n->banks[idx].fault;
 	bool fail = false;
-	if (f.mode == WP_FAULT_FAILING)
+	if (f.mode == WP_FAULT_FAILING && draw)
 		fail = next_rand(&n->banks[idx].rng) % 1000000u < f.rate_ppm;
 	pthread_mutex_unlock(&n->lock);
 	if (f.mode == WP_FAULT_UNREACHABLE) {
@@ -133,6 +134,16 @@ static void sandbox_reach(struct wp_bank_net *base, const char *code, struct wp_
 	for (size_t i = 0; i < sizeof(late_openers) / sizeof(late_openers[0]); i++)
 		if (strcmp(code, late_openers[i].code) == 0 && minute < late_openers[i].open_min)
 			out->outcome = WP_BANK_BEFORE_HOURS;
+}
+
+static void sandbox_reach(struct wp_bank_net *n, const char *code, struct wp_bank_answer *out)
+{
+	answer(n, code, true, out);
+}
+
+static void sandbox_status(struct wp_bank_net *n, const char *code, struct wp_bank_answer *out)
+{
+	answer(n, code, false, out);
 }
 
 /* A documented test account's forced outcome, or -1. */
@@ -291,6 +302,7 @@ static wp_status sandbox_get_fault(struct wp_bank_net *base, const char *code,
 
 static const struct wp_bank_ops sandbox_ops = {
     .reach = sandbox_reach,
+    .status = sandbox_status,
     .verify_holder = sandbox_verify_holder,
     .move = sandbox_move,
     .set_fault = sandbox_set_fault,

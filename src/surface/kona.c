@@ -735,6 +735,7 @@ struct doc_cmd {
 	const struct kona_code *conflict_code;
 	const char *regno_for_ars; /* set when an ARS call must be scheduled after commit */
 	bool refuse_if_busy;       /* a new registration: none of the member's may be running */
+	enum reg_change { REG_NONE, REG_AUTO_RECHARGE, REG_DELETE } change;
 };
 
 static bool is_status(json_t *reg, const char *status);
@@ -772,6 +773,40 @@ static wp_status apply_doc(struct wp_tx *tx, struct wp_cmd *c)
 		}
 		return WP_E_UNAVAILABLE;
 	}
+	if (cmd->change != REG_NONE) {
+		/*
+		 * Read, check and change the registration here, in the writer: a
+		 * concurrent delete and auto-recharge cannot undo each other.
+		 */
+		wp_arena a;
+		wp_arena_init(&a, 1 << 16);
+		struct wp_doc cur;
+		wp_status st = tx->ops->doc_get(NULL, tx, cmd->doc.kind, cmd->doc.id, &a, &cur);
+		json_t *b = st == WP_OK ? doc_body(&cur) : NULL;
+		wp_arena_free(&a);
+		if (b == NULL)
+			return st == WP_OK || st == WP_E_NOT_FOUND ? WP_E_NOT_FOUND : st;
+		bool live = is_status(b, "BANK_ACC_REGISTERED");
+		bool auto_on = json_is_true(json_object_get(b, "autoRecharge"));
+		if (!live || (cmd->change == REG_AUTO_RECHARGE && auto_on)) {
+			json_decref(b);
+			cmd->conflict_code = live ? &C_AUTO_EXISTS : &C_NOT_REGISTERED;
+			return WP_E_CONFLICT;
+		}
+		if (cmd->change == REG_AUTO_RECHARGE) {
+			json_object_set_new(b, "autoRecharge", json_true());
+		} else {
+			json_object_set_new(b, "deleted", json_true());
+			json_object_set_new(b, "autoRecharge", json_false());
+		}
+		char *text = json_dumps(b, JSON_COMPACT);
+		json_decref(b);
+		struct wp_doc d = cmd->doc;
+		d.body = text;
+		st = text ? tx->ops->doc_update(tx, &d) : WP_E_NOMEM;
+		free(text);
+		return st;
+	}
 	if (cmd->refuse_if_busy) {
 		/* Checked again here, in the writer: two registers at once cannot both start. */
 		struct regs g = {NULL, json_array()};
@@ -808,10 +843,12 @@ static void finish_doc(struct wp_req *r, struct wp_cmd *c)
 		kona_answer(r, &cmd->k, &C_OK, NULL, cmd->reply);
 	} else {
 		json_decref(cmd->reply);
-		kona_fail(r, &cmd->k,
-			  c->status == WP_E_CONFLICT && cmd->conflict_code ? cmd->conflict_code
-									   : &C_SYSTEM,
-			  NULL);
+		const struct kona_code *code = &C_SYSTEM;
+		if (c->status == WP_E_CONFLICT && cmd->conflict_code)
+			code = cmd->conflict_code;
+		else if (c->status == WP_E_NOT_FOUND && cmd->change != REG_NONE)
+			code = &C_NOT_REGISTERED;
+		kona_fail(r, &cmd->k, code, NULL);
 	}
 	ctx_free(&cmd->k);
 }
@@ -1342,7 +1379,9 @@ static wp_status apply_ars(struct wp_tx *tx, struct wp_cmd *c)
 				if (!is_status(old, "BANK_ACC_REGISTERED") || st != WP_OK)
 					continue;
 				json_object_set_new(old, "deleted", json_true());
-				const char *oid = json_string_value(json_object_get(old, "_id"));
+				char oid[32]; /* copied: deleting "_id" frees the string */
+				snprintf(oid, sizeof(oid), "%s",
+					 json_string_value(json_object_get(old, "_id")) ?: "");
 				json_object_del(old, "_id");
 				json_object_del(old, "_created");
 				char *text = json_dumps(old, JSON_COMPACT);
@@ -1478,9 +1517,9 @@ static json_t *registered_or_fail(struct wp_req *r, struct kona_ctx *k, int64_t 
 	return reg;
 }
 
-/* Stores a changed registration and answers `reply` once durable. */
+/* Changes a registration in the writer (see apply_doc) and answers `reply` once durable. */
 static void update_reg(struct wp_req *r, struct kona_ctx *k, json_t *reg, int64_t user_id,
-		       json_t *reply)
+		       enum reg_change change, json_t *reply)
 {
 	char *id = wp_arena_strndup(&r->arena, json_string_value(json_object_get(reg, "_id")),
 				    strlen(json_string_value(json_object_get(reg, "_id"))));
@@ -1496,6 +1535,7 @@ static void update_reg(struct wp_req *r, struct kona_ctx *k, json_t *reg, int64_
 		return;
 	}
 	cmd->reply = reply;
+	cmd->change = change;
 	wp_req_commit(r, &cmd->base, finish_doc);
 }
 
@@ -1516,10 +1556,9 @@ static void auto_recharge_register(struct wp_req *r)
 		ctx_free(&k);
 		return;
 	}
-	json_object_set_new(reg, "autoRecharge", json_true());
 	json_t *reply = json_object();
 	json_object_set(reply, "bankAccRegNo", json_object_get(reg, "_id"));
-	update_reg(r, &k, reg, user_id, reply);
+	update_reg(r, &k, reg, user_id, REG_AUTO_RECHARGE, reply);
 	json_decref(list);
 }
 
@@ -1593,9 +1632,7 @@ static void bankaccounts_delete(struct wp_req *r)
 	json_t *list;
 	json_t *reg = registered_or_fail(r, &k, &user_id, &list);
 	if (reg != NULL) {
-		json_object_set_new(reg, "deleted", json_true());
-		json_object_set_new(reg, "autoRecharge", json_false());
-		update_reg(r, &k, reg, user_id, json_object());
+		update_reg(r, &k, reg, user_id, REG_DELETE, json_object());
 	} else {
 		ctx_free(&k);
 	}
@@ -1612,7 +1649,7 @@ static void financial_institutions(struct wp_req *r)
 	for (size_t i = 0; i < wp_bank_count(); i++) {
 		const struct wp_bank *b = wp_bank_at(i);
 		struct wp_bank_answer a;
-		r->app->bank->ops->reach(r->app->bank, b->code, &a);
+		r->app->bank->ops->status(r->app->bank, b->code, &a);
 		if (a.outcome == WP_BANK_NOT_PARTICIPATING)
 			continue;
 		json_t *o = json_object();

@@ -481,18 +481,19 @@ static void post_transfer(struct wp_req *r)
 	if (!ok)
 		return;
 	/* Both banks must answer; a slow one delays the answer without holding a worker. */
-	struct wp_bank_answer a, b;
+	struct wp_bank_answer a, b = {WP_BANK_OK, 0};
 	r->app->bank->ops->reach(r->app->bank, cmd->from_code, &a);
-	r->app->bank->ops->reach(r->app->bank, cmd->to_code, &b);
-	if (a.outcome == WP_BANK_OK)
-		a = b;
-	if (a.outcome != WP_BANK_OK && a.outcome != WP_BANK_NOT_PARTICIPATING) {
-		reply_code(r, a.outcome == WP_BANK_UNKNOWN_BANK ? 400 : 503,
-			   wp_bank_outcome_name(a.outcome),
-			   a.outcome == WP_BANK_UNKNOWN_BANK ? "bank_code is not a bank"
-							     : "a bank could not take the transfer");
+	if (strcmp(cmd->from_code, cmd->to_code) != 0) /* one bank is asked once */
+		r->app->bank->ops->reach(r->app->bank, cmd->to_code, &b);
+	int outcome = a.outcome != WP_BANK_OK ? a.outcome : b.outcome;
+	if (outcome != WP_BANK_OK && outcome != WP_BANK_NOT_PARTICIPATING) {
+		reply_code(r, outcome == WP_BANK_UNKNOWN_BANK ? 400 : 503,
+			   wp_bank_outcome_name(outcome),
+			   outcome == WP_BANK_UNKNOWN_BANK ? "bank_code is not a bank"
+							   : "a bank could not take the transfer");
 		return;
 	}
+	/* The slower bank sets the pace: sending and receiving both have to answer. */
 	uint32_t latency = a.latency_ms > b.latency_ms ? a.latency_ms : b.latency_ms;
 	cmd->req = r;
 	cmd->now_ms = wp_clock_now_ms(&r->app->clock);

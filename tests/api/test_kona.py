@@ -620,3 +620,40 @@ def test_second_partner_from_cli_cannot_reach_the_first(server, tmp_path):
     # The sandbox partner's crypto key id is not this partner's.
     fails(second.call("bankaccounts/banks", {}, encrypt=False,
                       **{"X-KM-Crypto-Key-Id": CRYPTO_KEY_ID}), "000_105", status=401)
+
+
+# -- regressions found in review --------------------------------------------------------
+
+def test_second_registration_replaces_the_first(ars_server, ars):
+    """Registering again replaces the member's account (this path once read a freed id
+    and left the member stuck in ARS_AUTH_DONE for good)."""
+    uid = register_member(ars)
+    first = register_account(ars_server, ars, uid)
+    second = register_account(ars_server, ars, uid)
+    assert second != first
+    info = ok(ars.call("bankaccounts/info", {"userId": uid}))
+    assert info["accountInfo"]["bankAccRegNo"] == second
+    # Still able to register a third time: nothing is left in progress.
+    third = register_account(ars_server, ars, uid)
+    assert ok(ars.call("bankaccounts/info", {"userId": uid}))["accountInfo"]["bankAccRegNo"] == third
+
+
+def test_delete_and_auto_recharge_race_never_resurrects(ars_server, ars):
+    """Changes to a registration are checked and made in the writer: when a delete
+    answers success, the account stays deleted whatever ran beside it."""
+    from concurrent.futures import ThreadPoolExecutor
+    for _ in range(6):
+        uid = register_member(ars)
+        register_account(ars_server, ars, uid)
+        clients = [for_server(ars_server), for_server(ars_server)]
+        with ThreadPoolExecutor(max_workers=2) as ex:
+            # Distinct bodies: two clients signing the same body in the same millisecond
+            # make the same token, which the server rightly refuses as a replay.
+            d = ex.submit(clients[0].call, "bankaccounts/delete", {"userId": uid, "n": 1})
+            a = ex.submit(clients[1].call, "bankaccounts/as-rcg-svc/ars/register",
+                          {"userId": uid, "n": 2})
+            deleted, auto = d.result(), a.result()
+        assert deleted.code == "000_000"
+        assert auto.code in ("000_000", "007_001"), auto
+        fails(ars.call("bankaccounts/info", {"userId": uid}), "007_001")
+        fails(ars.call("bankaccounts/as-rcg-svc/ars/register", {"userId": uid}), "007_001")

@@ -170,6 +170,10 @@ def test_faults(sb):
     t0 = time.monotonic()
     r = sb.admin("POST", "/sandbox/transfers", wire("f2", HONG, KIM, 1))
     assert r.status_code == 201 and time.monotonic() - t0 >= 0.4
+    # A slow sending bank delays the answer just as much.
+    t0 = time.monotonic()
+    r = sb.admin("POST", "/sandbox/transfers", wire("f2-back", KIM, HONG, 1))
+    assert r.status_code == 201 and time.monotonic() - t0 >= 0.4
     # Slow answers do not hold a worker: other requests go on meanwhile.
     with ThreadPoolExecutor(max_workers=8) as ex:
         slow = [ex.submit(sb.admin, "POST", "/sandbox/transfers", wire(f"s{i}", HONG, KIM, 1))

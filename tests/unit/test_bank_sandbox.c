@@ -148,6 +148,16 @@ static void test_hours_and_faults(void **state)
 		again[i] = a.outcome;
 	}
 	assert_memory_equal(first, again, sizeof(first)); /* same seed, same failures */
+	/* Listing the bank's status asks nothing of it: the sequence is not advanced. */
+	f->net->ops->set_fault(f->net, "004", &failing);
+	for (int i = 0; i < 64; i++) {
+		if (i % 3 == 0)
+			for (int k = 0; k < 5; k++)
+				f->net->ops->status(f->net, "004", &a);
+		f->net->ops->reach(f->net, "004", &a);
+		again[i] = a.outcome;
+	}
+	assert_memory_equal(first, again, sizeof(first));
 	assert_true(fails > 5 && fails < 40);
 	struct wp_bank_fault bad = {.mode = 9};
 	assert_int_equal(f->net->ops->set_fault(f->net, "004", &bad), WP_E_INVALID);
