@@ -311,6 +311,40 @@ static bool accepts_json(const char *accept)
 	return false;
 }
 
+/* ---- personal data at rest ---- */
+
+/*
+ * The account number, owner and phone number are stored sealed (AES-256-GCM
+ * under the data key, bound to their field) as "s1:" + the sealed form. A
+ * value without the prefix was written before sealing existed and is read as
+ * it is, so older databases keep working.
+ */
+#define SEALED_PREFIX "s1:"
+
+static const char *seal_field(struct wp_req *r, const char *field, const char *value)
+{
+	char aad[32];
+	snprintf(aad, sizeof(aad), "aqr.%s", field);
+	char *sealed = wp_seal(r->app->data_key, aad, value, strlen(value));
+	const char *out = sealed ? wp_arena_printf(&r->arena, SEALED_PREFIX "%s", sealed) : NULL;
+	free(sealed);
+	return out;
+}
+
+/* The stored value opened, or NULL if it is sealed and does not open. */
+static const char *open_field(struct wp_req *r, const char *field, const char *stored)
+{
+	if (strncmp(stored, SEALED_PREFIX, strlen(SEALED_PREFIX)) != 0)
+		return stored;
+	char aad[32];
+	snprintf(aad, sizeof(aad), "aqr.%s", field);
+	size_t n;
+	char *plain = wp_open(r->app->data_key, aad, stored + strlen(SEALED_PREFIX), &n);
+	const char *out = plain ? wp_arena_strndup(&r->arena, plain, n) : NULL;
+	free(plain);
+	return out;
+}
+
 /* ---- the writes, as commands on the commit queue ---- */
 
 struct create_cmd {
@@ -422,12 +456,16 @@ static void api_create(struct wp_req *r, const struct wp_form *f, const struct w
 	    .partner_id = who->id,
 	    .bank_id = in.bank_id,
 	    .bank_code = wp_bank_by_aqr_id(in.bank_id)->code,
-	    .account_number = in.account_number,
-	    .account_owner = in.account_owner,
-	    .phone_number = in.phone_number,
+	    .account_number = seal_field(r, "account_number", in.account_number),
+	    .account_owner = seal_field(r, "account_owner", in.account_owner),
+	    .phone_number = seal_field(r, "phone_number", in.phone_number),
 	    .account_name = in.account_name,
 	    .created_ms = wp_clock_now_ms(&r->app->clock),
 	};
+	if (!cmd->link.account_number || !cmd->link.account_owner || !cmd->link.phone_number) {
+		aqr_reply_error(r, WP_E_INTERNAL, "the account could not be sealed");
+		return;
+	}
 	wp_req_commit(r, &cmd->base, finish_create);
 }
 
@@ -516,14 +554,25 @@ static void api_post(struct wp_req *r)
 
 /* ---- QR images and landing pages ---- */
 
-/* The live link for a keyword, or an error already replied. */
-static bool live_link_or_reply(struct wp_req *r, const char *keyword, struct wp_aqr_link *out)
+/*
+ * The live link for a keyword, or an error already replied. With `shown`,
+ * the account number and owner (what a page shows) are opened; the phone
+ * number stays sealed: no page shows it.
+ */
+static bool live_link_or_reply(struct wp_req *r, const char *keyword, bool shown,
+			       struct wp_aqr_link *out)
 {
 	wp_status st = keyword != NULL && keyword_valid(keyword)
 			   ? r->app->store->ops->aqr_get(r->app->store, keyword, &r->arena, out)
 			   : WP_E_NOT_FOUND;
 	if (st == WP_OK && out->deleted_ms != 0)
 		st = WP_E_GONE;
+	if (st == WP_OK && shown) {
+		out->account_number = open_field(r, "account_number", out->account_number);
+		out->account_owner = open_field(r, "account_owner", out->account_owner);
+		if (out->account_number == NULL || out->account_owner == NULL)
+			st = WP_E_INTERNAL; /* sealed under another data key, or tampered with */
+	}
 	if (st == WP_OK)
 		return true;
 	aqr_reply_error(r, st,
@@ -536,7 +585,7 @@ static bool live_link_or_reply(struct wp_req *r, const char *keyword, struct wp_
 static void qr_image(struct wp_req *r, const char *keyword)
 {
 	struct wp_aqr_link link;
-	if (!live_link_or_reply(r, keyword, &link))
+	if (!live_link_or_reply(r, keyword, false, &link))
 		return;
 	const struct wp_config *cfg = r->app->cfg;
 	char url[WP_URL_MAX + 64];
@@ -577,7 +626,7 @@ static void qr_by_query(struct wp_req *r)
 static void landing(struct wp_req *r, const char *amount_text, bool large_qr)
 {
 	struct wp_aqr_link link;
-	if (!live_link_or_reply(r, wp_req_param(r, 0), &link))
+	if (!live_link_or_reply(r, wp_req_param(r, 0), true, &link))
 		return;
 	char amount[40] = "", amount_digits[24] = "";
 	if (amount_text != NULL) {

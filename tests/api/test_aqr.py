@@ -397,3 +397,29 @@ def test_200_concurrent_creates(server):
 def test_health(server):
     r = requests.get(server.url + "/health", timeout=10)
     assert r.status_code == 200 and r.json() == {"status": "ok", "store": "sqlite"}
+
+
+def test_personal_data_sealed_at_rest(make_server):
+    """Account number, owner and phone are sealed in the database; the landing page
+    still shows the account; rows written before sealing existed still read."""
+    import sqlite3
+    s = make_server(["--sandbox"])
+    kw = assert_created(s, s.aqr(create_body(account_number="3020-1122-334455",
+                                             account_owner="봉인확인", phone_number="01098765432")))
+    con = sqlite3.connect(s.db)
+    row = con.execute("SELECT account_number, account_owner, phone_number FROM aqr_links "
+                      "WHERE keyword = ?", (kw,)).fetchone()
+    assert all(v.startswith("s1:") for v in row), row
+    assert not any(x in v for v in row for x in ("302011223344", "봉인확인", "01098765432"))
+    page = requests.get(f"{s.url}/f/{kw}", timeout=10).text
+    assert "30201122334455" in page and "봉인확인" in page
+    # A row from before sealing (plain values) is read as it is.
+    partner = con.execute("SELECT id FROM partners").fetchone()[0]
+    con.execute("INSERT INTO aqr_links(keyword, partner_id, bank_id, bank_code, account_number, "
+                "account_owner, phone_number, account_name, created_ms) "
+                "VALUES ('legacy01', ?, 3, '004', '1234567890', '옛날', '01011112222', '예전', 0)",
+                (partner,))
+    con.commit()
+    con.close()
+    page = requests.get(f"{s.url}/f/legacy01", timeout=10)
+    assert page.status_code == 200 and "1234567890" in page.text and "옛날" in page.text
