@@ -1,20 +1,22 @@
 #!/bin/sh
-# deps.sh run|test — installs the Debian packages wonpay needs, only those missing.
-#   run:  what building and running the server needs
-#   test: that plus what `make test` needs (cmocka, pytest, Chromium, zbar)
+# deps.sh run|test|bench — installs the Debian packages wonpay needs, only those missing.
+#   run:   building and running the server, and the README's curl and Python examples
+#   test:  that plus what `make test` needs (cmocka, pytest, jwcrypto, Chromium, zbar)
+#   bench: that plus wrk, nginx and the sqlite3 shell (bench/transfers.sh installs
+#          PostgreSQL itself)
 # Non-interactive; says what it installs. Needs root or sudo when anything is missing.
 set -eu
 profile=${1:-run}
 
 run_pkgs="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev \
-libssl-dev libqrencode-dev libpng-dev"
-test_pkgs="libcmocka-dev python3 python3-pytest python3-requests python3-selenium \
-chromium chromium-driver zbar-tools curl fonts-nanum"
+libssl-dev libqrencode-dev libpng-dev curl python3 python3-requests python3-jwcrypto"
+test_pkgs="libcmocka-dev python3-pytest python3-selenium chromium chromium-driver \
+zbar-tools fonts-nanum"
 
 case "$profile" in
 run) pkgs=$run_pkgs ;;
 test) pkgs="$run_pkgs $test_pkgs" ;;
-bench) pkgs="$run_pkgs wrk nginx-light curl" ;;
+bench) pkgs="$run_pkgs wrk nginx-light sqlite3" ;;
 *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
 esac
 
