@@ -87,9 +87,8 @@ api: build/asan/wonpay
 browser: build/asan/wonpay
 	WONPAY_BIN=build/asan/wonpay $(PYTHON) -m pytest -q -p no:cacheprovider tests/browser
 
+# Each script installs what it needs (scripts/deps.sh bench) and builds build/wonpay.
 bench:
-	@scripts/deps.sh bench
-	@$(MAKE) --no-print-directory build/wonpay
 	bench/aqr.sh
 	bench/transfers.sh
 	bench/kona.sh

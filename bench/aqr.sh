@@ -21,11 +21,8 @@ die() { echo "aqr.sh: $*" >&2; exit 1; }
 
 case "$DURATION" in '' | *[!0-9]* | 0) die "DURATION must be a positive integer (seconds)" ;; esac
 
-# Tools: install only if missing (deps.sh is a no-op when all are present).
-if ! command -v wrk >/dev/null || ! command -v curl >/dev/null ||
-	! { command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; }; then
-	"$root/scripts/deps.sh" bench
-fi
+# Tools: scripts/deps.sh installs what is missing (a no-op otherwise).
+"$root/scripts/deps.sh" bench
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/aqr-bench.XXXXXX")

@@ -39,25 +39,9 @@ case "$DURATION" in '' | *[!0-9]* | 0) die "DURATION must be a positive integer 
 # Tokens are stamped when generated and refused 5 minutes later.
 [ "$DURATION" -le 200 ] || die "DURATION must be at most 200 s (tokens expire after 5 minutes)"
 
-# --- tools: install only what is missing ---------------------------------
-apt_install() { # packages...
-	local sudo=""
-	if [ "$(id -u)" -ne 0 ]; then
-		command -v sudo >/dev/null || die "need root (or sudo) to install: $*"
-		sudo=sudo
-	fi
-	echo "kona.sh: installing $*" >&2
-	export DEBIAN_FRONTEND=noninteractive
-	$sudo apt-get install -y -qq "$@" >&2 ||
-		{ $sudo apt-get update -qq >&2 && $sudo apt-get install -y -qq "$@" >&2; } ||
-		die "apt-get install $* failed"
-}
+# --- tools: scripts/deps.sh installs what is missing (a no-op otherwise) ---
 
-if ! command -v wrk >/dev/null || ! command -v curl >/dev/null; then
-	"$root/scripts/deps.sh" bench
-fi
-[ -x "$PY" ] || apt_install python3
-"$PY" -c 'import jwcrypto' 2>/dev/null || apt_install python3-jwcrypto
+"$root/scripts/deps.sh" bench
 CLK_TCK=$(getconf CLK_TCK)
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/kona-bench.XXXXXX")

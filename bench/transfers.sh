@@ -39,26 +39,9 @@ die() { echo "transfers.sh: $*" >&2; exit 1; }
 case "$DURATION" in '' | *[!0-9]* | 0) die "DURATION must be a positive integer (seconds)" ;; esac
 [ $# -eq 0 ] || die "no arguments; set DURATION / SERVE_ARGS in the environment"
 
-# --- tools: install only what is missing ---------------------------------
-apt_install() { # packages...
-	local sudo=""
-	if [ "$(id -u)" -ne 0 ]; then
-		command -v sudo >/dev/null || die "need root (or sudo) to install: $*"
-		sudo=sudo
-	fi
-	echo "transfers.sh: installing $*" >&2
-	export DEBIAN_FRONTEND=noninteractive
-	# The package lists may be stale; refresh only if the install fails.
-	$sudo apt-get install -y -qq "$@" >&2 ||
-		{ $sudo apt-get update -qq >&2 && $sudo apt-get install -y -qq "$@" >&2; } ||
-		die "apt-get install $* failed"
-}
+# --- tools: scripts/deps.sh installs what is missing (a no-op otherwise) ---
 
-if ! command -v wrk >/dev/null || ! command -v curl >/dev/null; then
-	"$root/scripts/deps.sh" bench
-fi
-command -v sqlite3 >/dev/null || apt_install sqlite3
-if ! command -v gcc >/dev/null || [ ! -e /usr/include/sqlite3.h ]; then apt_install gcc libsqlite3-dev; fi
+"$root/scripts/deps.sh" bench
 
 # PostgreSQL server binaries live outside PATH on Debian; take the newest.
 pg_bindir() {
@@ -71,7 +54,7 @@ pg_bindir() {
 	done
 	return 1
 }
-PGBIN=$(pg_bindir) || { apt_install postgresql postgresql-contrib; PGBIN=$(pg_bindir) || die "no PostgreSQL binaries after install"; }
+PGBIN=$(pg_bindir) || die "no PostgreSQL binaries in /usr/lib/postgresql (scripts/deps.sh bench installs them)"
 
 # postgres refuses to run as root: as root, run the cluster as 'nobody'.
 if [ "$(id -u)" -eq 0 ]; then

@@ -2,8 +2,7 @@
 # deps.sh run|test|bench — installs the Debian packages wonpay needs, only those missing.
 #   run:   building and running the server, and the README's curl and Python examples
 #   test:  that plus what `make test` needs (cmocka, pytest, jwcrypto, Chromium, zbar)
-#   bench: that plus wrk, nginx and the sqlite3 shell (bench/transfers.sh installs
-#          PostgreSQL itself)
+#   bench: that plus wrk, nginx, the sqlite3 shell and PostgreSQL (the references)
 # Non-interactive; says what it installs. Needs root or sudo when anything is missing.
 set -eu
 profile=${1:-run}
@@ -16,7 +15,7 @@ zbar-tools fonts-nanum"
 case "$profile" in
 run) pkgs=$run_pkgs ;;
 test) pkgs="$run_pkgs $test_pkgs" ;;
-bench) pkgs="$run_pkgs wrk nginx-light sqlite3" ;;
+bench) pkgs="$run_pkgs wrk nginx-light sqlite3 postgresql postgresql-contrib" ;;
 *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
 esac
 
