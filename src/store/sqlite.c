@@ -449,6 +449,21 @@ static wp_status step_write(struct conn *c, sqlite3_stmt *st, const char *what)
 	return WP_E_STORAGE;
 }
 
+/*
+ * Steps a bound query expected to give at most one row: WP_OK with the row
+ * ready to read, WP_E_NOT_FOUND, or WP_E_STORAGE (logged).
+ */
+static wp_status step_row(struct conn *c, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		return WP_OK;
+	if (rc == SQLITE_DONE)
+		return WP_E_NOT_FOUND;
+	log_db_error(c->db, what);
+	return WP_E_STORAGE;
+}
+
 /* ---- partners ---- */
 
 static wp_status sqlite_partner_insert(struct wp_tx *tx, const char *email, const char *name,
@@ -518,13 +533,9 @@ static wp_status sqlite_partner_list(struct wp_store *base, wp_partner_cb cb, vo
 static wp_status read_one_partner(struct conn *c, sqlite3_stmt *st, wp_arena *a,
 				  struct wp_partner *out)
 {
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE)
-		return WP_E_NOT_FOUND;
-	if (rc != SQLITE_ROW) {
-		log_db_error(c->db, "partner_lookup");
-		return WP_E_STORAGE;
-	}
+	wp_status r = step_row(c, st, "partner_lookup");
+	if (r != WP_OK)
+		return r;
 	read_partner(st, a, out);
 	return out->email && out->name ? WP_OK : WP_E_NOMEM;
 }
@@ -612,10 +623,8 @@ static wp_status aqr_get_on(struct conn *c, const char *keyword, wp_arena *a,
 	wp_status r = WP_E_STORAGE;
 	if (st != NULL) {
 		sqlite3_bind_text(st, 1, keyword, -1, SQLITE_STATIC);
-		int rc = sqlite3_step(st);
-		if (rc == SQLITE_DONE) {
-			r = WP_E_NOT_FOUND;
-		} else if (rc == SQLITE_ROW) {
+		r = step_row(c, st, "aqr_get");
+		if (r == WP_OK) {
 			out->keyword = col_text(st, 0, a);
 			out->partner_id = sqlite3_column_int64(st, 1);
 			out->bank_id = sqlite3_column_int(st, 2);
@@ -630,8 +639,6 @@ static wp_status aqr_get_on(struct conn *c, const char *keyword, wp_arena *a,
 				    out->account_owner && out->phone_number && out->account_name
 				? WP_OK
 				: WP_E_NOMEM;
-		} else {
-			log_db_error(c->db, "aqr_get");
 		}
 	}
 	done(st);
@@ -725,15 +732,9 @@ static wp_status account_get_on(struct conn *c, int64_t id, struct wp_account *o
 	wp_status r = WP_E_STORAGE;
 	if (st != NULL) {
 		sqlite3_bind_int64(st, 1, id);
-		int rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW) {
+		r = step_row(c, st, "account_get");
+		if (r == WP_OK)
 			read_account(st, out);
-			r = WP_OK;
-		} else if (rc == SQLITE_DONE) {
-			r = WP_E_NOT_FOUND;
-		} else {
-			log_db_error(c->db, "account_get");
-		}
 	}
 	done(st);
 	return r;
@@ -745,15 +746,9 @@ static wp_status transfer_get_on(struct conn *c, const char *id, struct wp_trans
 	wp_status r = WP_E_STORAGE;
 	if (st != NULL) {
 		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-		int rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW) {
+		r = step_row(c, st, "transfer_get");
+		if (r == WP_OK)
 			read_transfer(st, out);
-			r = WP_OK;
-		} else if (rc == SQLITE_DONE) {
-			r = WP_E_NOT_FOUND;
-		} else {
-			log_db_error(c->db, "transfer_get");
-		}
 	}
 	done(st);
 	return r;
@@ -950,15 +945,9 @@ static wp_status bank_account_query(struct conn *c, enum stmt_id id, const char 
 			sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
 			sqlite3_bind_text(st, 2, number, -1, SQLITE_STATIC);
 		}
-		int rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW) {
+		r = step_row(c, st, "bank_account_get");
+		if (r == WP_OK)
 			read_bank_account(st, out);
-			r = WP_OK;
-		} else if (rc == SQLITE_DONE) {
-			r = WP_E_NOT_FOUND;
-		} else {
-			log_db_error(c->db, "bank_account_get");
-		}
 	}
 	done(st);
 	return r;
@@ -1017,13 +1006,9 @@ static wp_status sqlite_bank_reserve_get(struct wp_tx *tx, const char *code, int
 	wp_status r = WP_E_STORAGE;
 	if (st != NULL) {
 		sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-		int rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW) {
+		r = step_row(c, st, "bank_reserve_get");
+		if (r == WP_OK)
 			*ledger_id = sqlite3_column_int64(st, 0);
-			r = WP_OK;
-		} else if (rc == SQLITE_DONE) {
-			r = WP_E_NOT_FOUND;
-		}
 	}
 	done(st);
 	return r;
