@@ -12,10 +12,10 @@
 
 #include "core/bank_sandbox.h"
 #include "core/ledger.h"
+#include "temp_store.h"
 
 struct fx {
-	char dir[64];
-	char path[128];
+	struct temp_store store;
 	struct wp_store *s;
 	wp_clock clock;
 	struct wp_bank_net *net;
@@ -41,13 +41,8 @@ static void set_noon(struct fx *f)
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	snprintf(f->dir, sizeof(f->dir), "/tmp/wonpay-bank-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/w.db", f->dir);
-	char err[256];
-	int version;
-	assert_int_equal(wp_store_open(f->path, 2, &f->s, err, sizeof(err)), WP_OK);
-	assert_int_equal(f->s->ops->migrate(f->s, &version), WP_OK);
+	f->s = temp_store_open(&f->store, 2);
+	assert_non_null(f->s);
 	wp_clock_init(&f->clock);
 	set_noon(f);
 	f->net = wp_bank_sandbox_new(f->s, &f->clock);
@@ -61,14 +56,7 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 	wp_bank_sandbox_free(f->net);
-	wp_store_close(f->s);
-	char p[160];
-	const char *sfx[] = {"", "-wal", "-shm"};
-	for (int i = 0; i < 3; i++) {
-		snprintf(p, sizeof(p), "%s%s", f->path, sfx[i]);
-		unlink(p);
-	}
-	rmdir(f->dir);
+	temp_store_close(&f->store);
 	free(f);
 	return 0;
 }

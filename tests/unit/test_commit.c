@@ -14,6 +14,7 @@
 
 #include "core/commit.h"
 #include "core/ledger.h"
+#include "temp_store.h"
 
 #define N 600
 
@@ -62,13 +63,9 @@ static void *submit_range(void *arg)
 static void test_batches_isolate_failures(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/wonpay-commit-XXXXXX", path[96], err[256];
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/w.db", dir);
-	struct wp_store *s;
-	int version;
-	assert_int_equal(wp_store_open(path, 3, &s, err, sizeof(err)), WP_OK);
-	assert_int_equal(s->ops->migrate(s, &version), WP_OK);
+	struct temp_store store;
+	struct wp_store *s = temp_store_open(&store, 3);
+	assert_non_null(s);
 	struct wp_commit_config cfg = {.max_batch = 64, .max_wait_us = 200};
 	struct wp_commit *q;
 	assert_int_equal(wp_commit_start(s, &cfg, &q), WP_OK);
@@ -126,15 +123,7 @@ static void test_batches_isolate_failures(void **state)
 	assert_true(stats.batches < N / 4);
 	assert_true(stats.max_batch_seen <= 64);
 	wp_commit_stop(q);
-	/* After stop, submissions are refused and done is not called. */
-	wp_store_close(s);
-	char p[128];
-	const char *sfx[] = {"", "-wal", "-shm"};
-	for (int i = 0; i < 3; i++) {
-		snprintf(p, sizeof(p), "%s%s", path, sfx[i]);
-		unlink(p);
-	}
-	rmdir(dir);
+	temp_store_close(&store);
 }
 
 static wp_status run_sync_apply(struct wp_tx *tx, struct wp_cmd *c)
@@ -147,27 +136,16 @@ static wp_status run_sync_apply(struct wp_tx *tx, struct wp_cmd *c)
 static void test_run_sync_returns_status(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/wonpay-commit-XXXXXX", path[96], err[256];
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/w.db", dir);
-	struct wp_store *s;
-	int version;
-	assert_int_equal(wp_store_open(path, 2, &s, err, sizeof(err)), WP_OK);
-	assert_int_equal(s->ops->migrate(s, &version), WP_OK);
+	struct temp_store store;
+	struct wp_store *s = temp_store_open(&store, 2);
+	assert_non_null(s);
 	struct wp_commit_config cfg = {.max_batch = 8};
 	struct wp_commit *q;
 	assert_int_equal(wp_commit_start(s, &cfg, &q), WP_OK);
 	struct wp_cmd c = {.apply = run_sync_apply};
 	assert_int_equal(wp_commit_run(q, &c), WP_E_CONFLICT);
 	wp_commit_stop(q);
-	wp_store_close(s);
-	char p[128];
-	const char *sfx[] = {"", "-wal", "-shm"};
-	for (int i = 0; i < 3; i++) {
-		snprintf(p, sizeof(p), "%s%s", path, sfx[i]);
-		unlink(p);
-	}
-	rmdir(dir);
+	temp_store_close(&store);
 }
 
 int main(void)

@@ -16,44 +16,26 @@
 #include <sqlite3.h>
 
 #include "core/ledger.h"
+#include "temp_store.h"
 #include "store/store.h"
 
 #define T0 1700000000000LL /* the fixture's clock at start, in ms */
 
-static char dir_[64];
-static char path_[128];
+static struct temp_store store_;
 static struct wp_store *s_;
 
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(dir_, sizeof(dir_), "/tmp/wp_ledger_XXXXXX");
-	if (mkdtemp(dir_) == NULL)
-		return -1;
-	snprintf(path_, sizeof(path_), "%s/ledger.db", dir_);
-	char err[256] = "";
-	if (wp_store_open(path_, 2, &s_, err, sizeof(err)) != WP_OK) {
-		fprintf(stderr, "store open: %s\n", err);
-		return -1;
-	}
-	int version = 0;
-	if (s_->ops->migrate(s_, &version) != WP_OK || version < 2)
-		return -1;
-	return 0;
+	s_ = temp_store_open(&store_, 2);
+	return s_ != NULL && store_.version >= 2 ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	wp_store_close(s_);
+	temp_store_close(&store_);
 	s_ = NULL;
-	char p[160];
-	unlink(path_);
-	snprintf(p, sizeof(p), "%s-wal", path_);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", path_);
-	unlink(p);
-	rmdir(dir_);
 	return 0;
 }
 
@@ -888,7 +870,7 @@ static void test_create_account(void **state)
 static void tamper(const char *sql)
 {
 	sqlite3 *db = NULL;
-	assert_int_equal(sqlite3_open(path_, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_open(store_.path, &db), SQLITE_OK);
 	char *msg = NULL;
 	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
 		fail_msg("tamper: %s", msg ? msg : "?");

@@ -35,6 +35,7 @@
 #include <cmocka.h>
 
 #include "core/ledger.h"
+#include "temp_store.h"
 #include "store/store.h"
 
 #define T0 1700000000000LL
@@ -893,15 +894,9 @@ static void test_model(void **state)
 	assert_non_null(M.hist);
 	assert_non_null(M.pend);
 
-	char dir[64], path[128], err[256] = "";
-	snprintf(dir, sizeof(dir), "/tmp/wp_ledger_model_XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/model.db", dir);
-	struct wp_store *s = NULL;
-	if (wp_store_open(path, 2, &s, err, sizeof(err)) != WP_OK)
-		fail_msg("store open: %s", err);
-	int version = 0;
-	assert_int_equal(s->ops->migrate(s, &version), WP_OK);
+	struct temp_store store;
+	struct wp_store *s = temp_store_open(&store, 2);
+	assert_non_null(s);
 	assert_int_equal(wp_store_write(s, setup_accounts, NULL), WP_OK);
 
 	struct timespec t0, t1;
@@ -972,14 +967,7 @@ static void test_model(void **state)
 			printf(" %s=%ld", wp_transfer_result_name(i), M.results[i]);
 	printf("\n");
 
-	wp_store_close(s);
-	char p[160];
-	unlink(path);
-	snprintf(p, sizeof(p), "%s-wal", path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", path);
-	unlink(p);
-	rmdir(dir);
+	temp_store_close(&store);
 	free(M.rec);
 	free(M.hist);
 	free(M.pend);
