@@ -33,15 +33,8 @@ nginx_pid=""
 # shellcheck disable=SC2317  # invoked via trap
 cleanup() {
 	local rc=$?
-	for pid in $nginx_pid $wonpay_pid; do
-		if kill -0 "$pid" 2>/dev/null; then
-			kill -TERM "$pid" 2>/dev/null || true
-			# wonpay drains in-flight requests; give it a bounded grace period.
-			for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-			kill -KILL "$pid" 2>/dev/null || true
-		fi
-		wait "$pid" 2>/dev/null || true
-	done
+	stop_pid "$nginx_pid"
+	stop_pid "$wonpay_pid"
 	rm -rf "$tmp"
 	exit "$rc"
 }

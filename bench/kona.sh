@@ -51,13 +51,7 @@ wonpay_pid=""
 # shellcheck disable=SC2317  # invoked via trap
 cleanup() {
 	local rc=$?
-	if [ -n "$wonpay_pid" ] && kill -0 "$wonpay_pid" 2>/dev/null; then
-		kill -TERM "$wonpay_pid" 2>/dev/null || true
-		# wonpay drains in-flight requests; give it a bounded grace period.
-		for _ in $(seq 50); do kill -0 "$wonpay_pid" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$wonpay_pid" 2>/dev/null || true
-		wait "$wonpay_pid" 2>/dev/null || true
-	fi
+	stop_pid "$wonpay_pid"
 	rm -rf "$tmp"
 	exit "$rc"
 }

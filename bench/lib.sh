@@ -78,3 +78,15 @@ leave_bank_night() {
 			die "moving the sandbox clock failed"
 	fi
 }
+
+# stop_pid PID — SIGTERM a process this script started and wait for it; SIGKILL
+# after 10 s (wonpay drains requests in flight first; a slow bank waits up to 10 s).
+stop_pid() {
+	[ -n "$1" ] || return 0
+	if kill -0 "$1" 2>/dev/null; then
+		kill -TERM "$1" 2>/dev/null || true
+		for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$1" 2>/dev/null || true
+	fi
+	wait "$1" 2>/dev/null || true
+}

@@ -76,12 +76,7 @@ pg_pid=""
 # shellcheck disable=SC2317  # invoked via trap
 cleanup() {
 	local rc=$?
-	if [ -n "$wonpay_pid" ] && kill -0 "$wonpay_pid" 2>/dev/null; then
-		kill -TERM "$wonpay_pid" 2>/dev/null || true
-		for _ in $(seq 100); do kill -0 "$wonpay_pid" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$wonpay_pid" 2>/dev/null || true
-		wait "$wonpay_pid" 2>/dev/null || true
-	fi
+	stop_pid "$wonpay_pid"
 	if [ -n "$pg_started" ]; then
 		(cd "$tmp" && pg_as "$PGBIN/pg_ctl" -D "$tmp/pg" -m fast -w -t 20 stop) >/dev/null 2>&1 || true
 		if [ -n "$pg_pid" ] && kill -0 "$pg_pid" 2>/dev/null; then
