@@ -17,7 +17,7 @@ TEST_CFLAGS := $(BASE) -O1 -g $(ASAN_FLAGS)
 
 SRC      := $(shell find src -name '*.c' ! -name main.c | sort)
 EMBED    := $(sort $(wildcard src/store/migrations/*/*.sql) $(wildcard src/web/templates/*.html))
-UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_SRC := $(shell find tests/unit -name 'test_*.c' | sort)
 
 REL_OBJ  := $(SRC:%.c=build/rel/%.o) build/rel/gen/embedded.o
 TEST_OBJ := $(SRC:%.c=build/asan/%.o) build/asan/gen/embedded.o
@@ -64,7 +64,7 @@ build/asan/%.o: %.c
 
 build/asan/unit/%: tests/unit/%.c $(TEST_OBJ)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(TEST_CFLAGS) $(PKG_CFLAGS) -Wno-missing-prototypes -o $@ $< $(TEST_OBJ) \
+	$(Q)$(CC) $(TEST_CFLAGS) $(PKG_CFLAGS) -iquote tests/unit -Wno-missing-prototypes -o $@ $< $(TEST_OBJ) \
 		$(PKG_LIBS) -lcmocka -lpthread
 
 run: build

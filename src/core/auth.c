@@ -1,10 +1,227 @@
+/*
+ * auth.c — credentials of every surface (see auth.h for the invariants).
+ */
 #include "core/auth.h"
 
+#include <assert.h>
+#include <openssl/crypto.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "bounds.h"
 #include "core/crypto.h"
+#include "core/jwe.h"
+#include "core/ratelimit.h"
+#include "util/clock.h"
 #include "util/text.h"
+
+struct cached_key {
+	char surface[16];
+	char id[WP_CRYPTO_KEY_ID_MAX + 1];
+	char login[WP_LOGIN_MAX + 1];
+	EVP_PKEY *server_private;
+	EVP_PKEY *partner_public;
+};
+
+struct wp_auth {
+	struct wp_store *store;
+	uint8_t data_key[WP_DATA_KEY_BYTES];
+	struct wp_ratelimit *rate;
+	pthread_mutex_t lock; /* guards keys */
+	struct cached_key keys[WP_AUTH_KEY_CACHE_SLOTS];
+	size_t next_key; /* round-robin replacement when full */
+};
+
+struct wp_auth *wp_auth_new(struct wp_store *s, const uint8_t *data_key, uint32_t rate_per_s,
+			    uint32_t rate_burst)
+{
+	assert(s != NULL);
+	assert(data_key != NULL);
+	struct wp_auth *a = calloc(1, sizeof(*a));
+	if (a == NULL)
+		return NULL;
+	a->store = s;
+	memcpy(a->data_key, data_key, WP_DATA_KEY_BYTES);
+	a->rate = wp_ratelimit_new(rate_per_s, rate_burst);
+	if (a->rate == NULL) {
+		free(a);
+		return NULL;
+	}
+	pthread_mutex_init(&a->lock, NULL);
+	return a;
+}
+
+void wp_auth_free(struct wp_auth *a)
+{
+	if (a == NULL)
+		return;
+	for (size_t i = 0; i < WP_AUTH_KEY_CACHE_SLOTS; i++) {
+		EVP_PKEY_free(a->keys[i].server_private);
+		EVP_PKEY_free(a->keys[i].partner_public);
+	}
+	pthread_mutex_destroy(&a->lock);
+	wp_ratelimit_free(a->rate);
+	OPENSSL_cleanse(a->data_key, sizeof(a->data_key));
+	free(a);
+}
+
+static void log_auth(const char *surface, const char *what)
+{
+	fprintf(stderr, "{\"level\":\"error\",\"component\":\"auth\",\"surface\":\"%s\",\"message\":\"%s\"}\n",
+		surface, what);
+}
+
+/* "<surface>.<purpose>": the AAD that binds a sealed value to its use. */
+static void aad_for(const char *surface, const char *purpose, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s.%s", surface, purpose);
+}
+
+wp_status wp_auth_check(struct wp_auth *a, const char *surface, const char *login,
+			const char *secret, wp_arena *ar, struct wp_principal *out)
+{
+	size_t n = strlen(secret);
+	if (n == 0 || n > WP_TOKEN_MAX_BYTES || (login != NULL && strlen(login) > WP_LOGIN_MAX))
+		return WP_E_UNAUTHORIZED;
+	uint8_t digest[WP_SHA256_BYTES];
+	wp_sha256(secret, n, digest);
+	struct wp_credential c;
+	wp_status st = a->store->ops->credential_get(a->store, NULL, surface, login, digest, ar, &c,
+						     &out->partner);
+	if (st == WP_E_NOT_FOUND)
+		return WP_E_UNAUTHORIZED;
+	if (st != WP_OK)
+		return st;
+	if (!wp_ct_equal(digest, c.secret_sha256, sizeof(digest)))
+		return WP_E_UNAUTHORIZED;
+	if (!wp_ratelimit_take(a->rate, c.secret_sha256, wp_mono_ns()))
+		return WP_E_RATE_LIMITED;
+	out->login = c.login;
+	out->shared_secret = NULL;
+	if (c.sealed_secret[0] != '\0') {
+		char aad[32];
+		aad_for(surface, "secret", aad, sizeof(aad));
+		size_t len;
+		char *plain = wp_open(a->data_key, aad, c.sealed_secret, &len);
+		if (plain == NULL) {
+			log_auth(surface, "a stored secret does not open under this data key "
+					  "(--data-key-file is not the key it was sealed with)");
+			return WP_E_INTERNAL;
+		}
+		out->shared_secret = wp_arena_strndup(ar, plain, len);
+		OPENSSL_cleanse(plain, len);
+		free(plain);
+		if (out->shared_secret == NULL)
+			return WP_E_NOMEM;
+	}
+	return WP_OK;
+}
+
+bool wp_auth_login_exists(struct wp_store *s, struct wp_tx *tx, const char *surface,
+			  const char *login)
+{
+	wp_arena ar;
+	wp_arena_init(&ar, WP_SCRATCH_ARENA_BYTES);
+	struct wp_credential c;
+	struct wp_partner p;
+	bool found = s->ops->credential_get(s, tx, surface, login, NULL, &ar, &c, &p) == WP_OK;
+	wp_arena_free(&ar);
+	return found;
+}
+
+/* A cached pair with new references, or false. Called with the lock held. */
+static bool cache_find(struct wp_auth *a, const char *surface, const char *id, const char *login,
+		       EVP_PKEY **priv, EVP_PKEY **pub, bool *known)
+{
+	for (size_t i = 0; i < WP_AUTH_KEY_CACHE_SLOTS; i++) {
+		struct cached_key *k = &a->keys[i];
+		if (k->server_private == NULL || strcmp(k->id, id) != 0 ||
+		    strcmp(k->surface, surface) != 0)
+			continue;
+		*known = true;
+		if (strcmp(k->login, login) != 0)
+			return false;
+		if (EVP_PKEY_up_ref(k->server_private) != 1)
+			return false;
+		if (EVP_PKEY_up_ref(k->partner_public) != 1) {
+			EVP_PKEY_free(k->server_private);
+			return false;
+		}
+		*priv = k->server_private;
+		*pub = k->partner_public;
+		return true;
+	}
+	*known = false;
+	return false;
+}
+
+wp_status wp_auth_keys(struct wp_auth *a, const char *surface, const char *id, const char *login,
+		       EVP_PKEY **priv, EVP_PKEY **pub)
+{
+	*priv = *pub = NULL;
+	if (strlen(id) > WP_CRYPTO_KEY_ID_MAX || strlen(login) > WP_LOGIN_MAX ||
+	    strlen(surface) >= sizeof(a->keys[0].surface))
+		return WP_E_NOT_FOUND;
+	bool known;
+	pthread_mutex_lock(&a->lock);
+	bool hit = cache_find(a, surface, id, login, priv, pub, &known);
+	pthread_mutex_unlock(&a->lock);
+	if (hit)
+		return WP_OK;
+	if (known)
+		return WP_E_NOT_FOUND; /* another partner's key id does not exist for you */
+
+	wp_arena ar;
+	wp_arena_init(&ar, WP_SCRATCH_ARENA_BYTES);
+	struct wp_crypto_key k;
+	wp_status st = a->store->ops->crypto_key_get(a->store, surface, id, &ar, &k);
+	if (st == WP_OK && strcmp(k.login, login) != 0)
+		st = WP_E_NOT_FOUND;
+	if (st != WP_OK) {
+		wp_arena_free(&ar);
+		return st;
+	}
+	char aad[32];
+	aad_for(surface, "server_private", aad, sizeof(aad));
+	size_t len = 0;
+	char *priv_pem = wp_open(a->data_key, aad, k.server_private_sealed, &len);
+	*pub = wp_rsa_public_from_pem(k.partner_public);
+	*priv = priv_pem ? wp_rsa_private_from_pem(priv_pem) : NULL;
+	wp_arena_free(&ar);
+	if (priv_pem != NULL) {
+		OPENSSL_cleanse(priv_pem, len);
+		free(priv_pem);
+	} else {
+		log_auth(surface, "a stored private key does not open under this data key");
+	}
+	if (*priv == NULL || *pub == NULL) {
+		EVP_PKEY_free(*priv);
+		EVP_PKEY_free(*pub);
+		*priv = *pub = NULL;
+		return WP_E_INTERNAL;
+	}
+	pthread_mutex_lock(&a->lock);
+	struct cached_key *slot = &a->keys[a->next_key];
+	a->next_key = (a->next_key + 1) % WP_AUTH_KEY_CACHE_SLOTS;
+	EVP_PKEY_free(slot->server_private);
+	EVP_PKEY_free(slot->partner_public);
+	snprintf(slot->surface, sizeof(slot->surface), "%s", surface);
+	snprintf(slot->id, sizeof(slot->id), "%s", id);
+	snprintf(slot->login, sizeof(slot->login), "%s", login);
+	/* One reference for the cache, one for the caller. */
+	if (EVP_PKEY_up_ref(*priv) == 1 && EVP_PKEY_up_ref(*pub) == 1) {
+		slot->server_private = *priv;
+		slot->partner_public = *pub;
+	} else {
+		slot->server_private = slot->partner_public = NULL;
+	}
+	pthread_mutex_unlock(&a->lock);
+	return WP_OK;
+}
+
+/* ---- issuing ---- */
 
 bool wp_auth_email_valid(const char *e)
 {
@@ -31,12 +248,29 @@ wp_status wp_auth_partner_add(struct wp_tx *tx, const char *email, const char *n
 	return tx->ops->partner_insert(tx, email, name, now_ms, id);
 }
 
-wp_status wp_auth_register(struct wp_tx *tx, int64_t partner_id, const char *surface,
-			   const char *secret, int64_t now_ms)
+wp_status wp_auth_add(struct wp_tx *tx, const uint8_t *data_key, int64_t partner_id,
+		      const char *surface, const char *login, const char *secret,
+		      const char *shared_secret, int64_t now_ms)
 {
-	uint8_t d[WP_SHA256_BYTES];
-	wp_sha256(secret, strlen(secret), d);
-	return tx->ops->credential_insert(tx, partner_id, surface, d, now_ms);
+	struct wp_credential c = {.partner_id = partner_id,
+				  .surface = surface,
+				  .login = login,
+				  .sealed_secret = "",
+				  .created_ms = now_ms};
+	wp_sha256(secret, strlen(secret), c.secret_sha256);
+	char *sealed = NULL;
+	if (shared_secret != NULL) {
+		assert(data_key != NULL);
+		char aad[32];
+		aad_for(surface, "secret", aad, sizeof(aad));
+		sealed = wp_seal(data_key, aad, shared_secret, strlen(shared_secret));
+		if (sealed == NULL)
+			return WP_E_NOMEM;
+		c.sealed_secret = sealed;
+	}
+	wp_status st = tx->ops->credential_insert(tx, &c);
+	free(sealed);
+	return st;
 }
 
 wp_status wp_auth_issue(struct wp_tx *tx, int64_t partner_id, const char *surface,
@@ -49,16 +283,22 @@ wp_status wp_auth_issue(struct wp_tx *tx, int64_t partner_id, const char *surfac
 	int n = snprintf(secret_out, cap, "%s_%s", surface, random);
 	if (n < 0 || (size_t)n >= cap)
 		return WP_E_INTERNAL;
-	return wp_auth_register(tx, partner_id, surface, secret_out, now_ms);
+	return wp_auth_add(tx, NULL, partner_id, surface, NULL, secret_out, NULL, now_ms);
 }
 
-wp_status wp_auth_partner(struct wp_store *s, const char *surface, const char *secret,
-			  wp_arena *a, struct wp_partner *out, uint8_t digest_out[32])
+wp_status wp_auth_add_keys(struct wp_tx *tx, const uint8_t *data_key, int64_t partner_id,
+			   const char *surface, const char *login, const char *id,
+			   const char *server_private_pem, const char *server_public_pem,
+			   const char *partner_public_pem, int64_t now_ms)
 {
-	size_t n = strlen(secret);
-	if (n == 0 || n > WP_TOKEN_MAX_BYTES)
-		return WP_E_UNAUTHORIZED;
-	wp_sha256(secret, n, digest_out);
-	wp_status st = s->ops->partner_by_credential(s, surface, digest_out, a, out);
-	return st == WP_E_NOT_FOUND ? WP_E_UNAUTHORIZED : st;
+	char aad[32];
+	aad_for(surface, "server_private", aad, sizeof(aad));
+	char *sealed = wp_seal(data_key, aad, server_private_pem, strlen(server_private_pem));
+	if (sealed == NULL)
+		return WP_E_NOMEM;
+	struct wp_crypto_key k = {id,	  surface, partner_id, login, sealed, server_public_pem,
+				  partner_public_pem, now_ms};
+	wp_status st = tx->ops->crypto_key_insert(tx, &k);
+	free(sealed);
+	return st;
 }

@@ -1,13 +1,25 @@
 /*
- * auth.h — partners and their credentials, per surface.
+ * auth.h — partners and their credentials, for every surface.
  *
- * A credential is a secret the partner sends (AQR: the developer token). Only
- * its SHA-256 digest is stored; the secret is shown once when issued. Lookup
- * is by digest, so the comparison never touches the secret byte by byte.
+ * A credential is what a partner presents on one surface: a secret alone
+ * (AQR's developer token) or a public login with a secret (Kona's AspId
+ * with its access key; Payple's cst_id with its custKey). Invariants:
+ * - The secret a partner sends is stored only as its SHA-256 digest and
+ *   compared digest to digest in constant time; it is shown once, when
+ *   issued. Our tokens carry 128+ bits of entropy, so a fast hash suffices.
+ * - A secret the server must use itself (Kona's HMAC key, a server private
+ *   key) is stored sealed under the data key (core/crypto.h), bound to its
+ *   surface and purpose, and opened only into a request's arena.
+ * - A login, a crypto key id or a secret belongs to exactly one partner on
+ *   one surface; another partner's never matches.
+ * - Every successful check takes one token from the credential's bucket
+ *   (core/ratelimit.h): past the rate the answer is WP_E_RATE_LIMITED.
  */
 #ifndef WP_AUTH_H
 #define WP_AUTH_H
 
+#include <openssl/evp.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,18 +29,68 @@
 #define WP_TOKEN_MAX_BYTES 128
 #define WP_EMAIL_MAX_CHARS 100
 
-/* Creates a partner. WP_E_CONFLICT if the email is taken. */
+struct wp_auth;
+
+/* The checker: store, data key (copied), rate per credential (0 = off). NULL when out of memory. */
+struct wp_auth *wp_auth_new(struct wp_store *s, const uint8_t *data_key, uint32_t rate_per_s,
+			    uint32_t rate_burst);
+void wp_auth_free(struct wp_auth *a);
+
+/* Who presented a valid credential. Strings live in the arena given to the check. */
+struct wp_principal {
+	struct wp_partner partner;
+	const char *login;         /* NULL for a secret-only credential */
+	const char *shared_secret; /* opened; NULL when the credential keeps none */
+};
+
+/*
+ * Checks a credential: login NULL looks the secret up by its digest; else
+ * the login's stored digest must equal the secret's. WP_E_UNAUTHORIZED when
+ * it does not match (or the secret is empty or over WP_TOKEN_MAX_BYTES),
+ * WP_E_RATE_LIMITED when it matches but its bucket is empty, WP_E_STORAGE
+ * when the store fails, WP_E_INTERNAL when a sealed secret does not open
+ * under this data key (logged).
+ */
+wp_status wp_auth_check(struct wp_auth *a, const char *surface, const char *login,
+			const char *secret, wp_arena *ar, struct wp_principal *out);
+
+/* True if the surface has a credential with this login (committed state or tx). */
+bool wp_auth_login_exists(struct wp_store *s, struct wp_tx *tx, const char *surface,
+			  const char *login);
+
+/*
+ * The key pair of crypto key id `id` on the surface, if it belongs to the
+ * credential `login`: new references the caller frees. Parsed keys are
+ * cached (they never change once added). WP_E_NOT_FOUND for an unknown id or
+ * another partner's.
+ */
+wp_status wp_auth_keys(struct wp_auth *a, const char *surface, const char *id, const char *login,
+		       EVP_PKEY **server_private, EVP_PKEY **partner_public);
+
+/* ---- issuing (inside a write transaction: the CLI and sandbox seeding) ---- */
+
+/* Creates a partner. WP_E_INVALID for a bad email; WP_E_CONFLICT if the email is taken. */
 wp_status wp_auth_partner_add(struct wp_tx *tx, const char *email, const char *name,
 			      int64_t now_ms, int64_t *id);
-/* Issues a fresh random secret ("<surface>_" + 32 alnum) and stores its digest. */
+
+/*
+ * Stores a credential: the secret's digest, and shared_secret (may be NULL)
+ * sealed under data_key. WP_E_CONFLICT if the login or the secret is taken.
+ */
+wp_status wp_auth_add(struct wp_tx *tx, const uint8_t *data_key, int64_t partner_id,
+		      const char *surface, const char *login, const char *secret,
+		      const char *shared_secret, int64_t now_ms);
+
+/* Issues a fresh random secret ("<surface>_" + 32 alnum) with no login. */
 wp_status wp_auth_issue(struct wp_tx *tx, int64_t partner_id, const char *surface,
 			int64_t now_ms, char *secret_out, size_t cap);
-/* Stores a known secret (sandbox's documented test token). */
-wp_status wp_auth_register(struct wp_tx *tx, int64_t partner_id, const char *surface,
-			   const char *secret, int64_t now_ms);
-/* The partner holding this secret on this surface; WP_E_UNAUTHORIZED if none. */
-wp_status wp_auth_partner(struct wp_store *s, const char *surface, const char *secret,
-			  wp_arena *a, struct wp_partner *out, uint8_t digest_out[32]);
+
+/* Stores a key pair under `id` for the credential `login` (private key sealed). */
+wp_status wp_auth_add_keys(struct wp_tx *tx, const uint8_t *data_key, int64_t partner_id,
+			   const char *surface, const char *login, const char *id,
+			   const char *server_private_pem, const char *server_public_pem,
+			   const char *partner_public_pem, int64_t now_ms);
+
 /* Plausible email: one '@', non-empty parts, a dot in the domain, no spaces. */
 bool wp_auth_email_valid(const char *email);
 

@@ -2,8 +2,8 @@
  * bank.h — the bank network behind one interface.
  *
  * The institutions: one table of every bank wonpay knows, with its 3-digit
- * KFTC code, Korean name, and AQR bank_id (0..59, the AQR spec's 은행 ID
- * 테이블).
+ * KFTC code and Korean name. A surface that numbers banks its own way keeps
+ * its own table of codes.
  *
  * The network: struct wp_bank_ops is what a surface may ask of a bank —
  * whether it can be reached now, whether an account belongs to a person,
@@ -25,12 +25,9 @@
 #include "store/store.h"
 
 struct wp_bank {
-	const char *code;   /* KFTC 3-digit code, e.g. "004" */
-	const char *name;   /* Korean name, e.g. "국민은행" */
-	int aqr_id;         /* AQR bank_id, or -1 */
+	const char *code; /* KFTC 3-digit code, e.g. "004" */
+	const char *name; /* Korean name, e.g. "국민은행" */
 };
-
-#define WP_AQR_BANK_ID_MAX 59
 
 /* Stable numbers: never renumbered, never reused. */
 enum wp_bank_outcome {
@@ -124,7 +121,6 @@ struct wp_bank_net {
 	const struct wp_bank_ops *ops;
 };
 
-const struct wp_bank *wp_bank_by_aqr_id(int aqr_id);
 const struct wp_bank *wp_bank_by_code(const char *code);
 size_t wp_bank_count(void);
 const struct wp_bank *wp_bank_at(size_t i);

@@ -15,7 +15,7 @@
 #define WP_BANK_SANDBOX_H
 
 #include "core/bank.h"
-#include "core/clock.h"
+#include "util/clock.h"
 #include "store/store.h"
 
 #define WP_BANK_TIMEOUT_MS 10000 /* a slower answer is a system delay */

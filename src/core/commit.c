@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "bounds.h"
-#include "core/clock.h"
+#include "util/clock.h"
 
 struct wp_commit {
 	struct wp_store *store;

@@ -60,6 +60,11 @@ int64_t wp_account_available(const struct wp_account *a)
 	return out;
 }
 
+bool wp_account_balance(const struct wp_account *a, int64_t *balance)
+{
+	return !__builtin_sub_overflow(a->credits_posted, a->debits_posted, balance);
+}
+
 static bool id_valid(const char *id)
 {
 	size_t n = strnlen(id, WP_TRANSFER_ID_MAX + 1);

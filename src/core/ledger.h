@@ -134,6 +134,9 @@ wp_status wp_ledger_transfer(struct wp_tx *tx, const struct wp_transfer *in, int
 /* Releases up to `max` pending transfers whose timeout has passed. */
 wp_status wp_ledger_expire(struct wp_tx *tx, int64_t now_ms, unsigned max, unsigned *expired);
 
+/* Posted balance, credits_posted - debits_posted; false on overflow. */
+bool wp_account_balance(const struct wp_account *a, int64_t *balance);
+
 /* Available to spend: credits_posted - debits_posted - debits_pending. */
 int64_t wp_account_available(const struct wp_account *a);
 

@@ -1,9 +1,11 @@
 /*
- * sandbox.h — what `serve --sandbox` creates on first start.
+ * sandbox.h — the sandbox partner that `serve --sandbox` creates.
  *
- * The documented test partner (README: "Sandbox credentials"). Seeding is
- * idempotent: it only acts on a database that has no partners yet, so a
- * partner an operator removed or changed is never silently re-created.
+ * One partner (README: "Sandbox credentials") holds every surface's test
+ * credentials; each surface module adds its own in its seed hook, in the
+ * same transaction. Creating it is idempotent and only happens on a
+ * database without partners, so a partner an operator removed or changed
+ * is never silently re-created.
  */
 #ifndef WP_SANDBOX_H
 #define WP_SANDBOX_H
@@ -14,10 +16,13 @@
 #include "error.h"
 #include "store/store.h"
 
-#define WP_SANDBOX_AQR_EMAIL "sandbox@example.com"
-#define WP_SANDBOX_AQR_TOKEN "aqr_sandbox_token"
+#define WP_SANDBOX_PARTNER_EMAIL "sandbox@example.com"
 
-/* *created tells whether this call seeded an empty database. */
-wp_status wp_sandbox_seed(struct wp_store *s, int64_t now_ms, bool *created);
+/*
+ * Inside tx: the sandbox partner's id (0 when the database has partners but
+ * not this one); *created tells whether this call made it.
+ */
+wp_status wp_sandbox_partner(struct wp_store *s, struct wp_tx *tx, int64_t now_ms,
+			     int64_t *partner_id, bool *created);
 
 #endif

@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "bounds.h"
-#include "core/clock.h"
+#include "util/clock.h"
 
 struct entry {
 	uint64_t due_ns;

@@ -74,11 +74,12 @@ json_t *wp_journal_list(struct wp_journal *j, size_t limit)
 	return arr;
 }
 
-void wp_access_log(struct wp_app *app, struct wp_req *r, bool completed)
+void wp_access_log(int fd, struct wp_journal *journal, const wp_clock *clock, struct wp_req *r,
+		   bool completed)
 {
-	if (app->access_log_fd < 0 && app->journal == NULL)
+	if (fd < 0 && journal == NULL)
 		return;
-	int64_t now_ms = wp_clock_now_ms(&app->clock);
+	int64_t now_ms = wp_clock_now_ms(clock);
 	time_t secs = (time_t)(now_ms / 1000);
 	struct tm tm;
 	gmtime_r(&secs, &tm);
@@ -88,7 +89,7 @@ void wp_access_log(struct wp_app *app, struct wp_req *r, bool completed)
 
 	char path[WP_PATH_MAX_BYTES];
 	wp_mask_digit_runs(r->path ? r->path : "", path, sizeof(path));
-	if (app->journal != NULL) {
+	if (journal != NULL) {
 		struct journal_entry e = {.time_ms = now_ms,
 					  .status = r->status,
 					  .latency_us = latency_us,
@@ -96,9 +97,9 @@ void wp_access_log(struct wp_app *app, struct wp_req *r, bool completed)
 		snprintf(e.method, sizeof(e.method), "%s", r->method);
 		snprintf(e.path, sizeof(e.path), "%.255s", path);
 		snprintf(e.request_id, sizeof(e.request_id), "%s", r->request_id);
-		journal_add(app->journal, &e);
+		journal_add(journal, &e);
 	}
-	if (app->access_log_fd < 0)
+	if (fd < 0)
 		return;
 
 	wp_buf b;
@@ -115,7 +116,7 @@ void wp_access_log(struct wp_app *app, struct wp_req *r, bool completed)
 	wp_buf_puts(&b, "}\n");
 	if (!b.failed) {
 		/* One write per line: lines from different threads never interleave. */
-		ssize_t w = write(app->access_log_fd, b.data, b.len);
+		ssize_t w = write(fd, b.data, b.len);
 		(void)w;
 	}
 	wp_buf_free(&b);

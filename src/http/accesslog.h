@@ -9,17 +9,22 @@
 #ifndef WP_ACCESSLOG_H
 #define WP_ACCESSLOG_H
 
+#include <jansson.h>
 #include <stdbool.h>
 
-#include "app.h"
+#include "http/http.h"
+#include "util/clock.h"
 
-void wp_access_log(struct wp_app *app, struct wp_req *r, bool completed);
+struct wp_journal;
+
+/* fd -1: no log line; journal NULL: no journal entry. */
+void wp_access_log(int fd, struct wp_journal *journal, const wp_clock *clock, struct wp_req *r,
+		   bool completed);
 
 /*
  * The request journal (GET /sandbox/requests): the newest
  * WP_JOURNAL_ENTRIES requests, with the same masking as the access log.
  */
-struct wp_journal;
 struct wp_journal *wp_journal_new(void);
 void wp_journal_free(struct wp_journal *j);
 /* The newest `limit` entries, newest first, as a JSON array (new reference). */

@@ -1,5 +1,5 @@
 /*
- * http.h — requests, routes and surfaces, as the handlers see them.
+ * http.h — the narrow request context: what a handler sees of HTTP.
  *
  * A surface (AQR, Kona, ...) is a table of routes plus one function that
  * renders an error in the surface's own envelope. The server owns the
@@ -7,32 +7,39 @@
  * calls the handler once the whole body is in, and queues whatever response
  * the handler left in the request. Handlers never touch libmicrohttpd.
  *
+ * This layer knows nothing of the core or of any surface: struct wp_app is
+ * opaque here, a pointer the server hands through to handlers untouched.
+ *
  * Memory: everything a handler allocates for the request comes from
- * r->arena and is freed in one go when the request completes.
+ * r->arena and is freed in one go when the request completes; other
+ * resources (JSON values, keys) are released by wp_req_on_end hooks then.
  */
 #ifndef WP_HTTP_H
 #define WP_HTTP_H
 
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
 #include "bounds.h"
+#include "error.h"
 #include "util/arena.h"
 
 struct wp_app;
 struct wp_req;
 struct wp_surface;
-struct wp_cmd;
 
 typedef void (*wp_handler)(struct wp_req *r);
+/* A surface's own handler type, called by its wrapper (cast back before the call). */
+typedef void (*wp_impl)(void);
 
 struct wp_route {
 	const char *method;  /* "GET", "POST", ... */
 	const char *pattern; /* "/f/{keyword}/{amount}": {x} matches one segment */
-	wp_handler handler;
+	wp_handler handler;  /* the surface's wrapper, or the handler itself */
+	wp_impl impl;        /* for the wrapper: the endpoint it runs (NULL when unused) */
 };
 
 struct wp_surface {
@@ -49,14 +56,17 @@ struct wp_surface {
 	void (*reply_error)(struct wp_req *r, wp_status st, const char *msg);
 };
 
+struct wp_req_end; /* a cleanup hook, private to server.c */
+
 struct wp_req {
-	struct wp_app *app;
-	void *conn; /* struct MHD_Connection *, private to server.c */
+	struct wp_app *app; /* opaque to http: the server's context for handlers */
+	void *conn;         /* struct MHD_Connection *, private to server.c */
 	const struct wp_surface *surface;
 	const struct wp_route *route;
 	const char *method;
 	const char *path;
 	wp_arena arena;
+	struct wp_req_end *on_end;
 
 	/* Body, bounded by the configured maximum while it streams in. */
 	char *body;
@@ -72,11 +82,10 @@ struct wp_req {
 	void *response; /* struct MHD_Response * */
 	unsigned status;
 
-	/* Deferred work (wp_req_commit): the connection waits suspended. */
+	/* Deferred work (wp_req_suspend): the connection waits suspended. */
 	bool handled;
 	bool deferred;
 	_Atomic int async_state;
-	void (*finish)(struct wp_req *r, struct wp_cmd *cmd);
 
 	uint64_t start_ns;
 	char request_id[24];
@@ -100,23 +109,19 @@ const char *wp_req_query(struct wp_req *r, const char *name);
 const char *wp_req_param(struct wp_req *r, size_t i);
 
 /*
+ * Runs fn(p) when the request ends, after its answer (hooks run newest
+ * first). If the hook cannot be recorded (arena full) fn(p) runs at once and
+ * the call returns false: the caller must not use p any more.
+ */
+bool wp_req_on_end(struct wp_req *r, void (*fn)(void *p), void *p);
+
+/*
  * Suspends the request: the handler returns without a response, and some
  * other thread builds it later and calls wp_req_resume(r) exactly once.
  * Only from the handler. No worker thread waits meanwhile.
  */
 void wp_req_suspend(struct wp_req *r);
 void wp_req_resume(struct wp_req *r);
-
-/*
- * Runs cmd through the commit queue (core/commit.h) without holding a worker
- * thread: the connection is suspended, and finish() builds the response in
- * the writer thread once the command's batch is durable (or failed). The
- * handler must return right after this call and touch r no more. If the
- * queue refuses, finish() runs at once with cmd->status WP_E_UNAVAILABLE.
- * May also be called later from another thread on a suspended request.
- */
-void wp_req_commit(struct wp_req *r, struct wp_cmd *cmd,
-		   void (*finish)(struct wp_req *r, struct wp_cmd *cmd));
 
 /*
  * Responses. Each replaces any response built before. Body memory is copied
@@ -126,16 +131,8 @@ void wp_reply(struct wp_req *r, unsigned status, const char *content_type, const
 	      size_t len);
 void wp_reply_take(struct wp_req *r, unsigned status, const char *content_type, void *body,
 		   size_t len);
-/* Serializes obj (keys in insertion order) and releases the reference. */
+/* Serializes obj (keys in insertion order) and releases the reference; NULL answers 503. */
 void wp_reply_json(struct wp_req *r, unsigned status, json_t *obj);
 void wp_reply_header(struct wp_req *r, const char *name, const char *value);
-
-/*
- * wonpay's own error envelope, for its own paths (/health, /sandbox/...):
- * {"error":{"code":"...","message":"..."}}. Provider surfaces never use it.
- */
-void wp_reply_own_error(struct wp_req *r, unsigned status, const char *code, const char *msg);
-/* The HTTP status for a wp_status in that envelope. */
-unsigned wp_status_http(wp_status st);
 
 #endif

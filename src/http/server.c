@@ -12,6 +12,7 @@
 #include "http/server.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
@@ -30,7 +31,17 @@ enum { ASYNC_NONE, ASYNC_WAITING, ASYNC_SUSPENDED, ASYNC_FINISHED };
 
 struct wp_server {
 	struct MHD_Daemon *daemon;
-	struct wp_app *app;
+	struct wp_http_options o;
+	_Atomic uint64_t request_seq;
+	_Atomic int64_t inflight;
+	_Atomic int stopping;
+};
+
+/* A cleanup hook (wp_req_on_end), kept in the request's arena. */
+struct wp_req_end {
+	void (*fn)(void *p);
+	void *p;
+	struct wp_req_end *next;
 };
 
 static enum MHD_Result queue(struct wp_req *r)
@@ -69,27 +80,28 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 				  size_t *upload_size, void **con_cls)
 {
 	(void)version;
-	struct wp_app *app = cls;
+	struct wp_server *srv = cls;
+	const struct wp_http_options *o = &srv->o;
 	struct wp_req *r = *con_cls;
 	if (r == NULL) {
 		r = calloc(1, sizeof(*r));
 		if (r == NULL)
 			return MHD_NO;
 		*con_cls = r;
-		atomic_fetch_add(&app->inflight, 1);
-		r->app = app;
+		atomic_fetch_add(&srv->inflight, 1);
+		r->app = o->app;
 		r->conn = conn;
 		r->method = method;
 		r->path = url;
 		r->start_ns = wp_mono_ns();
 		wp_arena_init(&r->arena, WP_ARENA_MAX_BYTES);
-		uint64_t seq = atomic_fetch_add(&app->request_seq, 1);
-		snprintf(r->request_id, sizeof(r->request_id), "%08x%012llx", app->boot_id,
+		uint64_t seq = atomic_fetch_add(&srv->request_seq, 1);
+		snprintf(r->request_id, sizeof(r->request_id), "%08x%012llx", srv->o.boot_id,
 			 (unsigned long long)seq);
 
 		struct wp_match m;
-		wp_route_match(app->surfaces, app->surface_count, method, url, &m);
-		r->surface = m.surface != NULL ? m.surface : &wp_surface_system;
+		wp_route_match(o->surfaces, o->surface_count, method, url, &m);
+		r->surface = m.surface != NULL ? m.surface : o->fallback;
 		r->route = m.route;
 		for (size_t i = 0; i < m.param_count; i++)
 			r->params[i] = wp_arena_strndup(&r->arena, m.params[i], m.param_lens[i]);
@@ -98,7 +110,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		const char *bad = framing_error(conn);
 		if (bad != NULL)
 			return fail(r, WP_E_FRAMING, bad);
-		if (atomic_load(&app->stopping))
+		if (atomic_load(&srv->stopping))
 			return fail(r, WP_E_UNAVAILABLE, "the server is shutting down");
 		if (m.route == NULL) {
 			if (m.allow[0] != '\0') {
@@ -117,10 +129,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			int64_t n;
 			if (!wp_parse_i64(cl, strlen(cl), 0, INT64_MAX, &n))
 				return fail(r, WP_E_FRAMING, "Content-Length is not a number");
-			if ((uint64_t)n > app->cfg->max_body_bytes) {
+			if ((uint64_t)n > o->max_body_bytes) {
 				char msg[96];
 				snprintf(msg, sizeof(msg), "the body is larger than %zu bytes",
-					 app->cfg->max_body_bytes);
+					 o->max_body_bytes);
 				return fail(r, WP_E_TOO_LARGE, msg);
 			}
 		}
@@ -130,17 +142,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (*upload_size > 0) {
 		size_t n = *upload_size;
 		*upload_size = 0;
-		if (r->body_too_large || n > app->cfg->max_body_bytes - r->body_len) {
+		if (r->body_too_large || n > o->max_body_bytes - r->body_len) {
 			r->body_too_large = true;
 			r->body_discarded += n;
 			return r->body_discarded > WP_BODY_DISCARD_MAX_BYTES ? MHD_NO : MHD_YES;
 		}
 		if (r->body_len + n + 1 > r->body_cap) {
-			size_t cap = r->body_cap ? r->body_cap : 1024;
+			size_t cap = r->body_cap ? r->body_cap : WP_BODY_INITIAL_BYTES;
 			while (cap < r->body_len + n + 1)
 				cap *= 2;
-			if (cap > app->cfg->max_body_bytes + 1)
-				cap = app->cfg->max_body_bytes + 1;
+			if (cap > o->max_body_bytes + 1)
+				cap = o->max_body_bytes + 1;
 			char *nb = realloc(r->body, cap);
 			if (nb == NULL)
 				return MHD_NO;
@@ -158,7 +170,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (r->body_too_large) {
 		char msg[96];
 		snprintf(msg, sizeof(msg), "the body is larger than %zu bytes",
-			 app->cfg->max_body_bytes);
+			 o->max_body_bytes);
 		return fail(r, WP_E_TOO_LARGE, msg);
 	}
 	if (r->body == NULL) {
@@ -182,18 +194,21 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
 	(void)conn;
-	struct wp_app *app = cls;
+	struct wp_server *srv = cls;
 	struct wp_req *r = *con_cls;
 	if (r == NULL)
 		return;
-	wp_access_log(app, r, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
+	wp_access_log(srv->o.access_log_fd, srv->o.journal, srv->o.clock, r,
+		      toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
 	if (r->response != NULL)
 		MHD_destroy_response(r->response);
+	for (struct wp_req_end *e = r->on_end; e != NULL; e = e->next)
+		e->fn(e->p);
 	wp_arena_free(&r->arena);
 	free(r->body);
 	free(r);
 	*con_cls = NULL;
-	atomic_fetch_sub(&app->inflight, 1);
+	atomic_fetch_sub(&srv->inflight, 1);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -214,40 +229,41 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	wp_buf_free(&b);
 }
 
-wp_status wp_server_start(struct wp_app *app, struct wp_server **out, uint16_t *port_out,
-			  char *err, size_t err_cap)
+wp_status wp_server_start(const struct wp_http_options *o, struct wp_server **out,
+			  uint16_t *port_out, char *err, size_t err_cap)
 {
-	const struct wp_config *cfg = app->cfg;
+	assert(o->fallback != NULL);
+	assert(o->clock != NULL);
 	struct sockaddr_in addr;
 	memset(&addr, 0, sizeof(addr));
 	addr.sin_family = AF_INET;
-	addr.sin_port = htons(cfg->listen_port);
-	if (inet_pton(AF_INET, cfg->listen_host, &addr.sin_addr) != 1) {
-		snprintf(err, err_cap, "listen host '%s' is not an IPv4 address", cfg->listen_host);
+	addr.sin_port = htons(o->listen_port);
+	if (inet_pton(AF_INET, o->listen_host, &addr.sin_addr) != 1) {
+		snprintf(err, err_cap, "listen host '%s' is not an IPv4 address", o->listen_host);
 		return WP_E_INVALID;
 	}
 	struct wp_server *s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return WP_E_NOMEM;
-	s->app = app;
+	s->o = *o;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
 			 MHD_USE_ERROR_LOG;
 	s->daemon = MHD_start_daemon(
-	    flags, 0, NULL, NULL, on_request, app, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads, MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned int)cfg->conn_limit, MHD_OPTION_CONNECTION_TIMEOUT,
-	    (unsigned int)cfg->conn_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-	    (size_t)WP_HEADER_MEMORY_BYTES, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, app, MHD_OPTION_END);
+	    flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
+	    (unsigned int)o->threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)o->conn_limit,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)o->conn_timeout_s,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)WP_HEADER_MEMORY_BYTES,
+	    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)WP_LISTEN_BACKLOG,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
 	if (s->daemon == NULL) {
 		snprintf(err, err_cap, "cannot listen on %s:%u (in use, or not permitted)",
-			 cfg->listen_host, cfg->listen_port);
+			 o->listen_host, o->listen_port);
 		free(s);
 		return WP_E_UNAVAILABLE;
 	}
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-	*port_out = info != NULL ? info->port : cfg->listen_port;
+	*port_out = info != NULL ? info->port : o->listen_port;
 	*out = s;
 	return WP_OK;
 }
@@ -256,12 +272,12 @@ void wp_server_stop(struct wp_server *s)
 {
 	if (s == NULL)
 		return;
-	atomic_store(&s->app->stopping, 1);
+	atomic_store(&s->stopping, 1);
 	MHD_socket fd = MHD_quiesce_daemon(s->daemon);
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
 	uint64_t deadline = wp_mono_ns() + (uint64_t)WP_SHUTDOWN_DRAIN_MS * 1000000u;
-	while (atomic_load(&s->app->inflight) > 0 && wp_mono_ns() < deadline) {
+	while (atomic_load(&s->inflight) > 0 && wp_mono_ns() < deadline) {
 		struct timespec ts = {0, 10 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}
@@ -283,29 +299,6 @@ void wp_req_resume(struct wp_req *r)
 		MHD_resume_connection(r->conn);
 }
 
-static void req_cmd_done(struct wp_cmd *cmd)
-{
-	struct wp_req *r = cmd->ctx;
-	r->finish(r, cmd);
-	wp_req_resume(r);
-}
-
-void wp_req_commit(struct wp_req *r, struct wp_cmd *cmd,
-		   void (*finish)(struct wp_req *r, struct wp_cmd *cmd))
-{
-	r->finish = finish;
-	cmd->done = req_cmd_done;
-	cmd->ctx = r;
-	if (!r->deferred)
-		wp_req_suspend(r);
-	wp_status st = wp_commit_submit(r->app->commit, cmd);
-	if (st != WP_OK) {
-		cmd->status = st;
-		finish(r, cmd);
-		wp_req_resume(r);
-	}
-}
-
 /* ---- request accessors and responses (http.h) ---- */
 
 const char *wp_req_header(struct wp_req *r, const char *name)
@@ -321,6 +314,18 @@ const char *wp_req_query(struct wp_req *r, const char *name)
 const char *wp_req_param(struct wp_req *r, size_t i)
 {
 	return i < r->param_count ? r->params[i] : NULL;
+}
+
+bool wp_req_on_end(struct wp_req *r, void (*fn)(void *p), void *p)
+{
+	struct wp_req_end *e = wp_arena_alloc(&r->arena, sizeof(*e));
+	if (e == NULL) {
+		fn(p);
+		return false;
+	}
+	*e = (struct wp_req_end){fn, p, r->on_end};
+	r->on_end = e;
+	return true;
 }
 
 static void set_response(struct wp_req *r, unsigned status, const char *content_type,
@@ -371,51 +376,4 @@ void wp_reply_header(struct wp_req *r, const char *name, const char *value)
 {
 	if (r->response != NULL)
 		MHD_add_response_header(r->response, name, value);
-}
-
-void wp_reply_own_error(struct wp_req *r, unsigned status, const char *code, const char *msg)
-{
-	json_t *e = json_object();
-	json_object_set_new(e, "code", json_string(code));
-	json_object_set_new(e, "message", json_string(msg));
-	json_t *o = json_object();
-	json_object_set_new(o, "error", e);
-	wp_reply_json(r, status, o);
-}
-
-unsigned wp_status_http(wp_status st)
-{
-	switch (st) {
-	case WP_OK:
-		return 200;
-	case WP_E_INVALID:
-	case WP_E_FRAMING:
-	case WP_E_MEDIA_TYPE:
-		return 400;
-	case WP_E_UNAUTHORIZED:
-		return 401;
-	case WP_E_FORBIDDEN:
-		return 403;
-	case WP_E_NOT_FOUND:
-		return 404;
-	case WP_E_METHOD:
-		return 405;
-	case WP_E_NOT_ACCEPTABLE:
-		return 406;
-	case WP_E_CONFLICT:
-		return 409;
-	case WP_E_GONE:
-		return 410;
-	case WP_E_TOO_LARGE:
-		return 413;
-	case WP_E_RATE_LIMITED:
-		return 429;
-	case WP_E_STORAGE:
-	case WP_E_UNAVAILABLE:
-	case WP_E_NOMEM:
-		return 503;
-	case WP_E_INTERNAL:
-		return 500;
-	}
-	return 500;
 }

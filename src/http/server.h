@@ -5,20 +5,44 @@
  * idle timeout set (libmicrohttpd has neither by default), header memory
  * bounded, bodies bounded while they stream, ambiguous framing refused.
  * TLS is left to a reverse proxy in front (see README: nginx).
+ *
+ * The server is told everything it needs in struct wp_http_options; it
+ * includes nothing of the core or the surfaces.
  */
 #ifndef WP_SERVER_H
 #define WP_SERVER_H
 
 #include <stdint.h>
 
-#include "app.h"
 #include "error.h"
+#include "http/http.h"
+#include "util/clock.h"
+
+struct wp_journal;
+
+struct wp_http_options {
+	const char *listen_host; /* IPv4 address */
+	uint16_t listen_port;    /* 0 picks a free port */
+	unsigned threads;
+	unsigned conn_limit;
+	unsigned conn_timeout_s;
+	size_t max_body_bytes;
+	/* The surfaces, in match order, and the one answering paths nobody owns. */
+	const struct wp_surface *const *surfaces;
+	size_t surface_count;
+	const struct wp_surface *fallback;
+	int access_log_fd;          /* -1 when off */
+	struct wp_journal *journal; /* NULL when off */
+	const wp_clock *clock;      /* the time in the access log and journal */
+	uint32_t boot_id;           /* random per process: prefixes request ids */
+	struct wp_app *app;         /* handed to handlers as r->app */
+};
 
 struct wp_server;
 
 /* Binds and starts the worker threads. *port_out gets the bound port. */
-wp_status wp_server_start(struct wp_app *app, struct wp_server **out, uint16_t *port_out,
-			  char *err, size_t err_cap);
+wp_status wp_server_start(const struct wp_http_options *o, struct wp_server **out,
+			  uint16_t *port_out, char *err, size_t err_cap);
 /*
  * Stops accepting, waits up to WP_SHUTDOWN_DRAIN_MS for requests in flight,
  * then stops the threads and frees the server.

@@ -30,7 +30,10 @@ enum stmt_id {
 	ST_PARTNER_LIST,
 	ST_PARTNER_BY_EMAIL,
 	ST_CREDENTIAL_INSERT,
-	ST_PARTNER_BY_CREDENTIAL,
+	ST_CREDENTIAL_BY_LOGIN,
+	ST_CREDENTIAL_BY_SECRET,
+	ST_CRYPTO_KEY_INSERT,
+	ST_CRYPTO_KEY_GET,
 	ST_AQR_INSERT,
 	ST_AQR_GET,
 	ST_AQR_DELETE,
@@ -64,6 +67,10 @@ enum stmt_id {
 	ST_COUNT
 };
 
+#define CREDENTIAL_COLS "p.id, p.email, p.name, p.created_ms, c.surface, c.login, " \
+			"c.secret_sha256, c.sealed_secret, c.created_ms"
+#define CRYPTO_KEY_COLS "id, surface, partner_id, login, server_private_sealed, server_public, " \
+			"partner_public, created_ms"
 #define DOC_COLS "kind, id, owner, ref, uniq, body, created_ms, updated_ms"
 
 #define BANK_COLS "bank_code, account_number, holder_name, birth_date, business_no, kind, " \
@@ -80,11 +87,18 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_PARTNER_COUNT] = "SELECT count(*) FROM partners",
     [ST_PARTNER_LIST] = "SELECT id, email, name, created_ms FROM partners ORDER BY id",
     [ST_PARTNER_BY_EMAIL] = "SELECT id, email, name, created_ms FROM partners WHERE email = ?1",
-    [ST_CREDENTIAL_INSERT] = "INSERT INTO credentials(partner_id, surface, secret_sha256, "
-			     "created_ms) VALUES (?1, ?2, ?3, ?4)",
-    [ST_PARTNER_BY_CREDENTIAL] = "SELECT p.id, p.email, p.name, p.created_ms FROM credentials c "
-				 "JOIN partners p ON p.id = c.partner_id "
-				 "WHERE c.surface = ?1 AND c.secret_sha256 = ?2",
+    [ST_CREDENTIAL_INSERT] = "INSERT INTO credentials(partner_id, surface, secret_sha256, login, "
+			     "sealed_secret, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_CREDENTIAL_BY_LOGIN] = "SELECT " CREDENTIAL_COLS " FROM credentials c "
+			       "JOIN partners p ON p.id = c.partner_id "
+			       "WHERE c.surface = ?1 AND c.login = ?2",
+    [ST_CREDENTIAL_BY_SECRET] = "SELECT " CREDENTIAL_COLS " FROM credentials c "
+				"JOIN partners p ON p.id = c.partner_id "
+				"WHERE c.surface = ?1 AND c.secret_sha256 = ?2",
+    [ST_CRYPTO_KEY_INSERT] = "INSERT INTO crypto_keys(" CRYPTO_KEY_COLS ") "
+			     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [ST_CRYPTO_KEY_GET] = "SELECT " CRYPTO_KEY_COLS " FROM crypto_keys "
+			  "WHERE surface = ?1 AND id = ?2",
     [ST_AQR_INSERT] = "INSERT INTO aqr_links(keyword, partner_id, bank_id, bank_code, "
 		      "account_number, account_owner, phone_number, account_name, created_ms) "
 		      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -214,6 +228,39 @@ static const char *col_text(sqlite3_stmt *st, int i, wp_arena *a)
 	return wp_arena_strndup(a, t ? (const char *)t : "", (size_t)n);
 }
 
+/*
+ * unhex(text) -> blob, as SQLite 3.41 has it built in (Debian 12 ships 3.40):
+ * migration 0005 turns stored hex digests into blobs. NULL for bad input.
+ */
+static void sql_unhex(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	const unsigned char *t = sqlite3_value_text(argv[0]);
+	int n = sqlite3_value_bytes(argv[0]);
+	if (t == NULL || n % 2 != 0) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	unsigned char *out = sqlite3_malloc(n / 2 + 1);
+	if (out == NULL) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		int c = t[i], v = c >= '0' && c <= '9'   ? c - '0'
+				  : c >= 'a' && c <= 'f' ? c - 'a' + 10
+				  : c >= 'A' && c <= 'F' ? c - 'A' + 10
+							 : -1;
+		if (v < 0) {
+			sqlite3_free(out);
+			sqlite3_result_null(ctx);
+			return;
+		}
+		out[i / 2] = (unsigned char)(i % 2 ? (out[i / 2] << 4) | v : v);
+	}
+	sqlite3_result_blob(ctx, out, n / 2, sqlite3_free);
+}
+
 static wp_status open_conn(const char *path, struct conn *c, char *err, size_t err_cap)
 {
 	memset(c, 0, sizeof(*c));
@@ -227,6 +274,8 @@ static wp_status open_conn(const char *path, struct conn *c, char *err, size_t e
 	}
 	sqlite3_busy_timeout(c->db, WP_STORE_BUSY_TIMEOUT_MS);
 	sqlite3_extended_result_codes(c->db, 1);
+	sqlite3_create_function(c->db, "unhex", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+				sql_unhex, NULL, NULL);
 	const char *pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
 			      "PRAGMA foreign_keys=ON;";
 	char *msg = NULL;
@@ -516,7 +565,7 @@ static wp_status sqlite_partner_list(struct wp_store *base, wp_partner_cb cb, vo
 	int rc;
 	while (st != NULL && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		wp_arena a;
-		wp_arena_init(&a, 64 * 1024);
+		wp_arena_init(&a, WP_SCRATCH_ARENA_BYTES);
 		struct wp_partner p;
 		read_partner(st, &a, &p);
 		if (p.email != NULL && p.name != NULL)
@@ -556,36 +605,110 @@ static wp_status sqlite_partner_by_email(struct wp_store *base, const char *emai
 	return r;
 }
 
-static wp_status sqlite_credential_insert(struct wp_tx *tx, int64_t partner_id,
-					  const char *surface, const uint8_t sha256[32],
-					  int64_t now_ms)
+static wp_status sqlite_credential_insert(struct wp_tx *tx, const struct wp_credential *cr)
 {
 	struct conn *c = txc(tx);
 	sqlite3_stmt *st = stmt(c, ST_CREDENTIAL_INSERT);
 	wp_status r = WP_E_STORAGE;
 	if (st != NULL) {
-		sqlite3_bind_int64(st, 1, partner_id);
-		sqlite3_bind_text(st, 2, surface, -1, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 3, sha256, 32, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 4, now_ms);
+		sqlite3_bind_int64(st, 1, cr->partner_id);
+		sqlite3_bind_text(st, 2, cr->surface, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 3, cr->secret_sha256, 32, SQLITE_STATIC);
+		if (cr->login != NULL)
+			sqlite3_bind_text(st, 4, cr->login, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 4);
+		sqlite3_bind_text(st, 5, cr->sealed_secret ? cr->sealed_secret : "", -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_int64(st, 6, cr->created_ms);
 		r = step_write(c, st, "credential_insert");
 	}
 	done(st);
 	return r;
 }
 
-static wp_status sqlite_partner_by_credential(struct wp_store *base, const char *surface,
-					      const uint8_t sha256[32], wp_arena *a,
-					      struct wp_partner *out)
+static wp_status sqlite_credential_get(struct wp_store *base, struct wp_tx *tx,
+				       const char *surface, const char *login,
+				       const uint8_t sha256[32], wp_arena *a,
+				       struct wp_credential *out, struct wp_partner *partner)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
-	struct conn *c = acquire(s);
-	sqlite3_stmt *st = stmt(c, ST_PARTNER_BY_CREDENTIAL);
+	struct conn *c = tx ? txc(tx) : acquire(s);
+	sqlite3_stmt *st = stmt(c, login ? ST_CREDENTIAL_BY_LOGIN : ST_CREDENTIAL_BY_SECRET);
 	wp_status r = WP_E_STORAGE;
 	if (st != NULL) {
 		sqlite3_bind_text(st, 1, surface, -1, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 2, sha256, 32, SQLITE_STATIC);
-		r = read_one_partner(c, st, a, out);
+		if (login != NULL)
+			sqlite3_bind_text(st, 2, login, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_blob(st, 2, sha256, 32, SQLITE_STATIC);
+		r = step_row(c, st, "credential_get");
+	}
+	if (r == WP_OK) {
+		read_partner(st, a, partner);
+		out->partner_id = partner->id;
+		out->surface = col_text(st, 4, a);
+		out->login = sqlite3_column_type(st, 5) == SQLITE_NULL ? NULL : col_text(st, 5, a);
+		const void *d = sqlite3_column_blob(st, 6);
+		if (d != NULL && sqlite3_column_bytes(st, 6) == 32)
+			memcpy(out->secret_sha256, d, 32);
+		else
+			memset(out->secret_sha256, 0, 32);
+		out->sealed_secret = col_text(st, 7, a);
+		out->created_ms = sqlite3_column_int64(st, 8);
+		if (!partner->email || !partner->name || !out->surface || !out->sealed_secret)
+			r = WP_E_NOMEM;
+	}
+	done(st);
+	if (tx == NULL)
+		release(s, c);
+	return r;
+}
+
+static wp_status sqlite_crypto_key_insert(struct wp_tx *tx, const struct wp_crypto_key *k)
+{
+	struct conn *c = txc(tx);
+	sqlite3_stmt *st = stmt(c, ST_CRYPTO_KEY_INSERT);
+	wp_status r = WP_E_STORAGE;
+	if (st != NULL) {
+		sqlite3_bind_text(st, 1, k->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, k->surface, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, k->partner_id);
+		sqlite3_bind_text(st, 4, k->login, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, k->server_private_sealed, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, k->server_public, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 7, k->partner_public, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 8, k->created_ms);
+		r = step_write(c, st, "crypto_key_insert");
+	}
+	done(st);
+	return r;
+}
+
+static wp_status sqlite_crypto_key_get(struct wp_store *base, const char *surface, const char *id,
+				       wp_arena *a, struct wp_crypto_key *out)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	struct conn *c = acquire(s);
+	sqlite3_stmt *st = stmt(c, ST_CRYPTO_KEY_GET);
+	wp_status r = WP_E_STORAGE;
+	if (st != NULL) {
+		sqlite3_bind_text(st, 1, surface, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+		r = step_row(c, st, "crypto_key_get");
+	}
+	if (r == WP_OK) {
+		out->id = col_text(st, 0, a);
+		out->surface = col_text(st, 1, a);
+		out->partner_id = sqlite3_column_int64(st, 2);
+		out->login = col_text(st, 3, a);
+		out->server_private_sealed = col_text(st, 4, a);
+		out->server_public = col_text(st, 5, a);
+		out->partner_public = col_text(st, 6, a);
+		out->created_ms = sqlite3_column_int64(st, 7);
+		if (!out->id || !out->surface || !out->login || !out->server_private_sealed ||
+		    !out->server_public || !out->partner_public)
+			r = WP_E_NOMEM;
 	}
 	done(st);
 	release(s, c);
@@ -672,7 +795,7 @@ static wp_status sqlite_aqr_delete(struct wp_tx *tx, const char *keyword, int64_
 	done(st);
 	if (r == WP_E_NOT_FOUND) {
 		wp_arena a;
-		wp_arena_init(&a, 64 * 1024);
+		wp_arena_init(&a, WP_SCRATCH_ARENA_BYTES);
 		struct wp_aqr_link l;
 		wp_status g = aqr_get_on(c, keyword, &a, &l);
 		if (g == WP_OK && l.partner_id == partner_id && l.deleted_ms != 0)
@@ -1153,7 +1276,7 @@ static wp_status doc_query(struct wp_store *base, struct wp_tx *tx, enum stmt_id
 				break;
 			}
 			wp_arena row;
-			wp_arena_init(&row, 1 << 20);
+			wp_arena_init(&row, WP_STORE_ROW_ARENA_BYTES);
 			struct wp_doc d;
 			if (read_doc(st, &row, &d))
 				cb(ctx, &d);
@@ -1206,7 +1329,9 @@ static const struct wp_store_ops sqlite_ops = {
     .partner_list = sqlite_partner_list,
     .partner_by_email = sqlite_partner_by_email,
     .credential_insert = sqlite_credential_insert,
-    .partner_by_credential = sqlite_partner_by_credential,
+    .credential_get = sqlite_credential_get,
+    .crypto_key_insert = sqlite_crypto_key_insert,
+    .crypto_key_get = sqlite_crypto_key_get,
     .aqr_insert = sqlite_aqr_insert,
     .aqr_get = sqlite_aqr_get,
     .aqr_delete = sqlite_aqr_delete,

@@ -41,6 +41,32 @@ struct wp_partner {
 	int64_t created_ms;
 };
 
+/*
+ * A credential of a partner on one surface (core/auth.h). The secret the
+ * partner sends is kept only as its SHA-256; a secret the server must use
+ * itself (Kona's HMAC key) is kept sealed under the data key.
+ */
+struct wp_credential {
+	int64_t partner_id;
+	const char *surface;       /* "aqr", "kona", ... */
+	const char *login;         /* the public half (Kona's AspId); NULL: the secret alone names */
+	uint8_t secret_sha256[32];
+	const char *sealed_secret; /* "" when none */
+	int64_t created_ms;
+};
+
+/* A key pair for encrypted requests (Kona's X-KM-Crypto-Key-Id), with the partner's key. */
+struct wp_crypto_key {
+	const char *id;
+	const char *surface;
+	int64_t partner_id;
+	const char *login;                 /* the credential it belongs to */
+	const char *server_private_sealed; /* PEM, sealed under the data key */
+	const char *server_public;         /* PEM */
+	const char *partner_public;        /* PEM: answers are encrypted to it */
+	int64_t created_ms;
+};
+
 struct wp_aqr_link {
 	const char *keyword;
 	int64_t partner_id;
@@ -144,12 +170,20 @@ struct wp_store_ops {
 	wp_status (*partner_list)(struct wp_store *s, wp_partner_cb cb, void *ctx);
 	wp_status (*partner_by_email)(struct wp_store *s, const char *email, wp_arena *a,
 				      struct wp_partner *out);
-	wp_status (*credential_insert)(struct wp_tx *tx, int64_t partner_id, const char *surface,
-				       const uint8_t sha256[32], int64_t now_ms);
-	/* WP_E_NOT_FOUND when no partner holds that secret on that surface. */
-	wp_status (*partner_by_credential)(struct wp_store *s, const char *surface,
-					   const uint8_t sha256[32], wp_arena *a,
-					   struct wp_partner *out);
+	/* WP_E_CONFLICT when the secret, or the login on that surface, is taken. */
+	wp_status (*credential_insert)(struct wp_tx *tx, const struct wp_credential *c);
+	/*
+	 * The credential with this login on the surface (login != NULL), or the one
+	 * whose secret has this digest (login == NULL), and its partner.
+	 * WP_E_NOT_FOUND when there is none. tx may be NULL: a committed read.
+	 */
+	wp_status (*credential_get)(struct wp_store *s, struct wp_tx *tx, const char *surface,
+				    const char *login, const uint8_t sha256[32], wp_arena *a,
+				    struct wp_credential *out, struct wp_partner *partner);
+	/* WP_E_CONFLICT when the id is taken. */
+	wp_status (*crypto_key_insert)(struct wp_tx *tx, const struct wp_crypto_key *k);
+	wp_status (*crypto_key_get)(struct wp_store *s, const char *surface, const char *id,
+				    wp_arena *a, struct wp_crypto_key *out);
 
 	/* WP_E_CONFLICT when the keyword is taken. */
 	wp_status (*aqr_insert)(struct wp_tx *tx, const struct wp_aqr_link *link);

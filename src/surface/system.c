@@ -1,15 +1,10 @@
 /*
  * system.c — wonpay's own paths: GET /health for probes, and the envelope
- * for any path no provider surface owns.
+ * for any path no provider surface owns (the fallback).
  */
-#include <string.h>
+#include <stdio.h>
 
-#include "app.h"
-
-static void system_reply_error(struct wp_req *r, wp_status st, const char *msg)
-{
-	wp_reply_own_error(r, wp_status_http(st), wp_status_name(st), msg);
-}
+#include "surface/kit.h"
 
 static void health(struct wp_req *r)
 {
@@ -22,16 +17,29 @@ static void health(struct wp_req *r)
 }
 
 static const struct wp_route system_routes[] = {
-    {"GET", "/health", health},
+    {"GET", "/health", health, NULL},
 };
 
 static const char *const system_paths[] = {"/health"};
 
-const struct wp_surface wp_surface_system = {
+static const struct wp_surface system_surface = {
     .name = "system",
     .routes = system_routes,
-    .route_count = sizeof(system_routes) / sizeof(system_routes[0]),
+    .route_count = WP_COUNT(system_routes),
     .paths = system_paths,
-    .path_count = sizeof(system_paths) / sizeof(system_paths[0]),
-    .reply_error = system_reply_error,
+    .path_count = WP_COUNT(system_paths),
+    .reply_error = wp_own_reply_error,
+};
+
+static void system_describe(const struct wp_app *app, FILE *out)
+{
+	fprintf(out, "  health      GET  http://%s:%u/health\n", app->cfg->listen_host,
+		app->cfg->listen_port);
+}
+
+const struct wp_module wp_module_system = {
+    .name = "system",
+    .surface = &system_surface,
+    .fallback = true,
+    .describe = system_describe,
 };

@@ -10,7 +10,7 @@
 
 #include "core/bank.h"
 #include "core/crypto.h"
-#include "surface/aqr.h"
+#include "surface/aqr/aqr.h"
 
 static wp_arena arena_;
 
@@ -185,21 +185,22 @@ static void test_bank_table(void **state)
 {
 	(void)state;
 	/* Every AQR id 0..59 maps, codes are unique 3-digit strings. */
-	for (int id = 0; id <= WP_AQR_BANK_ID_MAX; id++) {
-		const struct wp_bank *b = wp_bank_by_aqr_id(id);
+	for (int id = 0; id <= AQR_BANK_ID_MAX; id++) {
+		const struct wp_bank *b = aqr_bank(id);
 		assert_non_null(b);
-		assert_int_equal(b->aqr_id, id);
+		for (int other = 0; other < id; other++)
+			assert_ptr_not_equal(aqr_bank(other), b);
 		assert_int_equal(strlen(b->code), 3);
 		assert_ptr_equal(wp_bank_by_code(b->code), b);
 	}
-	assert_null(wp_bank_by_aqr_id(-1));
-	assert_null(wp_bank_by_aqr_id(60));
-	assert_string_equal(wp_bank_by_aqr_id(0)->code, "090");
-	assert_string_equal(wp_bank_by_aqr_id(0)->name, "카카오뱅크");
-	assert_string_equal(wp_bank_by_aqr_id(3)->code, "004");
-	assert_string_equal(wp_bank_by_aqr_id(3)->name, "국민은행");
-	assert_string_equal(wp_bank_by_aqr_id(12)->code, "081");
-	assert_string_equal(wp_bank_by_aqr_id(59)->code, "225");
+	assert_null(aqr_bank(-1));
+	assert_null(aqr_bank(60));
+	assert_string_equal(aqr_bank(0)->code, "090");
+	assert_string_equal(aqr_bank(0)->name, "카카오뱅크");
+	assert_string_equal(aqr_bank(3)->code, "004");
+	assert_string_equal(aqr_bank(3)->name, "국민은행");
+	assert_string_equal(aqr_bank(12)->code, "081");
+	assert_string_equal(aqr_bank(59)->code, "225");
 	assert_string_equal(wp_bank_by_code("088")->name, "신한은행");
 	assert_null(wp_bank_by_code("999"));
 }

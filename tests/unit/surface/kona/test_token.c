@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "core/crypto.h"
-#include "surface/kona.h"
+#include "surface/kona/kona.h"
 
 static void test_correlation_id(void **state)
 {

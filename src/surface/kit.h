@@ -1,0 +1,261 @@
+/*
+ * kit.h — what every surface module is built from.
+ *
+ * A surface module (src/surface/<provider>/) is thin: decode -> validate
+ * against the spec -> call the core -> encode in the surface's own envelope.
+ * The kit gives each step one shape, so no surface writes it again:
+ *
+ * - struct wp_module: the descriptor. Its routes, its init / seed / free
+ *   hooks and what it adds to `wonpay partner add`. main.c and app.h name no
+ *   surface: they walk wp_modules[].
+ * - Field tables (struct wp_field): one row per field of a request, checked
+ *   here for JSON and form bodies alike — type, length in characters,
+ *   required or not — with one failure kind a surface maps to its own code.
+ * - Code maps (struct wp_status_map): wp_status to the surface's own code,
+ *   in one table per surface.
+ * - Writes (struct wp_write): a command allocated from the request, run
+ *   through the commit queue; its finish() answers once the batch is
+ *   durable, and after_commit() may start follow-up work (a simulated call).
+ * - Personal data sealed and opened into the request arena; JSON values
+ *   released when the request ends.
+ * - wonpay's own paths (/health, /sandbox/...): one error envelope
+ *   {"error":{"code","message"}} and one wrapper (wp_ctl_run) that checks
+ *   the admin token and parses the JSON body for the endpoint.
+ *
+ * A surface's handler wrapper owns its per-request context and answers once;
+ * an endpoint returns what to answer and never frees anything by hand.
+ */
+#ifndef WP_SURFACE_KIT_H
+#define WP_SURFACE_KIT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "app.h"
+#include "core/commit.h"
+#include "error.h"
+#include "http/form.h"
+#include "http/http.h"
+
+/* ---- the module descriptor ---- */
+
+/* What `wonpay partner add` lets a module issue for a new partner. */
+struct wp_issuer {
+	const char *option; /* the command-line option that asks for it, or NULL */
+	const char *help;   /* its line in --help */
+	bool always;        /* issue without the option too */
+	/* Outside the transaction (files, key generation); *issue is the module's. */
+	wp_status (*prepare)(const uint8_t *data_key, const char *option_value, void **issue,
+			     char *err, size_t err_cap);
+	wp_status (*add)(struct wp_tx *tx, void *issue, int64_t partner_id, int64_t now_ms);
+	void (*print)(void *issue, FILE *out); /* after the commit: shown once */
+	void (*free)(void *issue);
+};
+
+/* What sandbox seeding hands each module (inside one transaction). */
+struct wp_seed {
+	struct wp_tx *tx;
+	int64_t partner_id; /* the sandbox partner; 0 when the database has none */
+	bool created;       /* the partner was made by this start */
+	int64_t now_ms;
+};
+
+struct wp_module {
+	const char *name;
+	const struct wp_surface *surface;         /* provider paths; NULL if none */
+	const struct wp_surface *sandbox_surface; /* extra routes served only with --sandbox */
+	bool fallback; /* its surface answers paths no surface owns (exactly one module) */
+	/* Before serving: the module's state (may stay NULL). */
+	wp_status (*init)(struct wp_app *app, void **state);
+	/* Sandbox mode, at every start: its test data (idempotent). */
+	wp_status (*seed)(struct wp_app *app, void *state, const struct wp_seed *s);
+	/* At start, after listening: its lines of the banner. */
+	void (*describe)(const struct wp_app *app, FILE *out);
+	/* After the server, timers and commit queue stopped. */
+	void (*free)(void *state);
+	const struct wp_issuer *issuer; /* NULL: nothing for `partner add` */
+};
+
+/* Every module, in route match order (src/surface/registry.c). */
+extern const struct wp_module *const wp_modules[];
+extern const size_t wp_module_count;
+
+/* The module's state in this app (set by its init hook). */
+void *wp_module_state(const struct wp_app *app, const struct wp_module *m);
+/*
+ * The route tables to serve, in match order (every module's surface, then
+ * with sandbox the sandbox surfaces), and the one that answers paths no
+ * surface owns. Returns the count (at most cap).
+ */
+size_t wp_module_surfaces(bool sandbox, const struct wp_surface **out, size_t cap,
+			  const struct wp_surface **fallback);
+
+/* ---- field tables ---- */
+
+enum wp_field_type {
+	WP_FIELD_TEXT,       /* min..max characters, no control characters */
+	WP_FIELD_DIGITS,     /* min..max ASCII digits */
+	WP_FIELD_NUMBER,     /* digits with '-' or ' ' between (account, phone): text of at most
+				max characters, at least min digits; the value is the digits */
+	WP_FIELD_ALNUM,      /* letters and digits, min..max */
+	WP_FIELD_INT,        /* a whole number in [min, max]: a JSON integer, or form text */
+	WP_FIELD_ENUM,       /* one of values[], after the length check */
+	WP_FIELD_EMAIL,      /* a plausible email address, min..max characters */
+	WP_FIELD_BIRTH_DATE, /* yyyyMMdd (yyMMdd too with WP_FIELD_SHORT_DATE) */
+};
+
+enum wp_field_flags {
+	WP_FIELD_REQUIRED = 1u << 0,
+	WP_FIELD_TRIM = 1u << 1,         /* drop spaces and tabs around the value */
+	WP_FIELD_EMPTY_ABSENT = 1u << 2, /* an empty string counts as not given */
+	WP_FIELD_SHORT_DATE = 1u << 3,
+	WP_FIELD_BYTES = 1u << 4, /* max counts bytes, not characters (wonpay's own fields) */
+};
+
+struct wp_field {
+	const char *name;
+	enum wp_field_type type;
+	unsigned flags;
+	int64_t min, max;          /* characters; digits (NUMBER's min); the range (INT) */
+	const char *const *values; /* ENUM: NULL-terminated */
+	const char *expect;        /* "must be ...": replaces the default message */
+	int code;                  /* the surface's own code for any failure but absence; 0 =
+				      by failure kind */
+};
+
+/* Why a field failed; each surface maps these to its codes. Stable numbers. */
+enum wp_field_fail {
+	WP_FIELD_OK = 0,
+	WP_FIELD_MISSING = 1, /* required and absent (or null) */
+	WP_FIELD_EMPTY = 2,   /* required and "" */
+	WP_FIELD_TYPE = 3,    /* a number where a string belongs, or the reverse */
+	WP_FIELD_LENGTH = 4,  /* too few or too many characters */
+	WP_FIELD_FORMAT = 5,  /* the right length, the wrong content or range */
+};
+
+struct wp_field_error {
+	const struct wp_field *field;
+	enum wp_field_fail fail;
+	char message[WP_MESSAGE_MAX_BYTES]; /* names the field and what it expects */
+};
+
+struct wp_value {
+	bool present;
+	const char *s; /* strings: the (trimmed, digits-only for NUMBER) value */
+	size_t len;
+	int64_t i; /* INT */
+};
+
+/*
+ * Checks obj (form f) against the table, in table order; out[i] is table[i]'s
+ * value. Stops at the first failure and describes it in *e. Values live in
+ * the arena (form) or in obj (JSON).
+ */
+bool wp_fields_json(wp_arena *a, json_t *obj, const struct wp_field *t, size_t n,
+		    struct wp_value *out, struct wp_field_error *e);
+bool wp_fields_form(wp_arena *a, const struct wp_form *f, const struct wp_field *t, size_t n,
+		    struct wp_value *out, struct wp_field_error *e);
+
+#define WP_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- code maps ---- */
+
+/* One row of a surface's table: a wp_status and the surface's own code for it. */
+struct wp_status_map {
+	wp_status status;
+	int code; /* an index into the surface's code table */
+};
+/* The code for st, or fallback when the table has no row for it. */
+int wp_status_code(const struct wp_status_map *m, size_t n, wp_status st, int fallback);
+
+/* ---- writes through the commit queue ---- */
+
+struct wp_write;
+typedef void (*wp_write_finish)(struct wp_req *r, struct wp_write *w);
+
+struct wp_write {
+	struct wp_cmd cmd; /* first: the commit queue's view (cmd.status is the outcome) */
+	struct wp_req *req;
+	wp_write_finish finish; /* builds the answer, in the writer thread, once durable */
+	/* Optional: runs after a durable WP_OK, before finish (schedules follow-up work). */
+	void (*after_commit)(struct wp_app *app, struct wp_write *w);
+};
+
+/*
+ * A zeroed command of `size` bytes (it embeds struct wp_write first) from
+ * the request's arena, or NULL when the arena is full.
+ */
+void *wp_write_new(struct wp_req *r, size_t size, wp_cmd_apply apply, wp_write_finish finish);
+#define WP_WRITE_NEW(r, type, apply, finish) \
+	((type *)wp_write_new((r), sizeof(type), (apply), (finish)))
+/*
+ * Runs w through the commit queue without holding a worker: the request is
+ * suspended, and finish() answers once the batch is durable (or failed). If
+ * the queue refuses, finish() runs at once with cmd.status
+ * WP_E_UNAVAILABLE. The handler returns right after and touches r no more.
+ * May also be called later, from another thread, on a suspended request.
+ */
+void wp_write_submit(struct wp_write *w);
+
+/*
+ * Runs fn(r, ctx) after delay_ms on the timer thread without holding a
+ * worker (a slow bank answers late); the request is suspended meanwhile and
+ * resumed after fn. With no delay, or when the timer is full, fn runs now.
+ * fn answers, or submits a write (which resumes the request itself: then fn
+ * returns true).
+ */
+void wp_req_later(struct wp_req *r, uint32_t delay_ms, bool (*fn)(struct wp_req *r, void *ctx),
+		  void *ctx);
+
+/* ---- request-owned values ---- */
+
+/* v released when the request ends; returns v, or NULL (v released now) when out of memory. */
+json_t *wp_req_json(struct wp_req *r, json_t *v);
+/* Personal data sealed under the data key, bound to aad, in the arena; NULL on failure. */
+const char *wp_req_seal(struct wp_req *r, const char *aad, const char *plain);
+/* Opened into the arena; NULL if it does not open (wrong key, tampered) or sealed is NULL. */
+const char *wp_req_open(struct wp_req *r, const char *aad, const char *sealed);
+
+/* ---- wonpay's own paths ---- */
+
+/* The HTTP status wonpay's own envelope uses for st. */
+unsigned wp_status_http(wp_status st);
+/* {"error":{"code","message"}} with an HTTP status. */
+void wp_own_error(struct wp_req *r, unsigned http, const char *code, const char *msg);
+/* The same for a wp_status: its name and HTTP status. A surface's reply_error. */
+void wp_own_reply_error(struct wp_req *r, wp_status st, const char *msg);
+
+/* A request on wonpay's own control paths, owned by wp_ctl_run. */
+struct wp_ctl {
+	struct wp_req *r;
+	json_t *body; /* the JSON object sent, or NULL when none was; released at the end */
+	/* The answer: a JSON value, or an error when code is set. */
+	unsigned http;
+	json_t *answer;
+	const char *code;
+	char message[WP_MESSAGE_MAX_BYTES];
+	bool answered;
+};
+typedef void (*wp_ctl_handler)(struct wp_ctl *c);
+
+/*
+ * The wrapper of wonpay's control routes (route.impl is a wp_ctl_handler):
+ * admin token (401), the JSON object body when one is sent (400), then the
+ * endpoint, then one answer — unless the endpoint went asynchronous (a
+ * write, or wp_req_later), whose finish answers with wp_ctl_answer.
+ */
+void wp_ctl_run(struct wp_req *r);
+void wp_ctl_answer(struct wp_ctl *c);
+/* The endpoint's answer: failure (code, message) or success (status, value). */
+void wp_ctl_fail(struct wp_ctl *c, unsigned http, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void wp_ctl_fail_status(struct wp_ctl *c, wp_status st, const char *msg);
+void wp_ctl_ok(struct wp_ctl *c, unsigned http, json_t *answer);
+/* Validates c->body against a table; false after setting a 400 answer. */
+bool wp_ctl_fields(struct wp_ctl *c, json_t *obj, const struct wp_field *t, size_t n,
+		   struct wp_value *out);
+
+#endif

@@ -1,0 +1,444 @@
+/*
+ * ars.c — ARS account registration: bankaccounts/ars/auth, /ars/register,
+ * /ars/register/inquiry, and the simulated phone call behind them.
+ *
+ * The call is a small state machine on the registration document, each step
+ * run in the commit writer:
+ *
+ *   ARS_AUTH_IN_PROGRESS --answer: the number shown--> ARS_AUTH_DONE
+ *   ARS_AUTH_IN_PROGRESS --answer: other digits-----> ARS_AUTH_FAILED (002_014)
+ *   ARS_AUTH_DONE --register: account fine---------> BANK_ACC_REGISTERED
+ *   ARS_AUTH_DONE --register: lifetime / invalid---> BANK_ACC_REG_FAILED (002_015 / 002_016)
+ *
+ * After --ars-delay-ms the simulated member presses the number shown to
+ * them (POST /sandbox/kona/ars/{regNo}/answer lets a test press something
+ * else first); WP_KONA_ARS_REGISTER_MS later the bank registers the account,
+ * or fails as the bank account's state says. A step that finds the
+ * registration already moved on does nothing. One member has at most one
+ * call running and one registered account: a new registration replaces it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/crypto.h"
+#include "core/docs.h"
+#include "surface/kona/kona.h"
+#include "util/text.h"
+
+/* ---- bankaccounts/ars/auth ---- */
+
+static const struct wp_field user_id_field[] = {
+    {"userId", WP_FIELD_INT, WP_FIELD_REQUIRED, 1, INT64_MAX},
+};
+
+struct auth_cmd {
+	struct kona_write kw;
+	struct wp_doc doc;
+	json_t *body;
+};
+
+/* Replaces the member's auth number, or makes the first. */
+static wp_status apply_auth(struct wp_tx *tx, struct wp_cmd *c)
+{
+	struct auth_cmd *cmd = (struct auth_cmd *)c;
+	wp_status st = wp_doc_save(tx, &cmd->doc, cmd->body, false);
+	return st == WP_E_NOT_FOUND ? wp_doc_save(tx, &cmd->doc, cmd->body, true) : st;
+}
+
+static const char *auth_id(struct kona_req *k, int64_t user_id)
+{
+	return wp_arena_printf(&k->r->arena, "%s:%lld", k->asp_id, (long long)user_id);
+}
+
+enum kona_code kona_ars_auth(struct kona_req *k)
+{
+	struct wp_value v[1];
+	json_t *m;
+	enum kona_code c = kona_fields(k, user_id_field, 1, v);
+	if (c == KONA_OK)
+		c = kona_member(k, v[0].i, &m);
+	if (c != KONA_OK)
+		return c;
+	uint8_t rnd;
+	if (wp_random_bytes(&rnd, 1) != WP_OK)
+		return KONA_SYSTEM;
+	char number[4];
+	snprintf(number, sizeof(number), "%02d", 10 + rnd % 90);
+	struct auth_cmd *cmd = kona_write_new(k, sizeof(*cmd), apply_auth);
+	const char *id = auth_id(k, v[0].i);
+	json_t *body = kona_json(k, json_object()), *reply = kona_json(k, json_object());
+	if (cmd == NULL || id == NULL || body == NULL || reply == NULL)
+		return KONA_SYSTEM;
+	json_object_set_new(body, "authNumber", json_string(number));
+	json_object_set_new(reply, "authNumber", json_string(number));
+	int64_t now = wp_clock_now_ms(&k->app->clock);
+	cmd->doc = (struct wp_doc){KONA_KIND_ARS, id, k->asp_id, "", NULL, NULL, now, now};
+	cmd->body = body;
+	cmd->kw.reply = reply;
+	wp_write_submit(&cmd->kw.w);
+	return KONA_DEFERRED;
+}
+
+/* ---- the simulated call ---- */
+
+enum ars_step_kind { ARS_ANSWER, ARS_REGISTER };
+
+struct ars_step {
+	enum ars_step_kind kind;
+	const wp_clock *clock;
+	char regno[KONA_REG_NO_LEN + 1];
+	char digits[8]; /* ARS_ANSWER: what the member pressed; "" = the right number */
+	/* Out. */
+	char status[32];
+	bool found;
+	bool advanced; /* the answer was right: the bank registers next */
+};
+
+static bool running(json_t *reg)
+{
+	return kona_reg_is(reg, KONA_ARS_IN_PROGRESS) || kona_reg_is(reg, KONA_ARS_DONE);
+}
+
+/* Marks the member's registered account deleted: the new one replaces it. */
+static wp_status replace_registered(struct wp_tx *tx, const struct wp_doc *d, int64_t now_ms)
+{
+	json_t *list;
+	wp_status st = wp_doc_list(NULL, tx, KONA_KIND_BANKACC, d->owner, d->ref,
+				   WP_KONA_REGISTRATIONS_MAX, &list);
+	if (st != WP_OK)
+		return st;
+	size_t i;
+	json_t *old;
+	json_array_foreach(list, i, old)
+	{
+		if (!kona_reg_is(old, KONA_REGISTERED) || st != WP_OK)
+			continue;
+		json_object_set_new(old, "deleted", json_true());
+		struct wp_doc od = {KONA_KIND_BANKACC,
+				    json_string_value(json_object_get(old, "_id")),
+				    d->owner,
+				    d->ref,
+				    NULL,
+				    NULL,
+				    0,
+				    now_ms};
+		st = od.id ? wp_doc_save(tx, &od, old, false) : WP_E_INTERNAL;
+	}
+	json_decref(list);
+	return st;
+}
+
+/* One step, in the writer. */
+static wp_status apply_step(struct wp_tx *tx, struct ars_step *s)
+{
+	wp_arena a;
+	wp_arena_init(&a, WP_SCRATCH_ARENA_BYTES);
+	struct wp_doc d;
+	json_t *b = NULL;
+	wp_status st = wp_doc_load(NULL, tx, KONA_KIND_BANKACC, s->regno, NULL, &a, &b, &d);
+	s->found = st == WP_OK;
+	const char *status = json_string_value(json_object_get(b, "status"));
+	snprintf(s->status, sizeof(s->status), "%s", status ? status : "");
+	bool changed = false;
+	if (s->found && s->kind == ARS_ANSWER && strcmp(s->status, KONA_ARS_IN_PROGRESS) == 0) {
+		const char *want = json_string_value(json_object_get(b, "authNumber"));
+		bool right = s->digits[0] == '\0' || (want && strcmp(s->digits, want) == 0);
+		snprintf(s->status, sizeof(s->status), "%s", right ? KONA_ARS_DONE : KONA_ARS_FAILED);
+		json_object_set_new(
+		    b, "code", json_string(kona_codes[right ? KONA_OK : KONA_ARS_AUTH_FAILED].code));
+		s->advanced = right;
+		changed = true;
+	} else if (s->found && s->kind == ARS_REGISTER && strcmp(s->status, KONA_ARS_DONE) == 0) {
+		int o = (int)json_integer_value(json_object_get(b, "bankOutcome"));
+		enum kona_code code = o == WP_BANK_OK		      ? KONA_OK
+				      : o == WP_BANK_NOT_VERIFIABLE ? KONA_LIFETIME
+								    : KONA_INVALID_ACCOUNT;
+		snprintf(s->status, sizeof(s->status), "%s",
+			 o == WP_BANK_OK ? KONA_REGISTERED : KONA_REG_FAILED);
+		json_object_set_new(b, "code", json_string(kona_codes[code].code));
+		d.updated_ms = wp_clock_now_ms(s->clock);
+		if (o == WP_BANK_OK)
+			st = replace_registered(tx, &d, d.updated_ms);
+		changed = true;
+	}
+	if (changed) {
+		json_object_set_new(b, "status", json_string(s->status));
+		d.updated_ms = wp_clock_now_ms(s->clock);
+		if (st == WP_OK)
+			st = wp_doc_save(tx, &d, b, false);
+	}
+	json_decref(b);
+	wp_arena_free(&a);
+	if (!changed)
+		return st == WP_E_NOT_FOUND ? WP_OK : st; /* nothing to do: already moved on */
+	return st;
+}
+
+/* A step the timer starts: not tied to any request. */
+struct ars_call {
+	struct wp_cmd cmd;
+	struct wp_app *app;
+	struct ars_step s;
+};
+
+static void schedule(struct wp_app *app, const char *regno, enum ars_step_kind kind,
+		     uint32_t delay_ms);
+
+static wp_status apply_call(struct wp_tx *tx, struct wp_cmd *c)
+{
+	return apply_step(tx, &((struct ars_call *)c)->s);
+}
+
+static void call_done(struct wp_cmd *c)
+{
+	struct ars_call *call = (struct ars_call *)c;
+	if (c->status == WP_OK && call->s.advanced)
+		schedule(call->app, call->s.regno, ARS_REGISTER, WP_KONA_ARS_REGISTER_MS);
+	free(call);
+}
+
+static void call_due(void *ctx)
+{
+	struct ars_call *call = ctx;
+	if (wp_commit_submit(call->app->commit, &call->cmd) != WP_OK)
+		free(call); /* stopping: the registration stays in progress, as a dropped call would */
+}
+
+static void schedule(struct wp_app *app, const char *regno, enum ars_step_kind kind,
+		     uint32_t delay_ms)
+{
+	if (kind == ARS_ANSWER && app->cfg->ars_delay_ms == 0)
+		return; /* automatic answering is off: a test answers */
+	struct ars_call *call = calloc(1, sizeof(*call));
+	if (call == NULL)
+		return;
+	call->cmd.apply = apply_call;
+	call->cmd.done = call_done;
+	call->app = app;
+	call->s.kind = kind;
+	call->s.clock = &app->clock;
+	snprintf(call->s.regno, sizeof(call->s.regno), "%s", regno);
+	if (wp_timer_after(app->timer, delay_ms, call_due, call) != WP_OK)
+		free(call);
+}
+
+/* ---- bankaccounts/ars/register ---- */
+
+struct register_cmd {
+	struct kona_write kw;
+	struct wp_doc doc;
+	json_t *body;
+};
+
+/* Checked again here, in the writer: two registers at once cannot both start. */
+static wp_status apply_register(struct wp_tx *tx, struct wp_cmd *c)
+{
+	struct register_cmd *cmd = (struct register_cmd *)c;
+	json_t *list;
+	wp_status st = wp_doc_list(NULL, tx, KONA_KIND_BANKACC, cmd->doc.owner, cmd->doc.ref,
+				   WP_KONA_REGISTRATIONS_MAX, &list);
+	if (st != WP_OK)
+		return st;
+	bool busy = false;
+	size_t i;
+	json_t *reg;
+	json_array_foreach(list, i, reg) busy |= running(reg);
+	json_decref(list);
+	return busy ? WP_E_CONFLICT : wp_doc_save(tx, &cmd->doc, cmd->body, true);
+}
+
+/* Once durable: the phone rings. */
+static void register_committed(struct wp_app *app, struct wp_write *w)
+{
+	struct register_cmd *cmd = (struct register_cmd *)w;
+	schedule(app, cmd->doc.id, ARS_ANSWER, app->cfg->ars_delay_ms);
+}
+
+/* bankAccRegNo: "R" + yyyyMMddHHmmss (KST) + 7 random digits. */
+static const char *new_regno(struct kona_req *k)
+{
+	char stamp[16];
+	time_t t = (time_t)(wp_clock_now_ms(&k->app->clock) / 1000 + 9 * 3600);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d%H%M%S", &tm);
+	uint32_t rnd = 0;
+	if (wp_random_bytes(&rnd, sizeof(rnd)) != WP_OK)
+		return NULL;
+	return wp_arena_printf(&k->r->arena, "R%s%07u", stamp, rnd % 10000000u);
+}
+
+/* The bank outcomes that pass now and decide the registration later. */
+static bool decided_later(int outcome)
+{
+	static const int later[] = {WP_BANK_OK,		  WP_BANK_ACCOUNT_DORMANT,
+				    WP_BANK_ACCOUNT_SUSPENDED, WP_BANK_ACCOUNT_CLOSED,
+				    WP_BANK_ACCOUNT_ACCIDENT,  WP_BANK_NOT_VERIFIABLE};
+	for (size_t i = 0; i < WP_COUNT(later); i++)
+		if (later[i] == outcome)
+			return true;
+	return false;
+}
+
+enum kona_code kona_ars_register(struct kona_req *k)
+{
+	struct kona_account_input in;
+	json_t *regs, *auth = NULL;
+	enum kona_code c = kona_account_input(k, &in);
+	if (c == KONA_OK)
+		c = kona_registrations(k, in.user_id, &regs);
+	if (c != KONA_OK)
+		return c;
+	const char *aid = auth_id(k, in.user_id);
+	wp_status st = aid ? wp_doc_load(k->app->store, NULL, KONA_KIND_ARS, aid, k->asp_id,
+					 &k->r->arena, &auth, NULL)
+			   : WP_E_NOMEM;
+	auth = kona_json(k, auth);
+	if (st != WP_OK && st != WP_E_NOT_FOUND)
+		return KONA_SYSTEM;
+	size_t i;
+	json_t *reg;
+	json_array_foreach(regs, i, reg)
+	{
+		if (running(reg))
+			return KONA_IN_PROGRESS;
+	}
+	const char *number = json_string_value(json_object_get(auth, "authNumber"));
+	if (number == NULL)
+		return KONA_NO_ARS_AUTH; /* inferred: the number comes from ars/auth first */
+	/* The holder check first: a mismatch is answered now, a bad account state later. */
+	struct wp_bank_identity who = {in.name, in.birth, NULL};
+	struct wp_bank_answer a;
+	k->app->bank->ops->verify_holder(k->app->bank, in.bank_code, in.account, &who, &a);
+	if (!decided_later(a.outcome))
+		return kona_answer_after(k, kona_code_of_bank(a.outcome), a.latency_ms);
+
+	const char *regno = new_regno(k);
+	char acct_hash[2 * WP_SHA256_BYTES + 1];
+	wp_lookup_hash(k->app->data_key, "kona.bankAccount", in.account, acct_hash);
+	const char *sealed_acct = wp_req_seal(k->r, "kona.bankAccount", in.account);
+	const char *sealed_holder = wp_req_seal(k->r, "kona.holder", in.name);
+	const char *ref = wp_arena_printf(&k->r->arena, "%lld", (long long)in.user_id);
+	struct register_cmd *cmd = kona_write_new(k, sizeof(*cmd), apply_register);
+	json_t *body = kona_json(k, json_object()), *reply = kona_json(k, json_object());
+	if (!regno || !sealed_acct || !sealed_holder || !ref || !cmd || !body || !reply)
+		return KONA_SYSTEM;
+	json_object_set_new(body, "status", json_string(KONA_ARS_IN_PROGRESS));
+	json_object_set_new(body, "code", json_string(kona_codes[KONA_OK].code));
+	json_object_set_new(body, "bankCode", json_string(in.bank_code));
+	json_object_set_new(body, "bankAccount", json_string(sealed_acct));
+	json_object_set_new(body, "bankAccountHash", json_string(acct_hash));
+	json_object_set_new(body, "holder", json_string(sealed_holder));
+	json_object_set_new(body, "authNumber", json_string(number));
+	json_object_set_new(body, "bankOutcome", json_integer(a.outcome));
+	json_object_set_new(body, "autoRecharge", json_false());
+	json_object_set_new(body, "accountId",
+			    json_string(regno + KONA_REG_NO_LEN - KONA_ACCOUNT_ID_LEN));
+	json_object_set_new(reply, "bankAccRegNo", json_string(regno));
+	int64_t now = wp_clock_now_ms(&k->app->clock);
+	cmd->doc = (struct wp_doc){KONA_KIND_BANKACC, regno, k->asp_id, ref, NULL, NULL, now, now};
+	cmd->body = body;
+	cmd->kw.reply = reply;
+	cmd->kw.on_conflict = KONA_IN_PROGRESS;
+	cmd->kw.w.after_commit = register_committed;
+	wp_write_submit(&cmd->kw.w);
+	return KONA_DEFERRED;
+}
+
+/* ---- bankaccounts/ars/register/inquiry ---- */
+
+static const struct wp_field regno_field[] = {
+    {"regNo", WP_FIELD_TEXT, WP_FIELD_REQUIRED, 1, KONA_REG_NO_LEN},
+};
+static const struct wp_field bank_acc_regno_field[] = {
+    {"bankAccRegNo", WP_FIELD_TEXT, WP_FIELD_REQUIRED, 1, KONA_REG_NO_LEN},
+};
+
+enum kona_code kona_ars_inquiry(struct kona_req *k)
+{
+	/* The page names it regNo; clients that echo bankAccRegNo are accepted too. */
+	bool echoed = !json_object_get(k->body, "regNo") && json_object_get(k->body, "bankAccRegNo");
+	struct wp_value v[1];
+	enum kona_code c = kona_fields(k, echoed ? bank_acc_regno_field : regno_field, 1, v);
+	if (c != KONA_OK)
+		return c;
+	json_t *b = NULL;
+	wp_status st = wp_doc_load(k->app->store, NULL, KONA_KIND_BANKACC, v[0].s, k->asp_id,
+				   &k->r->arena, &b, NULL);
+	b = kona_json(k, b);
+	if (st == WP_E_NOT_FOUND)
+		return KONA_NO_REG;
+	if (st != WP_OK || b == NULL || (k->data = kona_json(k, json_object())) == NULL)
+		return KONA_SYSTEM;
+	const char *status = json_string_value(json_object_get(b, "status"));
+	json_object_set_new(k->data, "status", json_string(status ? status : ""));
+	return kona_code_of_wire(json_string_value(json_object_get(b, "code")));
+}
+
+/* ---- POST /sandbox/kona/ars/{regNo}/answer (control API) ---- */
+
+static const struct wp_field digits_field[] = {
+    {"digits", WP_FIELD_DIGITS, WP_FIELD_REQUIRED, 1, 6},
+};
+
+struct answer_cmd {
+	struct wp_write w;
+	struct wp_ctl *c;
+	struct ars_step s;
+};
+
+static wp_status apply_answer(struct wp_tx *tx, struct wp_cmd *c)
+{
+	return apply_step(tx, &((struct answer_cmd *)c)->s);
+}
+
+static void answer_committed(struct wp_app *app, struct wp_write *w)
+{
+	struct answer_cmd *cmd = (struct answer_cmd *)w;
+	if (cmd->s.advanced)
+		schedule(app, cmd->s.regno, ARS_REGISTER, WP_KONA_ARS_REGISTER_MS);
+}
+
+static void finish_answer(struct wp_req *r, struct wp_write *w)
+{
+	(void)r;
+	struct answer_cmd *cmd = (struct answer_cmd *)w;
+	struct wp_ctl *c = cmd->c;
+	if (w->cmd.status != WP_OK) {
+		wp_ctl_fail_status(c, w->cmd.status, "the answer could not be recorded");
+	} else if (!cmd->s.found) {
+		wp_ctl_fail_status(c, WP_E_NOT_FOUND, "no such bankAccRegNo");
+	} else {
+		json_t *o = json_object();
+		json_object_set_new(o, "bankAccRegNo", json_string(cmd->s.regno));
+		json_object_set_new(o, "status", json_string(cmd->s.status));
+		wp_ctl_ok(c, 200, o);
+	}
+	wp_ctl_answer(c);
+}
+
+void kona_sandbox_ars_answer(struct wp_ctl *c)
+{
+	struct wp_value v[1];
+	const char *regno = wp_req_param(c->r, 0);
+	if (!wp_ctl_fields(c, c->body, digits_field, 1, v))
+		return;
+	if (strlen(regno) > KONA_REG_NO_LEN) {
+		wp_ctl_fail_status(c, WP_E_NOT_FOUND, "no such bankAccRegNo");
+		return;
+	}
+	struct answer_cmd *cmd = WP_WRITE_NEW(c->r, struct answer_cmd, apply_answer, finish_answer);
+	if (cmd == NULL) {
+		wp_ctl_fail_status(c, WP_E_NOMEM, "out of memory");
+		return;
+	}
+	cmd->c = c;
+	cmd->s.kind = ARS_ANSWER;
+	cmd->s.clock = &c->r->app->clock;
+	snprintf(cmd->s.regno, sizeof(cmd->s.regno), "%s", regno);
+	snprintf(cmd->s.digits, sizeof(cmd->s.digits), "%s", v[0].s);
+	cmd->w.after_commit = answer_committed;
+	wp_write_submit(&cmd->w);
+}

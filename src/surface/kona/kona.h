@@ -1,0 +1,239 @@
+/*
+ * kona.h — the Konaplate surface (prepaid platform: members and bank accounts).
+ *
+ * Wire contract: Konaplate's API pages (예금주 조회, ARS 자동충전 계좌 등록)
+ * plus what docs/decisions.md records as observed or inferred. Every call is
+ * POST JSON under /api/v1/... and /open-api/api/v1/...; the X-KM-* headers
+ * are checked, the tran token (HMAC-SHA256 of the raw body under the
+ * partner's secret key) verified in constant time, stale or replayed tokens
+ * refused; with X-KM-Crypto-Key-Id the body is {"encData":"<JWE>"} and the
+ * answer is encrypted to the partner's public key. Answers carry the data
+ * fields plus "response":{"code","description"}.
+ *
+ *   codes.c         every code: wp_status, field failures and bank outcomes mapped
+ *   token.c         header parsers and the tran-token verifier (unit-tested)
+ *   pipeline.c      the wrapper: headers, credentials, token, replay, crypto,
+ *                   body; one answer per request
+ *   members.c       user/registration, user/info
+ *   bankaccounts.c  holder verification, the registered account, banks
+ *   ars.c           ARS auth and registration: the simulated call
+ *   module.c        routes, descriptor, sandbox partner, `partner add`
+ *
+ * An endpoint is a kona_handler: it returns the code to answer with (data
+ * in k->data), or KONA_DEFERRED when a write or a slow bank answers later.
+ */
+#ifndef WP_SURFACE_KONA_H
+#define WP_SURFACE_KONA_H
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/replay.h"
+#include "error.h"
+#include "surface/kit.h"
+
+#define KONA_SURFACE "kona"
+#define KONA_ASP_ID_LEN 15
+#define KONA_ACCESS_KEY_LEN 40
+#define KONA_SECRET_KEY_LEN 40
+#define KONA_CRYPTO_KEY_ID_LEN 32
+#define KONA_CORRELATION_ID_LEN 20
+#define KONA_REG_NO_LEN 22     /* "R" + yyyyMMddHHmmss + 7 digits */
+#define KONA_ACCOUNT_ID_LEN 5  /* the registration's last digits */
+#define KONA_USER_ID_MIN 1000000000LL /* ten digits, never starting with 0 */
+
+/* Documents (core/docs.h) kept by this surface. */
+#define KONA_KIND_MEMBER "kona.member"
+#define KONA_KIND_ARS "kona.arsauth"
+#define KONA_KIND_BANKACC "kona.bankacc"
+
+/* Registration statuses (bankaccounts/ars/register/inquiry). */
+#define KONA_ARS_IN_PROGRESS "ARS_AUTH_IN_PROGRESS"
+#define KONA_ARS_DONE "ARS_AUTH_DONE"
+#define KONA_ARS_FAILED "ARS_AUTH_FAILED"
+#define KONA_REG_FAILED "BANK_ACC_REG_FAILED"
+#define KONA_REGISTERED "BANK_ACC_REGISTERED"
+
+/* Every answer code (codes.c has their wire form). Order is not the wire's. */
+enum kona_code {
+	KONA_DEFERRED = -1, /* not an answer: a write or a timer answers later */
+	KONA_OK = 0,
+	KONA_INVALID,
+	KONA_MISSING,
+	KONA_LENGTH,
+	KONA_BAD_ACCESS,
+	KONA_BAD_TOKEN,
+	KONA_STALE,
+	KONA_REPLAY,
+	KONA_BAD_KEY,
+	KONA_DECRYPT,
+	KONA_RATE_LIMITED,
+	KONA_NOT_FOUND,
+	KONA_METHOD,
+	KONA_TOO_LARGE,
+	KONA_SYSTEM,
+	KONA_USER_EXISTS,
+	KONA_BAD_USER,
+	KONA_ACC_FORMAT,
+	KONA_NO_RESPONSE,
+	KONA_NAME,
+	KONA_BEFORE_HOURS,
+	KONA_USER_INFO,
+	KONA_BANK_INVALID,
+	KONA_ACC_NOT_FOUND,
+	KONA_ACC_STATUS,
+	KONA_NOT_VERIFIABLE,
+	KONA_DELAY,
+	KONA_NOT_MEMBER,
+	KONA_NO_ARS_AUTH,
+	KONA_IN_PROGRESS,
+	KONA_ARS_AUTH_FAILED,
+	KONA_LIFETIME,
+	KONA_INVALID_ACCOUNT,
+	KONA_NO_REG,
+	KONA_NOT_REGISTERED,
+	KONA_AUTO_EXISTS,
+	KONA_CODE_COUNT
+};
+
+struct kona_code_row {
+	const char *code;        /* "002_003" */
+	const char *description; /* "Names are not matched." */
+	unsigned http;
+};
+
+extern const struct kona_code_row kona_codes[KONA_CODE_COUNT];
+enum kona_code kona_code_of_status(wp_status st);
+enum kona_code kona_code_of_field(const struct wp_field_error *e);
+enum kona_code kona_code_of_bank(int outcome);
+/* The code a stored registration carries ("002_014"), KONA_OK for "000_000" or unknown. */
+enum kona_code kona_code_of_wire(const char *code);
+
+/* ---- token.c: parsers, exposed for the unit tests ---- */
+
+/* yyMMddHHmmss-xxxxxxx with a real date and 7 hex digits. */
+bool kona_correlation_id_valid(const char *s);
+/* Minutes east of UTC for X-KM-Time-Zone ("KST", "UTC", ...), or -1. */
+int kona_zone_offset_min(const char *zone);
+/* Milliseconds since the epoch for yyyyMMddHHmmss[SSS] in zone ("KST", "UTC", ...). */
+bool kona_parse_time(const char *digits, size_t n, const char *zone, int64_t *ms);
+
+enum kona_token_check {
+	KONA_TOKEN_OK = 0,
+	KONA_TOKEN_MALFORMED, /* not KMV1:<17 digits>:<base64 of 32 bytes> */
+	KONA_TOKEN_BAD_SIGNATURE,
+	KONA_TOKEN_STALE, /* its time is more than the allowed skew from now */
+};
+
+/*
+ * Verifies X-KM-Tran-Token = "KMV1:" yyyyMMddHHmmssSSS ":" base64(HMAC-SHA256(
+ * secret, body)) against the raw body, in constant time. zone is
+ * X-KM-Time-Zone. *token_ms gets the token's time when it parses.
+ */
+enum kona_token_check kona_verify_tran_token(const char *token, const char *secret,
+					     const void *body, size_t body_len, const char *zone,
+					     int64_t now_ms, int64_t skew_ms, int64_t *token_ms);
+
+/* ---- module.c: credentials, as `partner add` and sandbox mode issue them ---- */
+
+struct kona_credentials {
+	char asp_id[KONA_ASP_ID_LEN + 1];
+	char access_key[KONA_ACCESS_KEY_LEN + 1];
+	char secret_key[KONA_SECRET_KEY_LEN + 1];
+	char crypto_key_id[KONA_CRYPTO_KEY_ID_LEN + 1];
+};
+/* Fresh random credentials (AspId, access key, secret, key id). */
+wp_status kona_generate_credentials(struct kona_credentials *c);
+
+/* ---- pipeline.c: the per-request context ---- */
+
+struct kona_state {
+	struct wp_replay *replay; /* tran tokens already used */
+};
+
+struct kona_req {
+	struct wp_req *r;
+	struct wp_app *app;
+	struct kona_state *state;
+	int64_t partner_id;
+	const char *asp_id;
+	const char *correlation_id; /* echoed once well-formed, errors included */
+	const char *crypto_key_id;  /* NULL when the request is not encrypted */
+	char enc[8];                /* the request's JWE enc, mirrored in the answer */
+	EVP_PKEY *partner_public;   /* released when the request ends */
+	json_t *body;               /* the (decrypted) JSON object; request-owned */
+	/* The answer. */
+	json_t *data;       /* its data fields (request-owned), or NULL */
+	const char *field;  /* appended to the description: "Missing required values. loginId" */
+	const char *detail; /* replaces the description (a parse error) */
+	bool answered;
+};
+
+typedef enum kona_code (*kona_handler)(struct kona_req *k);
+
+/* The routes' wrapper: route.impl is the endpoint's kona_handler. */
+void kona_run(struct wp_req *r);
+/* Answers once: data + response, encrypted when the request was. */
+void kona_answer(struct kona_req *k, enum kona_code c);
+/* Errors from the server itself (404, 405, 413, framing) in Kona's envelope. */
+void kona_reply_error(struct wp_req *r, wp_status st, const char *msg);
+/* Checks k->body against a table: KONA_OK, or the failure's code (k->field set). */
+enum kona_code kona_fields(struct kona_req *k, const struct wp_field *t, size_t n,
+			   struct wp_value *out);
+/* A request-owned JSON value (NULL when out of memory). */
+json_t *kona_json(struct kona_req *k, json_t *v);
+
+/*
+ * A write whose answer is the common one: on a durable WP_OK the data
+ * `reply` (request-owned), else on_conflict / on_not_found / KONA_SYSTEM.
+ */
+struct kona_write {
+	struct wp_write w;
+	struct kona_req *k;
+	json_t *reply;
+	enum kona_code on_conflict;
+	enum kona_code on_not_found;
+};
+/* A zeroed write of `size` bytes (embedding struct kona_write first), or NULL. */
+void *kona_write_new(struct kona_req *k, size_t size, wp_cmd_apply apply);
+
+/* ---- members.c ---- */
+
+/* The member userId of this partner, request-owned: KONA_OK, KONA_BAD_USER or KONA_SYSTEM. */
+enum kona_code kona_member(struct kona_req *k, int64_t user_id, json_t **member);
+/* A sealed field of a document, opened into the request; NULL when absent or unopenable. */
+const char *kona_open(struct kona_req *k, json_t *doc, const char *name, const char *aad);
+
+/* ---- bankaccounts.c, ars.c ---- */
+
+struct kona_account_input {
+	int64_t user_id;
+	const char *name, *birth, *bank_code, *account;
+};
+/* userId, userName, birthDate, bankCode, bankAccount; then the member is the named person. */
+enum kona_code kona_account_input(struct kona_req *k, struct kona_account_input *in);
+/* Answers code (with no data) now, or after the bank's latency without holding a worker. */
+enum kona_code kona_answer_after(struct kona_req *k, enum kona_code code, uint32_t latency_ms);
+/* The member's registrations, newest first, request-owned (each with "_id"). */
+enum kona_code kona_registrations(struct kona_req *k, int64_t user_id, json_t **list);
+/* A registration in this status and not deleted. */
+bool kona_reg_is(json_t *reg, const char *status);
+
+enum kona_code kona_user_registration(struct kona_req *k);
+enum kona_code kona_user_info(struct kona_req *k);
+enum kona_code kona_user_valid(struct kona_req *k);
+enum kona_code kona_ars_auth(struct kona_req *k);
+enum kona_code kona_ars_register(struct kona_req *k);
+enum kona_code kona_ars_inquiry(struct kona_req *k);
+enum kona_code kona_auto_recharge_register(struct kona_req *k);
+enum kona_code kona_bankaccounts_info(struct kona_req *k);
+enum kona_code kona_bankaccounts_inquiry(struct kona_req *k);
+enum kona_code kona_bankaccounts_delete(struct kona_req *k);
+enum kona_code kona_banks(struct kona_req *k);
+/* POST /sandbox/kona/ars/{regNo}/answer: the member presses digits (control API). */
+void kona_sandbox_ars_answer(struct wp_ctl *c);
+
+#endif

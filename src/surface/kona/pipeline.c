@@ -1,0 +1,306 @@
+/*
+ * pipeline.c — one Kona request, from headers to the one answer.
+ *
+ * kona_run() owns the request's context. In order: header formats (400,
+ * checked before anything is looked up), the partner's access key (401,
+ * rate limit 429), the tran token over the body as sent (401), the replay
+ * guard, decryption of encData, and the JSON body. Then the endpoint runs
+ * and returns its code; kona_answer() adds the response object, echoes the
+ * correlation id and encrypts when the request was encrypted.
+ */
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/auth.h"
+#include "core/crypto.h"
+#include "core/jwe.h"
+#include "http/json_body.h"
+#include "surface/kona/kona.h"
+
+extern const struct wp_module wp_module_kona;
+
+json_t *kona_json(struct kona_req *k, json_t *v)
+{
+	return wp_req_json(k->r, v);
+}
+
+static void release_key(void *p)
+{
+	EVP_PKEY_free(p);
+}
+
+void kona_answer(struct kona_req *k, enum kona_code c)
+{
+	if (k->answered)
+		return;
+	k->answered = true;
+	const struct kona_code_row *row = &kona_codes[c];
+	json_t *o = k->data ? json_incref(k->data) : json_object();
+	char desc[WP_MESSAGE_MAX_BYTES];
+	if (k->detail != NULL)
+		snprintf(desc, sizeof(desc), "%s", k->detail);
+	else if (k->field != NULL) /* "Missing required values. loginId" */
+		snprintf(desc, sizeof(desc), "%s %s", row->description, k->field);
+	else
+		snprintf(desc, sizeof(desc), "%s", row->description);
+	json_t *resp = json_object();
+	json_object_set_new(resp, "code", json_string(row->code));
+	json_object_set_new(resp, "description", json_string(desc));
+	json_object_set_new(o, "response", resp);
+	if (k->crypto_key_id != NULL && k->partner_public != NULL) {
+		char *plain = json_dumps(o, JSON_COMPACT);
+		char *jwe = plain ? wp_jwe_encrypt(k->partner_public, k->enc, (uint8_t *)plain,
+						   strlen(plain))
+				  : NULL;
+		free(plain);
+		json_decref(o);
+		o = json_object();
+		json_object_set_new(o, "encData", jwe ? json_string(jwe) : json_null());
+		free(jwe);
+	}
+	wp_reply_json(k->r, row->http, o);
+	if (k->correlation_id != NULL)
+		wp_reply_header(k->r, "X-KM-Correlation-Id", k->correlation_id);
+	if (k->crypto_key_id != NULL)
+		wp_reply_header(k->r, "X-KM-Crypto-Key-Id", k->crypto_key_id);
+	if (c == KONA_RATE_LIMITED)
+		wp_reply_header(k->r, "Retry-After", "1");
+	wp_reply_header(k->r, "Cache-Control", "no-store");
+}
+
+static const char *well_formed_correlation_id(struct wp_req *r)
+{
+	const char *cid = wp_req_header(r, "X-KM-Correlation-Id");
+	return cid != NULL && kona_correlation_id_valid(cid) ? cid : NULL;
+}
+
+void kona_reply_error(struct wp_req *r, wp_status st, const char *msg)
+{
+	struct kona_req k = {.r = r, .correlation_id = well_formed_correlation_id(r), .detail = msg};
+	kona_answer(&k, kona_code_of_status(st));
+}
+
+enum kona_code kona_fields(struct kona_req *k, const struct wp_field *t, size_t n,
+			   struct wp_value *out)
+{
+	struct wp_field_error e;
+	if (wp_fields_json(&k->r->arena, k->body, t, n, out, &e))
+		return KONA_OK;
+	enum kona_code c = kona_code_of_field(&e);
+	if (c == KONA_MISSING || c == KONA_INVALID || c == KONA_LENGTH)
+		k->field = e.field->name;
+	return c;
+}
+
+/* ---- the checks before an endpoint runs ---- */
+
+/* A required header of exactly `len` characters (0: any length). */
+static enum kona_code header(struct kona_req *k, const char *name, size_t len, const char **out)
+{
+	*out = wp_req_header(k->r, name);
+	k->field = name;
+	if (*out == NULL || (*out)[0] == '\0')
+		return KONA_MISSING;
+	if (len > 0 && strlen(*out) != len)
+		return KONA_LENGTH;
+	k->field = NULL;
+	return KONA_OK;
+}
+
+struct headers {
+	const char *asp, *access, *token, *time, *zone, *key_id;
+};
+
+/* 1. Formats, before any lookup. */
+static enum kona_code check_headers(struct kona_req *k, struct headers *h)
+{
+	const char *cid;
+	enum kona_code c = header(k, "X-KM-User-AspId", KONA_ASP_ID_LEN, &h->asp);
+	if (c == KONA_OK)
+		c = header(k, "X-KM-Correlation-Id", KONA_CORRELATION_ID_LEN, &cid);
+	if (c == KONA_OK && k->correlation_id == NULL) {
+		k->field = "X-KM-Correlation-Id";
+		return KONA_INVALID;
+	}
+	if (c == KONA_OK)
+		c = header(k, "X-KM-Access-Key", KONA_ACCESS_KEY_LEN, &h->access);
+	if (c == KONA_OK)
+		c = header(k, "X-KM-Tran-Token", 0, &h->token);
+	if (c == KONA_OK)
+		c = header(k, "X-KM-Tran-Time", 14, &h->time);
+	if (c == KONA_OK)
+		c = header(k, "X-KM-Time-Zone", 3, &h->zone);
+	if (c != KONA_OK)
+		return c;
+	int64_t ms;
+	if (kona_zone_offset_min(h->zone) < 0) {
+		k->field = "X-KM-Time-Zone";
+		return KONA_INVALID;
+	}
+	if (!kona_parse_time(h->time, 14, h->zone, &ms)) {
+		k->field = "X-KM-Tran-Time";
+		return KONA_INVALID;
+	}
+	h->key_id = wp_req_header(k->r, "X-KM-Crypto-Key-Id");
+	if (h->key_id != NULL && strlen(h->key_id) != KONA_CRYPTO_KEY_ID_LEN) {
+		k->field = "X-KM-Crypto-Key-Id";
+		return KONA_LENGTH;
+	}
+	return KONA_OK;
+}
+
+/* 2 and 3. The access key, then the tran token over the body exactly as sent, once. */
+static enum kona_code check_credentials(struct kona_req *k, const struct headers *h)
+{
+	struct wp_principal who;
+	wp_status st = wp_auth_check(k->app->auth, KONA_SURFACE, h->asp, h->access, &k->r->arena,
+				     &who);
+	if (st == WP_E_UNAUTHORIZED)
+		return KONA_BAD_ACCESS;
+	if (st == WP_E_RATE_LIMITED)
+		return KONA_RATE_LIMITED;
+	if (st != WP_OK || who.shared_secret == NULL)
+		return KONA_SYSTEM;
+	k->partner_id = who.partner.id;
+	int64_t now = wp_clock_now_ms(&k->app->clock), token_ms = 0, tran_ms = 0;
+	enum kona_token_check tc =
+	    kona_verify_tran_token(h->token, who.shared_secret, k->r->body, k->r->body_len, h->zone,
+				   now, WP_KONA_CLOCK_SKEW_MS, &token_ms);
+	OPENSSL_cleanse((char *)who.shared_secret, strlen(who.shared_secret));
+	if (tc == KONA_TOKEN_MALFORMED) {
+		k->field = "X-KM-Tran-Token";
+		return KONA_INVALID;
+	}
+	if (tc == KONA_TOKEN_BAD_SIGNATURE)
+		return KONA_BAD_TOKEN;
+	kona_parse_time(h->time, 14, h->zone, &tran_ms);
+	int64_t d = tran_ms - now;
+	if (tc == KONA_TOKEN_STALE || d > WP_KONA_CLOCK_SKEW_MS || -d > WP_KONA_CLOCK_SKEW_MS)
+		return KONA_STALE;
+	char replay_key[KONA_ASP_ID_LEN + 80];
+	snprintf(replay_key, sizeof(replay_key), "%s|%s", h->asp, h->token);
+	if (!wp_replay_first_use(k->state->replay, replay_key, strlen(replay_key), now,
+				 token_ms + WP_KONA_CLOCK_SKEW_MS + 1000))
+		return KONA_REPLAY;
+	k->asp_id = h->asp;
+	return KONA_OK;
+}
+
+/* The JSON object in text, request-owned; a parse error answers 000_002 with its words. */
+static enum kona_code parse_body(struct kona_req *k, const char *text, size_t len, json_t **out)
+{
+	char err[WP_MESSAGE_MAX_BYTES];
+	json_t *v = NULL;
+	if (wp_json_body(text, len, &v, err, sizeof(err)) != WP_OK) {
+		k->detail = wp_arena_strndup(&k->r->arena, err, strlen(err));
+		return KONA_INVALID;
+	}
+	*out = kona_json(k, v);
+	return *out ? KONA_OK : KONA_SYSTEM;
+}
+
+/* The content encryption the partner used (its JWE header's enc), to answer alike. */
+static void mirror_enc(struct kona_req *k, const char *jwe)
+{
+	snprintf(k->enc, sizeof(k->enc), "A256GCM");
+	const char *dot = strchr(jwe, '.');
+	uint8_t h[128];
+	size_t hl = 0;
+	size_t len = dot ? (size_t)(dot - jwe) : 0;
+	if (dot != NULL && len < 160 && wp_base64url_decode(jwe, len, h, &hl) &&
+	    memmem(h, hl, "A128GCM", 7) != NULL)
+		snprintf(k->enc, sizeof(k->enc), "A128GCM");
+}
+
+/* 4. The body: JSON, and encData when a crypto key is named. */
+static enum kona_code read_body(struct kona_req *k, const char *key_id)
+{
+	json_t *body;
+	enum kona_code c = parse_body(k, k->r->body, k->r->body_len, &body);
+	if (c != KONA_OK || key_id == NULL) {
+		k->body = body;
+		return c;
+	}
+	EVP_PKEY *priv = NULL, *pub = NULL;
+	wp_status st = wp_auth_keys(k->app->auth, KONA_SURFACE, key_id, k->asp_id, &priv, &pub);
+	if (st != WP_OK)
+		return st == WP_E_NOT_FOUND ? KONA_BAD_KEY : KONA_SYSTEM;
+	if (!wp_req_on_end(k->r, release_key, pub)) {
+		EVP_PKEY_free(priv);
+		return KONA_SYSTEM;
+	}
+	k->partner_public = pub;
+	k->crypto_key_id = key_id;
+	snprintf(k->enc, sizeof(k->enc), "A256GCM");
+	json_t *enc = json_object_get(body, "encData");
+	if (!json_is_string(enc)) {
+		EVP_PKEY_free(priv);
+		k->field = "encData";
+		return enc != NULL && !json_is_null(enc) ? KONA_INVALID : KONA_MISSING;
+	}
+	uint8_t *plain = NULL;
+	size_t plain_len = 0;
+	char err[WP_MESSAGE_MAX_BYTES];
+	st = wp_jwe_decrypt(priv, json_string_value(enc), json_string_length(enc), &plain,
+			    &plain_len, err, sizeof(err));
+	EVP_PKEY_free(priv);
+	mirror_enc(k, json_string_value(enc));
+	if (st != WP_OK) {
+		k->detail = wp_arena_strndup(&k->r->arena, err, strlen(err));
+		return KONA_DECRYPT;
+	}
+	c = parse_body(k, (const char *)plain, plain_len, &k->body);
+	OPENSSL_cleanse(plain, plain_len);
+	free(plain);
+	return c;
+}
+
+void kona_run(struct wp_req *r)
+{
+	struct kona_req *k = wp_arena_alloc(&r->arena, sizeof(*k));
+	if (k == NULL) {
+		kona_reply_error(r, WP_E_NOMEM, "out of memory");
+		return;
+	}
+	memset(k, 0, sizeof(*k));
+	k->r = r;
+	k->app = r->app;
+	k->state = wp_module_state(r->app, &wp_module_kona);
+	k->correlation_id = well_formed_correlation_id(r);
+	struct headers h;
+	enum kona_code c = check_headers(k, &h);
+	if (c == KONA_OK)
+		c = check_credentials(k, &h);
+	if (c == KONA_OK)
+		c = read_body(k, h.key_id);
+	if (c == KONA_OK)
+		c = ((kona_handler)r->route->impl)(k);
+	if (c != KONA_DEFERRED)
+		kona_answer(k, c);
+}
+
+/* ---- writes ---- */
+
+static void kona_write_finish(struct wp_req *r, struct wp_write *w)
+{
+	(void)r;
+	struct kona_write *kw = (struct kona_write *)w;
+	struct kona_req *k = kw->k;
+	wp_status st = w->cmd.status;
+	enum kona_code c = st == WP_OK					 ? KONA_OK
+			   : st == WP_E_CONFLICT && kw->on_conflict	 ? kw->on_conflict
+			   : st == WP_E_NOT_FOUND && kw->on_not_found ? kw->on_not_found
+								      : KONA_SYSTEM;
+	k->data = st == WP_OK ? kw->reply : NULL;
+	kona_answer(k, c);
+}
+
+void *kona_write_new(struct kona_req *k, size_t size, wp_cmd_apply apply)
+{
+	struct kona_write *kw = wp_write_new(k->r, size, apply, kona_write_finish);
+	if (kw != NULL)
+		kw->k = k;
+	return kw;
+}

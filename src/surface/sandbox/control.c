@@ -1,0 +1,161 @@
+/*
+ * control.c — faults per bank, the sandbox clock, reset, the request journal.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/bank_sandbox.h"
+#include "http/accesslog.h"
+#include "surface/sandbox/sandbox.h"
+#include "util/text.h"
+
+static const char *const fault_modes[] = {"none", "unreachable", "slow", "failing", NULL};
+
+static json_t *fault_json(const char *code, const struct wp_bank_fault *f)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "bank_code", json_string(code));
+	json_object_set_new(o, "mode", json_string(fault_modes[f->mode]));
+	json_object_set_new(o, "latency_ms", json_integer(f->latency_ms));
+	json_object_set_new(o, "rate_ppm", json_integer(f->rate_ppm));
+	json_object_set_new(o, "seed", json_integer((json_int_t)(f->seed & INT64_MAX)));
+	return o;
+}
+
+enum { F_MODE, F_LATENCY, F_SEED };
+
+static const struct wp_field fault_fields[] = {
+    [F_MODE] = {"mode", WP_FIELD_ENUM, WP_FIELD_REQUIRED | WP_FIELD_BYTES, 1, 16, fault_modes},
+    [F_LATENCY] = {"latency_ms", WP_FIELD_INT, 0, 0, 600000},
+    [F_SEED] = {"seed", WP_FIELD_INT, 0, 0, INT64_MAX},
+};
+
+void sandbox_put_fault(struct wp_ctl *c)
+{
+	struct wp_value v[WP_COUNT(fault_fields)];
+	if (!wp_ctl_fields(c, c->body, fault_fields, WP_COUNT(fault_fields), v))
+		return;
+	struct wp_bank_fault f = {0};
+	for (int i = 0; fault_modes[i] != NULL; i++)
+		if (strcmp(v[F_MODE].s, fault_modes[i]) == 0)
+			f.mode = i;
+	f.latency_ms = (uint32_t)v[F_LATENCY].i;
+	f.seed = (uint64_t)v[F_SEED].i;
+	/* A share of calls, not money: a number from 0 to 1, kept as parts per million. */
+	json_t *rate = json_object_get(c->body, "rate");
+	if (rate != NULL) {
+		if (!json_is_number(rate) || json_number_value(rate) < 0 ||
+		    json_number_value(rate) > 1) {
+			wp_ctl_fail_status(c, WP_E_INVALID, "rate must be a number from 0 to 1");
+			return;
+		}
+		f.rate_ppm = (uint32_t)(json_number_value(rate) * 1000000 + 0.5);
+	} else if (f.mode == WP_FAULT_FAILING) {
+		f.rate_ppm = 1000000;
+	}
+	struct wp_bank_net *bank = c->r->app->bank;
+	const char *code = wp_req_param(c->r, 0);
+	if (bank->ops->set_fault(bank, code, &f) != WP_OK) {
+		wp_ctl_fail_status(c, WP_E_NOT_FOUND, "bank_code is not a bank wonpay knows");
+		return;
+	}
+	wp_ctl_ok(c, 200, fault_json(code, &f));
+}
+
+void sandbox_get_fault(struct wp_ctl *c)
+{
+	struct wp_bank_net *bank = c->r->app->bank;
+	const char *code = wp_req_param(c->r, 0);
+	struct wp_bank_fault f;
+	if (bank->ops->get_fault(bank, code, &f) != WP_OK) {
+		wp_ctl_fail_status(c, WP_E_NOT_FOUND, "bank_code is not a bank wonpay knows");
+		return;
+	}
+	wp_ctl_ok(c, 200, fault_json(code, &f));
+}
+
+static void answer_clock(struct wp_ctl *c)
+{
+	wp_clock *clock = &c->r->app->clock;
+	int64_t now = wp_clock_now_ms(clock);
+	json_t *o = json_object();
+	json_object_set_new(o, "now_ms", json_integer(now));
+	json_object_set_new(o, "offset_ms", json_integer(atomic_load(&clock->offset_ms)));
+	json_object_set_new(o, "bank_minute_kst", json_integer(wp_bank_minute_kst(now)));
+	wp_ctl_ok(c, 200, o);
+}
+
+void sandbox_get_clock(struct wp_ctl *c)
+{
+	answer_clock(c);
+}
+
+static const struct wp_field clock_fields[] = {
+    {"advance_seconds", WP_FIELD_INT, WP_FIELD_REQUIRED, 0, WP_CLOCK_ADVANCE_MAX_S},
+};
+
+void sandbox_post_clock(struct wp_ctl *c)
+{
+	struct wp_value v[1];
+	if (!wp_ctl_fields(c, c->body, clock_fields, 1, v))
+		return;
+	wp_clock_advance_ms(&c->r->app->clock, v[0].i * 1000);
+	wp_commit_kick(c->r->app->commit); /* pending transfers may have expired */
+	answer_clock(c);
+}
+
+struct reset_cmd {
+	struct wp_write w;
+	struct wp_ctl *c;
+	int64_t now_ms;
+};
+
+static wp_status apply_reset(struct wp_tx *tx, struct wp_cmd *c)
+{
+	struct reset_cmd *cmd = (struct reset_cmd *)c;
+	wp_status st = tx->ops->sandbox_clear(tx);
+	return st == WP_OK ? wp_bank_sandbox_seed(tx, cmd->now_ms) : st;
+}
+
+static void finish_reset(struct wp_req *r, struct wp_write *w)
+{
+	(void)r;
+	struct reset_cmd *cmd = (struct reset_cmd *)w;
+	if (w->cmd.status != WP_OK) {
+		wp_ctl_fail_status(cmd->c, w->cmd.status, "the reset could not be committed");
+	} else {
+		json_t *o = json_object();
+		json_object_set_new(o, "status", json_string("reset"));
+		wp_ctl_ok(cmd->c, 200, o);
+	}
+	wp_ctl_answer(cmd->c);
+}
+
+void sandbox_post_reset(struct wp_ctl *c)
+{
+	struct wp_app *app = c->r->app;
+	struct reset_cmd *cmd = WP_WRITE_NEW(c->r, struct reset_cmd, apply_reset, finish_reset);
+	if (cmd == NULL) {
+		wp_ctl_fail_status(c, WP_E_NOMEM, "out of memory");
+		return;
+	}
+	wp_bank_sandbox_clear_faults(app->bank);
+	wp_clock_advance_ms(&app->clock, -atomic_load(&app->clock.offset_ms));
+	cmd->c = c;
+	cmd->now_ms = wp_clock_now_ms(&app->clock);
+	wp_write_submit(&cmd->w);
+}
+
+void sandbox_get_requests(struct wp_ctl *c)
+{
+	const char *l = wp_req_query(c->r, "limit");
+	int64_t limit = 100;
+	if (l != NULL && !wp_parse_i64(l, strlen(l), 1, WP_JOURNAL_ENTRIES, &limit)) {
+		wp_ctl_fail(c, 400, wp_status_name(WP_E_INVALID), "limit must be from 1 to %d",
+			    WP_JOURNAL_ENTRIES);
+		return;
+	}
+	json_t *o = json_object();
+	json_object_set_new(o, "requests", wp_journal_list(c->r->app->journal, (size_t)limit));
+	wp_ctl_ok(c, 200, o);
+}

@@ -1,0 +1,37 @@
+/*
+ * sandbox.h — the sandbox control API (only with --sandbox).
+ *
+ * wonpay's own paths under /sandbox/: JSON in and out, `Authorization:
+ * Bearer <admin token>`, errors {"error":{"code","message"}}. Every endpoint
+ * runs in the kit's control wrapper (wp_ctl_run): it checks the token,
+ * parses the body, and answers once.
+ *
+ *   accounts.c   bank accounts: open, read, change status
+ *   transfers.c  wires between bank accounts, through the ledger
+ *   control.c    faults per bank, the clock, reset, the request journal
+ *   module.c     routes and the module descriptor
+ */
+#ifndef WP_SURFACE_SANDBOX_H
+#define WP_SURFACE_SANDBOX_H
+
+#include "surface/kit.h"
+
+/* Bank account statuses, as the sandbox bank keeps them. */
+extern const char *const sandbox_account_statuses[];
+
+void sandbox_create_account(struct wp_ctl *c);
+void sandbox_get_account(struct wp_ctl *c);
+void sandbox_patch_account(struct wp_ctl *c);
+void sandbox_post_transfer(struct wp_ctl *c);
+void sandbox_get_transfer(struct wp_ctl *c);
+void sandbox_put_fault(struct wp_ctl *c);
+void sandbox_get_fault(struct wp_ctl *c);
+void sandbox_get_clock(struct wp_ctl *c);
+void sandbox_post_clock(struct wp_ctl *c);
+void sandbox_post_reset(struct wp_ctl *c);
+void sandbox_get_requests(struct wp_ctl *c);
+
+/* The account as JSON with its ledger balance; NULL when the ledger cannot be read. */
+json_t *sandbox_account_json(struct wp_store *s, const struct wp_bank_account *a);
+
+#endif
