@@ -23,7 +23,10 @@ REL_OBJ  := $(SRC:%.c=build/rel/%.o) build/rel/gen/embedded.o
 TEST_OBJ := $(SRC:%.c=build/asan/%.o) build/asan/gen/embedded.o
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/unit/%)
 
-.PHONY: all build run test unit api browser deps deps-test bench format clean
+FORMAT_SRC = $(shell find src tests/unit -name '*.[ch]' | sort)
+ANALYZE_OBJ := $(SRC:%.c=build/analyze/%.o) build/analyze/src/main.o
+
+.PHONY: all build run test unit api browser deps deps-test deps-check bench format check clean
 
 all: build
 
@@ -32,6 +35,9 @@ deps:
 
 deps-test:
 	@scripts/deps.sh test
+
+deps-check:
+	@scripts/deps.sh check
 
 build: deps
 	@$(MAKE) --no-print-directory build/wonpay
@@ -94,7 +100,17 @@ bench:
 	bench/kona.sh
 
 format:
-	clang-format -i $$(find src tests/unit -name '*.[ch]')
+	clang-format -i $(FORMAT_SRC)
+
+# Every C file formatted as .clang-format says, and gcc's static analyzer
+# (-fanalyzer) over every source file with warnings as errors.
+check: deps-check
+	@clang-format --dry-run --Werror $(FORMAT_SRC) && echo "format: ok"
+	@$(MAKE) --no-print-directory $(ANALYZE_OBJ) && echo "analyzer: ok"
+
+build/analyze/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASE) -O1 -fanalyzer $(PKG_CFLAGS) -c -o $@ $<
 
 clean:
 	rm -rf build

@@ -27,14 +27,14 @@ struct wp_journal;
 struct wp_app {
 	const struct wp_config *cfg;
 	struct wp_store *store;
-	struct wp_commit *commit;   /* the write path: every write goes through it */
-	struct wp_auth *auth;       /* partners' credentials, rate limits, key pairs */
-	struct wp_bank_net *bank;   /* the bank network (sandbox implementation) */
-	struct wp_timer *timer;     /* delayed work: slow banks, simulated calls */
-	struct wp_journal *journal; /* sandbox only: GET /sandbox/requests */
+	struct wp_commit *commit;	     /* the write path: every write goes through it */
+	struct wp_auth *auth;		     /* partners' credentials, rate limits, key pairs */
+	struct wp_bank_net *bank;	     /* the bank network (sandbox implementation) */
+	struct wp_timer *timer;		     /* delayed work: slow banks, simulated calls */
+	struct wp_journal *journal;	     /* sandbox only: GET /sandbox/requests */
 	uint8_t data_key[WP_DATA_KEY_BYTES]; /* seals personal data at rest */
 	wp_clock clock;
-	bool sandbox_partner_created; /* this start made the sandbox partner */
+	bool sandbox_partner_created;	    /* this start made the sandbox partner */
 	void *module_state[WP_MODULES_MAX]; /* by position in wp_modules[] */
 };
 

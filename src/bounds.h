@@ -9,39 +9,39 @@
 #define WP_BOUNDS_H
 
 /* HTTP */
-#define WP_BODY_MAX_BYTES_DEFAULT (64 * 1024)    /* request body, checked while streaming */
-#define WP_BODY_DISCARD_MAX_BYTES (1024 * 1024)  /* chunked overflow read before we hang up */
-#define WP_HEADER_MEMORY_BYTES (32 * 1024)       /* per-connection memory for headers */
-#define WP_LISTEN_BACKLOG 1024                   /* connections waiting to be accepted */
-#define WP_BODY_INITIAL_BYTES 1024               /* first body buffer; doubles up to the limit */
-#define WP_CONN_LIMIT_DEFAULT 4096               /* simultaneous connections */
-#define WP_CONN_PER_IP_DEFAULT 0                 /* 0 = no per-IP limit (loopback tests) */
-#define WP_CONN_TIMEOUT_S_DEFAULT 30             /* idle connection timeout */
-#define WP_SHUTDOWN_DRAIN_MS 15000               /* longer than a slow bank's 10 s timeout */
-#define WP_PATH_PARAMS_MAX 4                     /* {param} segments in a route */
+#define WP_BODY_MAX_BYTES_DEFAULT (64 * 1024)	/* request body, checked while streaming */
+#define WP_BODY_DISCARD_MAX_BYTES (1024 * 1024) /* chunked overflow read before we hang up */
+#define WP_HEADER_MEMORY_BYTES (32 * 1024)	/* per-connection memory for headers */
+#define WP_LISTEN_BACKLOG 1024			/* connections waiting to be accepted */
+#define WP_BODY_INITIAL_BYTES 1024		/* first body buffer; doubles up to the limit */
+#define WP_CONN_LIMIT_DEFAULT 4096		/* simultaneous connections */
+#define WP_CONN_PER_IP_DEFAULT 0		/* 0 = no per-IP limit (loopback tests) */
+#define WP_CONN_TIMEOUT_S_DEFAULT 30		/* idle connection timeout */
+#define WP_SHUTDOWN_DRAIN_MS 15000		/* longer than a slow bank's 10 s timeout */
+#define WP_PATH_PARAMS_MAX 4			/* {param} segments in a route */
 #define WP_PATH_MAX_BYTES 2048
-#define WP_ARENA_MAX_BYTES (1024 * 1024)         /* per-request scratch memory */
-#define WP_SCRATCH_ARENA_BYTES (64 * 1024)       /* a short-lived arena outside a request */
+#define WP_ARENA_MAX_BYTES (1024 * 1024)   /* per-request scratch memory */
+#define WP_SCRATCH_ARENA_BYTES (64 * 1024) /* a short-lived arena outside a request */
 
 /* Bodies */
-#define WP_FORM_FIELDS_MAX 64                    /* fields in one form body */
+#define WP_FORM_FIELDS_MAX 64 /* fields in one form body */
 #define WP_FORM_NAME_MAX_BYTES 64
 
 /* AQR */
-#define WP_AQR_KEYWORD_LEN 8                     /* random [A-Za-z0-9] characters */
-#define WP_AQR_KEYWORD_MAX_BYTES 20              /* spec: uniq_keyword max length */
-#define WP_AQR_KEYWORD_RETRIES 8                 /* on a (vanishingly rare) collision */
-#define WP_AQR_AMOUNT_MAX_WON 100000000000LL     /* landing page /f/{kw}/{amount}: 1e11 won */
+#define WP_AQR_KEYWORD_LEN 8		     /* random [A-Za-z0-9] characters */
+#define WP_AQR_KEYWORD_MAX_BYTES 20	     /* spec: uniq_keyword max length */
+#define WP_AQR_KEYWORD_RETRIES 8	     /* on a (vanishingly rare) collision */
+#define WP_AQR_AMOUNT_MAX_WON 100000000000LL /* landing page /f/{kw}/{amount}: 1e11 won */
 #define WP_QR_MODULE_PX 8
 #define WP_QR_QUIET_MODULES 4
 #define WP_QR_PNG_MAX_BYTES (256 * 1024)
-#define WP_PAGE_MAX_BYTES (64 * 1024)            /* a rendered HTML page */
+#define WP_PAGE_MAX_BYTES (64 * 1024) /* a rendered HTML page */
 
 /* Credentials (core/auth.c) */
-#define WP_LOGIN_MAX 64                          /* the public half of a credential (an AspId) */
+#define WP_LOGIN_MAX 64 /* the public half of a credential (an AspId) */
 #define WP_CRYPTO_KEY_ID_MAX 64
-#define WP_AUTH_KEY_CACHE_SLOTS 256              /* parsed key pairs kept in memory */
-#define WP_PEM_MAX_BYTES (16 * 1024)             /* a partner's public key file */
+#define WP_AUTH_KEY_CACHE_SLOTS 256  /* parsed key pairs kept in memory */
+#define WP_PEM_MAX_BYTES (16 * 1024) /* a partner's public key file */
 
 /* Rate limiting (token bucket per credential) */
 #define WP_RATE_PER_S_DEFAULT 100
@@ -49,36 +49,36 @@
 #define WP_RATE_TABLE_SLOTS 4096
 
 /* Commit path (group commit) */
-#define WP_COMMIT_QUEUE_MAX 65536                /* commands waiting; past it: 503 */
-#define WP_COMMIT_BATCH_MAX_DEFAULT 1000         /* commands per transaction */
-#define WP_COMMIT_WAIT_US_DEFAULT 0              /* linger to fill a batch */
-#define WP_COMMIT_TICK_MS 1000                   /* housekeeping (pending expiry) at most this often */
-#define WP_EXPIRE_BATCH_MAX 1000                 /* pending transfers released per tick */
+#define WP_COMMIT_QUEUE_MAX 65536	 /* commands waiting; past it: 503 */
+#define WP_COMMIT_BATCH_MAX_DEFAULT 1000 /* commands per transaction */
+#define WP_COMMIT_WAIT_US_DEFAULT 0	 /* linger to fill a batch */
+#define WP_COMMIT_TICK_MS 1000		 /* housekeeping (pending expiry) at most this often */
+#define WP_EXPIRE_BATCH_MAX 1000	 /* pending transfers released per tick */
 
 /* Timers (slow sandbox banks) */
-#define WP_TIMER_MAX 16384                       /* callbacks waiting */
+#define WP_TIMER_MAX 16384 /* callbacks waiting */
 
 /* Sandbox */
-#define WP_JOURNAL_ENTRIES 1000                  /* GET /sandbox/requests keeps the newest */
+#define WP_JOURNAL_ENTRIES 1000 /* GET /sandbox/requests keeps the newest */
 #define WP_CLOCK_ADVANCE_MAX_S (10LL * 365 * 24 * 3600)
 
 /* Kona */
-#define WP_REPLAY_SLOTS (1u << 19)               /* used tran tokens remembered (8 MiB) */
-#define WP_KONA_CLOCK_SKEW_MS (5 * 60 * 1000)    /* request time vs server clock */
-#define WP_KONA_ARS_DELAY_MS_DEFAULT 2000        /* the simulated member answers the call */
-#define WP_KONA_ARS_REGISTER_MS 300              /* then the bank registers the account */
-#define WP_KONA_REGISTRATIONS_MAX 50             /* a member's registrations read at once */
-#define WP_KONA_USER_ID_RETRIES 8                /* on a (vanishingly rare) userId collision */
+#define WP_REPLAY_SLOTS (1u << 19)	      /* used tran tokens remembered (8 MiB) */
+#define WP_KONA_CLOCK_SKEW_MS (5 * 60 * 1000) /* request time vs server clock */
+#define WP_KONA_ARS_DELAY_MS_DEFAULT 2000     /* the simulated member answers the call */
+#define WP_KONA_ARS_REGISTER_MS 300	      /* then the bank registers the account */
+#define WP_KONA_REGISTRATIONS_MAX 50	      /* a member's registrations read at once */
+#define WP_KONA_USER_ID_RETRIES 8	      /* on a (vanishingly rare) userId collision */
 
 /* Storage */
 #define WP_STORE_BUSY_TIMEOUT_MS 5000
 #define WP_STORE_POOL_MAX 64
-#define WP_STORE_ROW_ARENA_BYTES (1024 * 1024)   /* one document row while listing */
+#define WP_STORE_ROW_ARENA_BYTES (1024 * 1024) /* one document row while listing */
 
 /* Surfaces (src/surface/kit.h) */
-#define WP_MODULES_MAX 8                         /* surface modules in one server */
-#define WP_SURFACES_MAX 16                       /* their route tables */
-#define WP_MESSAGE_MAX_BYTES 256                 /* a human message in an error answer */
+#define WP_MODULES_MAX 8	 /* surface modules in one server */
+#define WP_SURFACES_MAX 16	 /* their route tables */
+#define WP_MESSAGE_MAX_BYTES 256 /* a human message in an error answer */
 
 /* Logging */
 #define WP_LOG_LINE_MAX_BYTES 4096

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,11 @@ static bool parse_url(char *dst, const char *v, const char *name, char *err, siz
 	size_t n = strlen(dst);
 	while (n > 0 && dst[n - 1] == '/')
 		dst[--n] = '\0'; /* bases are joined with "/path" */
+	const char *host = strstr(dst, "://");
+	if (host == NULL || host[3] == '\0' || host[3] == '/') {
+		snprintf(err, err_cap, "%s must name a host, as in https://pay.example.com", name);
+		return false;
+	}
 	return true;
 }
 
@@ -72,8 +78,16 @@ static bool parse_listen(struct wp_config *c, const char *v, char *err, size_t e
 		snprintf(err, err_cap, "--listen wants HOST:PORT, got '%s'", v);
 		return false;
 	}
-	memcpy(c->listen_host, v, (size_t)(colon - v));
-	c->listen_host[colon - v] = '\0';
+	char host[sizeof(c->listen_host)];
+	memcpy(host, v, (size_t)(colon - v));
+	host[colon - v] = '\0';
+	struct in_addr addr;
+	if (inet_pton(AF_INET, host, &addr) != 1) {
+		snprintf(err, err_cap,
+			 "--listen wants an IPv4 address as HOST (127.0.0.1), got '%s'", host);
+		return false;
+	}
+	memcpy(c->listen_host, host, sizeof(host));
 	c->listen_port = (uint16_t)port;
 	return true;
 }
@@ -94,8 +108,7 @@ int wp_config_option(struct wp_config *c, const char *name, const char *value, c
 		    strcmp(name, "--rate-limit") == 0 || strcmp(name, "--rate-burst") == 0 ||
 		    strcmp(name, "--access-log") == 0 || strcmp(name, "--commit-batch") == 0 ||
 		    strcmp(name, "--admin-token") == 0 || strcmp(name, "--data-key-file") == 0 ||
-		    strcmp(name, "--ars-delay-ms") == 0 ||
-		    strcmp(name, "--commit-wait-us") == 0) {
+		    strcmp(name, "--ars-delay-ms") == 0 || strcmp(name, "--commit-wait-us") == 0) {
 			snprintf(err, err_cap, "%s needs a value", name);
 			return -1;
 		}
@@ -131,9 +144,9 @@ int wp_config_option(struct wp_config *c, const char *name, const char *value, c
 		const char *name;
 		int64_t min, max;
 	} nums[] = {
-	    {"--threads", 1, 64},	      {"--max-body", 1024, 64 * 1024 * 1024},
-	    {"--conn-limit", 1, 1000000}, {"--conn-timeout", 1, 3600},
-	    {"--rate-limit", 0, 1000000}, {"--rate-burst", 1, 1000000},
+	    {"--threads", 1, 64},	   {"--max-body", 1024, 64 * 1024 * 1024},
+	    {"--conn-limit", 1, 1000000},  {"--conn-timeout", 1, 3600},
+	    {"--rate-limit", 0, 1000000},  {"--rate-burst", 1, 1000000},
 	    {"--commit-batch", 1, 100000}, {"--commit-wait-us", 0, 1000000},
 	    {"--ars-delay-ms", 0, 600000},
 	};
@@ -198,14 +211,22 @@ bool wp_config_defaults(struct wp_config *c, char *err, size_t err_cap)
 	c->commit_wait_us = WP_COMMIT_WAIT_US_DEFAULT;
 	c->ars_delay_ms = WP_KONA_ARS_DELAY_MS_DEFAULT;
 	static const char *const env[][2] = {
-	    {"WONPAY_LISTEN", "--listen"},	   {"WONPAY_DB", "--db"},
-	    {"WONPAY_PUBLIC_URL", "--public-url"}, {"WONPAY_SHORT_URL", "--short-url"},
-	    {"WONPAY_THREADS", "--threads"},	   {"WONPAY_MAX_BODY", "--max-body"},
-	    {"WONPAY_CONN_LIMIT", "--conn-limit"}, {"WONPAY_CONN_TIMEOUT", "--conn-timeout"},
-	    {"WONPAY_RATE_LIMIT", "--rate-limit"}, {"WONPAY_RATE_BURST", "--rate-burst"},
-	    {"WONPAY_ACCESS_LOG", "--access-log"}, {"WONPAY_COMMIT_BATCH", "--commit-batch"},
-	    {"WONPAY_COMMIT_WAIT_US", "--commit-wait-us"}, {"WONPAY_ADMIN_TOKEN", "--admin-token"},
-	    {"WONPAY_DATA_KEY_FILE", "--data-key-file"}, {"WONPAY_ARS_DELAY_MS", "--ars-delay-ms"},
+	    {"WONPAY_LISTEN", "--listen"},
+	    {"WONPAY_DB", "--db"},
+	    {"WONPAY_PUBLIC_URL", "--public-url"},
+	    {"WONPAY_SHORT_URL", "--short-url"},
+	    {"WONPAY_THREADS", "--threads"},
+	    {"WONPAY_MAX_BODY", "--max-body"},
+	    {"WONPAY_CONN_LIMIT", "--conn-limit"},
+	    {"WONPAY_CONN_TIMEOUT", "--conn-timeout"},
+	    {"WONPAY_RATE_LIMIT", "--rate-limit"},
+	    {"WONPAY_RATE_BURST", "--rate-burst"},
+	    {"WONPAY_ACCESS_LOG", "--access-log"},
+	    {"WONPAY_COMMIT_BATCH", "--commit-batch"},
+	    {"WONPAY_COMMIT_WAIT_US", "--commit-wait-us"},
+	    {"WONPAY_ADMIN_TOKEN", "--admin-token"},
+	    {"WONPAY_DATA_KEY_FILE", "--data-key-file"},
+	    {"WONPAY_ARS_DELAY_MS", "--ars-delay-ms"},
 	};
 	for (size_t i = 0; i < sizeof(env) / sizeof(env[0]); i++) {
 		const char *v = getenv(env[i][0]);
@@ -218,8 +239,18 @@ bool wp_config_defaults(struct wp_config *c, char *err, size_t err_cap)
 		}
 	}
 	const char *sb = getenv("WONPAY_SANDBOX");
-	if (sb != NULL && (strcmp(sb, "1") == 0 || wp_ascii_ieq(sb, "true")))
-		c->sandbox = true;
+	static const char *const on[] = {"1", "true", "yes", "on"}, *const off[] = {"0", "false",
+										    "no", "off"};
+	for (size_t i = 0; sb != NULL && sb[0] != '\0' && i < 4; i++) {
+		if (wp_ascii_ieq(sb, on[i]))
+			c->sandbox = true;
+		if (wp_ascii_ieq(sb, on[i]) || wp_ascii_ieq(sb, off[i]))
+			return true;
+	}
+	if (sb != NULL && sb[0] != '\0') {
+		snprintf(err, err_cap, "WONPAY_SANDBOX: want 1/true/yes/on or 0/false/no/off");
+		return false;
+	}
 	return true;
 }
 

@@ -18,8 +18,8 @@ struct wp_config {
 	char listen_host[64];
 	uint16_t listen_port;
 	char db_path[WP_FILE_PATH_MAX];
-	char public_url[WP_URL_MAX]; /* base of qr_image; default http://<listen> */
-	char short_url[WP_URL_MAX];  /* base of short_url; default public_url */
+	char public_url[WP_URL_MAX];	   /* base of qr_image; default http://<listen> */
+	char short_url[WP_URL_MAX];	   /* base of short_url; default public_url */
 	char access_log[WP_FILE_PATH_MAX]; /* "-" stdout, "off", or a file */
 	bool sandbox;
 	unsigned threads;
@@ -28,10 +28,10 @@ struct wp_config {
 	unsigned conn_timeout_s;
 	uint32_t rate_per_s; /* per credential; 0 disables */
 	uint32_t rate_burst;
-	char admin_token[128];   /* sandbox control API bearer token */
+	char admin_token[128];		      /* sandbox control API bearer token */
 	char data_key_file[WP_FILE_PATH_MAX]; /* "" = beside the database */
-	unsigned ars_delay_ms;   /* Kona: the simulated member answers the ARS call; 0 = never */
-	unsigned commit_batch;   /* commands per group commit */
+	unsigned ars_delay_ms;	 /* Kona: the simulated member answers the ARS call; 0 = never */
+	unsigned commit_batch;	 /* commands per group commit */
 	unsigned commit_wait_us; /* linger to fill a batch */
 };
 

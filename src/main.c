@@ -41,27 +41,29 @@ static wp_status expire_pending(struct wp_tx *tx, void *ctx)
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"wonpay %s — Korean payment APIs (AQR, Konaplate, Payple, OneQ Pay) on one core\n"
-		"\n"
-		"usage:\n"
-		"  wonpay serve [options]                 run the HTTP server\n"
-		"  wonpay migrate [--db PATH]             apply database migrations\n"
-		"  wonpay partner add --email E [--name N] [--db PATH] [surface options]\n"
-		"                                         add a partner; prints its credentials once\n",
-		WONPAY_VERSION);
+	fprintf(
+	    out,
+	    "wonpay %s — Korean payment APIs (AQR, Konaplate, Payple, OneQ Pay) on one core\n"
+	    "\n"
+	    "usage:\n"
+	    "  wonpay serve [options]                 run the HTTP server\n"
+	    "  wonpay migrate [--db PATH]             apply database migrations\n"
+	    "  wonpay partner add --email E [--name N] [--db PATH] [surface options]\n"
+	    "                                         add a partner; prints its credentials once\n",
+	    WONPAY_VERSION);
 	for (size_t i = 0; i < wp_module_count; i++) {
 		const struct wp_issuer *is = wp_modules[i]->issuer;
 		if (is != NULL && is->option != NULL)
 			fprintf(out, "      %s\n", is->help);
 	}
-	fprintf(out,
-		"  wonpay partner list [--db PATH]        list partners\n"
-		"  wonpay ledger verify [--db PATH]       recompute every balance; exit 1 on a problem\n"
-		"  wonpay --help | --version\n"
-		"\n"
-		"serve options (flags win over WONPAY_* environment variables):\n%s",
-		wp_config_usage);
+	fprintf(
+	    out,
+	    "  wonpay partner list [--db PATH]        list partners\n"
+	    "  wonpay ledger verify [--db PATH]       recompute every balance; exit 1 on a problem\n"
+	    "  wonpay --help | --version\n"
+	    "\n"
+	    "serve options (flags win over WONPAY_* environment variables):\n%s",
+	    wp_config_usage);
 }
 
 /* mkdir -p of the directory that will hold the database file. */
@@ -182,8 +184,8 @@ static wp_status seed_sandbox(struct wp_tx *tx, void *arg)
 {
 	struct wp_app *app = arg;
 	struct wp_seed seed = {.tx = tx, .now_ms = wp_clock_now_ms(&app->clock)};
-	wp_status st = wp_sandbox_partner(app->store, tx, seed.now_ms, &seed.partner_id,
-					  &seed.created);
+	wp_status st =
+	    wp_sandbox_partner(app->store, tx, seed.now_ms, &seed.partner_id, &seed.created);
 	if (st == WP_OK)
 		st = wp_bank_sandbox_seed(tx, seed.now_ms);
 	for (size_t i = 0; st == WP_OK && i < wp_module_count; i++) {
@@ -250,8 +252,8 @@ static int cmd_serve(int argc, char **argv)
 	    .app = &app,
 	};
 	const struct wp_surface *surfaces[WP_SURFACES_MAX];
-	http.surface_count = wp_module_surfaces(cfg.sandbox, surfaces, WP_SURFACES_MAX,
-						&http.fallback);
+	http.surface_count =
+	    wp_module_surfaces(cfg.sandbox, surfaces, WP_SURFACES_MAX, &http.fallback);
 	http.surfaces = surfaces;
 	if (wp_random_bytes(&http.boot_id, sizeof(http.boot_id)) != WP_OK) {
 		fprintf(stderr, "wonpay: no randomness available\n");
@@ -414,8 +416,8 @@ static bool issuing(const struct partner_opts *o, size_t i)
 static wp_status add_partner(struct wp_tx *tx, void *arg)
 {
 	struct partner_opts *o = arg;
-	wp_status st = wp_auth_partner_add(tx, o->email, o->name ? o->name : o->email, o->now_ms,
-					   &o->id);
+	wp_status st =
+	    wp_auth_partner_add(tx, o->email, o->name ? o->name : o->email, o->now_ms, &o->id);
 	for (size_t i = 0; st == WP_OK && i < wp_module_count; i++)
 		if (issuing(o, i))
 			st = wp_modules[i]->issuer->add(tx, o->issue[i], o->id, o->now_ms);

@@ -69,8 +69,10 @@ void wp_auth_free(struct wp_auth *a)
 
 static void log_auth(const char *surface, const char *what)
 {
-	fprintf(stderr, "{\"level\":\"error\",\"component\":\"auth\",\"surface\":\"%s\",\"message\":\"%s\"}\n",
-		surface, what);
+	fprintf(
+	    stderr,
+	    "{\"level\":\"error\",\"component\":\"auth\",\"surface\":\"%s\",\"message\":\"%s\"}\n",
+	    surface, what);
 }
 
 /* "<surface>.<purpose>": the AAD that binds a sealed value to its use. */
@@ -240,8 +242,8 @@ bool wp_auth_email_valid(const char *e)
 	return wp_utf8_valid(e, n);
 }
 
-wp_status wp_auth_partner_add(struct wp_tx *tx, const char *email, const char *name,
-			      int64_t now_ms, int64_t *id)
+wp_status wp_auth_partner_add(struct wp_tx *tx, const char *email, const char *name, int64_t now_ms,
+			      int64_t *id)
 {
 	if (!wp_auth_email_valid(email) || wp_utf8_chars(email, strlen(email)) > WP_EMAIL_MAX_CHARS)
 		return WP_E_INVALID;
@@ -273,8 +275,8 @@ wp_status wp_auth_add(struct wp_tx *tx, const uint8_t *data_key, int64_t partner
 	return st;
 }
 
-wp_status wp_auth_issue(struct wp_tx *tx, int64_t partner_id, const char *surface,
-			int64_t now_ms, char *secret_out, size_t cap)
+wp_status wp_auth_issue(struct wp_tx *tx, int64_t partner_id, const char *surface, int64_t now_ms,
+			char *secret_out, size_t cap)
 {
 	char random[33];
 	wp_status st = wp_random_alnum(random, 32);
@@ -296,8 +298,8 @@ wp_status wp_auth_add_keys(struct wp_tx *tx, const uint8_t *data_key, int64_t pa
 	char *sealed = wp_seal(data_key, aad, server_private_pem, strlen(server_private_pem));
 	if (sealed == NULL)
 		return WP_E_NOMEM;
-	struct wp_crypto_key k = {id,	  surface, partner_id, login, sealed, server_public_pem,
-				  partner_public_pem, now_ms};
+	struct wp_crypto_key k = {id,	  surface,	     partner_id,	 login,
+				  sealed, server_public_pem, partner_public_pem, now_ms};
 	wp_status st = tx->ops->crypto_key_insert(tx, &k);
 	free(sealed);
 	return st;

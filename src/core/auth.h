@@ -39,7 +39,7 @@ void wp_auth_free(struct wp_auth *a);
 /* Who presented a valid credential. Strings live in the arena given to the check. */
 struct wp_principal {
 	struct wp_partner partner;
-	const char *login;         /* NULL for a secret-only credential */
+	const char *login;	   /* NULL for a secret-only credential */
 	const char *shared_secret; /* opened; NULL when the credential keeps none */
 };
 
@@ -70,8 +70,8 @@ wp_status wp_auth_keys(struct wp_auth *a, const char *surface, const char *id, c
 /* ---- issuing (inside a write transaction: the CLI and sandbox seeding) ---- */
 
 /* Creates a partner. WP_E_INVALID for a bad email; WP_E_CONFLICT if the email is taken. */
-wp_status wp_auth_partner_add(struct wp_tx *tx, const char *email, const char *name,
-			      int64_t now_ms, int64_t *id);
+wp_status wp_auth_partner_add(struct wp_tx *tx, const char *email, const char *name, int64_t now_ms,
+			      int64_t *id);
 
 /*
  * Stores a credential: the secret's digest, and shared_secret (may be NULL)
@@ -82,8 +82,8 @@ wp_status wp_auth_add(struct wp_tx *tx, const uint8_t *data_key, int64_t partner
 		      const char *shared_secret, int64_t now_ms);
 
 /* Issues a fresh random secret ("<surface>_" + 32 alnum) with no login. */
-wp_status wp_auth_issue(struct wp_tx *tx, int64_t partner_id, const char *surface,
-			int64_t now_ms, char *secret_out, size_t cap);
+wp_status wp_auth_issue(struct wp_tx *tx, int64_t partner_id, const char *surface, int64_t now_ms,
+			char *secret_out, size_t cap);
 
 /* Stores a key pair under `id` for the credential `login` (private key sealed). */
 wp_status wp_auth_add_keys(struct wp_tx *tx, const uint8_t *data_key, int64_t partner_id,

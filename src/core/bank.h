@@ -35,8 +35,8 @@ enum wp_bank_outcome {
 	WP_BANK_UNKNOWN_BANK = 1,
 	WP_BANK_NOT_PARTICIPATING = 2, /* not in the network (비참여기관) */
 	WP_BANK_UNREACHABLE = 3,       /* no answer */
-	WP_BANK_TIMEOUT = 4,           /* answered too late: system delay */
-	WP_BANK_FAILED = 5,            /* the bank said "error", no detail */
+	WP_BANK_TIMEOUT = 4,	       /* answered too late: system delay */
+	WP_BANK_FAILED = 5,	       /* the bank said "error", no detail */
 	WP_BANK_MAINTENANCE = 6,       /* nightly maintenance window */
 	WP_BANK_BEFORE_HOURS = 7,      /* before the bank's service hours */
 	WP_BANK_ACCOUNT_NOT_FOUND = 8,
@@ -48,7 +48,7 @@ enum wp_bank_outcome {
 	WP_BANK_ACCOUNT_ACCIDENT = 14, /* accident reported (사고신고) */
 	WP_BANK_NOT_VERIFIABLE = 15,   /* e.g. a virtual account: no holder check */
 	WP_BANK_INSUFFICIENT_FUNDS = 16,
-	WP_BANK_LEDGER_REJECTED = 17,  /* the ledger refused: see the transfer result */
+	WP_BANK_LEDGER_REJECTED = 17, /* the ledger refused: see the transfer result */
 };
 
 const char *wp_bank_outcome_name(int outcome);
@@ -58,22 +58,22 @@ struct wp_bank_net;
 /* A person or business claiming an account. */
 struct wp_bank_identity {
 	const char *holder_name;
-	const char *birth_date;  /* yyyyMMdd, or NULL/"" */
+	const char *birth_date;	 /* yyyyMMdd, or NULL/"" */
 	const char *business_no; /* 10 digits, or NULL/"" */
 };
 
 struct wp_bank_answer {
-	int outcome;         /* enum wp_bank_outcome */
+	int outcome;	     /* enum wp_bank_outcome */
 	uint32_t latency_ms; /* how long the bank takes to say it */
 };
 
 enum wp_bank_fault_mode { WP_FAULT_NONE, WP_FAULT_UNREACHABLE, WP_FAULT_SLOW, WP_FAULT_FAILING };
 
 struct wp_bank_fault {
-	int mode;            /* enum wp_bank_fault_mode */
+	int mode;	     /* enum wp_bank_fault_mode */
 	uint32_t latency_ms; /* slow: added to every answer */
 	uint32_t rate_ppm;   /* failing: share of calls that fail, per million */
-	uint64_t seed;       /* failing: the sequence of failures is a function of it */
+	uint64_t seed;	     /* failing: the sequence of failures is a function of it */
 };
 
 /*

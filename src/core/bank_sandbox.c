@@ -153,8 +153,10 @@ static int simulated(const struct wp_bank_account *a)
 		const char *name;
 		int outcome;
 	} sims[] = {
-	    {"unreachable", WP_BANK_UNREACHABLE},   {"timeout", WP_BANK_TIMEOUT},
-	    {"before_hours", WP_BANK_BEFORE_HOURS}, {"maintenance", WP_BANK_MAINTENANCE},
+	    {"unreachable", WP_BANK_UNREACHABLE},
+	    {"timeout", WP_BANK_TIMEOUT},
+	    {"before_hours", WP_BANK_BEFORE_HOURS},
+	    {"maintenance", WP_BANK_MAINTENANCE},
 	    {"failed", WP_BANK_FAILED},
 	};
 	for (size_t i = 0; i < sizeof(sims) / sizeof(sims[0]); i++)
@@ -163,16 +165,25 @@ static int simulated(const struct wp_bank_account *a)
 	return -1;
 }
 
+const char *const wp_bank_account_statuses[] = {WP_ACCT_ACTIVE, WP_ACCT_DORMANT,  WP_ACCT_SUSPENDED,
+						WP_ACCT_CLOSED, WP_ACCT_ACCIDENT, NULL};
+const char *const wp_bank_account_kinds[] = {WP_KIND_PERSONAL, WP_KIND_BUSINESS, WP_KIND_VIRTUAL,
+					     NULL};
+
 static int status_outcome(const struct wp_bank_account *a)
 {
-	if (strcmp(a->status, "dormant") == 0)
-		return WP_BANK_ACCOUNT_DORMANT;
-	if (strcmp(a->status, "suspended") == 0)
-		return WP_BANK_ACCOUNT_SUSPENDED;
-	if (strcmp(a->status, "closed") == 0)
-		return WP_BANK_ACCOUNT_CLOSED;
-	if (strcmp(a->status, "accident_reported") == 0)
-		return WP_BANK_ACCOUNT_ACCIDENT;
+	static const struct {
+		const char *status;
+		int outcome;
+	} outcomes[] = {
+	    {WP_ACCT_DORMANT, WP_BANK_ACCOUNT_DORMANT},
+	    {WP_ACCT_SUSPENDED, WP_BANK_ACCOUNT_SUSPENDED},
+	    {WP_ACCT_CLOSED, WP_BANK_ACCOUNT_CLOSED},
+	    {WP_ACCT_ACCIDENT, WP_BANK_ACCOUNT_ACCIDENT},
+	};
+	for (size_t i = 0; i < sizeof(outcomes) / sizeof(outcomes[0]); i++)
+		if (strcmp(a->status, outcomes[i].status) == 0)
+			return outcomes[i].outcome;
 	return WP_BANK_OK;
 }
 
@@ -353,8 +364,8 @@ static wp_status reserve_of(struct wp_tx *tx, const char *code, int64_t now_ms, 
 	return st;
 }
 
-wp_status wp_bank_sandbox_open(struct wp_tx *tx, const struct wp_bank_account *in,
-			       int64_t balance, int64_t now_ms, int *outcome)
+wp_status wp_bank_sandbox_open(struct wp_tx *tx, const struct wp_bank_account *in, int64_t balance,
+			       int64_t now_ms, int *outcome)
 {
 	*outcome = WP_BANK_OK;
 	if (wp_bank_by_code(in->bank_code) == NULL) {
@@ -406,23 +417,28 @@ static const struct {
 	const char *bank, *number, *holder, *birth, *bizno, *kind, *status, *simulate;
 	int64_t balance;
 } fixtures[] = {
-    {"004", "11111111111", "홍길동", "19900101", "", "personal", "active", "", 1000000},
-    {"088", "22222222222", "김철수", "19851231", "", "personal", "active", "", 5000000},
-    {"081", "33333333333", "(주)테스트상사", "", "1234567890", "business", "active", "",
+    {"004", "11111111111", "홍길동", "19900101", "", WP_KIND_PERSONAL, WP_ACCT_ACTIVE, "", 1000000},
+    {"088", "22222222222", "김철수", "19851231", "", WP_KIND_PERSONAL, WP_ACCT_ACTIVE, "", 5000000},
+    {"081", "33333333333", "(주)테스트상사", "", "1234567890", WP_KIND_BUSINESS, WP_ACCT_ACTIVE, "",
      100000000},
-    {"020", "44444444444", "이영희", "19920315", "", "personal", "active", "", 0},
-    {"090", "55555555555", "박민수", "19880808", "", "personal", "active", "", 20000000},
-    {"004", "90000000001", "홍길동", "19900101", "", "personal", "dormant", "", 0},
-    {"004", "90000000002", "홍길동", "19900101", "", "personal", "suspended", "", 0},
-    {"004", "90000000003", "홍길동", "19900101", "", "personal", "closed", "", 0},
-    {"004", "90000000004", "홍길동", "19900101", "", "personal", "accident_reported", "", 0},
-    {"004", "90000000005", "홍길동", "19900101", "", "virtual", "active", "", 0},
-    {"004", "90000000006", "홍길동", "19900101", "", "personal", "active", "unreachable", 0},
-    {"004", "90000000007", "홍길동", "19900101", "", "personal", "active", "timeout", 0},
-    {"004", "90000000008", "홍길동", "19900101", "", "personal", "active", "before_hours", 0},
-    {"004", "90000000009", "홍길동", "19900101", "", "personal", "active", "maintenance", 0},
-    {"004", "90000000010", "홍길동", "19900101", "", "personal", "active", "failed", 0},
-    {"055", "12345678901", "홍길동", "19900101", "", "personal", "active", "", 0},
+    {"020", "44444444444", "이영희", "19920315", "", WP_KIND_PERSONAL, WP_ACCT_ACTIVE, "", 0},
+    {"090", "55555555555", "박민수", "19880808", "", WP_KIND_PERSONAL, WP_ACCT_ACTIVE, "",
+     20000000},
+    {"004", "90000000001", "홍길동", "19900101", "", WP_KIND_PERSONAL, WP_ACCT_DORMANT, "", 0},
+    {"004", "90000000002", "홍길동", "19900101", "", WP_KIND_PERSONAL, WP_ACCT_SUSPENDED, "", 0},
+    {"004", "90000000003", "홍길동", "19900101", "", WP_KIND_PERSONAL, WP_ACCT_CLOSED, "", 0},
+    {"004", "90000000004", "홍길동", "19900101", "", WP_KIND_PERSONAL, WP_ACCT_ACCIDENT, "", 0},
+    {"004", "90000000005", "홍길동", "19900101", "", WP_KIND_VIRTUAL, WP_ACCT_ACTIVE, "", 0},
+    {"004", "90000000006", "홍길동", "19900101", "", WP_KIND_PERSONAL, WP_ACCT_ACTIVE,
+     "unreachable", 0},
+    {"004", "90000000007", "홍길동", "19900101", "", WP_KIND_PERSONAL, WP_ACCT_ACTIVE, "timeout",
+     0},
+    {"004", "90000000008", "홍길동", "19900101", "", WP_KIND_PERSONAL, WP_ACCT_ACTIVE,
+     "before_hours", 0},
+    {"004", "90000000009", "홍길동", "19900101", "", WP_KIND_PERSONAL, WP_ACCT_ACTIVE,
+     "maintenance", 0},
+    {"004", "90000000010", "홍길동", "19900101", "", WP_KIND_PERSONAL, WP_ACCT_ACTIVE, "failed", 0},
+    {"055", "12345678901", "홍길동", "19900101", "", WP_KIND_PERSONAL, WP_ACCT_ACTIVE, "", 0},
 };
 
 wp_status wp_bank_sandbox_seed(struct wp_tx *tx, int64_t now_ms)

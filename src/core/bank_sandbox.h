@@ -20,6 +20,20 @@
 
 #define WP_BANK_TIMEOUT_MS 10000 /* a slower answer is a system delay */
 
+/* An account's status and kind, as stored and as the control API spells them. */
+#define WP_ACCT_ACTIVE "active"
+#define WP_ACCT_DORMANT "dormant"
+#define WP_ACCT_SUSPENDED "suspended"
+#define WP_ACCT_CLOSED "closed"
+#define WP_ACCT_ACCIDENT "accident_reported"
+#define WP_KIND_PERSONAL "personal"
+#define WP_KIND_BUSINESS "business"
+#define WP_KIND_VIRTUAL "virtual"
+
+/* Every status and every kind (NULL-terminated). */
+extern const char *const wp_bank_account_statuses[];
+extern const char *const wp_bank_account_kinds[];
+
 struct wp_bank_net *wp_bank_sandbox_new(struct wp_store *s, const wp_clock *clock);
 void wp_bank_sandbox_free(struct wp_bank_net *n);
 /* Clears every fault (sandbox reset). */
@@ -30,8 +44,8 @@ void wp_bank_sandbox_clear_faults(struct wp_bank_net *n);
  * balance from the bank's reserve. *outcome is WP_BANK_OK, or
  * WP_BANK_UNKNOWN_BANK; WP_E_CONFLICT if the account exists.
  */
-wp_status wp_bank_sandbox_open(struct wp_tx *tx, const struct wp_bank_account *a,
-			       int64_t balance, int64_t now_ms, int *outcome);
+wp_status wp_bank_sandbox_open(struct wp_tx *tx, const struct wp_bank_account *a, int64_t balance,
+			       int64_t now_ms, int *outcome);
 
 /* Inside a write transaction: the documented test accounts (README). Idempotent. */
 wp_status wp_bank_sandbox_seed(struct wp_tx *tx, int64_t now_ms);

@@ -1,5 +1,6 @@
 #include "core/commit.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -36,6 +37,7 @@ static struct wp_cmd *take_batch(struct wp_commit *q, unsigned *count)
 {
 	struct wp_cmd *first = q->head, *last = NULL, *c = q->head;
 	unsigned n = 0;
+	assert(q->cfg.max_batch > 0);
 	while (c != NULL && n < q->cfg.max_batch) {
 		last = c;
 		c = c->next;
@@ -46,6 +48,7 @@ static struct wp_cmd *take_batch(struct wp_commit *q, unsigned *count)
 	q->head = c;
 	if (c == NULL)
 		q->tail = NULL;
+	assert(q->depth >= n);
 	q->depth -= n;
 	*count = n;
 	return first;
@@ -90,6 +93,7 @@ static void run_batch(struct wp_commit *q, struct wp_cmd *batch, unsigned n, boo
 	if (st != WP_OK)
 		q->stats.failed_batches++;
 	pthread_mutex_unlock(&q->lock);
+	assert(st != WP_OK || tx != NULL);
 	/* Acknowledge only now: the batch is on disk, or none of it happened. */
 	struct wp_cmd *c = batch;
 	while (c != NULL) {
@@ -145,6 +149,8 @@ static void *writer(void *arg)
 wp_status wp_commit_start(struct wp_store *s, const struct wp_commit_config *cfg,
 			  struct wp_commit **out)
 {
+	assert(s != NULL);
+	assert(cfg != NULL);
 	struct wp_commit *q = calloc(1, sizeof(*q));
 	if (q == NULL)
 		return WP_E_NOMEM;
@@ -172,6 +178,8 @@ wp_status wp_commit_start(struct wp_store *s, const struct wp_commit_config *cfg
 
 wp_status wp_commit_submit(struct wp_commit *q, struct wp_cmd *cmd)
 {
+	assert(cmd->apply != NULL);
+	assert(cmd->done != NULL);
 	cmd->next = NULL;
 	pthread_mutex_lock(&q->lock);
 	if (q->stopping || q->depth >= WP_COMMIT_QUEUE_MAX) {

@@ -32,7 +32,7 @@ typedef void (*wp_cmd_done)(struct wp_cmd *cmd);
 struct wp_cmd {
 	wp_cmd_apply apply; /* runs in the writer thread, inside the batch */
 	wp_cmd_done done;   /* runs in the writer thread after commit; must not block */
-	void *ctx;          /* for done() */
+	void *ctx;	    /* for done() */
 	wp_status status;
 	struct wp_cmd *next;
 };

@@ -92,8 +92,8 @@ size_t wp_base64url_encode(const uint8_t *in, size_t n, char *out)
 	return b64_encode(in, n, out, B64URL, false);
 }
 
-static bool b64_decode(const char *in, size_t len, uint8_t *out, size_t *out_len,
-		       const char *alpha, bool padded)
+static bool b64_decode(const char *in, size_t len, uint8_t *out, size_t *out_len, const char *alpha,
+		       bool padded)
 {
 	if (padded) {
 		if (len % 4 != 0)
@@ -144,13 +144,13 @@ char *wp_seal(const uint8_t key[WP_DATA_KEY_BYTES], const char *aad, const void 
 	uint8_t *raw = malloc(raw_len);
 	char *out = malloc(4 * ((raw_len + 2) / 3) + 1);
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-	int len = 0, ok = raw && out && ctx && RAND_bytes(raw, 12) == 1 &&
-			  EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, raw) == 1 &&
-			  EVP_EncryptUpdate(ctx, NULL, &len, (const uint8_t *)aad,
-					    (int)strlen(aad)) == 1 &&
-			  EVP_EncryptUpdate(ctx, raw + 12, &len, plain, (int)n) == 1 &&
-			  EVP_EncryptFinal_ex(ctx, raw + 12 + len, &len) == 1 &&
-			  EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, raw + 12 + n) == 1;
+	int len = 0,
+	    ok = raw && out && ctx && RAND_bytes(raw, 12) == 1 &&
+		 EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, raw) == 1 &&
+		 EVP_EncryptUpdate(ctx, NULL, &len, (const uint8_t *)aad, (int)strlen(aad)) == 1 &&
+		 EVP_EncryptUpdate(ctx, raw + 12, &len, plain, (int)n) == 1 &&
+		 EVP_EncryptFinal_ex(ctx, raw + 12 + len, &len) == 1 &&
+		 EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, raw + 12 + n) == 1;
 	EVP_CIPHER_CTX_free(ctx);
 	if (ok)
 		wp_base64_encode(raw, raw_len, out);
@@ -162,8 +162,7 @@ char *wp_seal(const uint8_t key[WP_DATA_KEY_BYTES], const char *aad, const void 
 	return out;
 }
 
-char *wp_open(const uint8_t key[WP_DATA_KEY_BYTES], const char *aad, const char *sealed,
-	      size_t *n)
+char *wp_open(const uint8_t key[WP_DATA_KEY_BYTES], const char *aad, const char *sealed, size_t *n)
 {
 	size_t slen = strlen(sealed), raw_len = 0;
 	if (slen > (2u << 20))
@@ -176,13 +175,12 @@ char *wp_open(const uint8_t key[WP_DATA_KEY_BYTES], const char *aad, const char 
 	size_t clen = raw_len - 28;
 	char *out = malloc(clen + 1);
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-	int len = 0, ok = out && ctx &&
-			  EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, raw) == 1 &&
-			  EVP_DecryptUpdate(ctx, NULL, &len, (const uint8_t *)aad,
-					    (int)strlen(aad)) == 1 &&
-			  EVP_DecryptUpdate(ctx, (uint8_t *)out, &len, raw + 12, (int)clen) == 1 &&
-			  EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16, raw + 12 + clen) == 1 &&
-			  EVP_DecryptFinal_ex(ctx, (uint8_t *)out + len, &len) == 1;
+	int len = 0,
+	    ok = out && ctx && EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, raw) == 1 &&
+		 EVP_DecryptUpdate(ctx, NULL, &len, (const uint8_t *)aad, (int)strlen(aad)) == 1 &&
+		 EVP_DecryptUpdate(ctx, (uint8_t *)out, &len, raw + 12, (int)clen) == 1 &&
+		 EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16, raw + 12 + clen) == 1 &&
+		 EVP_DecryptFinal_ex(ctx, (uint8_t *)out + len, &len) == 1;
 	EVP_CIPHER_CTX_free(ctx);
 	free(raw);
 	if (!ok) {

@@ -43,8 +43,7 @@ bool wp_base64_decode(const char *in, size_t len, uint8_t *out, size_t *out_len)
 char *wp_seal(const uint8_t key[WP_DATA_KEY_BYTES], const char *aad, const void *plain,
 	      size_t n); /* malloc'd, NULL on failure */
 /* malloc'd NUL-terminated plaintext, NULL if it does not open (wrong key, tampered). */
-char *wp_open(const uint8_t key[WP_DATA_KEY_BYTES], const char *aad, const char *sealed,
-	      size_t *n);
+char *wp_open(const uint8_t key[WP_DATA_KEY_BYTES], const char *aad, const char *sealed, size_t *n);
 /* Keyed lookup hash of personal data (HMAC-SHA256 under the data key), hex. */
 void wp_lookup_hash(const uint8_t key[WP_DATA_KEY_BYTES], const char *domain, const char *value,
 		    char out[2 * WP_SHA256_BYTES + 1]);

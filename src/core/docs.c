@@ -39,8 +39,8 @@ wp_status wp_doc_load(struct wp_store *s, struct wp_tx *tx, const char *kind, co
 	return WP_OK;
 }
 
-wp_status wp_doc_load_uniq(struct wp_store *s, struct wp_tx *tx, const char *kind,
-			   const char *uniq, json_t **body)
+wp_status wp_doc_load_uniq(struct wp_store *s, struct wp_tx *tx, const char *kind, const char *uniq,
+			   json_t **body)
 {
 	wp_arena a;
 	wp_arena_init(&a, WP_SCRATCH_ARENA_BYTES);

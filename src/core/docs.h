@@ -29,8 +29,8 @@ wp_status wp_doc_load(struct wp_store *s, struct wp_tx *tx, const char *kind, co
 		      const char *owner, wp_arena *a, json_t **body, struct wp_doc *meta);
 
 /* The body of the document whose uniq is `uniq` (WP_E_NOT_FOUND if none); body may be NULL. */
-wp_status wp_doc_load_uniq(struct wp_store *s, struct wp_tx *tx, const char *kind,
-			   const char *uniq, json_t **body);
+wp_status wp_doc_load_uniq(struct wp_store *s, struct wp_tx *tx, const char *kind, const char *uniq,
+			   json_t **body);
 
 /*
  * Every document of (kind, owner, ref), newest first, at most max, as a new

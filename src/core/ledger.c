@@ -35,7 +35,8 @@ const char *wp_transfer_result_name(int result)
 	    [WP_TR_PENDING_ID_INVALID] = "pending_id_invalid",
 	    [WP_TR_EXISTS_WITH_DIFFERENT_FLAGS] = "exists_with_different_flags",
 	    [WP_TR_EXISTS_WITH_DIFFERENT_DEBIT_ACCOUNT] = "exists_with_different_debit_account_id",
-	    [WP_TR_EXISTS_WITH_DIFFERENT_CREDIT_ACCOUNT] = "exists_with_different_credit_account_id",
+	    [WP_TR_EXISTS_WITH_DIFFERENT_CREDIT_ACCOUNT] =
+		"exists_with_different_credit_account_id",
 	    [WP_TR_EXISTS_WITH_DIFFERENT_AMOUNT] = "exists_with_different_amount",
 	    [WP_TR_EXISTS_WITH_DIFFERENT_PENDING_ID] = "exists_with_different_pending_id",
 	    [WP_TR_EXISTS_WITH_DIFFERENT_TIMEOUT] = "exists_with_different_timeout",
@@ -135,7 +136,8 @@ static wp_status release_pending(struct wp_tx *tx, const struct wp_transfer *p, 
 	if (st == WP_OK)
 		st = tx->ops->account_get(tx, p->credit_account_id, &cr);
 	if (st != WP_OK)
-		return st == WP_E_NOT_FOUND ? WP_E_INTERNAL : st; /* an applied pending's account vanished */
+		return st == WP_E_NOT_FOUND ? WP_E_INTERNAL
+					    : st; /* an applied pending's account vanished */
 	/* The reservation is part of these sums, so they cannot go below zero. */
 	assert(dr.debits_pending >= p->amount && cr.credits_pending >= p->amount);
 	dr.debits_pending -= p->amount;
@@ -183,8 +185,8 @@ wp_status wp_ledger_transfer(struct wp_tx *tx, const struct wp_transfer *in, int
 	t.ref[WP_TRANSFER_REF_MAX] = '\0';
 	t.pending_id[WP_TRANSFER_ID_MAX] = '\0';
 	const struct wp_transfer sent = t; /* the fields as sent, before any fill-in */
-	uint32_t phase = t.flags & (WP_TRANSFER_PENDING | WP_TRANSFER_POST_PENDING |
-				    WP_TRANSFER_VOID_PENDING);
+	uint32_t phase =
+	    t.flags & (WP_TRANSFER_PENDING | WP_TRANSFER_POST_PENDING | WP_TRANSFER_VOID_PENDING);
 	bool resolving = phase == WP_TRANSFER_POST_PENDING || phase == WP_TRANSFER_VOID_PENDING;
 
 	/* Post/void: fill in what the pending transfer fixes, so replays compare alike. */
@@ -292,8 +294,8 @@ wp_status wp_ledger_transfer(struct wp_tx *tx, const struct wp_transfer *in, int
 		ndr.debits_pending -= p.amount; /* reserved earlier: cannot go below zero */
 		ncr.credits_pending -= p.amount;
 		if (phase == WP_TRANSFER_POST_PENDING) {
-			of_d = __builtin_add_overflow(ndr.debits_posted, t.amount,
-						      &ndr.debits_posted);
+			of_d =
+			    __builtin_add_overflow(ndr.debits_posted, t.amount, &ndr.debits_posted);
 			of_c = __builtin_add_overflow(ncr.credits_posted, t.amount,
 						      &ncr.credits_posted);
 		}
@@ -327,9 +329,9 @@ wp_status wp_ledger_transfer(struct wp_tx *tx, const struct wp_transfer *in, int
 	if (st == WP_OK)
 		st = tx->ops->account_update(tx, &ncr);
 	if (st == WP_OK && resolving)
-		st = tx->ops->transfer_set_state(tx, p.id,
-						 phase == WP_TRANSFER_POST_PENDING ? WP_PENDING_POSTED
-										   : WP_PENDING_VOIDED);
+		st = tx->ops->transfer_set_state(
+		    tx, p.id,
+		    phase == WP_TRANSFER_POST_PENDING ? WP_PENDING_POSTED : WP_PENDING_VOIDED);
 	return st;
 }
 
@@ -524,12 +526,13 @@ wp_status wp_ledger_verify(struct wp_store *s, void (*problem)(void *ctx, const 
 			say(&v,
 			    "account %lld: stored dp=%lld cp=%lld dq=%lld cq=%lld but transfers give "
 			    "dp=%lld cp=%lld dq=%lld cq=%lld",
-			    (long long)w->id, (long long)w->debits_posted, (long long)w->credits_posted,
-			    (long long)w->debits_pending, (long long)w->credits_pending,
-			    (long long)a->dp, (long long)a->cp, (long long)a->dq, (long long)a->cq);
+			    (long long)w->id, (long long)w->debits_posted,
+			    (long long)w->credits_posted, (long long)w->debits_pending,
+			    (long long)w->credits_pending, (long long)a->dp, (long long)a->cp,
+			    (long long)a->dq, (long long)a->cq);
 		if (!account_limits_hold(w))
-			say(&v, "account %lld: breaks its balance limit (flags %u)", (long long)w->id,
-			    w->flags);
+			say(&v, "account %lld: breaks its balance limit (flags %u)",
+			    (long long)w->id, w->flags);
 		tdp += w->debits_posted; /* stored: the recomputed sums balance by construction */
 		tcp += w->credits_posted;
 		tdq += w->debits_pending;
@@ -544,17 +547,17 @@ wp_status wp_ledger_verify(struct wp_store *s, void (*problem)(void *ctx, const 
 		    "(difference posted %lld, pending %lld)",
 		    (long long)report->total_debits_posted, (long long)report->total_credits_posted,
 		    (long long)(tdq > INT64_MAX ? INT64_MAX : (int64_t)tdq),
-		    (long long)(tcq > INT64_MAX ? INT64_MAX : (int64_t)tcq),
-		    (long long)(tdp - tcp), (long long)(tdq - tcq));
+		    (long long)(tcq > INT64_MAX ? INT64_MAX : (int64_t)tcq), (long long)(tdp - tcp),
+		    (long long)(tdq - tcq));
 	if (v.n_pends > 0) /* qsort(NULL, 0, ...) is undefined */
 		qsort(v.pends, v.n_pends, sizeof(*v.pends), cmp_pend);
 	for (size_t i = 0; i < v.n_refs; i++) {
 		struct resolve_ref *r = &v.refs[i];
 		struct pend key;
 		memcpy(key.id, r->pending_id, sizeof(key.id));
-		struct pend *p = v.n_pends ? bsearch(&key, v.pends, v.n_pends, sizeof(*v.pends),
-						     cmp_pend)
-					   : NULL;
+		struct pend *p = v.n_pends
+				     ? bsearch(&key, v.pends, v.n_pends, sizeof(*v.pends), cmp_pend)
+				     : NULL;
 		if (p == NULL) {
 			say(&v, "transfer %s resolves pending transfer %s, which does not exist",
 			    r->id, r->pending_id);

@@ -48,6 +48,30 @@ void wp_ratelimit_free(struct wp_ratelimit *rl)
 	free(rl);
 }
 
+/*
+ * Adds the tokens earned since last_ns. last_ns advances only by the time
+ * turned into whole milli-tokens, so frequent callers keep the remainder
+ * (rounding each call's refill down to zero would starve them); a clock
+ * reading from the past earns nothing and moves nothing back.
+ */
+static void refill(struct bucket *b, uint32_t rate_per_s, uint64_t cap_milli, uint64_t now_ns)
+{
+	if (now_ns <= b->last_ns)
+		return;
+	uint64_t elapsed_ns = now_ns - b->last_ns;
+	/* A milli-token every 1e6/rate ns; room <= burst*1000 <= 1e9, so no product overflows. */
+	uint64_t room = cap_milli - b->tokens_milli;
+	uint64_t full_ns = room * 1000000u / rate_per_s;
+	if (elapsed_ns >= full_ns) {
+		b->tokens_milli = cap_milli;
+		b->last_ns = now_ns;
+		return;
+	}
+	uint64_t earned = elapsed_ns * rate_per_s / 1000000u;
+	b->tokens_milli += earned;
+	b->last_ns += earned * 1000000u / rate_per_s;
+}
+
 bool wp_ratelimit_take(struct wp_ratelimit *rl, const uint8_t key[32], uint64_t now_ns)
 {
 	if (rl->rate_per_s == 0)
@@ -72,11 +96,7 @@ bool wp_ratelimit_take(struct wp_ratelimit *rl, const uint8_t key[32], uint64_t 
 		b->tokens_milli = cap_milli;
 		b->last_ns = now_ns;
 	}
-	uint64_t elapsed_ns = now_ns > b->last_ns ? now_ns - b->last_ns : 0;
-	/* rate * elapsed, in milli-tokens, without overflow for any realistic gap. */
-	uint64_t refill = elapsed_ns / 1000 * rl->rate_per_s / 1000;
-	b->tokens_milli = b->tokens_milli + refill > cap_milli ? cap_milli : b->tokens_milli + refill;
-	b->last_ns = now_ns;
+	refill(b, rl->rate_per_s, cap_milli, now_ns);
 	bool ok = b->tokens_milli >= 1000;
 	if (ok)
 		b->tokens_milli -= 1000;

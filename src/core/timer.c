@@ -1,5 +1,6 @@
 #include "core/timer.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -39,6 +40,7 @@ static void swap(struct entry *a, struct entry *b)
 
 static struct entry pop(struct wp_timer *t)
 {
+	assert(t->count > 0);
 	struct entry top = t->heap[0];
 	t->heap[0] = t->heap[--t->count];
 	size_t i = 0;
@@ -107,13 +109,16 @@ wp_status wp_timer_start(struct wp_timer **out)
 
 wp_status wp_timer_after(struct wp_timer *t, uint32_t delay_ms, void (*fn)(void *ctx), void *ctx)
 {
+	assert(t != NULL);
+	assert(fn != NULL);
 	pthread_mutex_lock(&t->lock);
 	if (t->stopping || t->count == WP_TIMER_MAX) {
 		pthread_mutex_unlock(&t->lock);
 		return WP_E_UNAVAILABLE;
 	}
 	size_t i = t->count++;
-	t->heap[i] = (struct entry){wp_mono_ns() + (uint64_t)delay_ms * 1000000u, t->seq++, fn, ctx};
+	t->heap[i] =
+	    (struct entry){wp_mono_ns() + (uint64_t)delay_ms * 1000000u, t->seq++, fn, ctx};
 	while (i > 0 && before(&t->heap[i], &t->heap[(i - 1) / 2])) {
 		swap(&t->heap[i], &t->heap[(i - 1) / 2]);
 		i = (i - 1) / 2;

@@ -108,9 +108,10 @@ void wp_access_log(int fd, struct wp_journal *journal, const wp_clock *clock, st
 	wp_json_escape(&b, r->method, strlen(r->method));
 	wp_buf_puts(&b, "\",\"path\":\"");
 	wp_json_escape(&b, path, strlen(path));
-	wp_buf_printf(&b, "\",\"status\":%u,\"latency_us\":%llu,\"surface\":\"%s\",\"request_id\":\"%s\"",
-		      r->status, (unsigned long long)latency_us, r->surface ? r->surface->name : "",
-		      r->request_id);
+	wp_buf_printf(
+	    &b, "\",\"status\":%u,\"latency_us\":%llu,\"surface\":\"%s\",\"request_id\":\"%s\"",
+	    r->status, (unsigned long long)latency_us, r->surface ? r->surface->name : "",
+	    r->request_id);
 	if (!completed)
 		wp_buf_puts(&b, ",\"aborted\":true");
 	wp_buf_puts(&b, "}\n");

@@ -62,7 +62,7 @@ static const char *iconv_name(const char *cs)
 {
 	static const char *const known[][2] = {
 	    {"euc-kr", "CP949"},	  {"euckr", "CP949"},	    {"cp949", "CP949"},
-	    {"ks_c_5601-1987", "CP949"}, {"uhc", "CP949"},	    {"x-windows-949", "CP949"},
+	    {"ks_c_5601-1987", "CP949"},  {"uhc", "CP949"},	    {"x-windows-949", "CP949"},
 	    {"iso-8859-1", "ISO-8859-1"}, {"latin1", "ISO-8859-1"}, {"us-ascii", "ASCII"},
 	};
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
@@ -95,12 +95,14 @@ wp_status wp_form_decode(wp_arena *a, const char *body, size_t len, const char *
 	if (!is_utf8_name(charset)) {
 		const char *from = iconv_name(charset);
 		if (from == NULL) {
-			snprintf(err, err_cap, "charset '%.40s' is not supported; send UTF-8", charset);
+			snprintf(err, err_cap, "charset '%.40s' is not supported; send UTF-8",
+				 charset);
 			return WP_E_MEDIA_TYPE;
 		}
 		cd = iconv_open("UTF-8", from);
 		if (cd == (iconv_t)-1) {
-			snprintf(err, err_cap, "charset '%.40s' is not supported; send UTF-8", charset);
+			snprintf(err, err_cap, "charset '%.40s' is not supported; send UTF-8",
+				 charset);
 			return WP_E_MEDIA_TYPE;
 		}
 	}
@@ -145,7 +147,8 @@ wp_status wp_form_decode(wp_arena *a, const char *body, size_t len, const char *
 				name = to_utf8(a, cd, name, nlen, &nlen);
 				value = name ? to_utf8(a, cd, value, vlen, &vlen) : NULL;
 				if (name == NULL || value == NULL) {
-					snprintf(err, err_cap, "a parameter is not valid %.40s", charset);
+					snprintf(err, err_cap, "a parameter is not valid %.40s",
+						 charset);
 					st = WP_E_INVALID;
 					break;
 				}
@@ -167,7 +170,8 @@ wp_status wp_form_decode(wp_arena *a, const char *body, size_t len, const char *
 				break;
 			}
 			if (out->count == WP_FORM_FIELDS_MAX) {
-				snprintf(err, err_cap, "more than %d parameters", WP_FORM_FIELDS_MAX);
+				snprintf(err, err_cap, "more than %d parameters",
+					 WP_FORM_FIELDS_MAX);
 				st = WP_E_INVALID;
 				break;
 			}

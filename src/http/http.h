@@ -39,7 +39,7 @@ struct wp_route {
 	const char *method;  /* "GET", "POST", ... */
 	const char *pattern; /* "/f/{keyword}/{amount}": {x} matches one segment */
 	wp_handler handler;  /* the surface's wrapper, or the handler itself */
-	wp_impl impl;        /* for the wrapper: the endpoint it runs (NULL when unused) */
+	wp_impl impl;	     /* for the wrapper: the endpoint it runs (NULL when unused) */
 };
 
 struct wp_surface {
@@ -60,7 +60,7 @@ struct wp_req_end; /* a cleanup hook, private to server.c */
 
 struct wp_req {
 	struct wp_app *app; /* opaque to http: the server's context for handlers */
-	void *conn;         /* struct MHD_Connection *, private to server.c */
+	void *conn;	    /* struct MHD_Connection *, private to server.c */
 	const struct wp_surface *surface;
 	const struct wp_route *route;
 	const char *method;
@@ -94,7 +94,7 @@ struct wp_req {
 /* Route matching, exposed for tests. Returns the route, or NULL. */
 struct wp_match {
 	const struct wp_surface *surface; /* owner of the path, even on 404/405 */
-	const struct wp_route *route;     /* NULL on 404/405 */
+	const struct wp_route *route;	  /* NULL on 404/405 */
 	const char *params[WP_PATH_PARAMS_MAX];
 	size_t param_lens[WP_PATH_PARAMS_MAX];
 	size_t param_count;

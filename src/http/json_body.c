@@ -11,8 +11,8 @@ wp_status wp_json_body(const char *body, size_t len, json_t **out, char *err, si
 	json_error_t e;
 	json_t *v = json_loadb(body, len, JSON_REJECT_DUPLICATES, &e);
 	if (v == NULL) {
-		snprintf(err, err_cap, "the body is not valid JSON (line %d, column %d): %s", e.line,
-			 e.column, e.text);
+		snprintf(err, err_cap, "the body is not valid JSON (line %d, column %d): %s",
+			 e.line, e.column, e.text);
 		return WP_E_INVALID;
 	}
 	if (!json_is_object(v)) {

@@ -115,16 +115,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (m.route == NULL) {
 			if (m.allow[0] != '\0') {
 				char msg[160];
-				snprintf(msg, sizeof(msg), "method %.16s is not allowed here; use %s",
-					 method, m.allow);
+				snprintf(msg, sizeof(msg),
+					 "method %.16s is not allowed here; use %s", method,
+					 m.allow);
 				r->surface->reply_error(r, WP_E_METHOD, msg);
 				wp_reply_header(r, "Allow", m.allow);
 				return queue(r);
 			}
 			return fail(r, WP_E_NOT_FOUND, "no such path");
 		}
-		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-							     "Content-Length");
+		const char *cl =
+		    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
 		if (cl != NULL) {
 			int64_t n;
 			if (!wp_parse_i64(cl, strlen(cl), 0, INT64_MAX, &n))
@@ -169,8 +170,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return queue(r); /* resumed: finish() left the response */
 	if (r->body_too_large) {
 		char msg[96];
-		snprintf(msg, sizeof(msg), "the body is larger than %zu bytes",
-			 o->max_body_bytes);
+		snprintf(msg, sizeof(msg), "the body is larger than %zu bytes", o->max_body_bytes);
 		return fail(r, WP_E_TOO_LARGE, msg);
 	}
 	if (r->body == NULL) {
@@ -246,8 +246,8 @@ wp_status wp_server_start(const struct wp_http_options *o, struct wp_server **ou
 	if (s == NULL)
 		return WP_E_NOMEM;
 	s->o = *o;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-			 MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	s->daemon = MHD_start_daemon(
 	    flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
@@ -262,7 +262,8 @@ wp_status wp_server_start(const struct wp_http_options *o, struct wp_server **ou
 		free(s);
 		return WP_E_UNAVAILABLE;
 	}
-	const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	const union MHD_DaemonInfo *info =
+	    MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	*port_out = info != NULL ? info->port : o->listen_port;
 	*out = s;
 	return WP_OK;

@@ -22,7 +22,7 @@ struct wp_journal;
 
 struct wp_http_options {
 	const char *listen_host; /* IPv4 address */
-	uint16_t listen_port;    /* 0 picks a free port */
+	uint16_t listen_port;	 /* 0 picks a free port */
 	unsigned threads;
 	unsigned conn_limit;
 	unsigned conn_timeout_s;
@@ -31,11 +31,11 @@ struct wp_http_options {
 	const struct wp_surface *const *surfaces;
 	size_t surface_count;
 	const struct wp_surface *fallback;
-	int access_log_fd;          /* -1 when off */
+	int access_log_fd;	    /* -1 when off */
 	struct wp_journal *journal; /* NULL when off */
-	const wp_clock *clock;      /* the time in the access log and journal */
-	uint32_t boot_id;           /* random per process: prefixes request ids */
-	struct wp_app *app;         /* handed to handlers as r->app */
+	const wp_clock *clock;	    /* the time in the access log and journal */
+	uint32_t boot_id;	    /* random per process: prefixes request ids */
+	struct wp_app *app;	    /* handed to handlers as r->app */
 };
 
 struct wp_server;

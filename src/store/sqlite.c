@@ -13,6 +13,7 @@
  * still meets the lock after WP_STORE_BUSY_TIMEOUT_MS fails with
  * WP_E_STORAGE (503), never with half-written data.
  */
+#include <assert.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -67,19 +68,24 @@ enum stmt_id {
 	ST_COUNT
 };
 
-#define CREDENTIAL_COLS "p.id, p.email, p.name, p.created_ms, c.surface, c.login, " \
-			"c.secret_sha256, c.sealed_secret, c.created_ms"
-#define CRYPTO_KEY_COLS "id, surface, partner_id, login, server_private_sealed, server_public, " \
-			"partner_public, created_ms"
+#define CREDENTIAL_COLS                                                                            \
+	"p.id, p.email, p.name, p.created_ms, c.surface, c.login, "                                \
+	"c.secret_sha256, c.sealed_secret, c.created_ms"
+#define CRYPTO_KEY_COLS                                                                            \
+	"id, surface, partner_id, login, server_private_sealed, server_public, "                   \
+	"partner_public, created_ms"
 #define DOC_COLS "kind, id, owner, ref, uniq, body, created_ms, updated_ms"
 
-#define BANK_COLS "bank_code, account_number, holder_name, birth_date, business_no, kind, " \
-		  "status, simulate, ledger_account_id, created_ms"
+#define BANK_COLS                                                                                  \
+	"bank_code, account_number, holder_name, birth_date, business_no, kind, "                  \
+	"status, simulate, ledger_account_id, created_ms"
 
-#define ACCOUNT_COLS "id, code, flags, debits_posted, credits_posted, debits_pending, " \
-		     "credits_pending, created_ms"
-#define TRANSFER_COLS "id, debit_account_id, credit_account_id, amount, code, flags, " \
-		      "pending_id, timeout_s, ref, created_ms, expires_ms, state, result"
+#define ACCOUNT_COLS                                                                               \
+	"id, code, flags, debits_posted, credits_posted, debits_pending, "                         \
+	"credits_pending, created_ms"
+#define TRANSFER_COLS                                                                              \
+	"id, debit_account_id, credit_account_id, amount, code, flags, "                           \
+	"pending_id, timeout_s, ref, created_ms, expires_ms, state, result"
 
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_PING] = "SELECT 1",
@@ -174,8 +180,9 @@ static const struct wp_store_ops sqlite_ops;
 
 static void log_db_error(sqlite3 *db, const char *what)
 {
-	fprintf(stderr, "{\"level\":\"error\",\"store\":\"sqlite\",\"op\":\"%s\",\"error\":\"%s\"}\n",
-		what, sqlite3_errmsg(db));
+	fprintf(stderr,
+		"{\"level\":\"error\",\"store\":\"sqlite\",\"op\":\"%s\",\"error\":\"%s\"}\n", what,
+		sqlite3_errmsg(db));
 }
 
 static struct conn *acquire(struct sqlite_store *s)
@@ -196,6 +203,7 @@ static struct conn *acquire(struct sqlite_store *s)
 static void release(struct sqlite_store *s, struct conn *c)
 {
 	pthread_mutex_lock(&s->lock);
+	assert(c->busy);
 	c->busy = false;
 	pthread_cond_signal(&s->freed);
 	pthread_mutex_unlock(&s->lock);
@@ -247,7 +255,7 @@ static void sql_unhex(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		return;
 	}
 	for (int i = 0; i < n; i++) {
-		int c = t[i], v = c >= '0' && c <= '9'   ? c - '0'
+		int c = t[i], v = c >= '0' && c <= '9'	 ? c - '0'
 				  : c >= 'a' && c <= 'f' ? c - 'a' + 10
 				  : c >= 'A' && c <= 'F' ? c - 'A' + 10
 							 : -1;
@@ -425,6 +433,7 @@ static wp_status sqlite_tx_begin(struct wp_store *base, struct wp_tx **out)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
 	pthread_mutex_lock(&s->write_lock);
+	assert(s->tx.conn == NULL); /* one write transaction at a time */
 	struct conn *c = acquire(s);
 	wp_status st = run(c, ST_BEGIN);
 	if (st != WP_OK) {
@@ -439,11 +448,13 @@ static wp_status sqlite_tx_begin(struct wp_store *base, struct wp_tx **out)
 	return WP_OK;
 }
 
+/* The open transaction's connection. */
 static struct conn *txc(struct wp_tx *tx)
 {
+	assert(tx != NULL);
+	assert(((struct sqlite_tx *)tx)->conn != NULL);
 	return ((struct sqlite_tx *)tx)->conn;
 }
-
 
 static void tx_end(struct wp_tx *base)
 {
@@ -627,9 +638,8 @@ static wp_status sqlite_credential_insert(struct wp_tx *tx, const struct wp_cred
 	return r;
 }
 
-static wp_status sqlite_credential_get(struct wp_store *base, struct wp_tx *tx,
-				       const char *surface, const char *login,
-				       const uint8_t sha256[32], wp_arena *a,
+static wp_status sqlite_credential_get(struct wp_store *base, struct wp_tx *tx, const char *surface,
+				       const char *login, const uint8_t sha256[32], wp_arena *a,
 				       struct wp_credential *out, struct wp_partner *partner)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
@@ -1009,8 +1019,8 @@ static wp_status sqlite_transfer_read(struct wp_store *base, const char *id,
  * Both tables read from one snapshot (a read transaction on one connection),
  * so a verify running beside the writer never sees half of a batch.
  */
-static wp_status sqlite_ledger_scan(struct wp_store *base, wp_account_cb acb,
-				    wp_transfer_cb tcb, void *ctx)
+static wp_status sqlite_ledger_scan(struct wp_store *base, wp_account_cb acb, wp_transfer_cb tcb,
+				    void *ctx)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
 	struct conn *c = acquire(s);
@@ -1253,9 +1263,9 @@ static bool read_doc(sqlite3_stmt *st, wp_arena *a, struct wp_doc *d)
 }
 
 /* Runs a doc query on tx's connection, or on a pool connection when tx is NULL. */
-static wp_status doc_query(struct wp_store *base, struct wp_tx *tx, enum stmt_id id,
-			   const char *a1, const char *a2, const char *a3, int64_t limit,
-			   wp_arena *arena, struct wp_doc *one, wp_doc_cb cb, void *ctx)
+static wp_status doc_query(struct wp_store *base, struct wp_tx *tx, enum stmt_id id, const char *a1,
+			   const char *a2, const char *a3, int64_t limit, wp_arena *arena,
+			   struct wp_doc *one, wp_doc_cb cb, void *ctx)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
 	struct conn *c = tx ? txc(tx) : acquire(s);

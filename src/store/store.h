@@ -48,8 +48,8 @@ struct wp_partner {
  */
 struct wp_credential {
 	int64_t partner_id;
-	const char *surface;       /* "aqr", "kona", ... */
-	const char *login;         /* the public half (Kona's AspId); NULL: the secret alone names */
+	const char *surface; /* "aqr", "kona", ... */
+	const char *login;   /* the public half (Kona's AspId); NULL: the secret alone names */
 	uint8_t secret_sha256[32];
 	const char *sealed_secret; /* "" when none */
 	int64_t created_ms;
@@ -60,10 +60,10 @@ struct wp_crypto_key {
 	const char *id;
 	const char *surface;
 	int64_t partner_id;
-	const char *login;                 /* the credential it belongs to */
+	const char *login;		   /* the credential it belongs to */
 	const char *server_private_sealed; /* PEM, sealed under the data key */
-	const char *server_public;         /* PEM */
-	const char *partner_public;        /* PEM: answers are encrypted to it */
+	const char *server_public;	   /* PEM */
+	const char *partner_public;	   /* PEM: answers are encrypted to it */
 	int64_t created_ms;
 };
 
@@ -108,8 +108,8 @@ struct wp_transfer {
 	char ref[WP_TRANSFER_REF_MAX + 1];
 	int64_t created_ms;
 	int64_t expires_ms; /* pending only; 0 = never */
-	int32_t state;      /* pending only: enum wp_pending_state */
-	int32_t result;     /* enum wp_transfer_result; 0 = applied */
+	int32_t state;	    /* pending only: enum wp_pending_state */
+	int32_t result;	    /* enum wp_transfer_result; 0 = applied */
 };
 
 /* An account at a sandbox bank (core/bank_sandbox.c). */
@@ -119,7 +119,7 @@ struct wp_bank_account {
 	char holder_name[164]; /* UTF-8, at most 40 characters (160 bytes) */
 	char birth_date[9];    /* yyyyMMdd or "" */
 	char business_no[11];  /* 10 digits or "" */
-	char kind[12];         /* personal | business | virtual */
+	char kind[12];	       /* personal | business | virtual */
 	char status[20];       /* active | dormant | suspended | closed | accident_reported */
 	char simulate[16];     /* "" or a forced outcome for documented test accounts */
 	int64_t ledger_account_id;
@@ -203,7 +203,8 @@ struct wp_store_ops {
 	wp_status (*transfer_set_state)(struct wp_tx *tx, const char *id, int32_t state);
 	/* Up to max ids of pending transfers whose expires_ms <= now_ms. */
 	wp_status (*pending_expired)(struct wp_tx *tx, int64_t now_ms,
-				     char (*ids)[WP_TRANSFER_ID_MAX + 1], size_t max, size_t *count);
+				     char (*ids)[WP_TRANSFER_ID_MAX + 1], size_t max,
+				     size_t *count);
 	/* Sandbox bank network. WP_E_CONFLICT if the account exists. */
 	wp_status (*bank_account_insert)(struct wp_tx *tx, const struct wp_bank_account *a);
 	wp_status (*bank_account_get)(struct wp_tx *tx, const char *bank_code, const char *number,
@@ -211,7 +212,8 @@ struct wp_store_ops {
 	wp_status (*bank_account_set_status)(struct wp_tx *tx, const char *bank_code,
 					     const char *number, const char *status);
 	wp_status (*bank_reserve_get)(struct wp_tx *tx, const char *bank_code, int64_t *ledger_id);
-	wp_status (*bank_reserve_insert)(struct wp_tx *tx, const char *bank_code, int64_t ledger_id);
+	wp_status (*bank_reserve_insert)(struct wp_tx *tx, const char *bank_code,
+					 int64_t ledger_id);
 	/* Empties the bank network and the ledger (sandbox reset). */
 	wp_status (*sandbox_clear)(struct wp_tx *tx);
 	wp_status (*bank_account_read)(struct wp_store *s, const char *bank_code,

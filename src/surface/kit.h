@@ -46,7 +46,7 @@
 struct wp_issuer {
 	const char *option; /* the command-line option that asks for it, or NULL */
 	const char *help;   /* its line in --help */
-	bool always;        /* issue without the option too */
+	bool always;	    /* issue without the option too */
 	/* Outside the transaction (files, key generation); *issue is the module's. */
 	wp_status (*prepare)(const uint8_t *data_key, const char *option_value, void **issue,
 			     char *err, size_t err_cap);
@@ -59,13 +59,13 @@ struct wp_issuer {
 struct wp_seed {
 	struct wp_tx *tx;
 	int64_t partner_id; /* the sandbox partner; 0 when the database has none */
-	bool created;       /* the partner was made by this start */
+	bool created;	    /* the partner was made by this start */
 	int64_t now_ms;
 };
 
 struct wp_module {
 	const char *name;
-	const struct wp_surface *surface;         /* provider paths; NULL if none */
+	const struct wp_surface *surface;	  /* provider paths; NULL if none */
 	const struct wp_surface *sandbox_surface; /* extra routes served only with --sandbox */
 	bool fallback; /* its surface answers paths no surface owns (exactly one module) */
 	/* Before serving: the module's state (may stay NULL). */
@@ -96,20 +96,20 @@ size_t wp_module_surfaces(bool sandbox, const struct wp_surface **out, size_t ca
 /* ---- field tables ---- */
 
 enum wp_field_type {
-	WP_FIELD_TEXT,       /* min..max characters, no control characters */
+	WP_FIELD_TEXT,	     /* min..max characters, no control characters */
 	WP_FIELD_DIGITS,     /* min..max ASCII digits */
 	WP_FIELD_NUMBER,     /* digits with '-' or ' ' between (account, phone): text of at most
 				max characters, at least min digits; the value is the digits */
-	WP_FIELD_ALNUM,      /* letters and digits, min..max */
-	WP_FIELD_INT,        /* a whole number in [min, max]: a JSON integer, or form text */
-	WP_FIELD_ENUM,       /* one of values[], after the length check */
-	WP_FIELD_EMAIL,      /* a plausible email address, min..max characters */
+	WP_FIELD_ALNUM,	     /* letters and digits, min..max */
+	WP_FIELD_INT,	     /* a whole number in [min, max]: a JSON integer, or form text */
+	WP_FIELD_ENUM,	     /* one of values[], after the length check */
+	WP_FIELD_EMAIL,	     /* a plausible email address, min..max characters */
 	WP_FIELD_BIRTH_DATE, /* yyyyMMdd (yyMMdd too with WP_FIELD_SHORT_DATE) */
 };
 
 enum wp_field_flags {
 	WP_FIELD_REQUIRED = 1u << 0,
-	WP_FIELD_TRIM = 1u << 1,         /* drop spaces and tabs around the value */
+	WP_FIELD_TRIM = 1u << 1,	 /* drop spaces and tabs around the value */
 	WP_FIELD_EMPTY_ABSENT = 1u << 2, /* an empty string counts as not given */
 	WP_FIELD_SHORT_DATE = 1u << 3,
 	WP_FIELD_BYTES = 1u << 4, /* max counts bytes, not characters (wonpay's own fields) */
@@ -119,10 +119,10 @@ struct wp_field {
 	const char *name;
 	enum wp_field_type type;
 	unsigned flags;
-	int64_t min, max;          /* characters; digits (NUMBER's min); the range (INT) */
+	int64_t min, max;	   /* characters; digits (NUMBER's min); the range (INT) */
 	const char *const *values; /* ENUM: NULL-terminated */
-	const char *expect;        /* "must be ...": replaces the default message */
-	int code;                  /* the surface's own code for any failure but absence; 0 =
+	const char *expect;	   /* "must be ...": replaces the default message */
+	int code;		   /* the surface's own code for any failure but absence; 0 =
 				      by failure kind */
 };
 
@@ -189,7 +189,7 @@ struct wp_write {
  * the request's arena, or NULL when the arena is full.
  */
 void *wp_write_new(struct wp_req *r, size_t size, wp_cmd_apply apply, wp_write_finish finish);
-#define WP_WRITE_NEW(r, type, apply, finish) \
+#define WP_WRITE_NEW(r, type, apply, finish)                                                       \
 	((type *)wp_write_new((r), sizeof(type), (apply), (finish)))
 /*
  * Runs w through the commit queue without holding a worker: the request is

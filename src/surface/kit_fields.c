@@ -158,8 +158,8 @@ static bool check_string(wp_arena *a, const struct wp_field *f, const char *v, s
 	}
 	case WP_FIELD_ALNUM:
 		if (!is_alnum(v, n))
-			return fail(e, f, WP_FIELD_FORMAT, "%s must contain only letters and digits",
-				    f->name);
+			return fail(e, f, WP_FIELD_FORMAT,
+				    "%s must contain only letters and digits", f->name);
 		break;
 	case WP_FIELD_ENUM:
 		if (!one_of(v, f->values)) {

@@ -1,5 +1,6 @@
 #include "util/arena.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -24,6 +25,8 @@ void wp_arena_init(wp_arena *a, size_t max_bytes)
 
 void *wp_arena_alloc(wp_arena *a, size_t n)
 {
+	assert(a != NULL);
+	assert(a->max_bytes > 0); /* initialized */
 	if (n > a->max_bytes || a->used_bytes > a->max_bytes)
 		return NULL; /* also keeps the rounding below from wrapping */
 	size_t need = n == 0 ? 16 : (n + 15) & ~(size_t)15;
@@ -40,6 +43,7 @@ void *wp_arena_alloc(wp_arena *a, size_t n)
 		b->next = a->head;
 		a->head = b;
 	}
+	assert(b->off + need <= b->cap);
 	void *p = b->data + b->off;
 	b->off += need;
 	a->used_bytes += need;
@@ -48,6 +52,7 @@ void *wp_arena_alloc(wp_arena *a, size_t n)
 
 char *wp_arena_strndup(wp_arena *a, const char *s, size_t n)
 {
+	assert(s != NULL);
 	if (n == SIZE_MAX)
 		return NULL;
 	char *p = wp_arena_alloc(a, n + 1);

@@ -17,31 +17,11 @@
 
 /*
  * The document's Errors table (400, 401, 403, 404, 405, 406, 410, 429, 500,
- * 503) gives each status HTTP's own meaning; 413 for a body over the limit.
+ * 503) gives each status HTTP's own meaning: AQR's code table is the kit's.
  */
-static const struct wp_status_map aqr_statuses[] = {
-    {WP_OK, 200},
-    {WP_E_INVALID, 400},
-    {WP_E_FRAMING, 400},
-    {WP_E_MEDIA_TYPE, 400},
-    {WP_E_UNAUTHORIZED, 401},
-    {WP_E_FORBIDDEN, 403},
-    {WP_E_NOT_FOUND, 404},
-    {WP_E_METHOD, 405},
-    {WP_E_NOT_ACCEPTABLE, 406},
-    {WP_E_CONFLICT, 409},
-    {WP_E_GONE, 410},
-    {WP_E_TOO_LARGE, 413},
-    {WP_E_RATE_LIMITED, 429},
-    {WP_E_INTERNAL, 500},
-    {WP_E_STORAGE, 503},
-    {WP_E_UNAVAILABLE, 503},
-    {WP_E_NOMEM, 503},
-};
-
 unsigned aqr_http_status(wp_status st)
 {
-	return (unsigned)wp_status_code(aqr_statuses, WP_COUNT(aqr_statuses), st, 500);
+	return wp_status_http(st);
 }
 
 /* A request on POST /api/, owned by aqr_api_post. */
@@ -56,6 +36,15 @@ static wp_status fail(struct aqr_req *q, wp_status st, const char *msg)
 {
 	snprintf(q->message, sizeof(q->message), "%s", msg);
 	return st;
+}
+
+/* The token and email_address together are the credential. */
+static wp_status owned(struct aqr_req *q, const char *email)
+{
+	if (!wp_ascii_ieq(email, q->who.partner.email))
+		return fail(q, WP_E_UNAUTHORIZED,
+			    "email_address does not belong to the developer token's owner");
+	return WP_OK;
 }
 
 static void reply_success(struct wp_req *r, json_t *data)
@@ -82,8 +71,9 @@ static bool accepts_json(const char *accept)
 		size_t n = (size_t)(end - p);
 		while (n > 0 && p[n - 1] == ' ')
 			n--;
-		static const char *const ok[] = {"*/*", "*", "application/*", "application/json",
-						  "text/json", "text/javascript"};
+		static const char *const ok[] = {"*/*",		  "*",
+						 "application/*", "application/json",
+						 "text/json",	  "text/javascript"};
 		for (size_t i = 0; i < WP_COUNT(ok); i++)
 			if (strlen(ok[i]) == n && strncasecmp(p, ok[i], n) == 0)
 				return true;
@@ -151,17 +141,15 @@ static void finish_create(struct wp_req *r, struct wp_write *w)
 static wp_status api_create(struct aqr_req *q)
 {
 	struct wp_req *r = q->r;
-	struct aqr_create_input in;
-	wp_status st = aqr_validate_create(&r->arena, &q->form, &in, q->message,
-					   sizeof(q->message));
-	if (st != WP_OK)
-		return st;
-	if (!wp_ascii_ieq(in.email, q->who.partner.email))
-		return fail(q, WP_E_UNAUTHORIZED,
-			    "email_address does not belong to the developer token's owner");
-	struct create_cmd *cmd = WP_WRITE_NEW(r, struct create_cmd, apply_create, finish_create);
+	struct aqr_create_input in = {0};
+	wp_status st =
+	    aqr_validate_create(&r->arena, &q->form, &in, q->message, sizeof(q->message));
+	if (st == WP_OK)
+		st = owned(q, in.email);
+	struct create_cmd *cmd =
+	    st == WP_OK ? WP_WRITE_NEW(r, struct create_cmd, apply_create, finish_create) : NULL;
 	if (cmd == NULL)
-		return fail(q, WP_E_NOMEM, "out of memory");
+		return st != WP_OK ? st : fail(q, WP_E_NOMEM, "out of memory");
 	cmd->link = (struct wp_aqr_link){
 	    .keyword = cmd->keyword,
 	    .partner_id = q->who.partner.id,
@@ -218,17 +206,15 @@ static void finish_delete(struct wp_req *r, struct wp_write *w)
 static wp_status api_delete(struct aqr_req *q)
 {
 	struct wp_req *r = q->r;
-	struct aqr_delete_input in;
-	wp_status st = aqr_validate_delete(&r->arena, &q->form, &in, q->message,
-					   sizeof(q->message));
-	if (st != WP_OK)
-		return st;
-	if (!wp_ascii_ieq(in.email, q->who.partner.email))
-		return fail(q, WP_E_UNAUTHORIZED,
-			    "email_address does not belong to the developer token's owner");
-	struct delete_cmd *cmd = WP_WRITE_NEW(r, struct delete_cmd, apply_delete, finish_delete);
+	struct aqr_delete_input in = {0};
+	wp_status st =
+	    aqr_validate_delete(&r->arena, &q->form, &in, q->message, sizeof(q->message));
+	if (st == WP_OK)
+		st = owned(q, in.email);
+	struct delete_cmd *cmd =
+	    st == WP_OK ? WP_WRITE_NEW(r, struct delete_cmd, apply_delete, finish_delete) : NULL;
 	if (cmd == NULL)
-		return fail(q, WP_E_NOMEM, "out of memory");
+		return st != WP_OK ? st : fail(q, WP_E_NOMEM, "out of memory");
 	cmd->keyword = in.keyword;
 	cmd->partner_id = q->who.partner.id;
 	cmd->now_ms = wp_clock_now_ms(&r->app->clock);

@@ -1,7 +1,7 @@
 /*
  * aqr.h — the AQR surface: bank-account QR codes and short URLs.
  *
- * Wire contract: the provider's "AQR API" document (계좌 QR 생성 API). POST
+ * Wire contract: the provider's "AQR API Reference" (https://aplx.link/api/). POST
  * /api/ with a form body, action create|delete (and the older
  * aqr_create|aqr_delete), the AQR-DEVELOPER-TOKEN header, and
  * {"result":"error","reason":...} errors with the document's HTTP statuses.

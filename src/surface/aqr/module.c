@@ -8,7 +8,10 @@
 #include "surface/aqr/aqr.h"
 #include "surface/kit.h"
 
-#define AQR_GET(pattern, fn) {"GET", pattern, aqr_get, (wp_impl)fn}
+#define AQR_GET(pattern, fn)                                                                       \
+	{                                                                                          \
+		"GET", pattern, aqr_get, (wp_impl)fn                                               \
+	}
 
 static const struct wp_route aqr_routes[] = {
     {"POST", "/api/", aqr_api_post, NULL},

@@ -28,14 +28,14 @@ static void page_headers(struct wp_req *r)
 			"script-src 'unsafe-inline'; base-uri 'none'; form-action 'none'");
 }
 
-static void reply_page(struct wp_req *r, unsigned status, const struct wp_tvar *vars,
-		       size_t count)
+static void reply_page(struct wp_req *r, unsigned status, const struct wp_tvar *vars, size_t count)
 {
 	wp_buf b;
 	wp_buf_init(&b, WP_PAGE_MAX_BYTES);
 	if (wp_render(&b, "aqr_page.html", vars, count) != WP_OK) {
 		wp_buf_free(&b);
-		static const char msg[] = "<!DOCTYPE html><title>오류</title><p>페이지를 만들 수 없습니다.";
+		static const char msg[] =
+		    "<!DOCTYPE html><title>오류</title><p>페이지를 만들 수 없습니다.";
 		wp_reply(r, 500, "text/html; charset=utf-8", msg, sizeof(msg) - 1);
 		return;
 	}
@@ -66,7 +66,7 @@ static void reply_error_page(struct wp_req *r, wp_status st)
 		}
 	}
 	const struct wp_tvar vars[] = {
-	    {"title", title}, {"landing", NULL},      {"qr_large", NULL},
+	    {"title", title}, {"landing", NULL},	{"qr_large", NULL},
 	    {"error", title}, {"error_detail", detail},
 	};
 	reply_page(r, aqr_http_status(st), vars, WP_COUNT(vars));

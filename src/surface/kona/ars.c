@@ -29,20 +29,10 @@
 
 /* ---- bankaccounts/ars/auth ---- */
 
-static const struct wp_field user_id_field[] = {
-    {"userId", WP_FIELD_INT, WP_FIELD_REQUIRED, 1, INT64_MAX},
-};
-
-struct auth_cmd {
-	struct kona_write kw;
-	struct wp_doc doc;
-	json_t *body;
-};
-
 /* Replaces the member's auth number, or makes the first. */
 static wp_status apply_auth(struct wp_tx *tx, struct wp_cmd *c)
 {
-	struct auth_cmd *cmd = (struct auth_cmd *)c;
+	struct kona_doc_write *cmd = (struct kona_doc_write *)c;
 	wp_status st = wp_doc_save(tx, &cmd->doc, cmd->body, false);
 	return st == WP_E_NOT_FOUND ? wp_doc_save(tx, &cmd->doc, cmd->body, true) : st;
 }
@@ -54,11 +44,8 @@ static const char *auth_id(struct kona_req *k, int64_t user_id)
 
 enum kona_code kona_ars_auth(struct kona_req *k)
 {
-	struct wp_value v[1];
-	json_t *m;
-	enum kona_code c = kona_fields(k, user_id_field, 1, v);
-	if (c == KONA_OK)
-		c = kona_member(k, v[0].i, &m);
+	int64_t user_id;
+	enum kona_code c = kona_member_of_body(k, &user_id, NULL);
 	if (c != KONA_OK)
 		return c;
 	uint8_t rnd;
@@ -66,17 +53,12 @@ enum kona_code kona_ars_auth(struct kona_req *k)
 		return KONA_SYSTEM;
 	char number[4];
 	snprintf(number, sizeof(number), "%02d", 10 + rnd % 90);
-	struct auth_cmd *cmd = kona_write_new(k, sizeof(*cmd), apply_auth);
-	const char *id = auth_id(k, v[0].i);
-	json_t *body = kona_json(k, json_object()), *reply = kona_json(k, json_object());
-	if (cmd == NULL || id == NULL || body == NULL || reply == NULL)
+	struct kona_doc_write *cmd = kona_doc_write_new(k, sizeof(*cmd), apply_auth, KONA_KIND_ARS,
+							auth_id(k, user_id), "", NULL);
+	if (cmd == NULL)
 		return KONA_SYSTEM;
-	json_object_set_new(body, "authNumber", json_string(number));
-	json_object_set_new(reply, "authNumber", json_string(number));
-	int64_t now = wp_clock_now_ms(&k->app->clock);
-	cmd->doc = (struct wp_doc){KONA_KIND_ARS, id, k->asp_id, "", NULL, NULL, now, now};
-	cmd->body = body;
-	cmd->kw.reply = reply;
+	json_object_set_new(cmd->body, "authNumber", json_string(number));
+	json_object_set_new(cmd->kw.reply, "authNumber", json_string(number));
 	wp_write_submit(&cmd->kw.w);
 	return KONA_DEFERRED;
 }
@@ -145,14 +127,16 @@ static wp_status apply_step(struct wp_tx *tx, struct ars_step *s)
 	if (s->found && s->kind == ARS_ANSWER && strcmp(s->status, KONA_ARS_IN_PROGRESS) == 0) {
 		const char *want = json_string_value(json_object_get(b, "authNumber"));
 		bool right = s->digits[0] == '\0' || (want && strcmp(s->digits, want) == 0);
-		snprintf(s->status, sizeof(s->status), "%s", right ? KONA_ARS_DONE : KONA_ARS_FAILED);
+		snprintf(s->status, sizeof(s->status), "%s",
+			 right ? KONA_ARS_DONE : KONA_ARS_FAILED);
 		json_object_set_new(
-		    b, "code", json_string(kona_codes[right ? KONA_OK : KONA_ARS_AUTH_FAILED].code));
+		    b, "code",
+		    json_string(kona_codes[right ? KONA_OK : KONA_ARS_AUTH_FAILED].code));
 		s->advanced = right;
 		changed = true;
 	} else if (s->found && s->kind == ARS_REGISTER && strcmp(s->status, KONA_ARS_DONE) == 0) {
 		int o = (int)json_integer_value(json_object_get(b, "bankOutcome"));
-		enum kona_code code = o == WP_BANK_OK		      ? KONA_OK
+		enum kona_code code = o == WP_BANK_OK		    ? KONA_OK
 				      : o == WP_BANK_NOT_VERIFIABLE ? KONA_LIFETIME
 								    : KONA_INVALID_ACCOUNT;
 		snprintf(s->status, sizeof(s->status), "%s",
@@ -203,7 +187,8 @@ static void call_due(void *ctx)
 {
 	struct ars_call *call = ctx;
 	if (wp_commit_submit(call->app->commit, &call->cmd) != WP_OK)
-		free(call); /* stopping: the registration stays in progress, as a dropped call would */
+		free(
+		    call); /* stopping: the registration stays in progress, as a dropped call would */
 }
 
 static void schedule(struct wp_app *app, const char *regno, enum ars_step_kind kind,
@@ -226,16 +211,10 @@ static void schedule(struct wp_app *app, const char *regno, enum ars_step_kind k
 
 /* ---- bankaccounts/ars/register ---- */
 
-struct register_cmd {
-	struct kona_write kw;
-	struct wp_doc doc;
-	json_t *body;
-};
-
 /* Checked again here, in the writer: two registers at once cannot both start. */
 static wp_status apply_register(struct wp_tx *tx, struct wp_cmd *c)
 {
-	struct register_cmd *cmd = (struct register_cmd *)c;
+	struct kona_doc_write *cmd = (struct kona_doc_write *)c;
 	json_t *list;
 	wp_status st = wp_doc_list(NULL, tx, KONA_KIND_BANKACC, cmd->doc.owner, cmd->doc.ref,
 				   WP_KONA_REGISTRATIONS_MAX, &list);
@@ -252,7 +231,7 @@ static wp_status apply_register(struct wp_tx *tx, struct wp_cmd *c)
 /* Once durable: the phone rings. */
 static void register_committed(struct wp_app *app, struct wp_write *w)
 {
-	struct register_cmd *cmd = (struct register_cmd *)w;
+	struct kona_doc_write *cmd = (struct kona_doc_write *)w;
 	schedule(app, cmd->doc.id, ARS_ANSWER, app->cfg->ars_delay_ms);
 }
 
@@ -273,9 +252,12 @@ static const char *new_regno(struct kona_req *k)
 /* The bank outcomes that pass now and decide the registration later. */
 static bool decided_later(int outcome)
 {
-	static const int later[] = {WP_BANK_OK,		  WP_BANK_ACCOUNT_DORMANT,
-				    WP_BANK_ACCOUNT_SUSPENDED, WP_BANK_ACCOUNT_CLOSED,
-				    WP_BANK_ACCOUNT_ACCIDENT,  WP_BANK_NOT_VERIFIABLE};
+	static const int later[] = {WP_BANK_OK,
+				    WP_BANK_ACCOUNT_DORMANT,
+				    WP_BANK_ACCOUNT_SUSPENDED,
+				    WP_BANK_ACCOUNT_CLOSED,
+				    WP_BANK_ACCOUNT_ACCIDENT,
+				    WP_BANK_NOT_VERIFIABLE};
 	for (size_t i = 0; i < WP_COUNT(later); i++)
 		if (later[i] == outcome)
 			return true;
@@ -321,10 +303,11 @@ enum kona_code kona_ars_register(struct kona_req *k)
 	const char *sealed_acct = wp_req_seal(k->r, "kona.bankAccount", in.account);
 	const char *sealed_holder = wp_req_seal(k->r, "kona.holder", in.name);
 	const char *ref = wp_arena_printf(&k->r->arena, "%lld", (long long)in.user_id);
-	struct register_cmd *cmd = kona_write_new(k, sizeof(*cmd), apply_register);
-	json_t *body = kona_json(k, json_object()), *reply = kona_json(k, json_object());
-	if (!regno || !sealed_acct || !sealed_holder || !ref || !cmd || !body || !reply)
+	struct kona_doc_write *cmd = kona_doc_write_new(k, sizeof(*cmd), apply_register,
+							KONA_KIND_BANKACC, regno, ref, NULL);
+	if (cmd == NULL || sealed_acct == NULL || sealed_holder == NULL)
 		return KONA_SYSTEM;
+	json_t *body = cmd->body;
 	json_object_set_new(body, "status", json_string(KONA_ARS_IN_PROGRESS));
 	json_object_set_new(body, "code", json_string(kona_codes[KONA_OK].code));
 	json_object_set_new(body, "bankCode", json_string(in.bank_code));
@@ -336,11 +319,7 @@ enum kona_code kona_ars_register(struct kona_req *k)
 	json_object_set_new(body, "autoRecharge", json_false());
 	json_object_set_new(body, "accountId",
 			    json_string(regno + KONA_REG_NO_LEN - KONA_ACCOUNT_ID_LEN));
-	json_object_set_new(reply, "bankAccRegNo", json_string(regno));
-	int64_t now = wp_clock_now_ms(&k->app->clock);
-	cmd->doc = (struct wp_doc){KONA_KIND_BANKACC, regno, k->asp_id, ref, NULL, NULL, now, now};
-	cmd->body = body;
-	cmd->kw.reply = reply;
+	json_object_set_new(cmd->kw.reply, "bankAccRegNo", json_string(regno));
 	cmd->kw.on_conflict = KONA_IN_PROGRESS;
 	cmd->kw.w.after_commit = register_committed;
 	wp_write_submit(&cmd->kw.w);
@@ -359,7 +338,8 @@ static const struct wp_field bank_acc_regno_field[] = {
 enum kona_code kona_ars_inquiry(struct kona_req *k)
 {
 	/* The page names it regNo; clients that echo bankAccRegNo are accepted too. */
-	bool echoed = !json_object_get(k->body, "regNo") && json_object_get(k->body, "bankAccRegNo");
+	bool echoed =
+	    !json_object_get(k->body, "regNo") && json_object_get(k->body, "bankAccRegNo");
 	struct wp_value v[1];
 	enum kona_code c = kona_fields(k, echoed ? bank_acc_regno_field : regno_field, 1, v);
 	if (c != KONA_OK)

@@ -26,10 +26,6 @@ static const struct wp_field account_fields[] = {
 		   .code = KONA_ACC_FORMAT},
 };
 
-static const struct wp_field user_id_field[] = {
-    {"userId", WP_FIELD_INT, WP_FIELD_REQUIRED, 1, INT64_MAX},
-};
-
 enum kona_code kona_account_input(struct kona_req *k, struct kona_account_input *in)
 {
 	struct wp_value v[WP_COUNT(account_fields)];
@@ -91,7 +87,8 @@ enum kona_code kona_user_valid(struct kona_req *k)
 bool kona_reg_is(json_t *reg, const char *status)
 {
 	const char *s = json_string_value(json_object_get(reg, "status"));
-	return s != NULL && strcmp(s, status) == 0 && !json_is_true(json_object_get(reg, "deleted"));
+	return s != NULL && strcmp(s, status) == 0 &&
+	       !json_is_true(json_object_get(reg, "deleted"));
 }
 
 enum kona_code kona_registrations(struct kona_req *k, int64_t user_id, json_t **list)
@@ -118,19 +115,19 @@ static json_t *registered(json_t *list)
 	return NULL;
 }
 
-/* userId, the member, and its registered account (NULL when none; KONA_OK still). */
-static enum kona_code member_registration(struct kona_req *k, int64_t *user_id, json_t **reg)
+/*
+ * userId, the member, and its registered account: NULL when it has none,
+ * which is KONA_NOT_REGISTERED when `needed`, else KONA_OK.
+ */
+static enum kona_code member_registration(struct kona_req *k, bool needed, int64_t *user_id,
+					  json_t **reg)
 {
-	struct wp_value v[1];
-	json_t *m, *list;
-	enum kona_code c = kona_fields(k, user_id_field, 1, v);
+	json_t *list;
+	enum kona_code c = kona_member_of_body(k, user_id, NULL);
 	if (c == KONA_OK)
-		c = kona_member(k, v[0].i, &m);
-	if (c == KONA_OK)
-		c = kona_registrations(k, v[0].i, &list);
-	*user_id = v[0].i;
+		c = kona_registrations(k, *user_id, &list);
 	*reg = c == KONA_OK ? registered(list) : NULL;
-	return c;
+	return c == KONA_OK && *reg == NULL && needed ? KONA_NOT_REGISTERED : c;
 }
 
 static json_t *account_view(struct kona_req *k, json_t *reg)
@@ -158,11 +155,9 @@ enum kona_code kona_bankaccounts_info(struct kona_req *k)
 {
 	int64_t user_id;
 	json_t *reg;
-	enum kona_code c = member_registration(k, &user_id, &reg);
+	enum kona_code c = member_registration(k, true, &user_id, &reg);
 	if (c != KONA_OK)
 		return c;
-	if (reg == NULL)
-		return KONA_NOT_REGISTERED;
 	if ((k->data = kona_json(k, json_object())) == NULL)
 		return KONA_SYSTEM;
 	json_object_set_new(k->data, "userId", json_integer(user_id));
@@ -174,7 +169,7 @@ enum kona_code kona_bankaccounts_inquiry(struct kona_req *k)
 {
 	int64_t user_id;
 	json_t *reg;
-	enum kona_code c = member_registration(k, &user_id, &reg);
+	enum kona_code c = member_registration(k, false, &user_id, &reg);
 	if (c != KONA_OK)
 		return c;
 	if ((k->data = kona_json(k, json_object())) == NULL)
@@ -191,8 +186,7 @@ enum kona_code kona_bankaccounts_inquiry(struct kona_req *k)
 enum reg_change { REG_AUTO_RECHARGE, REG_DELETE };
 
 struct change_cmd {
-	struct kona_write kw;
-	struct wp_doc doc;
+	struct kona_doc_write dw;
 	enum reg_change change;
 };
 
@@ -202,14 +196,14 @@ static wp_status apply_change(struct wp_tx *tx, struct wp_cmd *c)
 	wp_arena a;
 	wp_arena_init(&a, WP_SCRATCH_ARENA_BYTES);
 	json_t *b = NULL;
-	wp_status st = wp_doc_load(NULL, tx, cmd->doc.kind, cmd->doc.id, NULL, &a, &b, NULL);
+	wp_status st = wp_doc_load(NULL, tx, cmd->dw.doc.kind, cmd->dw.doc.id, NULL, &a, &b, NULL);
 	wp_arena_free(&a);
 	if (st != WP_OK)
 		return st;
 	bool live = kona_reg_is(b, KONA_REGISTERED);
 	bool auto_on = json_is_true(json_object_get(b, "autoRecharge"));
 	if (!live || (cmd->change == REG_AUTO_RECHARGE && auto_on)) {
-		cmd->kw.on_conflict = live ? KONA_AUTO_EXISTS : KONA_NOT_REGISTERED;
+		cmd->dw.kw.on_conflict = live ? KONA_AUTO_EXISTS : KONA_NOT_REGISTERED;
 		json_decref(b);
 		return WP_E_CONFLICT;
 	}
@@ -219,26 +213,26 @@ static wp_status apply_change(struct wp_tx *tx, struct wp_cmd *c)
 		json_object_set_new(b, "deleted", json_true());
 		json_object_set_new(b, "autoRecharge", json_false());
 	}
-	st = wp_doc_save(tx, &cmd->doc, b, false);
+	st = wp_doc_save(tx, &cmd->dw.doc, b, false);
 	json_decref(b);
 	return st;
 }
 
-static enum kona_code change(struct kona_req *k, json_t *reg, int64_t user_id,
-			     enum reg_change what, json_t *reply)
+/* Changes the registration in the writer; answers {bankAccRegNo} or {} once durable. */
+static enum kona_code change(struct kona_req *k, json_t *reg, int64_t user_id, enum reg_change what)
 {
-	struct change_cmd *cmd = kona_write_new(k, sizeof(*cmd), apply_change);
 	const char *id = json_string_value(json_object_get(reg, "_id"));
 	const char *ref = wp_arena_printf(&k->r->arena, "%lld", (long long)user_id);
 	id = id ? wp_arena_strndup(&k->r->arena, id, strlen(id)) : NULL;
-	if (cmd == NULL || id == NULL || ref == NULL || reply == NULL)
+	struct change_cmd *cmd =
+	    kona_doc_write_new(k, sizeof(*cmd), apply_change, KONA_KIND_BANKACC, id, ref, NULL);
+	if (cmd == NULL)
 		return KONA_SYSTEM;
-	int64_t now = wp_clock_now_ms(&k->app->clock);
-	cmd->doc = (struct wp_doc){KONA_KIND_BANKACC, id, k->asp_id, ref, NULL, NULL, now, now};
 	cmd->change = what;
-	cmd->kw.reply = reply;
-	cmd->kw.on_not_found = KONA_NOT_REGISTERED;
-	wp_write_submit(&cmd->kw.w);
+	cmd->dw.kw.on_not_found = KONA_NOT_REGISTERED;
+	if (what == REG_AUTO_RECHARGE)
+		json_object_set_new(cmd->dw.kw.reply, "bankAccRegNo", json_string(id));
+	wp_write_submit(&cmd->dw.kw.w);
 	return KONA_DEFERRED;
 }
 
@@ -246,29 +240,22 @@ enum kona_code kona_auto_recharge_register(struct kona_req *k)
 {
 	int64_t user_id;
 	json_t *reg;
-	enum kona_code c = member_registration(k, &user_id, &reg);
+	enum kona_code c = member_registration(k, true, &user_id, &reg);
 	if (c != KONA_OK)
 		return c;
-	if (reg == NULL)
-		return KONA_NOT_REGISTERED;
 	if (json_is_true(json_object_get(reg, "autoRecharge")))
 		return KONA_AUTO_EXISTS;
-	json_t *reply = kona_json(k, json_object());
-	if (reply != NULL)
-		json_object_set(reply, "bankAccRegNo", json_object_get(reg, "_id"));
-	return change(k, reg, user_id, REG_AUTO_RECHARGE, reply);
+	return change(k, reg, user_id, REG_AUTO_RECHARGE);
 }
 
 enum kona_code kona_bankaccounts_delete(struct kona_req *k)
 {
 	int64_t user_id;
 	json_t *reg;
-	enum kona_code c = member_registration(k, &user_id, &reg);
+	enum kona_code c = member_registration(k, true, &user_id, &reg);
 	if (c != KONA_OK)
 		return c;
-	if (reg == NULL)
-		return KONA_NOT_REGISTERED;
-	return change(k, reg, user_id, REG_DELETE, kona_json(k, json_object()));
+	return change(k, reg, user_id, REG_DELETE);
 }
 
 /* 금융사 목록 조회: path and fields inferred (docs/decisions.md). */

@@ -38,13 +38,11 @@ const struct kona_code_row kona_codes[KONA_CODE_COUNT] = {
     [KONA_BANK_INVALID] = {"002_006", "Bank is not valid.", 400},
     [KONA_ACC_NOT_FOUND] = {"002_007", "Bank account is not found.", 400},
     [KONA_ACC_STATUS] = {"002_008", "Bank account's status is not valid.", 400},
-    [KONA_NOT_VERIFIABLE] = {"002_009", "Bank account is not valid for holder's name check.",
-			     400},
+    [KONA_NOT_VERIFIABLE] = {"002_009", "Bank account is not valid for holder's name check.", 400},
     [KONA_DELAY] = {"002_010", "System processing delay.", 400},
     [KONA_NOT_MEMBER] = {"002_011", "Non-participating institution.", 400},
     [KONA_NO_ARS_AUTH] = {"002_012",
-			  "ARS auth number was not issued. Call bankaccounts/ars/auth first.",
-			  400},
+			  "ARS auth number was not issued. Call bankaccounts/ars/auth first.", 400},
     [KONA_IN_PROGRESS] = {"002_013", "Ars auth and bank account register is still in progress.",
 			  400},
     [KONA_ARS_AUTH_FAILED] = {"002_014", "Bank account register failed due to ARS auth failed.",
@@ -53,8 +51,7 @@ const struct kona_code_row kona_codes[KONA_CODE_COUNT] = {
     [KONA_INVALID_ACCOUNT] = {"002_016", "Invalid account.", 400},
     [KONA_NO_REG] = {"002_019", "Not found ars bank account register error.", 400},
     [KONA_NOT_REGISTERED] = {"007_001", "Bank account is not registered.", 400},
-    [KONA_AUTO_EXISTS] = {"007_002", "Bank account for auto recharge is already registered.",
-			  400},
+    [KONA_AUTO_EXISTS] = {"007_002", "Bank account for auto recharge is already registered.", 400},
 };
 
 /* The server's own refusals and the core's failures. */

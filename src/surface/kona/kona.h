@@ -41,8 +41,8 @@
 #define KONA_SECRET_KEY_LEN 40
 #define KONA_CRYPTO_KEY_ID_LEN 32
 #define KONA_CORRELATION_ID_LEN 20
-#define KONA_REG_NO_LEN 22     /* "R" + yyyyMMddHHmmss + 7 digits */
-#define KONA_ACCOUNT_ID_LEN 5  /* the registration's last digits */
+#define KONA_REG_NO_LEN 22	      /* "R" + yyyyMMddHHmmss + 7 digits */
+#define KONA_ACCOUNT_ID_LEN 5	      /* the registration's last digits */
 #define KONA_USER_ID_MIN 1000000000LL /* ten digits, never starting with 0 */
 
 /* Documents (core/docs.h) kept by this surface. */
@@ -100,7 +100,7 @@ enum kona_code {
 };
 
 struct kona_code_row {
-	const char *code;        /* "002_003" */
+	const char *code;	 /* "002_003" */
 	const char *description; /* "Names are not matched." */
 	unsigned http;
 };
@@ -162,11 +162,11 @@ struct kona_req {
 	const char *asp_id;
 	const char *correlation_id; /* echoed once well-formed, errors included */
 	const char *crypto_key_id;  /* NULL when the request is not encrypted */
-	char enc[8];                /* the request's JWE enc, mirrored in the answer */
+	char enc[8];		    /* the request's JWE enc, mirrored in the answer */
 	EVP_PKEY *partner_public;   /* released when the request ends */
-	json_t *body;               /* the (decrypted) JSON object; request-owned */
+	json_t *body;		    /* the (decrypted) JSON object; request-owned */
 	/* The answer. */
-	json_t *data;       /* its data fields (request-owned), or NULL */
+	json_t *data;	    /* its data fields (request-owned), or NULL */
 	const char *field;  /* appended to the description: "Missing required values. loginId" */
 	const char *detail; /* replaces the description (a parse error) */
 	bool answered;
@@ -200,10 +200,27 @@ struct kona_write {
 /* A zeroed write of `size` bytes (embedding struct kona_write first), or NULL. */
 void *kona_write_new(struct kona_req *k, size_t size, wp_cmd_apply apply);
 
+/* A write of one document: its row and its body (request-owned). */
+struct kona_doc_write {
+	struct kona_write kw;
+	struct wp_doc doc;
+	json_t *body;
+};
+/*
+ * A document write of `size` bytes (embedding struct kona_doc_write first)
+ * for this request's partner, stamped now, with a fresh request-owned body
+ * and reply; NULL when out of memory or id/ref is NULL. id and ref must
+ * live as long as the request (arena strings).
+ */
+void *kona_doc_write_new(struct kona_req *k, size_t size, wp_cmd_apply apply, const char *kind,
+			 const char *id, const char *ref, const char *uniq);
+
 /* ---- members.c ---- */
 
 /* The member userId of this partner, request-owned: KONA_OK, KONA_BAD_USER or KONA_SYSTEM. */
 enum kona_code kona_member(struct kona_req *k, int64_t user_id, json_t **member);
+/* The body's userId and that member (member may be NULL when only its existence matters). */
+enum kona_code kona_member_of_body(struct kona_req *k, int64_t *user_id, json_t **member);
 /* A sealed field of a document, opened into the request; NULL when absent or unopenable. */
 const char *kona_open(struct kona_req *k, json_t *doc, const char *name, const char *aad);
 

@@ -32,6 +32,23 @@ enum kona_code kona_member(struct kona_req *k, int64_t user_id, json_t **member)
 	return st == WP_OK && *member != NULL ? KONA_OK : KONA_SYSTEM;
 }
 
+static const struct wp_field user_id_field[] = {
+    {"userId", WP_FIELD_INT, WP_FIELD_REQUIRED, 1, INT64_MAX},
+};
+
+enum kona_code kona_member_of_body(struct kona_req *k, int64_t *user_id, json_t **member)
+{
+	struct wp_value v[1];
+	json_t *m;
+	enum kona_code c = kona_fields(k, user_id_field, 1, v);
+	if (c == KONA_OK)
+		c = kona_member(k, v[0].i, &m);
+	*user_id = v[0].i;
+	if (member != NULL)
+		*member = c == KONA_OK ? m : NULL;
+	return c;
+}
+
 /* ---- user/registration ---- */
 
 static const char *const nationalities[] = {"Korean", "Foreigner", NULL};
@@ -56,22 +73,16 @@ static const struct {
 	const char *key, *aad;
 	int field;
 } sealed_fields[] = {
-    {"birthDate", "kona.birthDate", F_BIRTH},	    {"ci", "kona.ci", F_CI},
-    {"loginId", "kona.loginId", F_LOGIN},	    {"mobileNumber", "kona.mobileNumber", F_MOBILE},
-    {"userName", "kona.userName", F_NAME},	    {"email", "kona.email", F_EMAIL},
-};
-
-struct member_cmd {
-	struct kona_write kw;
-	struct wp_doc doc;
-	json_t *body; /* request-owned */
-	char id[24];
+    {"birthDate", "kona.birthDate", F_BIRTH}, {"ci", "kona.ci", F_CI},
+    {"loginId", "kona.loginId", F_LOGIN},     {"mobileNumber", "kona.mobileNumber", F_MOBILE},
+    {"userName", "kona.userName", F_NAME},    {"email", "kona.email", F_EMAIL},
 };
 
 /* A new member under a fresh random userId, unless its login exists at this partner. */
 static wp_status apply_member(struct wp_tx *tx, struct wp_cmd *c)
 {
-	struct member_cmd *cmd = (struct member_cmd *)c;
+	struct kona_doc_write *cmd = (struct kona_doc_write *)c;
+	char id[24];
 	wp_status st = wp_doc_load_uniq(NULL, tx, KONA_KIND_MEMBER, cmd->doc.uniq, NULL);
 	if (st == WP_OK)
 		return WP_E_CONFLICT;
@@ -81,10 +92,12 @@ static wp_status apply_member(struct wp_tx *tx, struct wp_cmd *c)
 		uint64_t v;
 		if (wp_random_bytes(&v, sizeof(v)) != WP_OK)
 			return WP_E_INTERNAL;
-		int64_t user_id = KONA_USER_ID_MIN + (int64_t)(v % (9 * (uint64_t)KONA_USER_ID_MIN));
-		snprintf(cmd->id, sizeof(cmd->id), "%lld", (long long)user_id);
-		cmd->doc.id = cmd->id;
+		int64_t user_id =
+		    KONA_USER_ID_MIN + (int64_t)(v % (9 * (uint64_t)KONA_USER_ID_MIN));
+		snprintf(id, sizeof(id), "%lld", (long long)user_id);
+		cmd->doc.id = id;
 		st = wp_doc_save(tx, &cmd->doc, cmd->body, true);
+		cmd->doc.id = "";
 		if (st == WP_OK)
 			json_object_set_new(cmd->kw.reply, "userId", json_integer(user_id));
 		if (st != WP_E_CONFLICT)
@@ -108,11 +121,13 @@ enum kona_code kona_user_registration(struct kona_req *k)
 	wp_lookup_hash(app->data_key, "kona.password", pw_input, pw_hash);
 	OPENSSL_cleanse(pw_input, sizeof(pw_input));
 
-	struct member_cmd *cmd = kona_write_new(k, sizeof(*cmd), apply_member);
-	json_t *m = cmd ? kona_json(k, json_object()) : NULL;
-	json_t *reply = cmd ? kona_json(k, json_object()) : NULL;
-	if (m == NULL || reply == NULL)
+	const char *uniq = wp_arena_printf(&k->r->arena, "%s:%s", k->asp_id, login_hash);
+	struct kona_doc_write *cmd =
+	    uniq ? kona_doc_write_new(k, sizeof(*cmd), apply_member, KONA_KIND_MEMBER, "", "", uniq)
+		 : NULL;
+	if (cmd == NULL)
 		return KONA_SYSTEM;
+	json_t *m = cmd->body;
 	for (size_t i = 0; i < WP_COUNT(sealed_fields); i++) {
 		const struct wp_value *f = &v[sealed_fields[i].field];
 		if (!f->present)
@@ -125,13 +140,6 @@ enum kona_code kona_user_registration(struct kona_req *k)
 	json_object_set_new(m, "password", json_string(pw_hash));
 	json_object_set_new(m, "nationality", json_string(v[F_NATIONALITY].s));
 	json_object_set_new(m, "gender", json_string(v[F_GENDER].s));
-	int64_t now = wp_clock_now_ms(&app->clock);
-	const char *uniq = wp_arena_printf(&k->r->arena, "%s:%s", k->asp_id, login_hash);
-	if (uniq == NULL)
-		return KONA_SYSTEM;
-	cmd->doc = (struct wp_doc){KONA_KIND_MEMBER, "", k->asp_id, "", uniq, NULL, now, now};
-	cmd->body = m;
-	cmd->kw.reply = reply;
 	cmd->kw.on_conflict = KONA_USER_EXISTS;
 	wp_write_submit(&cmd->kw.w);
 	return KONA_DEFERRED;
@@ -139,22 +147,16 @@ enum kona_code kona_user_registration(struct kona_req *k)
 
 /* ---- user/info ---- */
 
-static const struct wp_field user_id_field[] = {
-    {"userId", WP_FIELD_INT, WP_FIELD_REQUIRED, 1, INT64_MAX},
-};
-
 enum kona_code kona_user_info(struct kona_req *k)
 {
-	struct wp_value v[1];
+	int64_t user_id;
 	json_t *m;
-	enum kona_code c = kona_fields(k, user_id_field, 1, v);
-	if (c == KONA_OK)
-		c = kona_member(k, v[0].i, &m);
+	enum kona_code c = kona_member_of_body(k, &user_id, &m);
 	if (c != KONA_OK)
 		return c;
 	json_t *info = json_object();
 	json_object_set_new(info, "aspId", json_string(k->asp_id));
-	json_object_set_new(info, "userId", json_integer(v[0].i));
+	json_object_set_new(info, "userId", json_integer(user_id));
 	for (size_t i = 0; i < WP_COUNT(sealed_fields); i++) {
 		const char *plain = kona_open(k, m, sealed_fields[i].key, sealed_fields[i].aad);
 		if (plain != NULL)

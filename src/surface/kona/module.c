@@ -22,7 +22,9 @@
 
 #define KONA_ROUTE(path, fn)                                                                       \
 	{"POST", "/api/v1/" path, kona_run, (wp_impl)fn},                                          \
-	    {"POST", "/open-api/api/v1/" path, kona_run, (wp_impl)fn}
+	{                                                                                          \
+		"POST", "/open-api/api/v1/" path, kona_run, (wp_impl)fn                            \
+	}
 
 static const struct wp_route kona_routes[] = {
     KONA_ROUTE("user/registration", kona_user_registration),
@@ -122,8 +124,8 @@ static wp_status provision(struct wp_tx *tx, const uint8_t *data_key, int64_t pa
 			   const char *server_public_pem, const char *partner_public_pem,
 			   int64_t now_ms)
 {
-	wp_status st = wp_auth_add(tx, data_key, partner_id, KONA_SURFACE, c->asp_id,
-				   c->access_key, c->secret_key, now_ms);
+	wp_status st = wp_auth_add(tx, data_key, partner_id, KONA_SURFACE, c->asp_id, c->access_key,
+				   c->secret_key, now_ms);
 	if (st == WP_OK)
 		st = wp_auth_add_keys(tx, data_key, partner_id, KONA_SURFACE, c->asp_id,
 				      c->crypto_key_id, server_private_pem, server_public_pem,
@@ -145,7 +147,8 @@ static wp_status kona_seed(struct wp_app *app, void *state, const struct wp_seed
 	if (s->partner_id == 0)
 		return WP_E_NOT_FOUND;
 	char *sp = NULL, *su = NULL, *pp = NULL, *pu = NULL;
-	bool ok = wp_rsa_generate(2048, &sp, &su) == WP_OK && wp_rsa_generate(2048, &pp, &pu) == WP_OK;
+	bool ok =
+	    wp_rsa_generate(2048, &sp, &su) == WP_OK && wp_rsa_generate(2048, &pp, &pu) == WP_OK;
 	char base[WP_FILE_PATH_MAX], dir[WP_FILE_PATH_MAX + 16], path[WP_FILE_PATH_MAX + 64];
 	wp_file_dir(app->cfg->db_path, base, sizeof(base));
 	snprintf(dir, sizeof(dir), "%s/sandbox", base);
@@ -156,8 +159,8 @@ static wp_status kona_seed(struct wp_app *app, void *state, const struct wp_seed
 	ok = ok && wp_file_write(path, pp, 0600);
 	snprintf(path, sizeof(path), "%s/kona-partner-public.pem", dir);
 	ok = ok && wp_file_write(path, pu, 0644);
-	wp_status st = ok ? provision(s->tx, app->data_key, s->partner_id, &kona_sandbox, sp, su, pu,
-				      s->now_ms)
+	wp_status st = ok ? provision(s->tx, app->data_key, s->partner_id, &kona_sandbox, sp, su,
+				      pu, s->now_ms)
 			  : WP_E_INTERNAL;
 	if (sp != NULL)
 		OPENSSL_cleanse(sp, strlen(sp));
@@ -204,8 +207,8 @@ static void issue_free(void *p)
 	free(i);
 }
 
-static wp_status issue_prepare(const uint8_t *data_key, const char *pem_path, void **out,
-			       char *err, size_t cap)
+static wp_status issue_prepare(const uint8_t *data_key, const char *pem_path, void **out, char *err,
+			       size_t cap)
 {
 	struct kona_issue *i = calloc(1, sizeof(*i));
 	if (i == NULL)

@@ -78,7 +78,8 @@ static const char *well_formed_correlation_id(struct wp_req *r)
 
 void kona_reply_error(struct wp_req *r, wp_status st, const char *msg)
 {
-	struct kona_req k = {.r = r, .correlation_id = well_formed_correlation_id(r), .detail = msg};
+	struct kona_req k = {
+	    .r = r, .correlation_id = well_formed_correlation_id(r), .detail = msg};
 	kona_answer(&k, kona_code_of_status(st));
 }
 
@@ -155,8 +156,8 @@ static enum kona_code check_headers(struct kona_req *k, struct headers *h)
 static enum kona_code check_credentials(struct kona_req *k, const struct headers *h)
 {
 	struct wp_principal who;
-	wp_status st = wp_auth_check(k->app->auth, KONA_SURFACE, h->asp, h->access, &k->r->arena,
-				     &who);
+	wp_status st =
+	    wp_auth_check(k->app->auth, KONA_SURFACE, h->asp, h->access, &k->r->arena, &who);
 	if (st == WP_E_UNAUTHORIZED)
 		return KONA_BAD_ACCESS;
 	if (st == WP_E_RATE_LIMITED)
@@ -193,6 +194,7 @@ static enum kona_code parse_body(struct kona_req *k, const char *text, size_t le
 {
 	char err[WP_MESSAGE_MAX_BYTES];
 	json_t *v = NULL;
+	*out = NULL;
 	if (wp_json_body(text, len, &v, err, sizeof(err)) != WP_OK) {
 		k->detail = wp_arena_strndup(&k->r->arena, err, strlen(err));
 		return KONA_INVALID;
@@ -217,7 +219,7 @@ static void mirror_enc(struct kona_req *k, const char *jwe)
 /* 4. The body: JSON, and encData when a crypto key is named. */
 static enum kona_code read_body(struct kona_req *k, const char *key_id)
 {
-	json_t *body;
+	json_t *body = NULL;
 	enum kona_code c = parse_body(k, k->r->body, k->r->body_len, &body);
 	if (c != KONA_OK || key_id == NULL) {
 		k->body = body;
@@ -289,8 +291,8 @@ static void kona_write_finish(struct wp_req *r, struct wp_write *w)
 	struct kona_write *kw = (struct kona_write *)w;
 	struct kona_req *k = kw->k;
 	wp_status st = w->cmd.status;
-	enum kona_code c = st == WP_OK					 ? KONA_OK
-			   : st == WP_E_CONFLICT && kw->on_conflict	 ? kw->on_conflict
+	enum kona_code c = st == WP_OK				      ? KONA_OK
+			   : st == WP_E_CONFLICT && kw->on_conflict   ? kw->on_conflict
 			   : st == WP_E_NOT_FOUND && kw->on_not_found ? kw->on_not_found
 								      : KONA_SYSTEM;
 	k->data = st == WP_OK ? kw->reply : NULL;
@@ -303,4 +305,19 @@ void *kona_write_new(struct kona_req *k, size_t size, wp_cmd_apply apply)
 	if (kw != NULL)
 		kw->k = k;
 	return kw;
+}
+
+void *kona_doc_write_new(struct kona_req *k, size_t size, wp_cmd_apply apply, const char *kind,
+			 const char *id, const char *ref, const char *uniq)
+{
+	struct kona_doc_write *dw = kona_write_new(k, size, apply);
+	if (dw == NULL || id == NULL || ref == NULL)
+		return NULL;
+	dw->body = kona_json(k, json_object());
+	dw->kw.reply = kona_json(k, json_object());
+	if (dw->body == NULL || dw->kw.reply == NULL)
+		return NULL;
+	int64_t now = wp_clock_now_ms(&k->app->clock);
+	dw->doc = (struct wp_doc){kind, id, k->asp_id, ref, uniq, NULL, now, now};
+	return dw;
 }

@@ -9,10 +9,6 @@
 #include "core/ledger.h"
 #include "surface/sandbox/sandbox.h"
 
-const char *const sandbox_account_statuses[] = {"active", "dormant", "suspended", "closed",
-						"accident_reported", NULL};
-static const char *const kinds[] = {"personal", "business", "virtual", NULL};
-
 json_t *sandbox_account_json(struct wp_store *s, const struct wp_bank_account *a)
 {
 	struct wp_account la;
@@ -66,9 +62,10 @@ static const struct wp_field open_fields[] = {
 		  .expect = "must be at most 40 characters"},
     [F_BIRTH] = {"birth_date", WP_FIELD_DIGITS, WP_FIELD_EMPTY_ABSENT | WP_FIELD_BYTES, 8, 8},
     [F_BIZNO] = {"business_no", WP_FIELD_DIGITS, WP_FIELD_EMPTY_ABSENT | WP_FIELD_BYTES, 10, 10},
-    [F_KIND] = {"kind", WP_FIELD_ENUM, WP_FIELD_EMPTY_ABSENT | WP_FIELD_BYTES, 0, 11, kinds},
+    [F_KIND] = {"kind", WP_FIELD_ENUM, WP_FIELD_EMPTY_ABSENT | WP_FIELD_BYTES, 0, 11,
+		wp_bank_account_kinds},
     [F_STATUS] = {"status", WP_FIELD_ENUM, WP_FIELD_EMPTY_ABSENT | WP_FIELD_BYTES, 0, 19,
-		  sandbox_account_statuses},
+		  wp_bank_account_statuses},
     [F_BALANCE] = {"balance", WP_FIELD_INT, 0, 0, INT64_MAX / 4},
 };
 
@@ -110,7 +107,8 @@ void sandbox_create_account(struct wp_ctl *c)
 	if (!wp_ctl_fields(c, c->body, open_fields, WP_COUNT(open_fields), v))
 		return;
 	if (wp_bank_by_code(v[F_CODE].s) == NULL) {
-		wp_ctl_fail(c, 400, "unknown_bank", "bank_code is not a KFTC bank code wonpay knows");
+		wp_ctl_fail(c, 400, "unknown_bank",
+			    "bank_code is not a KFTC bank code wonpay knows");
 		return;
 	}
 	if (v[F_BIRTH].present == v[F_BIZNO].present) {
@@ -128,12 +126,16 @@ void sandbox_create_account(struct wp_ctl *c)
 	snprintf(a->bank_code, sizeof(a->bank_code), "%s", v[F_CODE].s);
 	snprintf(a->account_number, sizeof(a->account_number), "%s", v[F_NUMBER].s);
 	snprintf(a->holder_name, sizeof(a->holder_name), "%s", v[F_HOLDER].s);
-	snprintf(a->birth_date, sizeof(a->birth_date), "%s", v[F_BIRTH].present ? v[F_BIRTH].s : "");
+	snprintf(a->birth_date, sizeof(a->birth_date), "%s",
+		 v[F_BIRTH].present ? v[F_BIRTH].s : "");
 	snprintf(a->business_no, sizeof(a->business_no), "%s",
 		 v[F_BIZNO].present ? v[F_BIZNO].s : "");
 	snprintf(a->kind, sizeof(a->kind), "%s",
-		 v[F_KIND].present ? v[F_KIND].s : v[F_BIZNO].present ? "business" : "personal");
-	snprintf(a->status, sizeof(a->status), "%s", v[F_STATUS].present ? v[F_STATUS].s : "active");
+		 v[F_KIND].present    ? v[F_KIND].s
+		 : v[F_BIZNO].present ? WP_KIND_BUSINESS
+				      : WP_KIND_PERSONAL);
+	snprintf(a->status, sizeof(a->status), "%s",
+		 v[F_STATUS].present ? v[F_STATUS].s : WP_ACCT_ACTIVE);
 	cmd->c = c;
 	cmd->balance = v[F_BALANCE].i;
 	cmd->now_ms = wp_clock_now_ms(&c->r->app->clock);
@@ -161,7 +163,7 @@ void sandbox_get_account(struct wp_ctl *c)
 }
 
 static const struct wp_field status_fields[] = {
-    {"status", WP_FIELD_ENUM, WP_FIELD_REQUIRED | WP_FIELD_BYTES, 1, 19, sandbox_account_statuses},
+    {"status", WP_FIELD_ENUM, WP_FIELD_REQUIRED | WP_FIELD_BYTES, 1, 19, wp_bank_account_statuses},
 };
 
 struct status_cmd {

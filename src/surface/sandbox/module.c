@@ -5,7 +5,10 @@
 
 #include "surface/sandbox/sandbox.h"
 
-#define CTL(method, pattern, fn) {method, pattern, wp_ctl_run, (wp_impl)fn}
+#define CTL(method, pattern, fn)                                                                   \
+	{                                                                                          \
+		method, pattern, wp_ctl_run, (wp_impl)fn                                           \
+	}
 
 static const struct wp_route sandbox_routes[] = {
     CTL("POST", "/sandbox/bank-accounts", sandbox_create_account),

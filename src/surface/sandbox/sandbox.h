@@ -16,9 +16,6 @@
 
 #include "surface/kit.h"
 
-/* Bank account statuses, as the sandbox bank keeps them. */
-extern const char *const sandbox_account_statuses[];
-
 void sandbox_create_account(struct wp_ctl *c);
 void sandbox_get_account(struct wp_ctl *c);
 void sandbox_patch_account(struct wp_ctl *c);

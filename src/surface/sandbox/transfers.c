@@ -25,7 +25,8 @@ static json_t *wire_json(const struct wp_transfer *t, const char *from_code,
 	json_object_set_new(o, "from", from);
 	json_object_set_new(o, "to", to);
 	json_object_set_new(o, "amount", json_integer(t->amount));
-	json_object_set_new(o, "status", json_string(t->result == WP_TR_OK ? "posted" : "rejected"));
+	json_object_set_new(o, "status",
+			    json_string(t->result == WP_TR_OK ? "posted" : "rejected"));
 	json_object_set_new(o, "result", json_string(wp_transfer_result_name(t->result)));
 	json_object_set_new(o, "created_ms", json_integer(t->created_ms));
 	return o;
@@ -147,7 +148,8 @@ void sandbox_post_transfer(struct wp_ctl *c)
 	if (outcome != WP_BANK_OK && outcome != WP_BANK_NOT_PARTICIPATING) {
 		bool unknown = outcome == WP_BANK_UNKNOWN_BANK;
 		wp_ctl_fail(c, unknown ? 400 : 503, wp_bank_outcome_name(outcome), "%s",
-			    unknown ? "bank_code is not a bank" : "a bank could not take the transfer");
+			    unknown ? "bank_code is not a bank"
+				    : "a bank could not take the transfer");
 		return;
 	}
 	cmd->c = c;
@@ -182,7 +184,7 @@ void sandbox_get_transfer(struct wp_ctl *c)
 	memset(&to, 0, sizeof(to));
 	s->ops->bank_account_by_ledger(s, t.debit_account_id, &from);
 	s->ops->bank_account_by_ledger(s, t.credit_account_id, &to);
-	wp_ctl_ok(c, 200,
-		  wire_json(&t, from.bank_code, from.account_number, to.bank_code,
-			    to.account_number));
+	wp_ctl_ok(
+	    c, 200,
+	    wire_json(&t, from.bank_code, from.account_number, to.bank_code, to.account_number));
 }

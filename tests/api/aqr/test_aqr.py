@@ -1,6 +1,6 @@
 """AQR surface, black-box: the spec's own samples and every documented error.
 
-Spec: ../shared/specs/aqr-account-qr-api.txt. The server is the ASan+UBSan
+Spec: the provider's "AQR API Reference" (https://aplx.link/api/). The server is the ASan+UBSan
 binary; requests are built the way each sample's language builds them.
 """
 import re

@@ -34,7 +34,7 @@ static void test_base64_rfc4648_vectors(void **state)
 	}
 	uint8_t b[16];
 	size_t n;
-	assert_false(wp_base64_decode("Zm9", 3, b, &n));     /* bad length */
+	assert_false(wp_base64_decode("Zm9", 3, b, &n));      /* bad length */
 	assert_false(wp_base64_decode("Zm9v!A==", 8, b, &n)); /* bad character */
 	assert_false(wp_base64url_decode("Zh", 2, b, &n));    /* non-canonical bits */
 	assert_false(wp_base64url_decode("Zm9+", 4, b, &n));  /* '+' is not base64url */
@@ -73,10 +73,10 @@ static void test_seal_open(void **state)
 	char *p = wp_open(key, "kona.name", a, &n);
 	assert_string_equal(p, "홍길동");
 	free(p);
-	assert_null(wp_open(other, "kona.name", a, &n));  /* wrong key */
-	assert_null(wp_open(key, "kona.birth", a, &n));   /* moved to another column */
+	assert_null(wp_open(other, "kona.name", a, &n)); /* wrong key */
+	assert_null(wp_open(key, "kona.birth", a, &n));	 /* moved to another column */
 	a[10] = a[10] == 'A' ? 'B' : 'A';
-	assert_null(wp_open(key, "kona.name", a, &n));    /* tampered */
+	assert_null(wp_open(key, "kona.name", a, &n)); /* tampered */
 	assert_null(wp_open(key, "kona.name", "not base64!", &n));
 	free(a);
 	free(b);
@@ -105,16 +105,17 @@ static void test_jwe_roundtrip_and_tamper(void **state)
 		uint8_t *plain;
 		size_t n;
 		char err[160];
-		assert_int_equal(wp_jwe_decrypt(priv, jwe, strlen(jwe), &plain, &n, err, sizeof(err)),
-				 WP_OK);
+		assert_int_equal(
+		    wp_jwe_decrypt(priv, jwe, strlen(jwe), &plain, &n, err, sizeof(err)), WP_OK);
 		assert_int_equal(n, strlen(msg));
 		assert_memory_equal(plain, msg, n);
 		free(plain);
 		/* Flip one character of the ciphertext part: the tag no longer matches. */
 		char *dot = strrchr(jwe, '.');
 		dot[-2] = dot[-2] == 'A' ? 'B' : 'A';
-		assert_int_equal(wp_jwe_decrypt(priv, jwe, strlen(jwe), &plain, &n, err, sizeof(err)),
-				 WP_E_INVALID);
+		assert_int_equal(
+		    wp_jwe_decrypt(priv, jwe, strlen(jwe), &plain, &n, err, sizeof(err)),
+		    WP_E_INVALID);
 		assert_string_equal(err, "encData could not be decrypted");
 		free(jwe);
 	}

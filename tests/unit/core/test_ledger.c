@@ -144,7 +144,7 @@ static struct wp_account bal(int64_t id)
 	return a;
 }
 
-#define expect_bal(id, dp, cp, dq, cq)                                                              \
+#define expect_bal(id, dp, cp, dq, cq)                                                             \
 	do {                                                                                       \
 		struct wp_account a_ = bal(id);                                                    \
 		assert_int_equal(a_.debits_posted, (dp));                                          \
@@ -157,7 +157,7 @@ static struct wp_account bal(int64_t id)
 	do {                                                                                       \
 		int g_ = (got), w_ = (want);                                                       \
 		if (g_ != w_)                                                                      \
-			fail_msg("result %s (%d), expected %s (%d)", wp_transfer_result_name(g_), \
+			fail_msg("result %s (%d), expected %s (%d)", wp_transfer_result_name(g_),  \
 				 g_, wp_transfer_result_name(w_), w_);                             \
 	} while (0)
 
@@ -606,7 +606,8 @@ static void test_post_inherits(void **state)
 	bool replayed = false;
 	expect_result(run_at(&t, T0 + 1, &replayed).result, WP_TR_OK);
 	assert_true(replayed);
-	struct wp_transfer spelled = resolve_req("cap", WP_TRANSFER_POST_PENDING, "hold", a, b, 250);
+	struct wp_transfer spelled =
+	    resolve_req("cap", WP_TRANSFER_POST_PENDING, "hold", a, b, 250);
 	replayed = false;
 	expect_result(run_at(&spelled, T0 + 2, &replayed).result, WP_TR_OK);
 	assert_true(replayed);
@@ -823,8 +824,8 @@ static void test_failure_remembered(void **state)
 	expect_bal(w, 50, 100, 0, 0);
 
 	/* A post that named a pending that did not exist yet stays not-found. */
-	struct wp_transfer post = resolve_req("early-post", WP_TRANSFER_POST_PENDING, "later", 0, 0,
-					      0);
+	struct wp_transfer post =
+	    resolve_req("early-post", WP_TRANSFER_POST_PENDING, "later", 0, 0, 0);
 	expect_result(run(&post), WP_TR_PENDING_NOT_FOUND);
 	struct wp_transfer p = req("later", WP_TRANSFER_PENDING, src, sink, 5);
 	expect_result(run(&p), WP_TR_OK);
@@ -846,8 +847,8 @@ static void test_create_account(void **state)
 	o.code = -1;
 	assert_int_equal(wp_store_write(s_, op_fn, &o), WP_E_INVALID);
 	o.code = WP_ACCOUNT_TEST;
-	o.flags = WP_ACCOUNT_DEBITS_MUST_NOT_EXCEED_CREDITS |
-		  WP_ACCOUNT_CREDITS_MUST_NOT_EXCEED_DEBITS;
+	o.flags =
+	    WP_ACCOUNT_DEBITS_MUST_NOT_EXCEED_CREDITS | WP_ACCOUNT_CREDITS_MUST_NOT_EXCEED_DEBITS;
 	assert_int_equal(wp_store_write(s_, op_fn, &o), WP_E_INVALID);
 	o.flags = 1u << 5;
 	assert_int_equal(wp_store_write(s_, op_fn, &o), WP_E_INVALID);

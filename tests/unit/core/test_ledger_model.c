@@ -497,8 +497,8 @@ static struct wp_transfer gen_changed(const struct wp_transfer *h)
 			t.flags ^= PEND;
 		break;
 	case 1:
-		t.debit_account_id = t.debit_account_id != M.acct[0].id ? M.acct[0].id
-									: M.acct[1].id;
+		t.debit_account_id =
+		    t.debit_account_id != M.acct[0].id ? M.acct[0].id : M.acct[1].id;
 		break;
 	case 2:
 		t.credit_account_id = chance(80) ? pick_account() : t.credit_account_id + 1;
@@ -607,8 +607,8 @@ static struct wp_transfer gen_bad(void)
 
 #define MISMATCH(...)                                                                              \
 	do {                                                                                       \
-		int o_ = snprintf(M.fail, sizeof(M.fail), "seed 0x%llx step %ld: ",               \
-				  (unsigned long long)M.seed, M.step);                              \
+		int o_ = snprintf(M.fail, sizeof(M.fail),                                          \
+				  "seed 0x%llx step %ld: ", (unsigned long long)M.seed, M.step);   \
 		snprintf(M.fail + o_, sizeof(M.fail) - (size_t)o_, __VA_ARGS__);                   \
 		return WP_E_INTERNAL;                                                              \
 	} while (0)

@@ -23,8 +23,8 @@ static void test_basic_and_plus_and_percent(void **state)
 	wp_arena a;
 	struct wp_form f;
 	char err[256];
-	assert_int_equal(decode("a=1&b=hello+world&c=%ED%99%8D%EA%B8%B8%EB%8F%99", NULL, &f, err, &a),
-			 WP_OK);
+	assert_int_equal(
+	    decode("a=1&b=hello+world&c=%ED%99%8D%EA%B8%B8%EB%8F%99", NULL, &f, err, &a), WP_OK);
 	assert_int_equal(f.count, 3);
 	assert_string_equal(wp_form_get(&f, "a")->value, "1");
 	assert_string_equal(wp_form_get(&f, "b")->value, "hello world");

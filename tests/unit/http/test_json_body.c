@@ -41,7 +41,7 @@ static void test_errors_name_line_and_column(void **state)
 	assert_non_null(strstr(err, "must be a JSON object"));
 	assert_int_equal(load("", &v, err), WP_E_INVALID);
 	assert_int_equal(load("{\"a\":\"\xff\"}", &v, err), WP_E_INVALID); /* not UTF-8 */
-	assert_int_equal(load("{} {}", &v, err), WP_E_INVALID);           /* trailing data */
+	assert_int_equal(load("{} {}", &v, err), WP_E_INVALID);		   /* trailing data */
 	assert_int_equal(load("{\"a\": 99999999999999999999}", &v, err), WP_E_INVALID);
 	assert_null(v);
 }

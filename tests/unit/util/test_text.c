@@ -49,8 +49,8 @@ static void test_utf8(void **state)
 	assert_int_equal(wp_utf8_chars("a홍b", strlen("a홍b")), 3);
 	assert_false(wp_utf8_valid("\xC3\x28", 2));
 	assert_false(wp_utf8_valid("\xF4\x90\x80\x80", 4)); /* > U+10FFFF */
-	assert_false(wp_utf8_valid("\xE0\x80\xAF", 3));      /* overlong */
-	assert_false(wp_utf8_valid("\xEA\xB0", 2));          /* truncated */
+	assert_false(wp_utf8_valid("\xE0\x80\xAF", 3));	    /* overlong */
+	assert_false(wp_utf8_valid("\xEA\xB0", 2));	    /* truncated */
 	assert_true(wp_utf8_valid("\xF0\x9F\x98\x80", 4));  /* emoji */
 }
 
@@ -137,10 +137,14 @@ static void test_ct_equal_and_ieq(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_mask),	    cmocka_unit_test(test_mask_digit_runs),
-	    cmocka_unit_test(test_utf8),	    cmocka_unit_test(test_parse_i64),
-	    cmocka_unit_test(test_escapes),	    cmocka_unit_test(test_buf_limit),
-	    cmocka_unit_test(test_arena_limit),	    cmocka_unit_test(test_format_won),
+	    cmocka_unit_test(test_mask),
+	    cmocka_unit_test(test_mask_digit_runs),
+	    cmocka_unit_test(test_utf8),
+	    cmocka_unit_test(test_parse_i64),
+	    cmocka_unit_test(test_escapes),
+	    cmocka_unit_test(test_buf_limit),
+	    cmocka_unit_test(test_arena_limit),
+	    cmocka_unit_test(test_format_won),
 	    cmocka_unit_test(test_ct_equal_and_ieq),
 	};
 	return cmocka_run_group_tests_name("text", tests, NULL, NULL);

@@ -15,10 +15,8 @@ static void test_render_escapes_and_sections(void **state)
 	wp_buf b;
 	wp_buf_init(&b, 1 << 20);
 	const struct wp_tvar vars[] = {
-	    {"title", "<b>t</b>"},
-	    {"landing", NULL},
-	    {"qr_large", NULL},
-	    {"error", "<script>alert(1)</script>"},
+	    {"title", "<b>t</b>"},   {"landing", NULL},
+	    {"qr_large", NULL},	     {"error", "<script>alert(1)</script>"},
 	    {"error_detail", "d&d"},
 	};
 	assert_int_equal(wp_render(&b, "aqr_page.html", vars, 5), WP_OK);

@@ -35,4 +35,8 @@ INSERT INTO crypto_keys(id, surface, partner_id, login, server_private_sealed, s
 	FROM docs k JOIN docs p ON p.kind = 'kona.partner' AND p.id = k.owner
 	WHERE k.kind = 'kona.key';
 
-DELETE FROM docs WHERE kind IN ('kona.partner', 'kona.key');
+-- Only what moved leaves docs (a key whose partner row is missing stays, as it was).
+DELETE FROM docs WHERE kind = 'kona.partner'
+	AND id IN (SELECT login FROM credentials WHERE surface = 'kona');
+DELETE FROM docs WHERE kind = 'kona.key'
+	AND id IN (SELECT id FROM crypto_keys WHERE surface = 'kona');

@@ -26,8 +26,8 @@ static struct wp_form *form(const char *body)
 }
 
 #define GOOD                                                                                       \
-	"email_address=sandbox@example.com&account_number=110-123-456789&bank_id=1"               \
-	"&account_owner=+%ED%99%8D%EA%B8%B8%EB%8F%99+&phone_number=010-1234-1234"                 \
+	"email_address=sandbox@example.com&account_number=110-123-456789&bank_id=1"                \
+	"&account_owner=+%ED%99%8D%EA%B8%B8%EB%8F%99+&phone_number=010-1234-1234"                  \
 	"&account_name=%ED%9A%8C%EB%B9%84&action=create"
 
 static void test_create_valid(void **state)
@@ -149,22 +149,24 @@ static void test_delete_validation(void **state)
 	(void)state;
 	struct aqr_delete_input in;
 	char err[256];
-	assert_int_equal(aqr_validate_delete(&arena_, form("email_address=a@b.co&uniq_keyword=abcde"),
-					     &in, err, sizeof(err)),
+	assert_int_equal(aqr_validate_delete(&arena_,
+					     form("email_address=a@b.co&uniq_keyword=abcde"), &in,
+					     err, sizeof(err)),
 			 WP_OK);
 	assert_string_equal(in.keyword, "abcde");
+	assert_int_equal(aqr_validate_delete(&arena_,
+					     form("email_address=a@b.co&uniq_keyword=ab/../cd"),
+					     &in, err, sizeof(err)),
+			 WP_E_INVALID);
 	assert_int_equal(
-	    aqr_validate_delete(&arena_, form("email_address=a@b.co&uniq_keyword=ab/../cd"), &in,
-				err, sizeof(err)),
-	    WP_E_INVALID);
-	assert_int_equal(
-	    aqr_validate_delete(&arena_, form("email_address=a@b.co&uniq_keyword=abcdefghijklmnopqrstu"),
+	    aqr_validate_delete(&arena_,
+				form("email_address=a@b.co&uniq_keyword=abcdefghijklmnopqrstu"),
 				&in, err, sizeof(err)),
 	    WP_E_INVALID);
 	assert_non_null(strstr(err, "maximum is 20"));
-	assert_int_equal(aqr_validate_delete(&arena_, form("email_address=a@b.co"), &in, err,
-					     sizeof(err)),
-			 WP_E_INVALID);
+	assert_int_equal(
+	    aqr_validate_delete(&arena_, form("email_address=a@b.co"), &in, err, sizeof(err)),
+	    WP_E_INVALID);
 	assert_non_null(strstr(err, "uniq_keyword is required"));
 }
 

@@ -15,13 +15,13 @@ static void test_correlation_id(void **state)
 {
 	(void)state;
 	assert_true(kona_correlation_id_valid("221108120814-a1b2c3d"));
-	assert_true(kona_correlation_id_valid("240229235959-ABCDEF0")); /* leap day */
+	assert_true(kona_correlation_id_valid("240229235959-ABCDEF0"));	 /* leap day */
 	assert_false(kona_correlation_id_valid("230229120000-abcdef0")); /* not a leap year */
 	assert_false(kona_correlation_id_valid("221308120814-a1b2c3d")); /* month 13 */
 	assert_false(kona_correlation_id_valid("221108250814-a1b2c3d")); /* hour 25 */
 	assert_false(kona_correlation_id_valid("221108120814-a1b2c3g")); /* not hex */
 	assert_false(kona_correlation_id_valid("221108120814_a1b2c3d")); /* separator */
-	assert_false(kona_correlation_id_valid("221108120814-a1b2c3"));  /* 19 long */
+	assert_false(kona_correlation_id_valid("221108120814-a1b2c3"));	 /* 19 long */
 	assert_false(kona_correlation_id_valid("2211081208145a1b2c3d"));
 	assert_false(kona_correlation_id_valid(""));
 }
@@ -62,8 +62,8 @@ static void test_tran_token(void **state)
 	assert_true(kona_parse_time("20221108120814608", 17, "KST", &now));
 	make_token("sandbox-secret-key", body, "20221108120814608", tok, sizeof(tok));
 	assert_int_equal(strlen(tok), 67); /* the spec says 66; real tokens are 67 */
-	assert_int_equal(kona_verify_tran_token(tok, "sandbox-secret-key", body, strlen(body), "KST",
-						now, 300000, &when),
+	assert_int_equal(kona_verify_tran_token(tok, "sandbox-secret-key", body, strlen(body),
+						"KST", now, 300000, &when),
 			 KONA_TOKEN_OK);
 	assert_int_equal(when, now);
 	/* Another secret, another body, a changed byte: bad signature. */
@@ -74,14 +74,14 @@ static void test_tran_token(void **state)
 						"KST", now, 300000, &when),
 			 KONA_TOKEN_BAD_SIGNATURE);
 	/* Within 5 minutes either way; 5 minutes and 1 ms off is stale. */
-	assert_int_equal(kona_verify_tran_token(tok, "sandbox-secret-key", body, strlen(body), "KST",
-						now + 300000, 300000, &when),
+	assert_int_equal(kona_verify_tran_token(tok, "sandbox-secret-key", body, strlen(body),
+						"KST", now + 300000, 300000, &when),
 			 KONA_TOKEN_OK);
-	assert_int_equal(kona_verify_tran_token(tok, "sandbox-secret-key", body, strlen(body), "KST",
-						now + 300001, 300000, &when),
+	assert_int_equal(kona_verify_tran_token(tok, "sandbox-secret-key", body, strlen(body),
+						"KST", now + 300001, 300000, &when),
 			 KONA_TOKEN_STALE);
-	assert_int_equal(kona_verify_tran_token(tok, "sandbox-secret-key", body, strlen(body), "KST",
-						now - 300001, 300000, &when),
+	assert_int_equal(kona_verify_tran_token(tok, "sandbox-secret-key", body, strlen(body),
+						"KST", now - 300001, 300000, &when),
 			 KONA_TOKEN_STALE);
 	/* The same instant written in UTC is 9 hours earlier on the wall clock. */
 	char utc_tok[128];
