@@ -17,6 +17,8 @@
 #define WP_CONN_LIMIT_DEFAULT 4096		/* simultaneous connections */
 #define WP_CONN_PER_IP_DEFAULT 0		/* 0 = no per-IP limit (loopback tests) */
 #define WP_CONN_TIMEOUT_S_DEFAULT 30		/* idle connection timeout */
+#define WP_QUERY_ARGS_MAX 64			/* arguments in a query string; past it: 414 */
+#define WP_SHUTDOWN_FLUSH_MS 15000		/* after flushing timers on stop */
 #define WP_SHUTDOWN_DRAIN_MS 15000		/* longer than a slow bank's 10 s timeout */
 #define WP_PATH_PARAMS_MAX 4			/* {param} segments in a route */
 #define WP_PATH_MAX_BYTES 2048
@@ -40,8 +42,11 @@
 /* Credentials (core/auth.c) */
 #define WP_LOGIN_MAX 64 /* the public half of a credential (an AspId) */
 #define WP_CRYPTO_KEY_ID_MAX 64
-#define WP_AUTH_KEY_CACHE_SLOTS 256  /* parsed key pairs kept in memory */
-#define WP_PEM_MAX_BYTES (16 * 1024) /* a partner's public key file */
+#define WP_AUTH_KEY_CACHE_SLOTS 256 /* parsed key pairs kept in memory */
+#define WP_PEM_MAX_BYTES (16 * 1024)
+#define WP_RSA_BITS 2048 /* key pairs wonpay generates (Kona's JWE) */
+#define WP_JWE_HEADER_MAX_BYTES                                                                    \
+	160 /* a JWE protected header read to mirror its enc */ /* a partner's public key file */
 
 /* Rate limiting (token bucket per credential) */
 #define WP_RATE_PER_S_DEFAULT 100
@@ -59,16 +64,19 @@
 #define WP_TIMER_MAX 16384 /* callbacks waiting */
 
 /* Sandbox */
-#define WP_JOURNAL_ENTRIES 1000 /* GET /sandbox/requests keeps the newest */
+#define WP_BANK_LATENCY_MAX_MS 600000 /* a fault's latency, and the ARS call's delay */
+#define WP_JOURNAL_DEFAULT_LIMIT 100  /* GET /sandbox/requests without ?limit */
+#define WP_JOURNAL_ENTRIES 1000	      /* GET /sandbox/requests keeps the newest */
 #define WP_CLOCK_ADVANCE_MAX_S (10LL * 365 * 24 * 3600)
 
 /* Kona */
 #define WP_REPLAY_SLOTS (1u << 19)	      /* used tran tokens remembered (8 MiB) */
 #define WP_KONA_CLOCK_SKEW_MS (5 * 60 * 1000) /* request time vs server clock */
 #define WP_KONA_ARS_DELAY_MS_DEFAULT 2000     /* the simulated member answers the call */
-#define WP_KONA_ARS_REGISTER_MS 300	      /* then the bank registers the account */
-#define WP_KONA_REGISTRATIONS_MAX 50	      /* a member's registrations read at once */
-#define WP_KONA_USER_ID_RETRIES 8	      /* on a (vanishingly rare) userId collision */
+#define WP_KONA_REPLAY_SLACK_MS 1000 /* a used token is remembered this long past its window */
+#define WP_KONA_ARS_REGISTER_MS 300  /* then the bank registers the account */
+#define WP_KONA_REGISTRATIONS_MAX 50 /* a member's registrations read at once */
+#define WP_KONA_USER_ID_RETRIES 8    /* on a (vanishingly rare) userId collision */
 
 /* Storage */
 #define WP_STORE_BUSY_TIMEOUT_MS 5000
@@ -78,6 +86,7 @@
 /* Surfaces (src/surface/kit.h) */
 #define WP_MODULES_MAX 8	 /* surface modules in one server */
 #define WP_SURFACES_MAX 16	 /* their route tables */
+#define WP_FIELDS_MAX 32	 /* fields in one request's table */
 #define WP_MESSAGE_MAX_BYTES 256 /* a human message in an error answer */
 
 /* Logging */

@@ -144,11 +144,15 @@ int wp_config_option(struct wp_config *c, const char *name, const char *value, c
 		const char *name;
 		int64_t min, max;
 	} nums[] = {
-	    {"--threads", 1, 64},	   {"--max-body", 1024, 64 * 1024 * 1024},
-	    {"--conn-limit", 1, 1000000},  {"--conn-timeout", 1, 3600},
-	    {"--rate-limit", 0, 1000000},  {"--rate-burst", 1, 1000000},
-	    {"--commit-batch", 1, 100000}, {"--commit-wait-us", 0, 1000000},
-	    {"--ars-delay-ms", 0, 600000},
+	    {"--threads", 1, 64},
+	    {"--max-body", 1024, 64 * 1024 * 1024},
+	    {"--conn-limit", 1, 1000000},
+	    {"--conn-timeout", 1, 3600},
+	    {"--rate-limit", 0, 1000000},
+	    {"--rate-burst", 1, 1000000},
+	    {"--commit-batch", 1, 100000},
+	    {"--commit-wait-us", 0, 1000000},
+	    {"--ars-delay-ms", 0, WP_BANK_LATENCY_MAX_MS},
 	};
 	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
 		if (strcmp(name, nums[i].name) != 0)
@@ -238,18 +242,16 @@ bool wp_config_defaults(struct wp_config *c, char *err, size_t err_cap)
 			return false;
 		}
 	}
+	/* "1"/"true" on, "0"/"false" off; anything else is a mistake, never a silent guess. */
 	const char *sb = getenv("WONPAY_SANDBOX");
-	static const char *const on[] = {"1", "true", "yes", "on"}, *const off[] = {"0", "false",
-										    "no", "off"};
-	for (size_t i = 0; sb != NULL && sb[0] != '\0' && i < 4; i++) {
-		if (wp_ascii_ieq(sb, on[i]))
-			c->sandbox = true;
-		if (wp_ascii_ieq(sb, on[i]) || wp_ascii_ieq(sb, off[i]))
-			return true;
-	}
 	if (sb != NULL && sb[0] != '\0') {
-		snprintf(err, err_cap, "WONPAY_SANDBOX: want 1/true/yes/on or 0/false/no/off");
-		return false;
+		if (strcmp(sb, "1") == 0 || wp_ascii_ieq(sb, "true")) {
+			c->sandbox = true;
+		} else if (strcmp(sb, "0") != 0 && !wp_ascii_ieq(sb, "false")) {
+			snprintf(err, err_cap,
+				 "WONPAY_SANDBOX: want 1 or true (0 or false for off)");
+			return false;
+		}
 	}
 	return true;
 }

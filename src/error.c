@@ -37,6 +37,8 @@ const char *wp_status_name(wp_status s)
 		return "unsupported_media_type";
 	case WP_E_FRAMING:
 		return "bad_framing";
+	case WP_E_URI_TOO_LONG:
+		return "uri_too_long";
 	}
 	return "unknown";
 }

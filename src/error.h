@@ -22,11 +22,12 @@ typedef enum wp_status {
 	WP_E_RATE_LIMITED = 9,
 	WP_E_CONFLICT = 10, /* unique key already taken */
 	WP_E_NOMEM = 11,
-	WP_E_STORAGE = 12,     /* the database failed; retryable */
-	WP_E_UNAVAILABLE = 13, /* shutting down, maintenance */
-	WP_E_INTERNAL = 14,    /* a bug: never for bad input */
-	WP_E_MEDIA_TYPE = 15,  /* unsupported Content-Type or charset */
-	WP_E_FRAMING = 16,     /* ambiguous HTTP framing */
+	WP_E_STORAGE = 12,	/* the database failed; retryable */
+	WP_E_UNAVAILABLE = 13,	/* shutting down, maintenance */
+	WP_E_INTERNAL = 14,	/* a bug: never for bad input */
+	WP_E_MEDIA_TYPE = 15,	/* unsupported Content-Type or charset */
+	WP_E_FRAMING = 16,	/* ambiguous HTTP framing */
+	WP_E_URI_TOO_LONG = 17, /* too many query arguments */
 } wp_status;
 
 const char *wp_status_name(wp_status s);

@@ -209,6 +209,12 @@ static int open_access_log(const char *dest)
 	return fd;
 }
 
+/* On stop, requests still waiting on a slow bank are answered now. */
+static void flush_timers(struct wp_app *app)
+{
+	wp_timer_stop(app->timer);
+}
+
 static void modules_free(struct wp_app *app)
 {
 	for (size_t i = wp_module_count; i-- > 0;) {
@@ -249,6 +255,7 @@ static int cmd_serve(int argc, char **argv)
 	    .conn_timeout_s = cfg.conn_timeout_s,
 	    .max_body_bytes = cfg.max_body_bytes,
 	    .clock = &app.clock,
+	    .flush = flush_timers,
 	    .app = &app,
 	};
 	const struct wp_surface *surfaces[WP_SURFACES_MAX];
@@ -301,11 +308,15 @@ static int cmd_serve(int argc, char **argv)
 	}
 	struct wp_server *server = NULL;
 	uint16_t port = 0;
-	if (wp_server_start(&http, &server, &port, err, sizeof(err)) != WP_OK) {
+	if (wp_server_bind(&http, &server, &port, err, sizeof(err)) != WP_OK) {
 		fprintf(stderr, "wonpay: %s\n", err);
 		goto out_commit;
 	}
-	wp_config_finish(&cfg, port);
+	wp_config_finish(&cfg, port); /* before any worker can read it */
+	if (wp_server_run(server, err, sizeof(err)) != WP_OK) {
+		fprintf(stderr, "wonpay: %s\n", err);
+		goto out_commit;
+	}
 	printf("wonpay %s listening on http://%s:%u (%s, database %s, %u threads)\n",
 	       WONPAY_VERSION, cfg.listen_host, port, cfg.sandbox ? "sandbox mode" : "live mode",
 	       cfg.db_path, cfg.threads);
@@ -459,22 +470,25 @@ static int partner_add(struct wp_store *s, const struct wp_config *cfg, struct p
 	wp_clock clock;
 	wp_clock_init(&clock);
 	o->now_ms = wp_clock_now_ms(&clock);
-	uint8_t data_key[WP_DATA_KEY_BYTES];
-	bool keyed = false, optional = false;
+	/* Issuers that seal keep a pointer to the key: it is read only once every issuer
+	   accepted its input, so a bad input leaves no new key file behind. */
+	uint8_t data_key[WP_DATA_KEY_BYTES] = {0};
+	bool sealing = false;
 	for (size_t i = 0; i < wp_module_count; i++)
-		optional |= issuing(o, i) && !wp_modules[i]->issuer->always;
-	if (optional && !(keyed = load_data_key(cfg, data_key)))
-		return 1;
+		sealing |= issuing(o, i) && !wp_modules[i]->issuer->always;
 	char err[256] = "";
 	wp_status st = WP_OK;
 	for (size_t i = 0; st == WP_OK && i < wp_module_count; i++)
 		if (issuing(o, i))
-			st = wp_modules[i]->issuer->prepare(keyed ? data_key : NULL,
-							    o->option_value[i], &o->issue[i], err,
-							    sizeof(err));
+			st = wp_modules[i]->issuer->prepare(data_key, o->option_value[i],
+							    &o->issue[i], err, sizeof(err));
 	bool reported = st != WP_OK && err[0] != '\0';
 	if (reported)
 		fprintf(stderr, "wonpay: %s\n", err);
+	if (st == WP_OK && sealing && !load_data_key(cfg, data_key)) {
+		st = WP_E_INTERNAL; /* load_data_key said why */
+		reported = true;
+	}
 	if (st == WP_OK)
 		st = wp_store_write(s, add_partner, o);
 	if (st == WP_OK) {

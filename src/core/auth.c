@@ -98,8 +98,7 @@ wp_status wp_auth_check(struct wp_auth *a, const char *surface, const char *logi
 		return st;
 	if (!wp_ct_equal(digest, c.secret_sha256, sizeof(digest)))
 		return WP_E_UNAUTHORIZED;
-	if (!wp_ratelimit_take(a->rate, c.secret_sha256, wp_mono_ns()))
-		return WP_E_RATE_LIMITED;
+	memcpy(out->digest, c.secret_sha256, sizeof(out->digest));
 	out->login = c.login;
 	out->shared_secret = NULL;
 	if (c.sealed_secret[0] != '\0') {
@@ -119,6 +118,11 @@ wp_status wp_auth_check(struct wp_auth *a, const char *surface, const char *logi
 			return WP_E_NOMEM;
 	}
 	return WP_OK;
+}
+
+bool wp_auth_take(struct wp_auth *a, const struct wp_principal *p)
+{
+	return wp_ratelimit_take(a->rate, p->digest, wp_mono_ns());
 }
 
 bool wp_auth_login_exists(struct wp_store *s, struct wp_tx *tx, const char *surface,
@@ -213,11 +217,14 @@ wp_status wp_auth_keys(struct wp_auth *a, const char *surface, const char *id, c
 	snprintf(slot->id, sizeof(slot->id), "%s", id);
 	snprintf(slot->login, sizeof(slot->login), "%s", login);
 	/* One reference for the cache, one for the caller. */
-	if (EVP_PKEY_up_ref(*priv) == 1 && EVP_PKEY_up_ref(*pub) == 1) {
-		slot->server_private = *priv;
-		slot->partner_public = *pub;
-	} else {
-		slot->server_private = slot->partner_public = NULL;
+	slot->server_private = slot->partner_public = NULL;
+	if (EVP_PKEY_up_ref(*priv) == 1) {
+		if (EVP_PKEY_up_ref(*pub) == 1) {
+			slot->server_private = *priv;
+			slot->partner_public = *pub;
+		} else {
+			EVP_PKEY_free(*priv);
+		}
 	}
 	pthread_mutex_unlock(&a->lock);
 	return WP_OK;

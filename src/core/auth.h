@@ -12,8 +12,10 @@
  *   surface and purpose, and opened only into a request's arena.
  * - A login, a crypto key id or a secret belongs to exactly one partner on
  *   one surface; another partner's never matches.
- * - Every successful check takes one token from the credential's bucket
- *   (core/ratelimit.h): past the rate the answer is WP_E_RATE_LIMITED.
+ * - A request whose credential is fully checked (for Kona: the tran token's
+ *   signature too, so an unsigned request cannot spend a partner's limit)
+ *   takes one token from the credential's bucket (wp_auth_take,
+ *   core/ratelimit.h); past the rate the surface answers 429.
  */
 #ifndef WP_AUTH_H
 #define WP_AUTH_H
@@ -41,18 +43,22 @@ struct wp_principal {
 	struct wp_partner partner;
 	const char *login;	   /* NULL for a secret-only credential */
 	const char *shared_secret; /* opened; NULL when the credential keeps none */
+	uint8_t digest[32];	   /* the secret's digest: its rate-limit key */
 };
 
 /*
  * Checks a credential: login NULL looks the secret up by its digest; else
  * the login's stored digest must equal the secret's. WP_E_UNAUTHORIZED when
  * it does not match (or the secret is empty or over WP_TOKEN_MAX_BYTES),
- * WP_E_RATE_LIMITED when it matches but its bucket is empty, WP_E_STORAGE
+ * WP_E_STORAGE
  * when the store fails, WP_E_INTERNAL when a sealed secret does not open
  * under this data key (logged).
  */
 wp_status wp_auth_check(struct wp_auth *a, const char *surface, const char *login,
 			const char *secret, wp_arena *ar, struct wp_principal *out);
+
+/* One request of this credential: false when its rate is spent (answer 429). */
+bool wp_auth_take(struct wp_auth *a, const struct wp_principal *p);
 
 /* True if the surface has a credential with this login (committed state or tx). */
 bool wp_auth_login_exists(struct wp_store *s, struct wp_tx *tx, const char *surface,

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/ledger.h"
+#include "util/date.h"
 
 #define MAINTENANCE_START_MIN (23 * 60 + 30)
 #define MAINTENANCE_END_MIN 30
@@ -66,7 +67,7 @@ const char *wp_bank_outcome_name(int o)
 
 int wp_bank_minute_kst(int64_t now_ms)
 {
-	int64_t kst_s = now_ms / 1000 + 9 * 3600;
+	int64_t kst_s = now_ms / 1000 + WP_KST_OFFSET_MIN * 60;
 	int64_t m = (kst_s / 60) % (24 * 60);
 	return (int)(m < 0 ? m + 24 * 60 : m);
 }

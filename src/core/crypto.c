@@ -1,10 +1,11 @@
 #include "core/crypto.h"
 
+#include <assert.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
-#include <openssl/rand.h>
 
 wp_status wp_random_bytes(void *out, size_t n)
 {
@@ -13,23 +14,30 @@ wp_status wp_random_bytes(void *out, size_t n)
 	return WP_OK;
 }
 
-wp_status wp_random_alnum(char *out, size_t n)
+wp_status wp_random_from(const char *alphabet, char *out, size_t n)
 {
-	static const char alphabet[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	size_t a = strlen(alphabet);
+	assert(a > 0);
+	assert(a <= 256);
+	/* Bytes at or past the last whole multiple of a would bias the first symbols. */
+	unsigned limit = 256 - 256 % (unsigned)a;
 	size_t k = 0;
 	while (k < n) {
 		uint8_t pool[64];
 		if (wp_random_bytes(pool, sizeof(pool)) != WP_OK)
 			return WP_E_INTERNAL;
-		for (size_t i = 0; i < sizeof(pool) && k < n; i++) {
-			/* 62 * 4 = 248: bytes 248..255 would bias the first letters. */
-			if (pool[i] < 248)
-				out[k++] = alphabet[pool[i] % 62];
-		}
+		for (size_t i = 0; i < sizeof(pool) && k < n; i++)
+			if (pool[i] < limit)
+				out[k++] = alphabet[pool[i] % a];
 	}
 	out[n] = '\0';
 	return WP_OK;
+}
+
+wp_status wp_random_alnum(char *out, size_t n)
+{
+	return wp_random_from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", out,
+			      n);
 }
 
 void wp_sha256(const void *data, size_t n, uint8_t out[WP_SHA256_BYTES])

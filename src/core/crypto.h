@@ -18,6 +18,8 @@
 #define WP_SHA256_BYTES 32
 
 wp_status wp_random_bytes(void *out, size_t n);
+/* n random characters from alphabet (1..256 symbols), unbiased (rejection sampling); out has n+1. */
+wp_status wp_random_from(const char *alphabet, char *out, size_t n);
 /* n random characters from [A-Za-z0-9], unbiased (rejection sampling); out has n+1. */
 wp_status wp_random_alnum(char *out, size_t n);
 void wp_sha256(const void *data, size_t n, uint8_t out[WP_SHA256_BYTES]);

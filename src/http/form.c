@@ -9,17 +9,6 @@
 
 #include "util/text.h"
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decodes s[0..n) into a fresh arena string; NULL with err on failure. */
 static char *pct_decode(wp_arena *a, const char *s, size_t n, size_t *out_len, const char *what,
 			char *err, size_t err_cap)
@@ -35,8 +24,8 @@ static char *pct_decode(wp_arena *a, const char *s, size_t n, size_t *out_len, c
 		if (c == '+') {
 			o[k++] = ' ';
 		} else if (c == '%') {
-			int hi = n - i >= 3 ? hexval(s[i + 1]) : -1;
-			int lo = n - i >= 3 ? hexval(s[i + 2]) : -1;
+			int hi = n - i >= 3 ? wp_hex_digit(s[i + 1]) : -1;
+			int lo = n - i >= 3 ? wp_hex_digit(s[i + 2]) : -1;
 			if (hi < 0 || lo < 0) {
 				snprintf(err, err_cap, "%s has a broken percent-escape", what);
 				return NULL;

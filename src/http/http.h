@@ -28,6 +28,7 @@
 #include "util/arena.h"
 
 struct wp_app;
+struct wp_server;
 struct wp_req;
 struct wp_surface;
 
@@ -59,8 +60,10 @@ struct wp_surface {
 struct wp_req_end; /* a cleanup hook, private to server.c */
 
 struct wp_req {
-	struct wp_app *app; /* opaque to http: the server's context for handlers */
-	void *conn;	    /* struct MHD_Connection *, private to server.c */
+	struct wp_app *app;	  /* opaque to http: the server's context for handlers */
+	struct wp_server *server; /* private to server.c */
+	void *conn;		  /* struct MHD_Connection *, private to server.c */
+	uint8_t client[4];	  /* the client's IPv4 address (0.0.0.0 when unknown) */
 	const struct wp_surface *surface;
 	const struct wp_route *route;
 	const char *method;
@@ -83,6 +86,9 @@ struct wp_req {
 	unsigned status;
 
 	/* Deferred work (wp_req_suspend): the connection waits suspended. */
+	bool begun;	/* the headers are in and the request counted */
+	bool query_cut; /* more query arguments than WP_QUERY_ARGS_MAX */
+	bool answered;	/* refused by the server before the handler: it never runs */
 	bool handled;
 	bool deferred;
 	_Atomic int async_state;

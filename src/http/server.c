@@ -1,17 +1,22 @@
 /*
  * server.c — libmicrohttpd glue: one request's life.
  *
- * 1. First call (headers in): make the wp_req, refuse ambiguous framing
- *    (Content-Length together with Transfer-Encoding), find the route, refuse
- *    a declared Content-Length over the limit with 413 before reading it.
+ * 1. First call (headers in): make the wp_req, refuse framing a proxy in
+ *    front could read differently (two Content-Length, Transfer-Encoding
+ *    other than one "chunked", both, a malformed or folded framing header,
+ *    no Host or two), a path with a NUL or invalid UTF-8 once decoded, too
+ *    many query arguments; find the route; refuse a declared Content-Length
+ *    over the limit with 413 before reading it. A refused request is
+ *    answered: nothing that arrives after it runs its handler.
  * 2. Body calls: append up to the limit; past it stop buffering, discard,
  *    and hang up if a chunked sender keeps going past WP_BODY_DISCARD_MAX.
  * 3. Last call: 413 if the body overflowed, else run the handler.
- * 4. Completion: one access-log line, free the arena.
+ * 4. Completion: one access-log line, the request's end hooks, free the arena.
  */
 #include "http/server.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <assert.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -33,9 +38,13 @@ struct wp_server {
 	struct MHD_Daemon *daemon;
 	struct wp_http_options o;
 	_Atomic uint64_t request_seq;
-	_Atomic int64_t inflight;
+	_Atomic int64_t inflight;  /* requests begun and not completed */
+	_Atomic int64_t suspended; /* connections suspended and not yet resumed */
 	_Atomic int stopping;
+	int listen_fd;
 };
+
+static void resume(struct wp_req *r);
 
 /* A cleanup hook (wp_req_on_end), kept in the request's arena. */
 struct wp_req_end {
@@ -48,7 +57,7 @@ static enum MHD_Result queue(struct wp_req *r)
 {
 	struct MHD_Connection *conn = r->conn;
 	if (r->response == NULL) {
-		/* A handler that built no response is a bug; answer 500 in its surface's shape. */
+		/* A handler that built no response is a bug; answer in its surface's shape. */
 		r->surface->reply_error(r, WP_E_INTERNAL, "the handler produced no response");
 	}
 	enum MHD_Result ret = MHD_queue_response(conn, r->status, r->response);
@@ -57,121 +66,272 @@ static enum MHD_Result queue(struct wp_req *r)
 	return ret;
 }
 
-/* Error from the server itself (not a handler), in the owning surface's shape. */
-static enum MHD_Result fail(struct wp_req *r, wp_status st, const char *msg)
+/*
+ * An answer from the server itself (not a handler), in the owning surface's
+ * shape. The request is answered: whatever libmicrohttpd calls back with
+ * afterwards (the rest of a body, the final call) never runs the handler.
+ * With close, the connection ends after it (framing: what follows is not
+ * trusted to be a request).
+ */
+static enum MHD_Result refuse(struct wp_req *r, wp_status st, const char *msg, bool close)
 {
+	r->answered = true;
 	r->surface->reply_error(r, st, msg);
+	if (close)
+		wp_reply_header(r, "Connection", "close");
 	return queue(r);
 }
 
-static const char *framing_error(struct MHD_Connection *conn)
+/* What the header block says about framing; counted over every header line. */
+struct header_scan {
+	unsigned content_length, transfer_encoding, host;
+	const char *te;
+	const char *bad; /* the first problem, for the 400 */
+	size_t count;
+};
+
+/* RFC 9110 token characters: a header name with anything else (a space) is refused. */
+static bool is_token(const char *s)
 {
-	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-	const char *te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Transfer-Encoding");
-	if (cl != NULL && te != NULL)
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c <= ' ' || c >= 0x7F || strchr("\"(),/:;<=>?@[\\]{}", c) != NULL)
+			return false;
+	}
+	return true;
+}
+
+static bool starts_with_ci(const char *s, const char *prefix)
+{
+	return strncasecmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const char *name,
+				   const char *value)
+{
+	(void)kind;
+	struct header_scan *h = cls;
+	h->count++;
+	if (!is_token(name) && h->bad == NULL)
+		h->bad = "a header name has a space or a character not allowed in a name";
+	if (strcasecmp(name, "Content-Length") == 0) {
+		h->content_length++;
+	} else if (strcasecmp(name, "Transfer-Encoding") == 0) {
+		h->transfer_encoding++;
+		h->te = value;
+	} else if (strcasecmp(name, "Host") == 0) {
+		h->host++;
+	} else if ((starts_with_ci(name, "Content-Length") ||
+		    starts_with_ci(name, "Transfer-Encoding")) &&
+		   h->bad == NULL) {
+		/* libmicrohttpd joins an obs-fold line onto the name: "Transfer-Encodingchunked" */
+		h->bad = "a folded or malformed Content-Length or Transfer-Encoding header";
+	}
+	return MHD_YES;
+}
+
+/* Why the request's framing cannot be trusted, or NULL. */
+static const char *framing_error(struct MHD_Connection *conn, const char *version, const char *path)
+{
+	struct header_scan h = {0};
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, scan_header, &h);
+	if (h.bad != NULL)
+		return h.bad;
+	if (h.content_length > 1)
+		return "a request must not carry more than one Content-Length";
+	if (h.transfer_encoding > 1)
+		return "a request must not carry more than one Transfer-Encoding";
+	if (h.content_length > 0 && h.transfer_encoding > 0)
 		return "a request must not carry both Content-Length and Transfer-Encoding";
-	if (te != NULL && strcasecmp(te, "chunked") != 0)
+	if (h.te != NULL && strcasecmp(h.te, "chunked") != 0)
 		return "only Transfer-Encoding: chunked is supported";
+	if (h.host > 1)
+		return "a request must not carry more than one Host";
+	if (h.host == 0 && strcmp(version, MHD_HTTP_VERSION_1_1) == 0)
+		return "an HTTP/1.1 request must carry a Host header";
+	if (wp_has_control(path, strlen(path)))
+		return "the path must be UTF-8 without NUL or control characters once decoded";
 	return NULL;
+}
+
+/*
+ * libmicrohttpd's unescaping of the path and query, made strict: a decoded
+ * NUL or a result that is not UTF-8 leaves a control byte (0x01) behind, so
+ * the request is refused instead of the path being cut at the NUL
+ * ("/a%00.png" served as "/a").
+ */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	(void)cls;
+	(void)c;
+	char *w = s;
+	for (const char *p = s; *p != '\0'; p++) {
+		int hi, lo;
+		if (p[0] == '%' && (hi = wp_hex_digit(p[1])) >= 0 &&
+		    (lo = wp_hex_digit(p[2])) >= 0) {
+			char ch = (char)(hi * 16 + lo);
+			*w++ = ch == '\0' ? '\x01' : ch;
+			p += 2;
+		} else {
+			*w++ = *p;
+		}
+	}
+	*w = '\0';
+	size_t n = (size_t)(w - s);
+	if (n > 0 && !wp_utf8_valid(s, n))
+		s[0] = '\x01';
+	return n;
+}
+
+/*
+ * The request line is in: its context is made here, before libmicrohttpd
+ * parses the query. A query of more than WP_QUERY_ARGS_MAX arguments is cut
+ * off (in libmicrohttpd's own buffer, which it hands us writable) and the
+ * request refused with 414: parsed, each tiny argument would take a header
+ * record from the connection's memory pool until no answer fits in it.
+ */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	(void)cls;
+	(void)conn;
+	struct wp_req *r = calloc(1, sizeof(*r));
+	char *q = strchr(uri, '?');
+	if (r == NULL || q == NULL)
+		return r;
+	size_t args = 1;
+	for (const char *p = q + 1; *p != '\0'; p++)
+		args += *p == '&';
+	if (args > WP_QUERY_ARGS_MAX) {
+		r->query_cut = true;
+		q[1] = '\0';
+	}
+	return r;
+}
+
+/* The first call, headers in: the request's context, then every refusal before the body. */
+static enum MHD_Result begin(struct wp_server *srv, struct MHD_Connection *conn, struct wp_req *r,
+			     const char *url, const char *method, const char *version)
+{
+	const struct wp_http_options *o = &srv->o;
+	r->app = o->app;
+	r->server = srv;
+	r->conn = conn;
+	r->method = method;
+	r->path = url;
+	r->start_ns = wp_mono_ns();
+	wp_arena_init(&r->arena, WP_ARENA_MAX_BYTES);
+	uint64_t seq = atomic_fetch_add(&srv->request_seq, 1);
+	snprintf(r->request_id, sizeof(r->request_id), "%08x%012llx", o->boot_id,
+		 (unsigned long long)seq);
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci != NULL && ci->client_addr != NULL && ci->client_addr->sa_family == AF_INET)
+		memcpy(r->client, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, 4);
+
+	struct wp_match m;
+	wp_route_match(o->surfaces, o->surface_count, method, url, &m);
+	r->surface = m.surface != NULL ? m.surface : o->fallback;
+	r->route = m.route;
+	for (size_t i = 0; i < m.param_count; i++)
+		r->params[i] = wp_arena_strndup(&r->arena, m.params[i], m.param_lens[i]);
+	r->param_count = m.param_count;
+
+	const char *bad = framing_error(conn, version, url);
+	if (bad != NULL)
+		return refuse(r, WP_E_FRAMING, bad, true);
+	if (r->query_cut) {
+		char msg[96];
+		snprintf(msg, sizeof(msg), "the query has more than %d arguments",
+			 WP_QUERY_ARGS_MAX);
+		return refuse(r, WP_E_URI_TOO_LONG, msg, true);
+	}
+	if (atomic_load(&srv->stopping))
+		return refuse(r, WP_E_UNAVAILABLE, "the server is shutting down", true);
+	if (m.route == NULL) {
+		if (m.allow[0] == '\0')
+			return refuse(r, WP_E_NOT_FOUND, "no such path", false);
+		char msg[160];
+		snprintf(msg, sizeof(msg), "method %.16s is not allowed here; use %s", method,
+			 m.allow);
+		r->answered = true;
+		r->surface->reply_error(r, WP_E_METHOD, msg);
+		wp_reply_header(r, "Allow", m.allow);
+		return queue(r);
+	}
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+	if (cl != NULL) {
+		int64_t n;
+		if (!wp_parse_i64(cl, strlen(cl), 0, INT64_MAX, &n))
+			return refuse(r, WP_E_FRAMING, "Content-Length is not a number", true);
+		if ((uint64_t)n > o->max_body_bytes) {
+			char msg[96];
+			snprintf(msg, sizeof(msg), "the body is larger than %zu bytes",
+				 o->max_body_bytes);
+			return refuse(r, WP_E_TOO_LARGE, msg, true);
+		}
+	}
+	return MHD_YES;
+}
+
+/* A piece of the body: kept up to the limit, then discarded (and counted). */
+static enum MHD_Result body(const struct wp_http_options *o, struct wp_req *r, const char *upload,
+			    size_t n)
+{
+	if (r->answered)
+		return MHD_YES; /* refused before the body: read and dropped */
+	if (r->body_too_large || n > o->max_body_bytes - r->body_len) {
+		r->body_too_large = true;
+		r->body_discarded += n;
+		return r->body_discarded > WP_BODY_DISCARD_MAX_BYTES ? MHD_NO : MHD_YES;
+	}
+	if (r->body_len + n + 1 > r->body_cap) {
+		size_t cap = r->body_cap ? r->body_cap : WP_BODY_INITIAL_BYTES;
+		while (cap < r->body_len + n + 1)
+			cap *= 2;
+		if (cap > o->max_body_bytes + 1)
+			cap = o->max_body_bytes + 1;
+		char *nb = realloc(r->body, cap);
+		if (nb == NULL)
+			return MHD_NO;
+		r->body = nb;
+		r->body_cap = cap;
+	}
+	memcpy(r->body + r->body_len, upload, n);
+	r->body_len += n;
+	r->body[r->body_len] = '\0';
+	return MHD_YES;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload,
 				  size_t *upload_size, void **con_cls)
 {
-	(void)version;
 	struct wp_server *srv = cls;
-	const struct wp_http_options *o = &srv->o;
 	struct wp_req *r = *con_cls;
-	if (r == NULL) {
-		r = calloc(1, sizeof(*r));
-		if (r == NULL)
+	if (r == NULL || !r->begun) {
+		if (r == NULL && (r = calloc(1, sizeof(*r))) == NULL)
 			return MHD_NO;
 		*con_cls = r;
+		r->begun = true;
 		atomic_fetch_add(&srv->inflight, 1);
-		r->app = o->app;
-		r->conn = conn;
-		r->method = method;
-		r->path = url;
-		r->start_ns = wp_mono_ns();
-		wp_arena_init(&r->arena, WP_ARENA_MAX_BYTES);
-		uint64_t seq = atomic_fetch_add(&srv->request_seq, 1);
-		snprintf(r->request_id, sizeof(r->request_id), "%08x%012llx", srv->o.boot_id,
-			 (unsigned long long)seq);
-
-		struct wp_match m;
-		wp_route_match(o->surfaces, o->surface_count, method, url, &m);
-		r->surface = m.surface != NULL ? m.surface : o->fallback;
-		r->route = m.route;
-		for (size_t i = 0; i < m.param_count; i++)
-			r->params[i] = wp_arena_strndup(&r->arena, m.params[i], m.param_lens[i]);
-		r->param_count = m.param_count;
-
-		const char *bad = framing_error(conn);
-		if (bad != NULL)
-			return fail(r, WP_E_FRAMING, bad);
-		if (atomic_load(&srv->stopping))
-			return fail(r, WP_E_UNAVAILABLE, "the server is shutting down");
-		if (m.route == NULL) {
-			if (m.allow[0] != '\0') {
-				char msg[160];
-				snprintf(msg, sizeof(msg),
-					 "method %.16s is not allowed here; use %s", method,
-					 m.allow);
-				r->surface->reply_error(r, WP_E_METHOD, msg);
-				wp_reply_header(r, "Allow", m.allow);
-				return queue(r);
-			}
-			return fail(r, WP_E_NOT_FOUND, "no such path");
-		}
-		const char *cl =
-		    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-		if (cl != NULL) {
-			int64_t n;
-			if (!wp_parse_i64(cl, strlen(cl), 0, INT64_MAX, &n))
-				return fail(r, WP_E_FRAMING, "Content-Length is not a number");
-			if ((uint64_t)n > o->max_body_bytes) {
-				char msg[96];
-				snprintf(msg, sizeof(msg), "the body is larger than %zu bytes",
-					 o->max_body_bytes);
-				return fail(r, WP_E_TOO_LARGE, msg);
-			}
-		}
-		return MHD_YES;
+		return begin(srv, conn, r, url, method, version);
 	}
-
 	if (*upload_size > 0) {
 		size_t n = *upload_size;
 		*upload_size = 0;
-		if (r->body_too_large || n > o->max_body_bytes - r->body_len) {
-			r->body_too_large = true;
-			r->body_discarded += n;
-			return r->body_discarded > WP_BODY_DISCARD_MAX_BYTES ? MHD_NO : MHD_YES;
-		}
-		if (r->body_len + n + 1 > r->body_cap) {
-			size_t cap = r->body_cap ? r->body_cap : WP_BODY_INITIAL_BYTES;
-			while (cap < r->body_len + n + 1)
-				cap *= 2;
-			if (cap > o->max_body_bytes + 1)
-				cap = o->max_body_bytes + 1;
-			char *nb = realloc(r->body, cap);
-			if (nb == NULL)
-				return MHD_NO;
-			r->body = nb;
-			r->body_cap = cap;
-		}
-		memcpy(r->body + r->body_len, upload, n);
-		r->body_len += n;
-		r->body[r->body_len] = '\0';
-		return MHD_YES;
+		return body(&srv->o, r, upload, n);
 	}
-
+	if (r->answered)
+		return MHD_YES; /* its answer is queued: the handler never runs */
 	if (r->handled)
-		return queue(r); /* resumed: finish() left the response */
+		return queue(r); /* resumed: the deferred work left the response */
 	if (r->body_too_large) {
 		char msg[96];
-		snprintf(msg, sizeof(msg), "the body is larger than %zu bytes", o->max_body_bytes);
-		return fail(r, WP_E_TOO_LARGE, msg);
+		snprintf(msg, sizeof(msg), "the body is larger than %zu bytes",
+			 srv->o.max_body_bytes);
+		return refuse(r, WP_E_TOO_LARGE, msg, false);
 	}
 	if (r->body == NULL) {
 		r->body = calloc(1, 1); /* handlers may always read a NUL-terminated body */
@@ -181,10 +341,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	r->handled = true;
 	r->route->handler(r);
 	if (r->deferred) {
+		atomic_fetch_add(&srv->suspended, 1);
 		MHD_suspend_connection(conn);
 		/* Whoever comes second resumes: a resume before the suspend would be lost. */
 		if (atomic_exchange(&r->async_state, ASYNC_SUSPENDED) == ASYNC_FINISHED)
-			MHD_resume_connection(conn);
+			resume(r);
 		return MHD_YES;
 	}
 	return queue(r);
@@ -198,6 +359,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct wp_req *r = *con_cls;
 	if (r == NULL)
 		return;
+	if (!r->begun) { /* the connection ended within the header block */
+		free(r);
+		*con_cls = NULL;
+		return;
+	}
 	wp_access_log(srv->o.access_log_fd, srv->o.journal, srv->o.clock, r,
 		      toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
 	if (r->response != NULL)
@@ -229,8 +395,8 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	wp_buf_free(&b);
 }
 
-wp_status wp_server_start(const struct wp_http_options *o, struct wp_server **out,
-			  uint16_t *port_out, char *err, size_t err_cap)
+wp_status wp_server_bind(const struct wp_http_options *o, struct wp_server **out,
+			 uint16_t *port_out, char *err, size_t err_cap)
 {
 	assert(o->fallback != NULL);
 	assert(o->clock != NULL);
@@ -242,31 +408,65 @@ wp_status wp_server_start(const struct wp_http_options *o, struct wp_server **ou
 		snprintf(err, err_cap, "listen host '%s' is not an IPv4 address", o->listen_host);
 		return WP_E_INVALID;
 	}
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int on = 1;
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0 ||
+	    bind(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0 ||
+	    listen(fd, WP_LISTEN_BACKLOG) != 0) {
+		snprintf(err, err_cap, "cannot listen on %s:%u: %s (choose another with --listen)",
+			 o->listen_host, o->listen_port, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return WP_E_UNAVAILABLE;
+	}
+	socklen_t len = sizeof(addr);
+	getsockname(fd, (struct sockaddr *)&addr, &len);
 	struct wp_server *s = calloc(1, sizeof(*s));
-	if (s == NULL)
+	if (s == NULL) {
+		close(fd);
 		return WP_E_NOMEM;
+	}
 	s->o = *o;
+	s->listen_fd = fd;
+	*port_out = ntohs(addr.sin_port);
+	*out = s;
+	return WP_OK;
+}
+
+wp_status wp_server_run(struct wp_server *s, char *err, size_t err_cap)
+{
+	const struct wp_http_options *o = &s->o;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	s->daemon = MHD_start_daemon(
 	    flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
+	    MHD_OPTION_LISTEN_SOCKET, s->listen_fd, MHD_OPTION_THREAD_POOL_SIZE,
 	    (unsigned int)o->threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)o->conn_limit,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)o->conn_timeout_s,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)WP_HEADER_MEMORY_BYTES,
-	    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)WP_LISTEN_BACKLOG,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_UNESCAPE_CALLBACK, unescape,
+	    NULL, MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_END);
 	if (s->daemon == NULL) {
-		snprintf(err, err_cap, "cannot listen on %s:%u (in use, or not permitted)",
-			 o->listen_host, o->listen_port);
+		snprintf(err, err_cap, "cannot start the HTTP threads");
+		close(s->listen_fd);
 		free(s);
 		return WP_E_UNAVAILABLE;
 	}
-	const union MHD_DaemonInfo *info =
-	    MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-	*port_out = info != NULL ? info->port : o->listen_port;
-	*out = s;
 	return WP_OK;
+}
+
+/* Waits up to ms for every request to complete and every suspended one to resume. */
+static bool drained(struct wp_server *s, unsigned ms)
+{
+	uint64_t deadline = wp_mono_ns() + (uint64_t)ms * 1000000u;
+	for (;;) {
+		if (atomic_load(&s->inflight) == 0 && atomic_load(&s->suspended) == 0)
+			return true;
+		if (wp_mono_ns() >= deadline)
+			return false;
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
 }
 
 void wp_server_stop(struct wp_server *s)
@@ -277,10 +477,22 @@ void wp_server_stop(struct wp_server *s)
 	MHD_socket fd = MHD_quiesce_daemon(s->daemon);
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
-	uint64_t deadline = wp_mono_ns() + (uint64_t)WP_SHUTDOWN_DRAIN_MS * 1000000u;
-	while (atomic_load(&s->inflight) > 0 && wp_mono_ns() < deadline) {
-		struct timespec ts = {0, 10 * 1000 * 1000};
-		nanosleep(&ts, NULL);
+	/*
+	 * Every suspended request must finish (its write acknowledged or refused)
+	 * before the daemon stops: libmicrohttpd aborts the process otherwise.
+	 * What still waits on a timer after the drain is run now.
+	 */
+	if (!drained(s, WP_SHUTDOWN_DRAIN_MS) && s->o.flush != NULL) {
+		s->o.flush(s->o.app);
+		drained(s, WP_SHUTDOWN_FLUSH_MS);
+	}
+	if (atomic_load(&s->suspended) > 0) {
+		fprintf(stderr,
+			"{\"level\":\"error\",\"component\":\"http\",\"message\":\"%lld "
+			"requests still wait after the drain; the listener is left to the "
+			"process exit\"}\n",
+			(long long)atomic_load(&s->suspended));
+		return;
 	}
 	MHD_stop_daemon(s->daemon);
 	free(s);
@@ -294,10 +506,17 @@ void wp_req_suspend(struct wp_req *r)
 	r->deferred = true;
 }
 
+static void resume(struct wp_req *r)
+{
+	struct wp_server *srv = r->server;
+	MHD_resume_connection(r->conn);
+	atomic_fetch_sub(&srv->suspended, 1);
+}
+
 void wp_req_resume(struct wp_req *r)
 {
 	if (atomic_exchange(&r->async_state, ASYNC_FINISHED) == ASYNC_SUSPENDED)
-		MHD_resume_connection(r->conn);
+		resume(r);
 }
 
 /* ---- request accessors and responses (http.h) ---- */

@@ -35,17 +35,27 @@ struct wp_http_options {
 	struct wp_journal *journal; /* NULL when off */
 	const wp_clock *clock;	    /* the time in the access log and journal */
 	uint32_t boot_id;	    /* random per process: prefixes request ids */
-	struct wp_app *app;	    /* handed to handlers as r->app */
+	/* On stop, when requests still wait after the drain: run what they wait on now. */
+	void (*flush)(struct wp_app *app);
+	struct wp_app *app; /* handed to handlers as r->app */
 };
 
 struct wp_server;
 
-/* Binds and starts the worker threads. *port_out gets the bound port. */
-wp_status wp_server_start(const struct wp_http_options *o, struct wp_server **out,
-			  uint16_t *port_out, char *err, size_t err_cap);
 /*
- * Stops accepting, waits up to WP_SHUTDOWN_DRAIN_MS for requests in flight,
- * then stops the threads and frees the server.
+ * Binds and listens (no thread yet): *port_out gets the bound port, so the
+ * caller can finish its configuration before any request can read it.
+ */
+wp_status wp_server_bind(const struct wp_http_options *o, struct wp_server **out,
+			 uint16_t *port_out, char *err, size_t err_cap);
+/* Starts the worker threads; on failure the server is freed. */
+wp_status wp_server_run(struct wp_server *s, char *err, size_t err_cap);
+/*
+ * Stops accepting (requests on open connections get 503), waits up to
+ * WP_SHUTDOWN_DRAIN_MS for requests in flight and suspended ones to finish,
+ * then flush()es and waits WP_SHUTDOWN_FLUSH_MS more, then stops the
+ * threads and frees the server. A suspended request is never abandoned
+ * under a stopping daemon.
  */
 void wp_server_stop(struct wp_server *s);
 

@@ -23,6 +23,7 @@
 #include "bounds.h"
 #include "store/store.h"
 #include "util/embedded.h"
+#include "util/text.h"
 
 enum stmt_id {
 	ST_PING,
@@ -255,10 +256,7 @@ static void sql_unhex(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		return;
 	}
 	for (int i = 0; i < n; i++) {
-		int c = t[i], v = c >= '0' && c <= '9'	 ? c - '0'
-				  : c >= 'a' && c <= 'f' ? c - 'a' + 10
-				  : c >= 'A' && c <= 'F' ? c - 'A' + 10
-							 : -1;
+		int v = wp_hex_digit((char)t[i]);
 		if (v < 0) {
 			sqlite3_free(out);
 			sqlite3_result_null(ctx);

@@ -110,21 +110,23 @@ static void later_run(void *p)
 		wp_req_resume(r);
 }
 
-void wp_req_later(struct wp_req *r, uint32_t delay_ms, bool (*fn)(struct wp_req *r, void *ctx),
-		  void *ctx)
+wp_status wp_req_later(struct wp_req *r, uint32_t delay_ms, bool (*fn)(struct wp_req *r, void *ctx),
+		       void *ctx)
 {
-	struct later *l = delay_ms ? wp_arena_alloc(&r->arena, sizeof(*l)) : NULL;
-	if (l != NULL) {
-		*l = (struct later){r, fn, ctx};
-		wp_req_suspend(r);
-		if (wp_timer_after(r->app->timer, delay_ms, later_run, l) == WP_OK)
-			return;
-		/* The timer is full: run now, on this worker, as if the bank were quick. */
-		if (!fn(r, ctx))
-			wp_req_resume(r);
-		return;
+	if (delay_ms == 0) {
+		fn(r, ctx);
+		return WP_OK;
 	}
-	fn(r, ctx);
+	struct later *l = wp_arena_alloc(&r->arena, sizeof(*l));
+	if (l == NULL)
+		return WP_E_NOMEM;
+	*l = (struct later){r, fn, ctx};
+	bool was_deferred = r->deferred;
+	wp_req_suspend(r);
+	if (wp_timer_after(r->app->timer, delay_ms, later_run, l) == WP_OK)
+		return WP_OK;
+	r->deferred = was_deferred; /* not suspended after all: the caller answers */
+	return WP_E_UNAVAILABLE;
 }
 
 /* ---- request-owned values ---- */
@@ -184,6 +186,7 @@ static const struct {
     {WP_E_CONFLICT, 409},
     {WP_E_GONE, 410},
     {WP_E_TOO_LARGE, 413},
+    {WP_E_URI_TOO_LONG, 414},
     {WP_E_RATE_LIMITED, 429},
     {WP_E_INTERNAL, 500},
     {WP_E_STORAGE, 503},
@@ -270,10 +273,26 @@ void wp_ctl_answer(struct wp_ctl *c)
 	wp_reply_json(c->r, c->http ? c->http : 200, a);
 }
 
+void *wp_ctl_write_new(struct wp_ctl *c, size_t size, wp_cmd_apply apply, wp_write_finish finish)
+{
+	assert(size >= sizeof(struct wp_ctl_write));
+	struct wp_ctl_write *cw = wp_write_new(c->r, size, apply, finish);
+	if (cw == NULL) {
+		wp_ctl_fail_status(c, WP_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	cw->c = c;
+	return cw;
+}
+
 bool wp_ctl_fields(struct wp_ctl *c, json_t *obj, const struct wp_field *t, size_t n,
 		   struct wp_value *out)
 {
 	struct wp_field_error e;
+	if (obj == NULL) {
+		wp_ctl_fail_status(c, WP_E_INVALID, "the body is empty; a JSON object is required");
+		return false;
+	}
 	if (wp_fields_json(&c->r->arena, obj, t, n, out, &e))
 		return true;
 	wp_ctl_fail_status(c, WP_E_INVALID, e.message);
@@ -289,8 +308,11 @@ void wp_ctl_run(struct wp_req *r)
 	}
 	memset(c, 0, sizeof(*c));
 	c->r = r;
-	/* A body is read when one is sent; an endpoint that needs one fails its fields. */
-	bool has_body = r->body_len > 0;
+	/* A body is read when one is sent with a method that has one; an endpoint that needs
+	   one and got none fails its fields. */
+	bool has_body =
+	    r->body_len > 0 && (strcmp(r->method, "POST") == 0 || strcmp(r->method, "PUT") == 0 ||
+				strcmp(r->method, "PATCH") == 0);
 	if (!admin_ok(r)) {
 		wp_ctl_fail_status(c, WP_E_UNAUTHORIZED,
 				   "send Authorization: Bearer <admin token> (sandbox default "

@@ -158,6 +158,12 @@ bool wp_fields_json(wp_arena *a, json_t *obj, const struct wp_field *t, size_t n
 		    struct wp_value *out, struct wp_field_error *e);
 bool wp_fields_form(wp_arena *a, const struct wp_form *f, const struct wp_field *t, size_t n,
 		    struct wp_value *out, struct wp_field_error *e);
+/* The same, every field's presence, type and length before any field's format. */
+bool wp_fields_json_shapes_first(wp_arena *a, json_t *obj, const struct wp_field *t, size_t n,
+				 struct wp_value *out, struct wp_field_error *e);
+/* One value (a path parameter, a form field; NULL when absent) against a field. */
+bool wp_field_value(wp_arena *a, const struct wp_field *f, const char *v, struct wp_value *out,
+		    struct wp_field_error *e);
 
 #define WP_COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -203,12 +209,13 @@ void wp_write_submit(struct wp_write *w);
 /*
  * Runs fn(r, ctx) after delay_ms on the timer thread without holding a
  * worker (a slow bank answers late); the request is suspended meanwhile and
- * resumed after fn. With no delay, or when the timer is full, fn runs now.
- * fn answers, or submits a write (which resumes the request itself: then fn
- * returns true).
+ * resumed after fn. With no delay fn runs now. fn answers, or submits a
+ * write (which resumes the request itself: then fn returns true).
+ * WP_E_UNAVAILABLE (timer full) or WP_E_NOMEM: fn did not run and will not;
+ * the caller answers.
  */
-void wp_req_later(struct wp_req *r, uint32_t delay_ms, bool (*fn)(struct wp_req *r, void *ctx),
-		  void *ctx);
+wp_status wp_req_later(struct wp_req *r, uint32_t delay_ms, bool (*fn)(struct wp_req *r, void *ctx),
+		       void *ctx);
 
 /* ---- request-owned values ---- */
 
@@ -254,6 +261,14 @@ void wp_ctl_fail(struct wp_ctl *c, unsigned http, const char *code, const char *
     __attribute__((format(printf, 4, 5)));
 void wp_ctl_fail_status(struct wp_ctl *c, wp_status st, const char *msg);
 void wp_ctl_ok(struct wp_ctl *c, unsigned http, json_t *answer);
+/* A control endpoint's write: its finish answers c (wp_ctl_answer). */
+struct wp_ctl_write {
+	struct wp_write w;
+	struct wp_ctl *c;
+};
+/* A zeroed write of `size` bytes (embedding struct wp_ctl_write first); NULL after a 503. */
+void *wp_ctl_write_new(struct wp_ctl *c, size_t size, wp_cmd_apply apply, wp_write_finish finish);
+
 /* Validates c->body against a table; false after setting a 400 answer. */
 bool wp_ctl_fields(struct wp_ctl *c, json_t *obj, const struct wp_field *t, size_t n,
 		   struct wp_value *out);

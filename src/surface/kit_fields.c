@@ -1,10 +1,14 @@
 /*
  * kit_fields.c — field tables for JSON and form bodies (see kit.h).
  *
- * Order of checks for a string: presence, emptiness, length in characters,
- * control characters, then the type's own format. The first failure wins
- * and is described in words that name the field and what it expects.
+ * Order of checks for a string: presence, type, emptiness, length in
+ * characters, control characters, then the type's own format. The first
+ * failure wins and is described in words that name the field and what it
+ * expects. wp_fields_json_shapes_first checks every field's presence, type
+ * and length before any field's format (Kona's order), with control
+ * characters before length.
  */
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -67,73 +71,100 @@ static void enum_list(const char *const *values, char *out, size_t cap)
 	}
 }
 
-static bool int_in_range(const struct wp_field *f, int64_t v, struct wp_value *out,
-			 struct wp_field_error *e)
+/* The value with spaces and tabs around it dropped (an arena copy), when the field says so. */
+static bool trimmed(wp_arena *a, const struct wp_field *f, const char **v, size_t *n,
+		    struct wp_field_error *e)
 {
-	if (v < f->min || v > f->max)
-		return fail(e, f, WP_FIELD_FORMAT, "%s must be from %lld to %lld", f->name,
-			    (long long)f->min, (long long)f->max);
-	out->present = true;
-	out->i = v;
-	return true;
+	if (!(f->flags & WP_FIELD_TRIM))
+		return true;
+	const char *s = *v;
+	size_t len = *n;
+	while (len > 0 && (*s == ' ' || *s == '\t')) {
+		s++;
+		len--;
+	}
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+	*v = wp_arena_strndup(a, s, len);
+	*n = len;
+	return *v != NULL || fail(e, f, WP_FIELD_LENGTH, "%s is too large", f->name);
 }
 
-/* A string value of field f (not trimmed yet), arena-owned or borrowed. */
-static bool check_string(wp_arena *a, const struct wp_field *f, const char *v, size_t n,
-			 struct wp_value *out, struct wp_field_error *e)
+static bool control_free(const struct wp_field *f, const char *v, size_t n,
+			 struct wp_field_error *e)
 {
-	if (f->flags & WP_FIELD_TRIM) {
-		while (n > 0 && (*v == ' ' || *v == '\t')) {
-			v++;
-			n--;
-		}
-		while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
-			n--;
-		v = wp_arena_strndup(a, v, n);
-		if (v == NULL)
-			return fail(e, f, WP_FIELD_LENGTH, "%s is too large", f->name);
-	}
+	return !wp_has_control(v, n) ||
+	       fail(e, f, WP_FIELD_FORMAT, "%s must not contain control characters", f->name);
+}
+
+/*
+ * The shape of a string value: emptiness, length, control characters.
+ * *absent is set for an empty value that counts as not given. With
+ * control_first, control characters are checked before the length (Kona's
+ * order), else after it.
+ */
+static bool shape(const struct wp_field *f, const char *v, size_t n, bool control_first,
+		  bool *absent, struct wp_field_error *e)
+{
+	*absent = false;
+	if (control_first && !control_free(f, v, n, e))
+		return false;
 	if (n == 0) {
 		if (f->flags & WP_FIELD_REQUIRED)
 			return fail(e, f, WP_FIELD_EMPTY, "%s must not be empty", f->name);
-		if (f->flags & WP_FIELD_EMPTY_ABSENT)
+		if (f->flags & WP_FIELD_EMPTY_ABSENT) {
+			*absent = true;
 			return true;
+		}
 	}
-	size_t chars = wp_utf8_chars(v, n);
+	int64_t chars = (int64_t)wp_utf8_chars(v, n);
 	if ((f->flags & WP_FIELD_BYTES) && (int64_t)n > f->max)
 		return fail(e, f, WP_FIELD_LENGTH, "%s is longer than %lld bytes", f->name,
 			    (long long)f->max);
-	if (f->type == WP_FIELD_DIGITS) {
-		if ((int64_t)chars < f->min || (int64_t)chars > f->max || !wp_all_digits(v, n))
-			return fail(e, f,
-				    (int64_t)chars < f->min || (int64_t)chars > f->max
-					? WP_FIELD_LENGTH
-					: WP_FIELD_FORMAT,
-				    "%s must be %lld to %lld digits", f->name, (long long)f->min,
-				    (long long)f->max);
-	} else if (f->type == WP_FIELD_INT) {
-		int64_t i;
-		if (!wp_all_digits(v, n) || n == 0)
+	switch (f->type) {
+	case WP_FIELD_DIGITS:
+		if (chars < f->min || chars > f->max)
+			return fail(e, f, WP_FIELD_LENGTH, "%s must be %lld to %lld digits",
+				    f->name, (long long)f->min, (long long)f->max);
+		break;
+	case WP_FIELD_INT:
+		if (n == 0 || !wp_all_digits(v, n))
 			return fail(e, f, WP_FIELD_TYPE, "%s must be a whole number", f->name);
+		return true;
+	case WP_FIELD_NUMBER: /* min counts digits: the format's check */
+		break;
+	default:
+		if (chars < f->min)
+			return fail(e, f, WP_FIELD_LENGTH,
+				    "%s is %lld characters long; the minimum is %lld", f->name,
+				    (long long)chars, (long long)f->min);
+		break;
+	}
+	if (chars > f->max)
+		return fail(e, f, WP_FIELD_LENGTH,
+			    "%s is %lld characters long; the maximum is %lld", f->name,
+			    (long long)chars, (long long)f->max);
+	return control_first || control_free(f, v, n, e);
+}
+
+/* The format of a string value of the right shape, and its value into out. */
+static bool format(wp_arena *a, const struct wp_field *f, const char *v, size_t n,
+		   struct wp_value *out, struct wp_field_error *e)
+{
+	switch (f->type) {
+	case WP_FIELD_DIGITS:
+		if (!wp_all_digits(v, n))
+			return fail(e, f, WP_FIELD_FORMAT, "%s must be %lld to %lld digits",
+				    f->name, (long long)f->min, (long long)f->max);
+		break;
+	case WP_FIELD_INT: {
+		int64_t i;
 		if (!wp_parse_i64(v, n, f->min, f->max, &i))
 			return fail(e, f, WP_FIELD_FORMAT, "%s must be from %lld to %lld", f->name,
 				    (long long)f->min, (long long)f->max);
-		out->present = true;
 		out->i = i;
-		out->s = v;
-		out->len = n;
-		return true;
-	} else if (f->type != WP_FIELD_NUMBER && (int64_t)chars < f->min) {
-		return fail(e, f, WP_FIELD_LENGTH, "%s is %zu characters long; the minimum is %lld",
-			    f->name, chars, (long long)f->min);
+		break;
 	}
-	if ((int64_t)chars > f->max)
-		return fail(e, f, WP_FIELD_LENGTH, "%s is %zu characters long; the maximum is %lld",
-			    f->name, chars, (long long)f->max);
-	if (wp_has_control(v, n))
-		return fail(e, f, WP_FIELD_FORMAT, "%s must not contain control characters",
-			    f->name);
-	switch (f->type) {
 	case WP_FIELD_NUMBER: {
 		char *d = wp_arena_alloc(a, n + 1);
 		if (d == NULL)
@@ -188,47 +219,97 @@ static bool check_string(wp_arena *a, const struct wp_field *f, const char *v, s
 	return true;
 }
 
+bool wp_field_value(wp_arena *a, const struct wp_field *f, const char *v, struct wp_value *out,
+		    struct wp_field_error *e)
+{
+	memset(out, 0, sizeof(*out));
+	if (v == NULL)
+		return !(f->flags & WP_FIELD_REQUIRED) ||
+		       fail(e, f, WP_FIELD_MISSING, "%s is required", f->name);
+	size_t n = strlen(v);
+	bool absent;
+	return trimmed(a, f, &v, &n, e) && shape(f, v, n, false, &absent, e) &&
+	       (absent || format(a, f, v, n, out, e));
+}
+
+/* One JSON field's presence, type and shape; *str is its string (NULL when absent). */
+static bool json_shape(wp_arena *a, json_t *obj, const struct wp_field *f, bool control_first,
+		       const char **str, size_t *len, struct wp_value *out,
+		       struct wp_field_error *e)
+{
+	json_t *v = json_object_get(obj, f->name);
+	*str = NULL;
+	if (v == NULL || json_is_null(v))
+		return !(f->flags & WP_FIELD_REQUIRED) ||
+		       fail(e, f, WP_FIELD_MISSING, "%s is required", f->name);
+	if (f->type == WP_FIELD_INT) {
+		if (!json_is_integer(v))
+			return fail(e, f, WP_FIELD_TYPE, "%s must be a whole number", f->name);
+		out->i = json_integer_value(v);
+		out->present = true;
+		return true;
+	}
+	if (!json_is_string(v))
+		return fail(e, f, WP_FIELD_TYPE, "%s must be a string", f->name);
+	*str = json_string_value(v);
+	*len = json_string_length(v);
+	bool absent;
+	if (!trimmed(a, f, str, len, e) || !shape(f, *str, *len, control_first, &absent, e))
+		return false;
+	if (absent)
+		*str = NULL;
+	return true;
+}
+
+/* A JSON field's format, once its shape passed. */
+static bool json_format(wp_arena *a, const struct wp_field *f, const char *str, size_t len,
+			struct wp_value *out, struct wp_field_error *e)
+{
+	if (f->type == WP_FIELD_INT && out->present) {
+		if (out->i < f->min || out->i > f->max)
+			return fail(e, f, WP_FIELD_FORMAT, "%s must be from %lld to %lld", f->name,
+				    (long long)f->min, (long long)f->max);
+		return true;
+	}
+	return str == NULL || format(a, f, str, len, out, e);
+}
+
 bool wp_fields_json(wp_arena *a, json_t *obj, const struct wp_field *t, size_t n,
 		    struct wp_value *out, struct wp_field_error *e)
 {
 	memset(out, 0, n * sizeof(*out));
 	for (size_t i = 0; i < n; i++) {
-		const struct wp_field *f = &t[i];
-		json_t *v = json_object_get(obj, f->name);
-		if (v == NULL || json_is_null(v)) {
-			if (f->flags & WP_FIELD_REQUIRED)
-				return fail(e, f, WP_FIELD_MISSING, "%s is required", f->name);
-			continue;
-		}
-		if (f->type == WP_FIELD_INT) {
-			if (!json_is_integer(v))
-				return fail(e, f, WP_FIELD_TYPE, "%s must be a whole number",
-					    f->name);
-			if (!int_in_range(f, json_integer_value(v), &out[i], e))
-				return false;
-			continue;
-		}
-		if (!json_is_string(v))
-			return fail(e, f, WP_FIELD_TYPE, "%s must be a string", f->name);
-		if (!check_string(a, f, json_string_value(v), json_string_length(v), &out[i], e))
+		const char *str;
+		size_t len;
+		if (!json_shape(a, obj, &t[i], false, &str, &len, &out[i], e) ||
+		    !json_format(a, &t[i], str, len, &out[i], e))
 			return false;
 	}
+	return true;
+}
+
+bool wp_fields_json_shapes_first(wp_arena *a, json_t *obj, const struct wp_field *t, size_t n,
+				 struct wp_value *out, struct wp_field_error *e)
+{
+	assert(n <= WP_FIELDS_MAX);
+	memset(out, 0, n * sizeof(*out));
+	const char *str[WP_FIELDS_MAX];
+	size_t len[WP_FIELDS_MAX];
+	for (size_t i = 0; i < n; i++)
+		if (!json_shape(a, obj, &t[i], true, &str[i], &len[i], &out[i], e))
+			return false;
+	for (size_t i = 0; i < n; i++)
+		if (!json_format(a, &t[i], str[i], len[i], &out[i], e))
+			return false;
 	return true;
 }
 
 bool wp_fields_form(wp_arena *a, const struct wp_form *form, const struct wp_field *t, size_t n,
 		    struct wp_value *out, struct wp_field_error *e)
 {
-	memset(out, 0, n * sizeof(*out));
 	for (size_t i = 0; i < n; i++) {
-		const struct wp_field *f = &t[i];
-		const struct wp_form_field *v = wp_form_get(form, f->name);
-		if (v == NULL) {
-			if (f->flags & WP_FIELD_REQUIRED)
-				return fail(e, f, WP_FIELD_MISSING, "%s is required", f->name);
-			continue;
-		}
-		if (!check_string(a, f, v->value, v->value_len, &out[i], e))
+		const struct wp_form_field *v = wp_form_get(form, t[i].name);
+		if (!wp_field_value(a, &t[i], v ? v->value : NULL, &out[i], e))
 			return false;
 	}
 	return true;

@@ -11,11 +11,12 @@ extern const struct wp_module wp_module_kona;
 extern const struct wp_module wp_module_system;
 extern const struct wp_module wp_module_sandbox;
 
+/* Also the order of the start-up banner. */
 const struct wp_module *const wp_modules[] = {
-    &wp_module_aqr,
-    &wp_module_kona,
     &wp_module_system,
+    &wp_module_aqr,
     &wp_module_sandbox,
+    &wp_module_kona,
 };
 
 const size_t wp_module_count = WP_COUNT(wp_modules);

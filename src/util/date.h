@@ -11,6 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Korea Standard Time: UTC+9, no daylight saving. */
+#define WP_KST_OFFSET_MIN (9 * 60)
+
 /* The value of n ASCII digits (the caller checked they are digits). */
 int wp_digits_value(const char *s, size_t n);
 /* A real day of the Gregorian calendar (29 February only in leap years). */

@@ -62,6 +62,17 @@ bool wp_has_control(const char *s, size_t n)
 	return false;
 }
 
+int wp_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 bool wp_all_digits(const char *s, size_t n)
 {
 	if (n == 0)

@@ -17,6 +17,8 @@ size_t wp_utf8_chars(const char *s, size_t n);
 /* True if any byte is a C0 control character or DEL (tab included). */
 bool wp_has_control(const char *s, size_t n);
 bool wp_all_digits(const char *s, size_t n);
+/* The value of a hex digit, or -1. */
+int wp_hex_digit(char c);
 
 /*
  * Parses a whole decimal string of digits only (no sign, no spaces) into

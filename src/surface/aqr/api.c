@@ -86,16 +86,33 @@ static bool accepts_json(const char *accept)
 
 /*
  * The account number, owner and phone number are stored sealed (AES-256-GCM
- * under the data key, bound to their field) as "s1:" + the sealed form. A
- * value without the prefix was written before sealing existed and is read as
- * it is, so older databases keep working (pages.c opens them).
+ * under the data key, bound to their field by the AAD "aqr.<field>") as
+ * SEALED_PREFIX + the sealed form. A value without the prefix was written
+ * before sealing existed and is read as it is, so older databases keep
+ * working.
  */
+#define SEALED_PREFIX "s1:"
+
+static void field_aad(const char *field, char *aad, size_t cap)
+{
+	snprintf(aad, cap, "aqr.%s", field);
+}
+
 static const char *seal_field(struct wp_req *r, const char *field, const char *value)
 {
 	char aad[32];
-	snprintf(aad, sizeof(aad), "aqr.%s", field);
+	field_aad(field, aad, sizeof(aad));
 	const char *sealed = wp_req_seal(r, aad, value);
-	return sealed ? wp_arena_printf(&r->arena, "s1:%s", sealed) : NULL;
+	return sealed ? wp_arena_printf(&r->arena, SEALED_PREFIX "%s", sealed) : NULL;
+}
+
+const char *aqr_open_field(struct wp_req *r, const char *field, const char *stored)
+{
+	if (strncmp(stored, SEALED_PREFIX, strlen(SEALED_PREFIX)) != 0)
+		return stored;
+	char aad[32];
+	field_aad(field, aad, sizeof(aad));
+	return wp_req_open(r, aad, stored + strlen(SEALED_PREFIX));
 }
 
 /* ---- create ---- */
@@ -236,10 +253,11 @@ static wp_status api(struct aqr_req *q)
 	wp_status st = wp_auth_check(r->app->auth, AQR_SURFACE, NULL, token, &r->arena, &q->who);
 	if (st == WP_E_UNAUTHORIZED)
 		return fail(q, st, "the developer token is not valid");
-	if (st == WP_E_RATE_LIMITED)
-		return fail(q, st, "too many requests for this developer token; retry shortly");
 	if (st != WP_OK)
 		return fail(q, st, "the token could not be checked; try again");
+	if (!wp_auth_take(r->app->auth, &q->who))
+		return fail(q, WP_E_RATE_LIMITED,
+			    "too many requests for this developer token; retry shortly");
 	char type[128], charset[64];
 	wp_content_type_parse(wp_req_header(r, "Content-Type"), type, sizeof(type), charset,
 			      sizeof(charset));

@@ -66,9 +66,12 @@ wp_status aqr_validate_delete(wp_arena *a, const struct wp_form *f, struct aqr_d
 /* Amount in a landing-page path: digits, 1..WP_AQR_AMOUNT_MAX_WON. */
 bool aqr_parse_amount(const char *s, int64_t *won);
 /* A keyword as wonpay issues them: 1..AQR_KEYWORD_MAX letters and digits. */
-bool aqr_keyword_valid(const char *k);
+bool aqr_keyword_valid(wp_arena *a, const char *k);
 /* The bank of an AQR bank_id (the document's 은행 ID 테이블), or NULL. */
 const struct wp_bank *aqr_bank(int bank_id);
+
+/* A stored account field opened (api.c seals them); NULL if it does not open. */
+const char *aqr_open_field(struct wp_req *r, const char *field, const char *stored);
 
 /* Errors in AQR's shape: JSON on the API, a Korean page under /f/. */
 void aqr_reply_error(struct wp_req *r, wp_status st, const char *msg);

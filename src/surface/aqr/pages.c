@@ -16,8 +16,6 @@
 #include "util/text.h"
 #include "web/render.h"
 
-#define SEALED_PREFIX "s1:"
-
 static void page_headers(struct wp_req *r)
 {
 	wp_reply_header(r, "Cache-Control", "no-cache");
@@ -85,16 +83,6 @@ void aqr_reply_error(struct wp_req *r, wp_status st, const char *msg)
 	wp_reply_header(r, "Cache-Control", "no-store");
 }
 
-/* The stored value opened, or NULL if it is sealed and does not open (api.c seals). */
-static const char *open_field(struct wp_req *r, const char *field, const char *stored)
-{
-	if (strncmp(stored, SEALED_PREFIX, strlen(SEALED_PREFIX)) != 0)
-		return stored;
-	char aad[32];
-	snprintf(aad, sizeof(aad), "aqr.%s", field);
-	return wp_req_open(r, aad, stored + strlen(SEALED_PREFIX));
-}
-
 /*
  * The live link for a keyword. With `shown`, the account number and owner
  * (what a page shows) are opened; the phone number stays sealed: no page
@@ -103,14 +91,14 @@ static const char *open_field(struct wp_req *r, const char *field, const char *s
 static wp_status live_link(struct wp_req *r, const char *keyword, bool shown,
 			   struct wp_aqr_link *out)
 {
-	if (keyword == NULL || !aqr_keyword_valid(keyword))
+	if (keyword == NULL || !aqr_keyword_valid(&r->arena, keyword))
 		return WP_E_NOT_FOUND;
 	wp_status st = r->app->store->ops->aqr_get(r->app->store, keyword, &r->arena, out);
 	if (st == WP_OK && out->deleted_ms != 0)
 		st = WP_E_GONE;
 	if (st == WP_OK && shown) {
-		out->account_number = open_field(r, "account_number", out->account_number);
-		out->account_owner = open_field(r, "account_owner", out->account_owner);
+		out->account_number = aqr_open_field(r, "account_number", out->account_number);
+		out->account_owner = aqr_open_field(r, "account_owner", out->account_owner);
 		if (out->account_number == NULL || out->account_owner == NULL)
 			st = WP_E_INTERNAL; /* sealed under another data key, or tampered with */
 	}
@@ -126,8 +114,9 @@ void aqr_get(struct wp_req *r)
 	aqr_reply_error(r, st,
 			st == WP_E_NOT_FOUND ? "no account has this keyword"
 			: st == WP_E_GONE    ? "this account was deleted"
-			: st == WP_E_INVALID ? "the amount must be a whole number of won"
-					     : "the account could not be read; try again");
+			: st == WP_E_INVALID
+			    ? "the amount must be a whole number of won"
+			    : "the account or its QR image could not be made; try again");
 }
 
 static wp_status qr_image(struct wp_req *r, const char *keyword)

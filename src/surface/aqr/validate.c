@@ -101,17 +101,11 @@ wp_status aqr_validate_delete(wp_arena *a, const struct wp_form *f, struct aqr_d
 	return WP_OK;
 }
 
-bool aqr_keyword_valid(const char *k)
+bool aqr_keyword_valid(wp_arena *a, const char *k)
 {
-	size_t n = strlen(k);
-	if (n == 0 || n > AQR_KEYWORD_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = k[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
-			return false;
-	}
-	return true;
+	struct wp_value v;
+	struct wp_field_error e;
+	return wp_field_value(a, &delete_fields[D_KEYWORD], k, &v, &e);
 }
 
 bool aqr_parse_amount(const char *s, int64_t *won)

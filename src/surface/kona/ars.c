@@ -25,6 +25,7 @@
 #include "core/crypto.h"
 #include "core/docs.h"
 #include "surface/kona/kona.h"
+#include "util/date.h"
 #include "util/text.h"
 
 /* ---- bankaccounts/ars/auth ---- */
@@ -239,7 +240,7 @@ static void register_committed(struct wp_app *app, struct wp_write *w)
 static const char *new_regno(struct kona_req *k)
 {
 	char stamp[16];
-	time_t t = (time_t)(wp_clock_now_ms(&k->app->clock) / 1000 + 9 * 3600);
+	time_t t = (time_t)(wp_clock_now_ms(&k->app->clock) / 1000 + WP_KST_OFFSET_MIN * 60);
 	struct tm tm;
 	gmtime_r(&t, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%d%H%M%S", &tm);
@@ -364,8 +365,7 @@ static const struct wp_field digits_field[] = {
 };
 
 struct answer_cmd {
-	struct wp_write w;
-	struct wp_ctl *c;
+	struct wp_ctl_write cw;
 	struct ars_step s;
 };
 
@@ -385,7 +385,7 @@ static void finish_answer(struct wp_req *r, struct wp_write *w)
 {
 	(void)r;
 	struct answer_cmd *cmd = (struct answer_cmd *)w;
-	struct wp_ctl *c = cmd->c;
+	struct wp_ctl *c = cmd->cw.c;
 	if (w->cmd.status != WP_OK) {
 		wp_ctl_fail_status(c, w->cmd.status, "the answer could not be recorded");
 	} else if (!cmd->s.found) {
@@ -401,24 +401,21 @@ static void finish_answer(struct wp_req *r, struct wp_write *w)
 
 void kona_sandbox_ars_answer(struct wp_ctl *c)
 {
-	struct wp_value v[1];
-	const char *regno = wp_req_param(c->r, 0);
+	struct wp_value v[1], regno;
+	struct wp_field_error e;
 	if (!wp_ctl_fields(c, c->body, digits_field, 1, v))
 		return;
-	if (strlen(regno) > KONA_REG_NO_LEN) {
+	if (!wp_field_value(&c->r->arena, regno_field, wp_req_param(c->r, 0), &regno, &e)) {
 		wp_ctl_fail_status(c, WP_E_NOT_FOUND, "no such bankAccRegNo");
 		return;
 	}
-	struct answer_cmd *cmd = WP_WRITE_NEW(c->r, struct answer_cmd, apply_answer, finish_answer);
-	if (cmd == NULL) {
-		wp_ctl_fail_status(c, WP_E_NOMEM, "out of memory");
+	struct answer_cmd *cmd = wp_ctl_write_new(c, sizeof(*cmd), apply_answer, finish_answer);
+	if (cmd == NULL)
 		return;
-	}
-	cmd->c = c;
 	cmd->s.kind = ARS_ANSWER;
 	cmd->s.clock = &c->r->app->clock;
-	snprintf(cmd->s.regno, sizeof(cmd->s.regno), "%s", regno);
+	snprintf(cmd->s.regno, sizeof(cmd->s.regno), "%s", regno.s);
 	snprintf(cmd->s.digits, sizeof(cmd->s.digits), "%s", v[0].s);
-	cmd->w.after_commit = answer_committed;
-	wp_write_submit(&cmd->w);
+	cmd->cw.w.after_commit = answer_committed;
+	wp_write_submit(&cmd->cw.w);
 }

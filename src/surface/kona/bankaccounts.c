@@ -66,8 +66,8 @@ enum kona_code kona_answer_after(struct kona_req *k, enum kona_code code, uint32
 	if (l == NULL)
 		return code; /* answer now */
 	*l = (struct later_answer){k, code};
-	wp_req_later(k->r, latency_ms, answer_now, l);
-	return KONA_DEFERRED;
+	/* A full timer answers now, as a quick bank would: nothing is stored either way. */
+	return wp_req_later(k->r, latency_ms, answer_now, l) == WP_OK ? KONA_DEFERRED : code;
 }
 
 enum kona_code kona_user_valid(struct kona_req *k)

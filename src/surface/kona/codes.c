@@ -26,6 +26,7 @@ const struct kona_code_row kona_codes[KONA_CODE_COUNT] = {
     [KONA_NOT_FOUND] = {"000_404", "No such API.", 404},
     [KONA_METHOD] = {"000_405", "Method not allowed.", 405},
     [KONA_TOO_LARGE] = {"000_413", "Request body is too large.", 413},
+    [KONA_URI_TOO_LONG] = {"000_414", "Request URI is too long.", 414},
     [KONA_SYSTEM] = {"000_999", "System error. Try again.", 503},
     [KONA_USER_EXISTS] = {"001_001", "User already exists.", 400},
     [KONA_BAD_USER] = {"000_002", "Invalid input parameter. userId", 400},
@@ -65,6 +66,7 @@ static const struct wp_status_map status_codes[] = {
     {WP_E_NOT_FOUND, KONA_NOT_FOUND},
     {WP_E_METHOD, KONA_METHOD},
     {WP_E_TOO_LARGE, KONA_TOO_LARGE},
+    {WP_E_URI_TOO_LONG, KONA_URI_TOO_LONG},
 };
 
 enum kona_code kona_code_of_status(wp_status st)

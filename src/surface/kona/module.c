@@ -90,31 +90,19 @@ static const struct kona_credentials kona_sandbox = {
     "KONASANDBOX0001", "sandbox000000000000000000000000000000000", "sandbox-secret-key",
     "sandboxcryptokey0000000000000001"};
 
-static wp_status random_from(const char *alphabet, char *out, size_t n)
-{
-	size_t a = strlen(alphabet);
-	uint8_t r[64];
-	if (n > sizeof(r) || wp_random_bytes(r, n) != WP_OK)
-		return WP_E_INTERNAL;
-	for (size_t i = 0; i < n; i++)
-		out[i] = alphabet[r[i] % a]; /* 32 or 36 symbols: bias <= 1/7, names only */
-	out[n] = '\0';
-	return WP_OK;
-}
-
 wp_status kona_generate_credentials(struct kona_credentials *c)
 {
 	static const char up[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 	memset(c, 0, sizeof(*c));
 	memcpy(c->asp_id, "KONA", 4);
-	wp_status st = random_from(up, c->asp_id + 4, KONA_ASP_ID_LEN - 4);
+	wp_status st = wp_random_from(up, c->asp_id + 4, KONA_ASP_ID_LEN - 4);
 	if (st == WP_OK)
 		st = wp_random_alnum(c->access_key, KONA_ACCESS_KEY_LEN);
 	if (st == WP_OK)
 		st = wp_random_alnum(c->secret_key, KONA_SECRET_KEY_LEN);
 	if (st == WP_OK)
-		st = random_from("abcdefghijklmnopqrstuvwxyz012345", c->crypto_key_id,
-				 KONA_CRYPTO_KEY_ID_LEN);
+		st = wp_random_from("abcdefghijklmnopqrstuvwxyz012345", c->crypto_key_id,
+				    KONA_CRYPTO_KEY_ID_LEN);
 	return st;
 }
 
@@ -147,8 +135,8 @@ static wp_status kona_seed(struct wp_app *app, void *state, const struct wp_seed
 	if (s->partner_id == 0)
 		return WP_E_NOT_FOUND;
 	char *sp = NULL, *su = NULL, *pp = NULL, *pu = NULL;
-	bool ok =
-	    wp_rsa_generate(2048, &sp, &su) == WP_OK && wp_rsa_generate(2048, &pp, &pu) == WP_OK;
+	bool ok = wp_rsa_generate(WP_RSA_BITS, &sp, &su) == WP_OK &&
+		  wp_rsa_generate(WP_RSA_BITS, &pp, &pu) == WP_OK;
 	char base[WP_FILE_PATH_MAX], dir[WP_FILE_PATH_MAX + 16], path[WP_FILE_PATH_MAX + 64];
 	wp_file_dir(app->cfg->db_path, base, sizeof(base));
 	snprintf(dir, sizeof(dir), "%s/sandbox", base);
@@ -221,7 +209,7 @@ static wp_status issue_prepare(const uint8_t *data_key, const char *pem_path, vo
 		snprintf(err, cap, "%s is not an RSA public key (PEM)", pem_path);
 		st = WP_E_INVALID;
 	} else if (kona_generate_credentials(&i->creds) != WP_OK ||
-		   wp_rsa_generate(2048, &i->server_priv, &i->server_pub) != WP_OK) {
+		   wp_rsa_generate(WP_RSA_BITS, &i->server_priv, &i->server_pub) != WP_OK) {
 		snprintf(err, cap, "cannot generate Kona credentials");
 		st = WP_E_INTERNAL;
 	}

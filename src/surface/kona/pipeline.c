@@ -87,7 +87,7 @@ enum kona_code kona_fields(struct kona_req *k, const struct wp_field *t, size_t 
 			   struct wp_value *out)
 {
 	struct wp_field_error e;
-	if (wp_fields_json(&k->r->arena, k->body, t, n, out, &e))
+	if (wp_fields_json_shapes_first(&k->r->arena, k->body, t, n, out, &e))
 		return KONA_OK;
 	enum kona_code c = kona_code_of_field(&e);
 	if (c == KONA_MISSING || c == KONA_INVALID || c == KONA_LENGTH)
@@ -160,8 +160,6 @@ static enum kona_code check_credentials(struct kona_req *k, const struct headers
 	    wp_auth_check(k->app->auth, KONA_SURFACE, h->asp, h->access, &k->r->arena, &who);
 	if (st == WP_E_UNAUTHORIZED)
 		return KONA_BAD_ACCESS;
-	if (st == WP_E_RATE_LIMITED)
-		return KONA_RATE_LIMITED;
 	if (st != WP_OK || who.shared_secret == NULL)
 		return KONA_SYSTEM;
 	k->partner_id = who.partner.id;
@@ -180,10 +178,14 @@ static enum kona_code check_credentials(struct kona_req *k, const struct headers
 	int64_t d = tran_ms - now;
 	if (tc == KONA_TOKEN_STALE || d > WP_KONA_CLOCK_SKEW_MS || -d > WP_KONA_CLOCK_SKEW_MS)
 		return KONA_STALE;
+	/* Signed and fresh: now it counts against the partner's rate (before the token is
+	   spent, so a 429 may be retried with the same token). */
+	if (!wp_auth_take(k->app->auth, &who))
+		return KONA_RATE_LIMITED;
 	char replay_key[KONA_ASP_ID_LEN + 80];
 	snprintf(replay_key, sizeof(replay_key), "%s|%s", h->asp, h->token);
 	if (!wp_replay_first_use(k->state->replay, replay_key, strlen(replay_key), now,
-				 token_ms + WP_KONA_CLOCK_SKEW_MS + 1000))
+				 token_ms + WP_KONA_CLOCK_SKEW_MS + WP_KONA_REPLAY_SLACK_MS))
 		return KONA_REPLAY;
 	k->asp_id = h->asp;
 	return KONA_OK;
@@ -208,11 +210,11 @@ static void mirror_enc(struct kona_req *k, const char *jwe)
 {
 	snprintf(k->enc, sizeof(k->enc), "A256GCM");
 	const char *dot = strchr(jwe, '.');
-	uint8_t h[128];
+	uint8_t h[WP_JWE_HEADER_MAX_BYTES + 3]; /* the decoder writes whole triples */
 	size_t hl = 0;
 	size_t len = dot ? (size_t)(dot - jwe) : 0;
-	if (dot != NULL && len < 160 && wp_base64url_decode(jwe, len, h, &hl) &&
-	    memmem(h, hl, "A128GCM", 7) != NULL)
+	if (dot != NULL && len <= WP_JWE_HEADER_MAX_BYTES * 4 / 3 &&
+	    wp_base64url_decode(jwe, len, h, &hl) && memmem(h, hl, "A128GCM", 7) != NULL)
 		snprintf(k->enc, sizeof(k->enc), "A128GCM");
 }
 

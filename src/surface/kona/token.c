@@ -12,17 +12,12 @@
 #define TOKEN_STAMP_LEN 17 /* yyyyMMddHHmmssSSS */
 #define TOKEN_MAC_B64_LEN 44
 
-static bool is_hex(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
 bool kona_correlation_id_valid(const char *s)
 {
 	if (strlen(s) != KONA_CORRELATION_ID_LEN || s[12] != '-' || !wp_all_digits(s, 12))
 		return false;
 	for (int i = 13; i < KONA_CORRELATION_ID_LEN; i++)
-		if (!is_hex(s[i]))
+		if (wp_hex_digit(s[i]) < 0)
 			return false;
 	return wp_date_valid(2000 + wp_digits_value(s, 2), wp_digits_value(s + 2, 2),
 			     wp_digits_value(s + 4, 2)) &&
@@ -35,7 +30,8 @@ int kona_zone_offset_min(const char *zone)
 	static const struct {
 		const char *name;
 		int offset_min;
-	} zones[] = {{"KST", 9 * 60}, {"JST", 9 * 60}, {"UTC", 0}, {"GMT", 0}};
+	} zones[] = {
+	    {"KST", WP_KST_OFFSET_MIN}, {"JST", WP_KST_OFFSET_MIN}, {"UTC", 0}, {"GMT", 0}};
 	for (size_t i = 0; zone != NULL && i < WP_COUNT(zones); i++)
 		if (strcmp(zone, zones[i].name) == 0)
 			return zones[i].offset_min;

@@ -70,8 +70,7 @@ static const struct wp_field open_fields[] = {
 };
 
 struct open_cmd {
-	struct wp_write w;
-	struct wp_ctl *c;
+	struct wp_ctl_write cw;
 	struct wp_bank_account acct;
 	int64_t balance;
 	int64_t now_ms;
@@ -88,14 +87,14 @@ static void finish_open(struct wp_req *r, struct wp_write *w)
 {
 	(void)r;
 	struct open_cmd *cmd = (struct open_cmd *)w;
-	struct wp_ctl *c = cmd->c;
+	struct wp_ctl *c = cmd->cw.c;
 	wp_status st = w->cmd.status;
 	if (st == WP_E_CONFLICT)
 		wp_ctl_fail_status(c, st, "that bank account already exists");
 	else if (st != WP_OK)
 		wp_ctl_fail_status(c, st, "the account could not be created");
 	else if (cmd->outcome != WP_BANK_OK)
-		wp_ctl_fail(c, 400, wp_bank_outcome_name(cmd->outcome), "bank_code is not a bank");
+		sandbox_fail(c, SANDBOX_BANK_NOT_A_BANK, cmd->outcome, "bank_code is not a bank");
 	else
 		answer_account(c, 201, cmd->acct.bank_code, cmd->acct.account_number);
 	wp_ctl_answer(c);
@@ -107,8 +106,8 @@ void sandbox_create_account(struct wp_ctl *c)
 	if (!wp_ctl_fields(c, c->body, open_fields, WP_COUNT(open_fields), v))
 		return;
 	if (wp_bank_by_code(v[F_CODE].s) == NULL) {
-		wp_ctl_fail(c, 400, "unknown_bank",
-			    "bank_code is not a KFTC bank code wonpay knows");
+		sandbox_fail(c, SANDBOX_UNKNOWN_BANK, 0,
+			     "bank_code is not a KFTC bank code wonpay knows");
 		return;
 	}
 	if (v[F_BIRTH].present == v[F_BIZNO].present) {
@@ -117,11 +116,9 @@ void sandbox_create_account(struct wp_ctl *c)
 				   "(businesses)");
 		return;
 	}
-	struct open_cmd *cmd = WP_WRITE_NEW(c->r, struct open_cmd, apply_open, finish_open);
-	if (cmd == NULL) {
-		wp_ctl_fail_status(c, WP_E_NOMEM, "out of memory");
+	struct open_cmd *cmd = wp_ctl_write_new(c, sizeof(*cmd), apply_open, finish_open);
+	if (cmd == NULL)
 		return;
-	}
 	struct wp_bank_account *a = &cmd->acct;
 	snprintf(a->bank_code, sizeof(a->bank_code), "%s", v[F_CODE].s);
 	snprintf(a->account_number, sizeof(a->account_number), "%s", v[F_NUMBER].s);
@@ -136,20 +133,22 @@ void sandbox_create_account(struct wp_ctl *c)
 				      : WP_KIND_PERSONAL);
 	snprintf(a->status, sizeof(a->status), "%s",
 		 v[F_STATUS].present ? v[F_STATUS].s : WP_ACCT_ACTIVE);
-	cmd->c = c;
 	cmd->balance = v[F_BALANCE].i;
 	cmd->now_ms = wp_clock_now_ms(&c->r->app->clock);
-	wp_write_submit(&cmd->w);
+	wp_write_submit(&cmd->cw.w);
 }
 
 /* ---- GET/PATCH /sandbox/bank-accounts/{bank_code}/{account_number} ---- */
 
-/* The path's account, if it could name one; false after setting 404. */
+/* The path's account, if it could name one (the fields' own rules); false after a 404. */
 static bool path_account(struct wp_ctl *c, const char **code, const char **number)
 {
+	struct wp_value v;
+	struct wp_field_error e;
 	*code = wp_req_param(c->r, 0);
 	*number = wp_req_param(c->r, 1);
-	if (strlen(*code) == 3 && strlen(*number) <= 20)
+	if (wp_field_value(&c->r->arena, &open_fields[F_CODE], *code, &v, &e) &&
+	    wp_field_value(&c->r->arena, &open_fields[F_NUMBER], *number, &v, &e))
 		return true;
 	wp_ctl_fail_status(c, WP_E_NOT_FOUND, "no such bank account");
 	return false;
@@ -167,8 +166,7 @@ static const struct wp_field status_fields[] = {
 };
 
 struct status_cmd {
-	struct wp_write w;
-	struct wp_ctl *c;
+	struct wp_ctl_write cw;
 	char code[4];
 	char number[32];
 	char status[20];
@@ -186,12 +184,12 @@ static void finish_status(struct wp_req *r, struct wp_write *w)
 	struct status_cmd *cmd = (struct status_cmd *)w;
 	wp_status st = w->cmd.status;
 	if (st != WP_OK)
-		wp_ctl_fail_status(cmd->c, st,
+		wp_ctl_fail_status(cmd->cw.c, st,
 				   st == WP_E_NOT_FOUND ? "no such bank account"
 							: "the status could not be changed");
 	else
-		answer_account(cmd->c, 200, cmd->code, cmd->number);
-	wp_ctl_answer(cmd->c);
+		answer_account(cmd->cw.c, 200, cmd->code, cmd->number);
+	wp_ctl_answer(cmd->cw.c);
 }
 
 void sandbox_patch_account(struct wp_ctl *c)
@@ -200,14 +198,11 @@ void sandbox_patch_account(struct wp_ctl *c)
 	const char *code, *number;
 	if (!wp_ctl_fields(c, c->body, status_fields, 1, v) || !path_account(c, &code, &number))
 		return;
-	struct status_cmd *cmd = WP_WRITE_NEW(c->r, struct status_cmd, apply_status, finish_status);
-	if (cmd == NULL) {
-		wp_ctl_fail_status(c, WP_E_NOMEM, "out of memory");
+	struct status_cmd *cmd = wp_ctl_write_new(c, sizeof(*cmd), apply_status, finish_status);
+	if (cmd == NULL)
 		return;
-	}
-	cmd->c = c;
 	snprintf(cmd->code, sizeof(cmd->code), "%s", code);
 	snprintf(cmd->number, sizeof(cmd->number), "%s", number);
 	snprintf(cmd->status, sizeof(cmd->status), "%s", v[0].s);
-	wp_write_submit(&cmd->w);
+	wp_write_submit(&cmd->cw.w);
 }

@@ -26,7 +26,7 @@ enum { F_MODE, F_LATENCY, F_SEED };
 
 static const struct wp_field fault_fields[] = {
     [F_MODE] = {"mode", WP_FIELD_ENUM, WP_FIELD_REQUIRED | WP_FIELD_BYTES, 1, 16, fault_modes},
-    [F_LATENCY] = {"latency_ms", WP_FIELD_INT, 0, 0, 600000},
+    [F_LATENCY] = {"latency_ms", WP_FIELD_INT, 0, 0, WP_BANK_LATENCY_MAX_MS},
     [F_SEED] = {"seed", WP_FIELD_INT, 0, 0, INT64_MAX},
 };
 
@@ -105,8 +105,7 @@ void sandbox_post_clock(struct wp_ctl *c)
 }
 
 struct reset_cmd {
-	struct wp_write w;
-	struct wp_ctl *c;
+	struct wp_ctl_write cw;
 	int64_t now_ms;
 };
 
@@ -120,36 +119,33 @@ static wp_status apply_reset(struct wp_tx *tx, struct wp_cmd *c)
 static void finish_reset(struct wp_req *r, struct wp_write *w)
 {
 	(void)r;
-	struct reset_cmd *cmd = (struct reset_cmd *)w;
+	struct wp_ctl *c = ((struct reset_cmd *)w)->cw.c;
 	if (w->cmd.status != WP_OK) {
-		wp_ctl_fail_status(cmd->c, w->cmd.status, "the reset could not be committed");
+		wp_ctl_fail_status(c, w->cmd.status, "the reset could not be committed");
 	} else {
 		json_t *o = json_object();
 		json_object_set_new(o, "status", json_string("reset"));
-		wp_ctl_ok(cmd->c, 200, o);
+		wp_ctl_ok(c, 200, o);
 	}
-	wp_ctl_answer(cmd->c);
+	wp_ctl_answer(c);
 }
 
 void sandbox_post_reset(struct wp_ctl *c)
 {
 	struct wp_app *app = c->r->app;
-	struct reset_cmd *cmd = WP_WRITE_NEW(c->r, struct reset_cmd, apply_reset, finish_reset);
-	if (cmd == NULL) {
-		wp_ctl_fail_status(c, WP_E_NOMEM, "out of memory");
+	struct reset_cmd *cmd = wp_ctl_write_new(c, sizeof(*cmd), apply_reset, finish_reset);
+	if (cmd == NULL)
 		return;
-	}
 	wp_bank_sandbox_clear_faults(app->bank);
 	wp_clock_advance_ms(&app->clock, -atomic_load(&app->clock.offset_ms));
-	cmd->c = c;
 	cmd->now_ms = wp_clock_now_ms(&app->clock);
-	wp_write_submit(&cmd->w);
+	wp_write_submit(&cmd->cw.w);
 }
 
 void sandbox_get_requests(struct wp_ctl *c)
 {
 	const char *l = wp_req_query(c->r, "limit");
-	int64_t limit = 100;
+	int64_t limit = WP_JOURNAL_DEFAULT_LIMIT;
 	if (l != NULL && !wp_parse_i64(l, strlen(l), 1, WP_JOURNAL_ENTRIES, &limit)) {
 		wp_ctl_fail(c, 400, wp_status_name(WP_E_INVALID), "limit must be from 1 to %d",
 			    WP_JOURNAL_ENTRIES);

@@ -5,6 +5,23 @@
 
 #include "surface/sandbox/sandbox.h"
 
+static const struct {
+	unsigned http;
+	const char *code; /* NULL: the bank outcome's name */
+} codes[] = {
+    [SANDBOX_UNKNOWN_BANK] = {400, "unknown_bank"},
+    [SANDBOX_ACCOUNT_NOT_FOUND] = {404, "account_not_found"},
+    [SANDBOX_BANK_REFUSED] = {422, NULL},
+    [SANDBOX_BANK_UNAVAILABLE] = {503, NULL},
+    [SANDBOX_BANK_NOT_A_BANK] = {400, NULL},
+};
+
+void sandbox_fail(struct wp_ctl *c, enum sandbox_code code, int outcome, const char *msg)
+{
+	wp_ctl_fail(c, codes[code].http,
+		    codes[code].code ? codes[code].code : wp_bank_outcome_name(outcome), "%s", msg);
+}
+
 #define CTL(method, pattern, fn)                                                                   \
 	{                                                                                          \
 		method, pattern, wp_ctl_run, (wp_impl)fn                                           \

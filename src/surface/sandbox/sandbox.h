@@ -16,6 +16,20 @@
 
 #include "surface/kit.h"
 
+/*
+ * The control API's codes: a wp_status's name (wp_ctl_fail_status), or one
+ * of these, each with its HTTP status in one place.
+ */
+enum sandbox_code {
+	SANDBOX_UNKNOWN_BANK,	   /* 400: not a KFTC code wonpay knows */
+	SANDBOX_ACCOUNT_NOT_FOUND, /* 404: a wire's account does not exist */
+	SANDBOX_BANK_REFUSED,	   /* 422: a bank refused a wire (code: the bank outcome's name) */
+	SANDBOX_BANK_UNAVAILABLE, /* 503: a bank cannot be reached now (code: the outcome's name) */
+	SANDBOX_BANK_NOT_A_BANK,  /* 400: the bank outcome "unknown_bank" */
+};
+/* Sets c's failure: the code's HTTP status, its name (or outcome's name), the message. */
+void sandbox_fail(struct wp_ctl *c, enum sandbox_code code, int outcome, const char *msg);
+
 void sandbox_create_account(struct wp_ctl *c);
 void sandbox_get_account(struct wp_ctl *c);
 void sandbox_patch_account(struct wp_ctl *c);

@@ -46,8 +46,7 @@ static const struct wp_field endpoint_fields[] = {
 };
 
 struct wire_cmd {
-	struct wp_write w;
-	struct wp_ctl *c;
+	struct wp_ctl_write cw;
 	char id[WP_TRANSFER_ID_MAX + 1];
 	char from_code[4], from_number[32], to_code[4], to_number[32];
 	int64_t amount;
@@ -60,7 +59,7 @@ struct wire_cmd {
 static wp_status apply_wire(struct wp_tx *tx, struct wp_cmd *c)
 {
 	struct wire_cmd *cmd = (struct wire_cmd *)c;
-	struct wp_bank_net *n = cmd->c->r->app->bank;
+	struct wp_bank_net *n = cmd->cw.c->r->app->bank;
 	struct wp_bank_party from = {cmd->from_code, cmd->from_number, 0};
 	struct wp_bank_party to = {cmd->to_code, cmd->to_number, 0};
 	return n->ops->move(n, tx, cmd->id, &from, &to, cmd->amount, WP_TRANSFER_CODE_WIRE,
@@ -71,15 +70,15 @@ static void finish_wire(struct wp_req *r, struct wp_write *w)
 {
 	(void)r;
 	struct wire_cmd *cmd = (struct wire_cmd *)w;
-	struct wp_ctl *c = cmd->c;
+	struct wp_ctl *c = cmd->cw.c;
 	if (w->cmd.status != WP_OK) {
 		wp_ctl_fail_status(c, w->cmd.status, "the transfer could not be committed; retry");
 	} else if (cmd->outcome == WP_BANK_ACCOUNT_NOT_FOUND) {
-		wp_ctl_fail(c, 404, "account_not_found", "no such bank account (from or to)");
+		sandbox_fail(c, SANDBOX_ACCOUNT_NOT_FOUND, 0, "no such bank account (from or to)");
 	} else if (cmd->result.id[0] == '\0') {
 		/* Refused by a bank before the ledger saw it: not recorded, may be retried. */
-		wp_ctl_fail(c, 422, wp_bank_outcome_name(cmd->outcome),
-			    "the bank refused the transfer");
+		sandbox_fail(c, SANDBOX_BANK_REFUSED, cmd->outcome,
+			     "the bank refused the transfer");
 	} else {
 		json_t *o = wire_json(&cmd->result, cmd->from_code, cmd->from_number, cmd->to_code,
 				      cmd->to_number);
@@ -123,11 +122,9 @@ void sandbox_post_transfer(struct wp_ctl *c)
 {
 	struct wp_req *r = c->r;
 	struct wp_app *app = r->app;
-	struct wire_cmd *cmd = WP_WRITE_NEW(r, struct wire_cmd, apply_wire, finish_wire);
-	if (cmd == NULL) {
-		wp_ctl_fail_status(c, WP_E_NOMEM, "out of memory");
+	struct wire_cmd *cmd = wp_ctl_write_new(c, sizeof(*cmd), apply_wire, finish_wire);
+	if (cmd == NULL)
 		return;
-	}
 	/* In the order a reader checks them: id, from, to, amount. */
 	struct wp_value v[WP_COUNT(wire_fields)];
 	if (!wp_ctl_fields(c, c->body, wire_fields, 1, v) ||
@@ -146,31 +143,33 @@ void sandbox_post_transfer(struct wp_ctl *c)
 		app->bank->ops->reach(app->bank, cmd->to_code, &b);
 	int outcome = a.outcome != WP_BANK_OK ? a.outcome : b.outcome;
 	if (outcome != WP_BANK_OK && outcome != WP_BANK_NOT_PARTICIPATING) {
-		bool unknown = outcome == WP_BANK_UNKNOWN_BANK;
-		wp_ctl_fail(c, unknown ? 400 : 503, wp_bank_outcome_name(outcome), "%s",
-			    unknown ? "bank_code is not a bank"
-				    : "a bank could not take the transfer");
+		if (outcome == WP_BANK_UNKNOWN_BANK)
+			sandbox_fail(c, SANDBOX_BANK_NOT_A_BANK, outcome,
+				     "bank_code is not a bank");
+		else
+			sandbox_fail(c, SANDBOX_BANK_UNAVAILABLE, outcome,
+				     "a bank could not take the transfer");
 		return;
 	}
-	cmd->c = c;
 	cmd->now_ms = wp_clock_now_ms(&app->clock);
 	/* The slower bank sets the pace: sending and receiving both have to answer. */
 	uint32_t latency = a.latency_ms > b.latency_ms ? a.latency_ms : b.latency_ms;
 	if (latency == 0)
-		wp_write_submit(&cmd->w);
-	else
-		wp_req_later(r, latency, wire_later, &cmd->w);
+		wp_write_submit(&cmd->cw.w);
+	else if (wp_req_later(r, latency, wire_later, &cmd->cw.w) != WP_OK)
+		wp_ctl_fail_status(c, WP_E_UNAVAILABLE, "too many delayed requests; retry");
 }
 
 void sandbox_get_transfer(struct wp_ctl *c)
 {
 	struct wp_store *s = c->r->app->store;
-	const char *p = wp_req_param(c->r, 0);
+	struct wp_value v;
+	struct wp_field_error e;
 	char id[WP_TRANSFER_ID_MAX + 1];
 	struct wp_transfer t;
 	wp_status st = WP_E_NOT_FOUND;
-	if (strlen(p) <= WP_TRANSFER_ID_MAX - strlen(WIRE_PREFIX)) {
-		snprintf(id, sizeof(id), WIRE_PREFIX "%s", p);
+	if (wp_field_value(&c->r->arena, &wire_fields[F_ID], wp_req_param(c->r, 0), &v, &e)) {
+		snprintf(id, sizeof(id), WIRE_PREFIX "%s", v.s);
 		st = s->ops->transfer_read(s, id, &t);
 	}
 	if (st != WP_OK) {

@@ -669,3 +669,12 @@ def test_rate_limit_per_access_key(make_server):
     assert limited[0].headers.get("X-KM-Correlation-Id")
     # A wrong access key is refused as such, not counted against the real one.
     fails(k.call("bankaccounts/banks", {}, X_KM_Access_Key="x" * 40), "000_101", status=401)
+
+
+def test_unsigned_requests_do_not_spend_the_partners_limit(make_server):
+    """Anyone who saw the access key (a plain header) could otherwise lock the partner out."""
+    s = make_server(["--sandbox", "--rate-limit", "1", "--rate-burst", "3"], name="rate")
+    k = for_server(s)
+    for _ in range(10):
+        fails(k.call("bankaccounts/banks", {}, secret="not-the-secret"), "000_102", status=401)
+    assert ok(k.call("bankaccounts/banks", {}))["bankList"]
