@@ -106,7 +106,7 @@ format:
 # (-fanalyzer) over every source file with warnings as errors.
 check: deps-check
 	@clang-format --dry-run --Werror $(FORMAT_SRC) && echo "format: ok"
-	@$(MAKE) --no-print-directory $(ANALYZE_OBJ) && echo "analyzer: ok"
+	@$(MAKE) -s --no-print-directory $(ANALYZE_OBJ) && echo "analyzer: ok"
 
 build/analyze/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -15,12 +15,15 @@
 #define WP_LISTEN_BACKLOG 1024			/* connections waiting to be accepted */
 #define WP_BODY_INITIAL_BYTES 1024		/* first body buffer; doubles up to the limit */
 #define WP_CONN_LIMIT_DEFAULT 4096		/* simultaneous connections */
-#define WP_CONN_PER_IP_DEFAULT 0		/* 0 = no per-IP limit (loopback tests) */
-#define WP_CONN_TIMEOUT_S_DEFAULT 30		/* idle connection timeout */
-#define WP_QUERY_ARGS_MAX 64			/* arguments in a query string; past it: 414 */
-#define WP_SHUTDOWN_FLUSH_MS 15000		/* after flushing timers on stop */
-#define WP_SHUTDOWN_DRAIN_MS 15000		/* longer than a slow bank's 10 s timeout */
-#define WP_PATH_PARAMS_MAX 4			/* {param} segments in a route */
+#define WP_CONN_PER_IP_DEFAULT 64      /* connections from one address (0 in sandbox mode) */
+#define WP_HEADER_TIMEOUT_S_DEFAULT 10 /* the whole header block */
+#define WP_MIN_BODY_RATE_DEFAULT 256   /* bytes/s a body must keep up after its first second */
+#define WP_CONN_RESERVE 64	       /* connections kept free for addresses that hold none */
+#define WP_CONN_TIMEOUT_S_DEFAULT 30   /* idle connection timeout */
+#define WP_QUERY_ARGS_MAX 64	       /* arguments in a query string; past it: 414 */
+#define WP_SHUTDOWN_FLUSH_MS 15000     /* after flushing timers on stop */
+#define WP_SHUTDOWN_DRAIN_MS 15000     /* longer than a slow bank's 10 s timeout */
+#define WP_PATH_PARAMS_MAX 4	       /* {param} segments in a route */
 #define WP_PATH_MAX_BYTES 2048
 #define WP_ARENA_MAX_BYTES (1024 * 1024)   /* per-request scratch memory */
 #define WP_SCRATCH_ARENA_BYTES (64 * 1024) /* a short-lived arena outside a request */
@@ -42,13 +45,17 @@
 /* Credentials (core/auth.c) */
 #define WP_LOGIN_MAX 64 /* the public half of a credential (an AspId) */
 #define WP_CRYPTO_KEY_ID_MAX 64
+#define WP_AUTH_REFUSED_MAX 8	    /* credentials refused in live mode (the sandbox's) */
 #define WP_AUTH_KEY_CACHE_SLOTS 256 /* parsed key pairs kept in memory */
 #define WP_PEM_MAX_BYTES (16 * 1024)
 #define WP_RSA_BITS 2048 /* key pairs wonpay generates (Kona's JWE) */
 #define WP_JWE_HEADER_MAX_BYTES                                                                    \
 	160 /* a JWE protected header read to mirror its enc */ /* a partner's public key file */
 
-/* Rate limiting (token bucket per credential) */
+/* Rate limiting (token bucket per credential; failures per client address) */
+#define WP_AUTH_FAIL_PER_S_DEFAULT 10
+#define WP_AUTH_FAIL_BURST_DEFAULT 100
+#define WP_ADMIN_TOKEN_MIN 8
 #define WP_RATE_PER_S_DEFAULT 100
 #define WP_RATE_BURST_DEFAULT 200
 #define WP_RATE_TABLE_SLOTS 4096

@@ -1,6 +1,13 @@
+/*
+ * config.c — every setting, as one table: its flag, its WONPAY_* variable,
+ * its type and bounds, where it lands in struct wp_config, and its help.
+ * Parsing, the environment and --help all read the same rows.
+ */
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,29 +16,95 @@
 #include "bounds.h"
 #include "util/text.h"
 
-const char wp_config_usage[] =
-    "  --listen HOST:PORT   address to listen on (WONPAY_LISTEN, default 127.0.0.1:8080;\n"
-    "                       port 0 picks a free port)\n"
-    "  --db PATH            SQLite database file (WONPAY_DB, default data/wonpay.db)\n"
-    "  --public-url URL     base URL of QR images (WONPAY_PUBLIC_URL, default http://LISTEN)\n"
-    "  --short-url URL      base URL of short links (WONPAY_SHORT_URL, default public URL)\n"
-    "  --sandbox            sandbox mode: test partner and fixtures (WONPAY_SANDBOX=1)\n"
-    "  --threads N          HTTP worker threads (WONPAY_THREADS, default: cores)\n"
-    "  --max-body BYTES     request body limit (WONPAY_MAX_BODY, default 65536)\n"
-    "  --conn-limit N       simultaneous connections (WONPAY_CONN_LIMIT, default 4096)\n"
-    "  --conn-timeout S     idle connection timeout (WONPAY_CONN_TIMEOUT, default 30)\n"
-    "  --rate-limit N       requests/s per credential, 0 = off (WONPAY_RATE_LIMIT, default 100)\n"
-    "  --rate-burst N       burst size per credential (WONPAY_RATE_BURST, default 200)\n"
-    "  --access-log DEST    '-' stdout, 'off', or a file (WONPAY_ACCESS_LOG, default -)\n"
-    "  --admin-token T      sandbox control API token (WONPAY_ADMIN_TOKEN,\n"
-    "                       default sandbox-admin-token)\n"
-    "  --data-key-file PATH 32-byte key (64 hex) sealing personal data at rest\n"
-    "                       (WONPAY_DATA_KEY_FILE; default: created beside the database)\n"
-    "  --ars-delay-ms N     Kona sandbox: the member answers the ARS call after N ms, 0 = a\n"
-    "                       test answers (WONPAY_ARS_DELAY_MS, default 2000)\n"
-    "  --commit-batch N     commands per group commit (WONPAY_COMMIT_BATCH, default 1000)\n"
-    "  --commit-wait-us N   linger to fill a batch, microseconds (WONPAY_COMMIT_WAIT_US,\n"
-    "                       default 0: batches form while the previous commit syncs)\n";
+enum kind {
+	K_FLAG,	  /* no value: sets a bool */
+	K_TEXT,	  /* a string of at most size-1 bytes */
+	K_URL,	  /* http(s)://host..., trailing slashes dropped */
+	K_LISTEN, /* IPv4:PORT into listen_host and listen_port */
+	K_TOKEN,  /* a secret of at least WP_ADMIN_TOKEN_MIN characters */
+	K_UINT,	  /* a whole number in [min, max] into an unsigned of `size` bytes */
+};
+
+struct option {
+	const char *flag, *env, *arg;
+	enum kind kind;
+	size_t off, size;
+	int64_t min, max;
+	const char *help;
+};
+
+#define FIELD(f) offsetof(struct wp_config, f), sizeof(((struct wp_config *)0)->f)
+
+static const struct option options[] = {
+    {"--listen", "WONPAY_LISTEN", "HOST:PORT", K_LISTEN, 0, 0, 0, 0,
+     "IPv4 address and port to listen on (default 127.0.0.1:8080; port 0 picks a free one)"},
+    {"--db", "WONPAY_DB", "PATH", K_TEXT, FIELD(db_path), 0, 0,
+     "SQLite database file (default data/wonpay.db)"},
+    {"--public-url", "WONPAY_PUBLIC_URL", "URL", K_URL, FIELD(public_url), 0, 0,
+     "base URL of QR images (default http://LISTEN)"},
+    {"--short-url", "WONPAY_SHORT_URL", "URL", K_URL, FIELD(short_url), 0, 0,
+     "base URL of short links (default the public URL)"},
+    {"--sandbox", "WONPAY_SANDBOX", NULL, K_FLAG, FIELD(sandbox), 0, 0,
+     "sandbox mode: test partner, fixtures, control API (variable: 1 or true)"},
+    {"--threads", "WONPAY_THREADS", "N", K_UINT, FIELD(threads), 1, 64,
+     "HTTP worker threads (default: cores)"},
+    {"--max-body", "WONPAY_MAX_BODY", "BYTES", K_UINT, FIELD(max_body_bytes), 1024,
+     64 * 1024 * 1024, "request body limit (default 65536)"},
+    {"--conn-limit", "WONPAY_CONN_LIMIT", "N", K_UINT, FIELD(conn_limit), 1, 1000000,
+     "simultaneous connections (default 4096)"},
+    {"--conn-per-ip", "WONPAY_CONN_PER_IP", "N", K_UINT, FIELD(conn_per_ip), 0, 1000000,
+     "simultaneous connections from one address, 0 = no limit (default 64; sandbox 0)"},
+    {"--conn-timeout", "WONPAY_CONN_TIMEOUT", "S", K_UINT, FIELD(conn_timeout_s), 1, 3600,
+     "idle connection timeout (default 30)"},
+    {"--header-timeout", "WONPAY_HEADER_TIMEOUT", "S", K_UINT, FIELD(header_timeout_s), 1, 3600,
+     "the whole header block must arrive within S seconds (default 10)"},
+    {"--min-body-rate", "WONPAY_MIN_BODY_RATE", "BYTES", K_UINT, FIELD(min_body_rate), 0, 1000000,
+     "slowest body accepted, bytes/s after the first second, 0 = any (default 256)"},
+    {"--rate-limit", "WONPAY_RATE_LIMIT", "N", K_UINT, FIELD(rate_per_s), 0, 1000000,
+     "requests/s per credential, 0 = off (default 100)"},
+    {"--rate-burst", "WONPAY_RATE_BURST", "N", K_UINT, FIELD(rate_burst), 1, 1000000,
+     "burst size per credential (default 200)"},
+    {"--auth-fail-rate", "WONPAY_AUTH_FAIL_RATE", "N", K_UINT, FIELD(auth_fail_per_s), 0, 1000000,
+     "failed credentials/s accepted from one address before 429, 0 = off (default 10)"},
+    {"--auth-fail-burst", "WONPAY_AUTH_FAIL_BURST", "N", K_UINT, FIELD(auth_fail_burst), 1, 1000000,
+     "failed credentials in a burst from one address (default 100)"},
+    {"--access-log", "WONPAY_ACCESS_LOG", "DEST", K_TEXT, FIELD(access_log), 0, 0,
+     "'-' stdout, 'off', or a file (default -)"},
+    {"--admin-token", "WONPAY_ADMIN_TOKEN", "T", K_TOKEN, FIELD(admin_token), 0, 0,
+     "sandbox control API token (default sandbox-admin-token)"},
+    {"--data-key-file", "WONPAY_DATA_KEY_FILE", "PATH", K_TEXT, FIELD(data_key_file), 0, 0,
+     "32-byte key (64 hex) sealing personal data at rest (default: created beside the "
+     "database)"},
+    {"--ars-delay-ms", "WONPAY_ARS_DELAY_MS", "N", K_UINT, FIELD(ars_delay_ms), 0,
+     WP_BANK_LATENCY_MAX_MS,
+     "Kona sandbox: the member answers the ARS call after N ms, 0 = a test answers "
+     "(default 2000)"},
+    {"--commit-batch", "WONPAY_COMMIT_BATCH", "N", K_UINT, FIELD(commit_batch), 1, 100000,
+     "commands per group commit (default 1000)"},
+    {"--commit-wait-us", "WONPAY_COMMIT_WAIT_US", "N", K_UINT, FIELD(commit_wait_us), 0, 1000000,
+     "linger to fill a batch, microseconds (default 0: batches form while the "
+     "previous commit syncs)"},
+};
+
+#define OPTION_COUNT (sizeof(options) / sizeof(options[0]))
+
+size_t wp_config_usage(char *out, size_t cap)
+{
+	size_t used = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < OPTION_COUNT; i++) {
+		const struct option *o = &options[i];
+		char head[48];
+		snprintf(head, sizeof(head), "%s%s%s", o->flag, o->arg ? " " : "",
+			 o->arg ? o->arg : "");
+		int n =
+		    snprintf(out + used, cap - used, "  %-22s %s (%s)\n", head, o->help, o->env);
+		if (n < 0 || (size_t)n >= cap - used)
+			break;
+		used += (size_t)n;
+	}
+	return used;
+}
 
 static bool copy_str(char *dst, size_t cap, const char *v, const char *name, char *err,
 		     size_t err_cap)
@@ -45,27 +118,25 @@ static bool copy_str(char *dst, size_t cap, const char *v, const char *name, cha
 	return true;
 }
 
-static bool parse_uint(const char *v, int64_t min, int64_t max, int64_t *out)
-{
-	return wp_parse_i64(v, strlen(v), min, max, out);
-}
-
-static bool parse_url(char *dst, const char *v, const char *name, char *err, size_t err_cap)
+static bool parse_url(char *dst, size_t cap, const char *v, const char *name, char *err,
+		      size_t err_cap)
 {
 	if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0) {
 		snprintf(err, err_cap, "%s must start with http:// or https://", name);
 		return false;
 	}
-	if (!copy_str(dst, WP_URL_MAX, v, name, err, err_cap))
+	char url[WP_URL_MAX];
+	if (!copy_str(url, cap < sizeof(url) ? cap : sizeof(url), v, name, err, err_cap))
 		return false;
-	size_t n = strlen(dst);
-	while (n > 0 && dst[n - 1] == '/')
-		dst[--n] = '\0'; /* bases are joined with "/path" */
-	const char *host = strstr(dst, "://");
+	size_t n = strlen(url);
+	while (n > 0 && url[n - 1] == '/')
+		url[--n] = '\0'; /* bases are joined with "/path" */
+	const char *host = strstr(url, "://");
 	if (host == NULL || host[3] == '\0' || host[3] == '/') {
 		snprintf(err, err_cap, "%s must name a host, as in https://pay.example.com", name);
 		return false;
 	}
+	memcpy(dst, url, n + 1);
 	return true;
 }
 
@@ -74,7 +145,7 @@ static bool parse_listen(struct wp_config *c, const char *v, char *err, size_t e
 	const char *colon = strrchr(v, ':');
 	int64_t port;
 	if (colon == NULL || colon == v || (size_t)(colon - v) >= sizeof(c->listen_host) ||
-	    !parse_uint(colon + 1, 0, 65535, &port)) {
+	    !wp_parse_i64(colon + 1, strlen(colon + 1), 0, 65535, &port)) {
 		snprintf(err, err_cap, "--listen wants HOST:PORT, got '%s'", v);
 		return false;
 	}
@@ -92,106 +163,60 @@ static bool parse_listen(struct wp_config *c, const char *v, char *err, size_t e
 	return true;
 }
 
+static bool apply(struct wp_config *c, const struct option *o, const char *value, char *err,
+		  size_t err_cap)
+{
+	char *field = (char *)c + o->off;
+	int64_t n;
+	switch (o->kind) {
+	case K_FLAG:
+		*(bool *)field = true;
+		return true;
+	case K_TEXT:
+		return copy_str(field, o->size, value, o->flag, err, err_cap);
+	case K_URL:
+		return parse_url(field, o->size, value, o->flag, err, err_cap);
+	case K_LISTEN:
+		return parse_listen(c, value, err, err_cap);
+	case K_TOKEN:
+		if (strlen(value) < WP_ADMIN_TOKEN_MIN) {
+			snprintf(err, err_cap, "%s must be at least %d characters", o->flag,
+				 WP_ADMIN_TOKEN_MIN);
+			return false;
+		}
+		return copy_str(field, o->size, value, o->flag, err, err_cap);
+	case K_UINT:
+		if (!wp_parse_i64(value, strlen(value), o->min, o->max, &n)) {
+			snprintf(err, err_cap, "%s wants a whole number from %lld to %lld", o->flag,
+				 (long long)o->min, (long long)o->max);
+			return false;
+		}
+		if (o->size == sizeof(uint32_t)) {
+			uint32_t u = (uint32_t)n;
+			memcpy(field, &u, sizeof(u));
+		} else {
+			uint64_t u = (uint64_t)n;
+			memcpy(field, &u, sizeof(u));
+		}
+		return true;
+	}
+	return false;
+}
+
 int wp_config_option(struct wp_config *c, const char *name, const char *value, char *err,
 		     size_t err_cap)
 {
-	int64_t n;
-	if (strcmp(name, "--sandbox") == 0) {
-		c->sandbox = true;
-		return 2;
-	}
-	if (value == NULL) {
-		if (strcmp(name, "--listen") == 0 || strcmp(name, "--db") == 0 ||
-		    strcmp(name, "--public-url") == 0 || strcmp(name, "--short-url") == 0 ||
-		    strcmp(name, "--threads") == 0 || strcmp(name, "--max-body") == 0 ||
-		    strcmp(name, "--conn-limit") == 0 || strcmp(name, "--conn-timeout") == 0 ||
-		    strcmp(name, "--rate-limit") == 0 || strcmp(name, "--rate-burst") == 0 ||
-		    strcmp(name, "--access-log") == 0 || strcmp(name, "--commit-batch") == 0 ||
-		    strcmp(name, "--admin-token") == 0 || strcmp(name, "--data-key-file") == 0 ||
-		    strcmp(name, "--ars-delay-ms") == 0 || strcmp(name, "--commit-wait-us") == 0) {
+	for (size_t i = 0; i < OPTION_COUNT; i++) {
+		const struct option *o = &options[i];
+		if (strcmp(name, o->flag) != 0)
+			continue;
+		if (o->kind == K_FLAG)
+			return apply(c, o, NULL, err, err_cap) ? 2 : -1;
+		if (value == NULL) {
 			snprintf(err, err_cap, "%s needs a value", name);
 			return -1;
 		}
-		return 0;
-	}
-	if (strcmp(name, "--listen") == 0)
-		return parse_listen(c, value, err, err_cap) ? 1 : -1;
-	if (strcmp(name, "--db") == 0)
-		return copy_str(c->db_path, sizeof(c->db_path), value, name, err, err_cap) ? 1 : -1;
-	if (strcmp(name, "--public-url") == 0)
-		return parse_url(c->public_url, value, name, err, err_cap) ? 1 : -1;
-	if (strcmp(name, "--short-url") == 0)
-		return parse_url(c->short_url, value, name, err, err_cap) ? 1 : -1;
-	if (strcmp(name, "--admin-token") == 0) {
-		if (strlen(value) < 8) {
-			snprintf(err, err_cap, "--admin-token must be at least 8 characters");
-			return -1;
-		}
-		return copy_str(c->admin_token, sizeof(c->admin_token), value, name, err, err_cap)
-			   ? 1
-			   : -1;
-	}
-	if (strcmp(name, "--data-key-file") == 0)
-		return copy_str(c->data_key_file, sizeof(c->data_key_file), value, name, err,
-				err_cap)
-			   ? 1
-			   : -1;
-	if (strcmp(name, "--access-log") == 0)
-		return copy_str(c->access_log, sizeof(c->access_log), value, name, err, err_cap)
-			   ? 1
-			   : -1;
-	struct {
-		const char *name;
-		int64_t min, max;
-	} nums[] = {
-	    {"--threads", 1, 64},
-	    {"--max-body", 1024, 64 * 1024 * 1024},
-	    {"--conn-limit", 1, 1000000},
-	    {"--conn-timeout", 1, 3600},
-	    {"--rate-limit", 0, 1000000},
-	    {"--rate-burst", 1, 1000000},
-	    {"--commit-batch", 1, 100000},
-	    {"--commit-wait-us", 0, 1000000},
-	    {"--ars-delay-ms", 0, WP_BANK_LATENCY_MAX_MS},
-	};
-	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
-		if (strcmp(name, nums[i].name) != 0)
-			continue;
-		if (!parse_uint(value, nums[i].min, nums[i].max, &n)) {
-			snprintf(err, err_cap, "%s wants a whole number from %lld to %lld", name,
-				 (long long)nums[i].min, (long long)nums[i].max);
-			return -1;
-		}
-		switch (i) {
-		case 0:
-			c->threads = (unsigned)n;
-			break;
-		case 1:
-			c->max_body_bytes = (size_t)n;
-			break;
-		case 2:
-			c->conn_limit = (unsigned)n;
-			break;
-		case 3:
-			c->conn_timeout_s = (unsigned)n;
-			break;
-		case 4:
-			c->rate_per_s = (uint32_t)n;
-			break;
-		case 5:
-			c->rate_burst = (uint32_t)n;
-			break;
-		case 6:
-			c->commit_batch = (unsigned)n;
-			break;
-		case 7:
-			c->commit_wait_us = (unsigned)n;
-			break;
-		default:
-			c->ars_delay_ms = (unsigned)n;
-			break;
-		}
-		return 1;
+		return apply(c, o, value, err, err_cap) ? 1 : -1;
 	}
 	return 0;
 }
@@ -208,48 +233,34 @@ bool wp_config_defaults(struct wp_config *c, char *err, size_t err_cap)
 	c->threads = cores > 0 && cores <= 64 ? (unsigned)cores : 2;
 	c->max_body_bytes = WP_BODY_MAX_BYTES_DEFAULT;
 	c->conn_limit = WP_CONN_LIMIT_DEFAULT;
+	c->conn_per_ip = WP_CONFIG_UNSET;
 	c->conn_timeout_s = WP_CONN_TIMEOUT_S_DEFAULT;
+	c->header_timeout_s = WP_HEADER_TIMEOUT_S_DEFAULT;
+	c->min_body_rate = WP_MIN_BODY_RATE_DEFAULT;
 	c->rate_per_s = WP_RATE_PER_S_DEFAULT;
 	c->rate_burst = WP_RATE_BURST_DEFAULT;
+	c->auth_fail_per_s = WP_AUTH_FAIL_PER_S_DEFAULT;
+	c->auth_fail_burst = WP_AUTH_FAIL_BURST_DEFAULT;
 	c->commit_batch = WP_COMMIT_BATCH_MAX_DEFAULT;
 	c->commit_wait_us = WP_COMMIT_WAIT_US_DEFAULT;
 	c->ars_delay_ms = WP_KONA_ARS_DELAY_MS_DEFAULT;
-	static const char *const env[][2] = {
-	    {"WONPAY_LISTEN", "--listen"},
-	    {"WONPAY_DB", "--db"},
-	    {"WONPAY_PUBLIC_URL", "--public-url"},
-	    {"WONPAY_SHORT_URL", "--short-url"},
-	    {"WONPAY_THREADS", "--threads"},
-	    {"WONPAY_MAX_BODY", "--max-body"},
-	    {"WONPAY_CONN_LIMIT", "--conn-limit"},
-	    {"WONPAY_CONN_TIMEOUT", "--conn-timeout"},
-	    {"WONPAY_RATE_LIMIT", "--rate-limit"},
-	    {"WONPAY_RATE_BURST", "--rate-burst"},
-	    {"WONPAY_ACCESS_LOG", "--access-log"},
-	    {"WONPAY_COMMIT_BATCH", "--commit-batch"},
-	    {"WONPAY_COMMIT_WAIT_US", "--commit-wait-us"},
-	    {"WONPAY_ADMIN_TOKEN", "--admin-token"},
-	    {"WONPAY_DATA_KEY_FILE", "--data-key-file"},
-	    {"WONPAY_ARS_DELAY_MS", "--ars-delay-ms"},
-	};
-	for (size_t i = 0; i < sizeof(env) / sizeof(env[0]); i++) {
-		const char *v = getenv(env[i][0]);
+	for (size_t i = 0; i < OPTION_COUNT; i++) {
+		const struct option *o = &options[i];
+		const char *v = getenv(o->env);
 		if (v == NULL || v[0] == '\0')
 			continue;
 		char sub[200];
-		if (wp_config_option(c, env[i][1], v, sub, sizeof(sub)) < 0) {
-			snprintf(err, err_cap, "%s: %s", env[i][0], sub);
-			return false;
-		}
-	}
-	/* "1"/"true" on, "0"/"false" off; anything else is a mistake, never a silent guess. */
-	const char *sb = getenv("WONPAY_SANDBOX");
-	if (sb != NULL && sb[0] != '\0') {
-		if (strcmp(sb, "1") == 0 || wp_ascii_ieq(sb, "true")) {
-			c->sandbox = true;
-		} else if (strcmp(sb, "0") != 0 && !wp_ascii_ieq(sb, "false")) {
-			snprintf(err, err_cap,
-				 "WONPAY_SANDBOX: want 1 or true (0 or false for off)");
+		if (o->kind == K_FLAG) {
+			/* "1"/"true" on, "0"/"false" off; anything else is a mistake, never a guess. */
+			if (strcmp(v, "1") == 0 || wp_ascii_ieq(v, "true"))
+				apply(c, o, NULL, sub, sizeof(sub));
+			else if (strcmp(v, "0") != 0 && !wp_ascii_ieq(v, "false")) {
+				snprintf(err, err_cap, "%s: want 1 or true (0 or false for off)",
+					 o->env);
+				return false;
+			}
+		} else if (!apply(c, o, v, sub, sizeof(sub))) {
+			snprintf(err, err_cap, "%s: %s", o->env, sub);
 			return false;
 		}
 	}
@@ -264,4 +275,10 @@ void wp_config_finish(struct wp_config *c, uint16_t bound_port)
 			 bound_port);
 	if (c->short_url[0] == '\0')
 		snprintf(c->short_url, sizeof(c->short_url), "%s", c->public_url);
+}
+
+void wp_config_resolve(struct wp_config *c)
+{
+	if (c->conn_per_ip == WP_CONFIG_UNSET)
+		c->conn_per_ip = c->sandbox ? 0 : WP_CONN_PER_IP_DEFAULT;
 }

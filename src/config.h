@@ -14,6 +14,8 @@
 #define WP_URL_MAX 256
 #define WP_FILE_PATH_MAX 1024
 
+#define WP_CONFIG_UNSET 0xFFFFFFFFu /* a number left to its mode's default */
+
 struct wp_config {
 	char listen_host[64];
 	uint16_t listen_port;
@@ -25,9 +27,14 @@ struct wp_config {
 	unsigned threads;
 	size_t max_body_bytes;
 	unsigned conn_limit;
-	unsigned conn_timeout_s;
-	uint32_t rate_per_s; /* per credential; 0 disables */
+	unsigned conn_per_ip;	   /* 0 = no limit; WP_CONFIG_UNSET until resolved */
+	unsigned conn_timeout_s;   /* idle */
+	unsigned header_timeout_s; /* the whole header block */
+	unsigned min_body_rate;	   /* bytes/s; 0 = any */
+	uint32_t rate_per_s;	   /* per credential; 0 disables */
 	uint32_t rate_burst;
+	unsigned auth_fail_per_s; /* failed credentials per address; 0 disables */
+	unsigned auth_fail_burst;
 	char admin_token[128];		      /* sandbox control API bearer token */
 	char data_key_file[WP_FILE_PATH_MAX]; /* "" = beside the database */
 	unsigned ars_delay_ms;	 /* Kona: the simulated member answers the ARS call; 0 = never */
@@ -44,9 +51,11 @@ bool wp_config_defaults(struct wp_config *c, char *err, size_t err_cap);
  */
 int wp_config_option(struct wp_config *c, const char *name, const char *value, char *err,
 		     size_t err_cap);
+/* After the options: defaults that depend on the mode (--conn-per-ip). */
+void wp_config_resolve(struct wp_config *c);
 /* Fills public_url/short_url defaults once the real port is known. */
 void wp_config_finish(struct wp_config *c, uint16_t bound_port);
-/* The options, for --help. */
-extern const char wp_config_usage[];
+/* The options, their variables and meanings, one per line, for --help; the length written. */
+size_t wp_config_usage(char *out, size_t cap);
 
 #endif

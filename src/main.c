@@ -62,8 +62,10 @@ static void usage(FILE *out)
 	    "  wonpay ledger verify [--db PATH]       recompute every balance; exit 1 on a problem\n"
 	    "  wonpay --help | --version\n"
 	    "\n"
-	    "serve options (flags win over WONPAY_* environment variables):\n%s",
-	    wp_config_usage);
+	    "serve options (flags win over WONPAY_* environment variables):\n");
+	char options[8192];
+	wp_config_usage(options, sizeof(options));
+	fputs(options, out);
 }
 
 /* mkdir -p of the directory that will hold the database file. */
@@ -209,6 +211,24 @@ static int open_access_log(const char *dest)
 	return fd;
 }
 
+/*
+ * Live mode never accepts the public sandbox credentials, even on a database
+ * a sandbox created: they are refused, and the operator is told.
+ */
+static void refuse_sandbox_credentials(struct wp_app *app)
+{
+	for (size_t i = 0; i < wp_module_count; i++) {
+		const struct wp_public_credential *c = wp_modules[i]->sandbox_credentials;
+		for (; c != NULL && c->secret != NULL; c++)
+			if (wp_auth_refuse(app->auth, c->surface, c->login, c->secret))
+				fprintf(
+				    stderr,
+				    "wonpay: this database holds the public %s sandbox credential "
+				    "(created by --sandbox); live mode refuses it\n",
+				    c->surface);
+	}
+}
+
 /* On stop, requests still waiting on a slow bank are answered now. */
 static void flush_timers(struct wp_app *app)
 {
@@ -234,6 +254,7 @@ static int cmd_serve(int argc, char **argv)
 	}
 	if (parse_options(argc, argv, 2, &cfg, NULL, NULL) != 0)
 		return 2;
+	wp_config_resolve(&cfg);
 
 	/* Signals are taken by sigwait in this thread only; workers inherit the mask. */
 	sigset_t stop_signals;
@@ -273,7 +294,9 @@ static int cmd_serve(int argc, char **argv)
 	http.access_log_fd = open_access_log(cfg.access_log);
 	if (!load_data_key(&cfg, app.data_key))
 		goto out_store;
-	app.auth = wp_auth_new(app.store, app.data_key, cfg.rate_per_s, cfg.rate_burst);
+	struct wp_auth_limits limits = {cfg.rate_per_s, cfg.rate_burst, cfg.auth_fail_per_s,
+					cfg.auth_fail_burst};
+	app.auth = wp_auth_new(app.store, app.data_key, &limits);
 	app.bank = wp_bank_sandbox_new(app.store, &app.clock);
 	app.journal = cfg.sandbox ? wp_journal_new() : NULL;
 	http.journal = app.journal;
@@ -289,6 +312,8 @@ static int cmd_serve(int argc, char **argv)
 			goto out_timer;
 		}
 	}
+	if (!cfg.sandbox)
+		refuse_sandbox_credentials(&app);
 	if (cfg.sandbox && wp_store_write(app.store, seed_sandbox, &app) != WP_OK) {
 		fprintf(stderr, "wonpay: cannot create the sandbox partner, its credentials and "
 				"the test bank accounts\n");

@@ -25,17 +25,25 @@ struct cached_key {
 	EVP_PKEY *partner_public;
 };
 
+struct refused {
+	char surface[16];
+	uint8_t digest[WP_SHA256_BYTES];
+};
+
 struct wp_auth {
 	struct wp_store *store;
 	uint8_t data_key[WP_DATA_KEY_BYTES];
-	struct wp_ratelimit *rate;
+	struct wp_ratelimit *rate;     /* per credential */
+	struct wp_ratelimit *failures; /* per client address */
+	struct refused refused[WP_AUTH_REFUSED_MAX];
+	size_t refused_count; /* set before serving, read-only after */
 	pthread_mutex_t lock; /* guards keys */
 	struct cached_key keys[WP_AUTH_KEY_CACHE_SLOTS];
 	size_t next_key; /* round-robin replacement when full */
 };
 
-struct wp_auth *wp_auth_new(struct wp_store *s, const uint8_t *data_key, uint32_t rate_per_s,
-			    uint32_t rate_burst)
+struct wp_auth *wp_auth_new(struct wp_store *s, const uint8_t *data_key,
+			    const struct wp_auth_limits *limits)
 {
 	assert(s != NULL);
 	assert(data_key != NULL);
@@ -44,8 +52,11 @@ struct wp_auth *wp_auth_new(struct wp_store *s, const uint8_t *data_key, uint32_
 		return NULL;
 	a->store = s;
 	memcpy(a->data_key, data_key, WP_DATA_KEY_BYTES);
-	a->rate = wp_ratelimit_new(rate_per_s, rate_burst);
-	if (a->rate == NULL) {
+	a->rate = wp_ratelimit_new(limits->rate_per_s, limits->rate_burst);
+	a->failures = wp_ratelimit_new(limits->fail_per_s, limits->fail_burst);
+	if (a->rate == NULL || a->failures == NULL) {
+		wp_ratelimit_free(a->rate);
+		wp_ratelimit_free(a->failures);
 		free(a);
 		return NULL;
 	}
@@ -63,6 +74,7 @@ void wp_auth_free(struct wp_auth *a)
 	}
 	pthread_mutex_destroy(&a->lock);
 	wp_ratelimit_free(a->rate);
+	wp_ratelimit_free(a->failures);
 	OPENSSL_cleanse(a->data_key, sizeof(a->data_key));
 	free(a);
 }
@@ -81,8 +93,39 @@ static void aad_for(const char *surface, const char *purpose, char *out, size_t 
 	snprintf(out, cap, "%s.%s", surface, purpose);
 }
 
-wp_status wp_auth_check(struct wp_auth *a, const char *surface, const char *login,
-			const char *secret, wp_arena *ar, struct wp_principal *out)
+/* The failure limiter's key for an address: spread over its shards by the last octet. */
+static void client_key(const uint8_t client[4], uint8_t key[32])
+{
+	memset(key, 0, 32);
+	for (int i = 0; i < 4; i++)
+		key[i] = client[3 - i];
+}
+
+bool wp_auth_client_blocked(struct wp_auth *a, const uint8_t client[4])
+{
+	uint8_t key[32];
+	client_key(client, key);
+	return !wp_ratelimit_peek(a->failures, key, wp_mono_ns());
+}
+
+void wp_auth_client_failed(struct wp_auth *a, const uint8_t client[4])
+{
+	uint8_t key[32];
+	client_key(client, key);
+	wp_ratelimit_take(a->failures, key, wp_mono_ns());
+}
+
+static bool is_refused(const struct wp_auth *a, const char *surface, const uint8_t digest[32])
+{
+	for (size_t i = 0; i < a->refused_count; i++)
+		if (strcmp(a->refused[i].surface, surface) == 0 &&
+		    wp_ct_equal(a->refused[i].digest, digest, WP_SHA256_BYTES))
+			return true;
+	return false;
+}
+
+static wp_status check(struct wp_auth *a, const char *surface, const char *login,
+		       const char *secret, wp_arena *ar, struct wp_principal *out)
 {
 	size_t n = strlen(secret);
 	if (n == 0 || n > WP_TOKEN_MAX_BYTES || (login != NULL && strlen(login) > WP_LOGIN_MAX))
@@ -96,7 +139,7 @@ wp_status wp_auth_check(struct wp_auth *a, const char *surface, const char *logi
 		return WP_E_UNAUTHORIZED;
 	if (st != WP_OK)
 		return st;
-	if (!wp_ct_equal(digest, c.secret_sha256, sizeof(digest)))
+	if (!wp_ct_equal(digest, c.secret_sha256, sizeof(digest)) || is_refused(a, surface, digest))
 		return WP_E_UNAUTHORIZED;
 	memcpy(out->digest, c.secret_sha256, sizeof(out->digest));
 	out->login = c.login;
@@ -118,6 +161,35 @@ wp_status wp_auth_check(struct wp_auth *a, const char *surface, const char *logi
 			return WP_E_NOMEM;
 	}
 	return WP_OK;
+}
+
+wp_status wp_auth_check(struct wp_auth *a, const char *surface, const char *login,
+			const char *secret, const uint8_t *client, wp_arena *ar,
+			struct wp_principal *out)
+{
+	if (client != NULL && wp_auth_client_blocked(a, client))
+		return WP_E_RATE_LIMITED;
+	wp_status st = check(a, surface, login, secret, ar, out);
+	if (st == WP_E_UNAUTHORIZED && client != NULL)
+		wp_auth_client_failed(a, client);
+	return st;
+}
+
+bool wp_auth_refuse(struct wp_auth *a, const char *surface, const char *login, const char *secret)
+{
+	assert(a->refused_count < WP_AUTH_REFUSED_MAX);
+	struct refused *r = &a->refused[a->refused_count++];
+	snprintf(r->surface, sizeof(r->surface), "%s", surface);
+	wp_sha256(secret, strlen(secret), r->digest);
+	wp_arena ar;
+	wp_arena_init(&ar, WP_SCRATCH_ARENA_BYTES);
+	struct wp_credential c;
+	struct wp_partner p;
+	bool found = a->store->ops->credential_get(a->store, NULL, surface, login, r->digest, &ar,
+						   &c, &p) == WP_OK &&
+		     wp_ct_equal(c.secret_sha256, r->digest, WP_SHA256_BYTES);
+	wp_arena_free(&ar);
+	return found;
 }
 
 bool wp_auth_take(struct wp_auth *a, const struct wp_principal *p)

@@ -33,9 +33,14 @@
 
 struct wp_auth;
 
-/* The checker: store, data key (copied), rate per credential (0 = off). NULL when out of memory. */
-struct wp_auth *wp_auth_new(struct wp_store *s, const uint8_t *data_key, uint32_t rate_per_s,
-			    uint32_t rate_burst);
+struct wp_auth_limits {
+	uint32_t rate_per_s, rate_burst; /* requests per credential; 0 = off */
+	uint32_t fail_per_s, fail_burst; /* failed checks per client address; 0 = off */
+};
+
+/* The checker: store, data key (copied), limits. NULL when out of memory. */
+struct wp_auth *wp_auth_new(struct wp_store *s, const uint8_t *data_key,
+			    const struct wp_auth_limits *limits);
 void wp_auth_free(struct wp_auth *a);
 
 /* Who presented a valid credential. Strings live in the arena given to the check. */
@@ -47,15 +52,29 @@ struct wp_principal {
 };
 
 /*
- * Checks a credential: login NULL looks the secret up by its digest; else
- * the login's stored digest must equal the secret's. WP_E_UNAUTHORIZED when
- * it does not match (or the secret is empty or over WP_TOKEN_MAX_BYTES),
- * WP_E_STORAGE
+ * Checks a credential from a client address (IPv4; NULL: not from the
+ * network): login NULL looks the secret up by its digest; else the login's
+ * stored digest must equal the secret's. WP_E_RATE_LIMITED before any lookup
+ * when the address failed too many checks lately; WP_E_UNAUTHORIZED when it
+ * does not match (or the secret is empty or over WP_TOKEN_MAX_BYTES, or the
+ * credential is refused in this mode: wp_auth_refuse), counted against the
+ * address; WP_E_STORAGE
  * when the store fails, WP_E_INTERNAL when a sealed secret does not open
  * under this data key (logged).
  */
 wp_status wp_auth_check(struct wp_auth *a, const char *surface, const char *login,
-			const char *secret, wp_arena *ar, struct wp_principal *out);
+			const char *secret, const uint8_t *client, wp_arena *ar,
+			struct wp_principal *out);
+
+/* A credential checked outside wp_auth_check (an admin token, a tran token's signature). */
+bool wp_auth_client_blocked(struct wp_auth *a, const uint8_t client[4]);
+void wp_auth_client_failed(struct wp_auth *a, const uint8_t client[4]);
+
+/*
+ * From now on this credential never matches (live mode refuses the public
+ * sandbox credentials). True if it exists in the store: the caller says so.
+ */
+bool wp_auth_refuse(struct wp_auth *a, const char *surface, const char *login, const char *secret);
 
 /* One request of this credential: false when its rate is spent (answer 429). */
 bool wp_auth_take(struct wp_auth *a, const struct wp_principal *p);

@@ -404,6 +404,12 @@ wp_status wp_bank_sandbox_open(struct wp_tx *tx, const struct wp_bank_account *i
 	struct wp_transfer out;
 	bool replayed;
 	st = wp_ledger_transfer(tx, &t, now_ms, &out, &replayed);
+	if (st == WP_OK &&
+	    (out.result == WP_TR_OVERFLOWS_DEBITS || out.result == WP_TR_OVERFLOWS_CREDITS)) {
+		/* The reserve has paid out so much that this deposit would overflow its sums. */
+		*outcome = WP_BANK_LEDGER_REJECTED;
+		return WP_E_INVALID; /* the command's savepoint undoes the account too */
+	}
 	if (st == WP_OK && out.result != WP_TR_OK)
 		st = WP_E_INTERNAL; /* a fresh reserve-to-account deposit cannot be refused */
 	return st;

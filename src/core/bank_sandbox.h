@@ -42,7 +42,9 @@ void wp_bank_sandbox_clear_faults(struct wp_bank_net *n);
 /*
  * Inside a write transaction: opens an account and deposits its opening
  * balance from the bank's reserve. *outcome is WP_BANK_OK, or
- * WP_BANK_UNKNOWN_BANK; WP_E_CONFLICT if the account exists.
+ * WP_BANK_UNKNOWN_BANK; WP_E_CONFLICT if the account exists; WP_E_INVALID
+ * (outcome WP_BANK_LEDGER_REJECTED, nothing written) when the reserve's sums
+ * cannot take the balance.
  */
 wp_status wp_bank_sandbox_open(struct wp_tx *tx, const struct wp_bank_account *a, int64_t balance,
 			       int64_t now_ms, int *outcome);

@@ -72,13 +72,11 @@ static void refill(struct bucket *b, uint32_t rate_per_s, uint64_t cap_milli, ui
 	b->last_ns += earned * 1000000u / rate_per_s;
 }
 
-bool wp_ratelimit_take(struct wp_ratelimit *rl, const uint8_t key[32], uint64_t now_ns)
+/* The bucket of key (made full when new), refilled to now; the shard stays locked. */
+static struct bucket *bucket_of(struct wp_ratelimit *rl, struct shard *sh, const uint8_t key[32],
+				uint64_t now_ns)
 {
-	if (rl->rate_per_s == 0)
-		return true;
-	struct shard *sh = &rl->shards[key[0] % SHARDS];
 	uint64_t cap_milli = (uint64_t)rl->burst * 1000;
-	pthread_mutex_lock(&sh->lock);
 	struct bucket *b = NULL, *victim = &sh->slots[0];
 	for (int i = 0; i < SLOTS_PER_SHARD; i++) {
 		struct bucket *s = &sh->slots[i];
@@ -97,9 +95,29 @@ bool wp_ratelimit_take(struct wp_ratelimit *rl, const uint8_t key[32], uint64_t 
 		b->last_ns = now_ns;
 	}
 	refill(b, rl->rate_per_s, cap_milli, now_ns);
+	return b;
+}
+
+static bool use(struct wp_ratelimit *rl, const uint8_t key[32], uint64_t now_ns, bool take)
+{
+	if (rl->rate_per_s == 0)
+		return true;
+	struct shard *sh = &rl->shards[key[0] % SHARDS];
+	pthread_mutex_lock(&sh->lock);
+	struct bucket *b = bucket_of(rl, sh, key, now_ns);
 	bool ok = b->tokens_milli >= 1000;
-	if (ok)
+	if (ok && take)
 		b->tokens_milli -= 1000;
 	pthread_mutex_unlock(&sh->lock);
 	return ok;
+}
+
+bool wp_ratelimit_take(struct wp_ratelimit *rl, const uint8_t key[32], uint64_t now_ns)
+{
+	return use(rl, key, now_ns, true);
+}
+
+bool wp_ratelimit_peek(struct wp_ratelimit *rl, const uint8_t key[32], uint64_t now_ns)
+{
+	return use(rl, key, now_ns, false);
 }

@@ -87,8 +87,10 @@ void wp_access_log(int fd, struct wp_journal *journal, const wp_clock *clock, st
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 	uint64_t latency_us = (wp_mono_ns() - r->start_ns) / 1000;
 
-	char path[WP_PATH_MAX_BYTES];
-	wp_mask_digit_runs(r->path ? r->path : "", path, sizeof(path));
+	/* Any bytes at all may arrive in a path: the log line and the journal stay UTF-8. */
+	char clean[WP_PATH_MAX_BYTES * 3], path[WP_PATH_MAX_BYTES];
+	wp_utf8_sanitize(r->path ? r->path : "", clean, sizeof(clean));
+	wp_mask_digit_runs(clean, path, sizeof(path));
 	if (journal != NULL) {
 		struct journal_entry e = {.time_ms = now_ms,
 					  .status = r->status,

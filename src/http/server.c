@@ -180,8 +180,9 @@ static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
 	}
 	*w = '\0';
 	size_t n = (size_t)(w - s);
-	if (n > 0 && !wp_utf8_valid(s, n))
-		s[0] = '\x01';
+	size_t valid = wp_utf8_valid_prefix(s, n);
+	if (valid < n)
+		s[valid] = '\x01'; /* where it stops being UTF-8 */
 	return n;
 }
 

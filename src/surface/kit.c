@@ -188,7 +188,7 @@ static const struct {
     {WP_E_TOO_LARGE, 413},
     {WP_E_URI_TOO_LONG, 414},
     {WP_E_RATE_LIMITED, 429},
-    {WP_E_INTERNAL, 500},
+    {WP_E_INTERNAL, 503}, /* logged where it happens; the client may retry */
     {WP_E_STORAGE, 503},
     {WP_E_UNAVAILABLE, 503},
     {WP_E_NOMEM, 503},
@@ -199,7 +199,7 @@ unsigned wp_status_http(wp_status st)
 	for (size_t i = 0; i < WP_COUNT(own_http); i++)
 		if (own_http[i].status == st)
 			return own_http[i].http;
-	return 500;
+	return 503;
 }
 
 void wp_own_error(struct wp_req *r, unsigned http, const char *code, const char *msg)
@@ -313,7 +313,11 @@ void wp_ctl_run(struct wp_req *r)
 	bool has_body =
 	    r->body_len > 0 && (strcmp(r->method, "POST") == 0 || strcmp(r->method, "PUT") == 0 ||
 				strcmp(r->method, "PATCH") == 0);
-	if (!admin_ok(r)) {
+	if (wp_auth_client_blocked(r->app->auth, r->client)) {
+		wp_ctl_fail_status(c, WP_E_RATE_LIMITED,
+				   "too many failed admin tokens from this address; retry shortly");
+	} else if (!admin_ok(r)) {
+		wp_auth_client_failed(r->app->auth, r->client);
 		wp_ctl_fail_status(c, WP_E_UNAUTHORIZED,
 				   "send Authorization: Bearer <admin token> (sandbox default "
 				   "sandbox-admin-token)");

@@ -63,6 +63,11 @@ struct wp_seed {
 	int64_t now_ms;
 };
 
+/* A public test credential (README): refused when the server runs in live mode. */
+struct wp_public_credential {
+	const char *surface, *login, *secret;
+};
+
 struct wp_module {
 	const char *name;
 	const struct wp_surface *surface;	  /* provider paths; NULL if none */
@@ -77,6 +82,8 @@ struct wp_module {
 	/* After the server, timers and commit queue stopped. */
 	void (*free)(void *state);
 	const struct wp_issuer *issuer; /* NULL: nothing for `partner add` */
+	/* Its sandbox credentials (terminated by a NULL secret), refused in live mode. */
+	const struct wp_public_credential *sandbox_credentials;
 };
 
 /* Every module, in route match order (src/surface/registry.c). */

@@ -90,10 +90,11 @@ static bool trimmed(wp_arena *a, const struct wp_field *f, const char **v, size_
 	return *v != NULL || fail(e, f, WP_FIELD_LENGTH, "%s is too large", f->name);
 }
 
+/* No C0 control character, and no bidirectional formatting (it could reverse a name on a page). */
 static bool control_free(const struct wp_field *f, const char *v, size_t n,
 			 struct wp_field_error *e)
 {
-	return !wp_has_control(v, n) ||
+	return (!wp_has_control(v, n) && !wp_has_bidi_control(v, n)) ||
 	       fail(e, f, WP_FIELD_FORMAT, "%s must not contain control characters", f->name);
 }
 

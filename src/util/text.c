@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-bool wp_utf8_valid(const char *str, size_t n)
+size_t wp_utf8_valid_prefix(const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0;
@@ -24,22 +24,27 @@ bool wp_utf8_valid(const char *str, size_t n)
 			len = 4;
 			cp = c & 0x07;
 		} else {
-			return false;
+			return i;
 		}
 		if (n - i < len)
-			return false;
+			return i;
 		for (size_t k = 1; k < len; k++) {
 			if ((s[i + k] & 0xC0) != 0x80)
-				return false;
+				return i;
 			cp = (cp << 6) | (s[i + k] & 0x3F);
 		}
 		if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-			return false; /* overlong or out of range */
+			return i; /* overlong or out of range */
 		if (cp >= 0xD800 && cp <= 0xDFFF)
-			return false; /* surrogate */
+			return i; /* surrogate */
 		i += len;
 	}
-	return true;
+	return n;
+}
+
+bool wp_utf8_valid(const char *s, size_t n)
+{
+	return wp_utf8_valid_prefix(s, n) == n;
 }
 
 size_t wp_utf8_chars(const char *str, size_t n)
@@ -60,6 +65,45 @@ bool wp_has_control(const char *s, size_t n)
 			return true;
 	}
 	return false;
+}
+
+bool wp_has_bidi_control(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	for (size_t i = 0; i + 1 < n; i++) {
+		if (u[i] == 0xD8 && u[i + 1] == 0x9C) /* U+061C arabic letter mark */
+			return true;
+		if (i + 2 >= n || u[i] != 0xE2)
+			continue;
+		unsigned cp = 0x2000u | ((u[i + 1] & 0x3Fu) << 6) | (u[i + 2] & 0x3Fu);
+		if (cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+		    (cp >= 0x2066 && cp <= 0x2069))
+			return true;
+	}
+	return false;
+}
+
+void wp_utf8_sanitize(const char *s, char *out, size_t cap)
+{
+	size_t o = 0, n = strlen(s);
+	for (size_t i = 0; i < n;) {
+		size_t room = cap - o - 1; /* the NUL stays */
+		size_t ok = wp_utf8_valid_prefix(s + i, n - i);
+		if (ok > room)
+			ok = wp_utf8_valid_prefix(s + i, room); /* whole characters only */
+		if (ok > 0) {
+			memcpy(out + o, s + i, ok);
+			o += ok;
+			i += ok;
+			continue;
+		}
+		if (room < 3 || wp_utf8_valid_prefix(s + i, n - i) > 0)
+			break;			    /* out of room */
+		memcpy(out + o, "\xEF\xBF\xBD", 3); /* U+FFFD for a byte that is not UTF-8 */
+		o += 3;
+		i++;
+	}
+	out[o] = '\0';
 }
 
 int wp_hex_digit(char c)

@@ -12,10 +12,19 @@
 
 /* Strict UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF). */
 bool wp_utf8_valid(const char *s, size_t n);
+/* The length of the longest prefix of s that is valid UTF-8. */
+size_t wp_utf8_valid_prefix(const char *s, size_t n);
 /* Code points in valid UTF-8; the spec's "maximum length" counts these. */
 size_t wp_utf8_chars(const char *s, size_t n);
 /* True if any byte is a C0 control character or DEL (tab included). */
 bool wp_has_control(const char *s, size_t n);
+/*
+ * True if the UTF-8 text has a bidirectional formatting character (U+061C,
+ * U+200E/F, U+202A..E, U+2066..9): shown on a page they can reverse a name.
+ */
+bool wp_has_bidi_control(const char *s, size_t n);
+/* Copies s with every byte that is not part of valid UTF-8 replaced by U+FFFD. */
+void wp_utf8_sanitize(const char *s, char *out, size_t cap);
 bool wp_all_digits(const char *s, size_t n);
 /* The value of a hex digit, or -1. */
 int wp_hex_digit(char c);

@@ -18,11 +18,17 @@
  * so the caller's do not leak in.
  */
 static const char *const env_names[] = {
-    "WONPAY_LISTEN",	     "WONPAY_DB",	   "WONPAY_PUBLIC_URL",	   "WONPAY_SHORT_URL",
-    "WONPAY_THREADS",	     "WONPAY_MAX_BODY",	   "WONPAY_CONN_LIMIT",	   "WONPAY_CONN_TIMEOUT",
-    "WONPAY_RATE_LIMIT",     "WONPAY_RATE_BURST",  "WONPAY_ACCESS_LOG",	   "WONPAY_COMMIT_BATCH",
-    "WONPAY_COMMIT_WAIT_US", "WONPAY_ADMIN_TOKEN", "WONPAY_DATA_KEY_FILE", "WONPAY_ARS_DELAY_MS",
-    "WONPAY_SANDBOX",
+    "WONPAY_LISTEN",	     "WONPAY_DB",
+    "WONPAY_PUBLIC_URL",     "WONPAY_SHORT_URL",
+    "WONPAY_THREADS",	     "WONPAY_MAX_BODY",
+    "WONPAY_CONN_LIMIT",     "WONPAY_CONN_TIMEOUT",
+    "WONPAY_RATE_LIMIT",     "WONPAY_RATE_BURST",
+    "WONPAY_ACCESS_LOG",     "WONPAY_COMMIT_BATCH",
+    "WONPAY_COMMIT_WAIT_US", "WONPAY_ADMIN_TOKEN",
+    "WONPAY_DATA_KEY_FILE",  "WONPAY_ARS_DELAY_MS",
+    "WONPAY_SANDBOX",	     "WONPAY_CONN_PER_IP",
+    "WONPAY_HEADER_TIMEOUT", "WONPAY_MIN_BODY_RATE",
+    "WONPAY_AUTH_FAIL_RATE", "WONPAY_AUTH_FAIL_BURST",
 };
 #define ENV_COUNT (sizeof(env_names) / sizeof(env_names[0]))
 static char *saved_env[ENV_COUNT];
@@ -102,10 +108,23 @@ static void test_defaults(void **state)
 	    "--rate-burst",	"--access-log",
 	    "--admin-token",	"--data-key-file",
 	    "--ars-delay-ms",	"--commit-batch",
-	    "--commit-wait-us",
+	    "--commit-wait-us", "--conn-per-ip",
+	    "--header-timeout", "--min-body-rate",
+	    "--auth-fail-rate", "--auth-fail-burst",
 	};
-	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
-		assert_non_null(strstr(wp_config_usage, opts[i]));
+	char usage[8192];
+	wp_config_usage(usage, sizeof(usage));
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		assert_non_null(strstr(usage, opts[i]));
+		/* ... with its variable */
+		char var[64] = "WONPAY_";
+		for (size_t k = 2, j = 7; opts[i][k] != '\0' && j < sizeof(var) - 1; k++, j++)
+			var[j] = opts[i][k] == '-' ? '_' : (char)(opts[i][k] - 'a' + 'A');
+		if (strcmp(opts[i], "--rate-limit") != 0 && strcmp(opts[i], "--max-body") != 0 &&
+		    strcmp(opts[i], "--auth-fail-rate") != 0 &&
+		    strcmp(opts[i], "--conn-timeout") != 0)
+			assert_non_null(strstr(usage, var));
+	}
 }
 
 static void test_flag_and_unknown(void **state)

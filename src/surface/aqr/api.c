@@ -250,9 +250,12 @@ static wp_status api(struct aqr_req *q)
 	const char *token = wp_req_header(r, "AQR-DEVELOPER-TOKEN");
 	if (token == NULL || token[0] == '\0')
 		return fail(q, WP_E_UNAUTHORIZED, "the AQR-DEVELOPER-TOKEN header is missing");
-	wp_status st = wp_auth_check(r->app->auth, AQR_SURFACE, NULL, token, &r->arena, &q->who);
+	wp_status st =
+	    wp_auth_check(r->app->auth, AQR_SURFACE, NULL, token, r->client, &r->arena, &q->who);
 	if (st == WP_E_UNAUTHORIZED)
 		return fail(q, st, "the developer token is not valid");
+	if (st == WP_E_RATE_LIMITED)
+		return fail(q, st, "too many failed tokens from this address; retry shortly");
 	if (st != WP_OK)
 		return fail(q, st, "the token could not be checked; try again");
 	if (!wp_auth_take(r->app->auth, &q->who))

@@ -92,10 +92,16 @@ static const struct wp_issuer aqr_issuer = {
     .free = free,
 };
 
+static const struct wp_public_credential aqr_sandbox_credentials[] = {
+    {AQR_SURFACE, NULL, AQR_SANDBOX_TOKEN},
+    {NULL, NULL, NULL},
+};
+
 const struct wp_module wp_module_aqr = {
     .name = AQR_SURFACE,
     .surface = &aqr_surface,
     .seed = aqr_seed,
     .describe = aqr_describe,
     .issuer = &aqr_issuer,
+    .sandbox_credentials = aqr_sandbox_credentials,
 };

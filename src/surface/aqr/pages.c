@@ -34,7 +34,7 @@ static void reply_page(struct wp_req *r, unsigned status, const struct wp_tvar *
 		wp_buf_free(&b);
 		static const char msg[] =
 		    "<!DOCTYPE html><title>오류</title><p>페이지를 만들 수 없습니다.";
-		wp_reply(r, 500, "text/html; charset=utf-8", msg, sizeof(msg) - 1);
+		wp_reply(r, 503, "text/html; charset=utf-8", msg, sizeof(msg) - 1);
 		return;
 	}
 	size_t len;

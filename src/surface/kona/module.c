@@ -249,6 +249,11 @@ static const struct wp_issuer kona_issuer = {
     .free = issue_free,
 };
 
+static const struct wp_public_credential kona_sandbox_credentials[] = {
+    {KONA_SURFACE, kona_sandbox.asp_id, kona_sandbox.access_key},
+    {NULL, NULL, NULL},
+};
+
 const struct wp_module wp_module_kona = {
     .name = KONA_SURFACE,
     .surface = &kona_surface,
@@ -258,4 +263,5 @@ const struct wp_module wp_module_kona = {
     .describe = kona_describe,
     .free = kona_free,
     .issuer = &kona_issuer,
+    .sandbox_credentials = kona_sandbox_credentials,
 };

@@ -156,10 +156,12 @@ static enum kona_code check_headers(struct kona_req *k, struct headers *h)
 static enum kona_code check_credentials(struct kona_req *k, const struct headers *h)
 {
 	struct wp_principal who;
-	wp_status st =
-	    wp_auth_check(k->app->auth, KONA_SURFACE, h->asp, h->access, &k->r->arena, &who);
+	wp_status st = wp_auth_check(k->app->auth, KONA_SURFACE, h->asp, h->access, k->r->client,
+				     &k->r->arena, &who);
 	if (st == WP_E_UNAUTHORIZED)
 		return KONA_BAD_ACCESS;
+	if (st == WP_E_RATE_LIMITED)
+		return KONA_RATE_LIMITED;
 	if (st != WP_OK || who.shared_secret == NULL)
 		return KONA_SYSTEM;
 	k->partner_id = who.partner.id;
@@ -172,8 +174,11 @@ static enum kona_code check_credentials(struct kona_req *k, const struct headers
 		k->field = "X-KM-Tran-Token";
 		return KONA_INVALID;
 	}
-	if (tc == KONA_TOKEN_BAD_SIGNATURE)
+	if (tc == KONA_TOKEN_BAD_SIGNATURE) {
+		wp_auth_client_failed(k->app->auth,
+				      k->r->client); /* a guessed secret is a failure */
 		return KONA_BAD_TOKEN;
+	}
 	kona_parse_time(h->time, 14, h->zone, &tran_ms);
 	int64_t d = tran_ms - now;
 	if (tc == KONA_TOKEN_STALE || d > WP_KONA_CLOCK_SKEW_MS || -d > WP_KONA_CLOCK_SKEW_MS)

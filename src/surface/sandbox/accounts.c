@@ -91,6 +91,10 @@ static void finish_open(struct wp_req *r, struct wp_write *w)
 	wp_status st = w->cmd.status;
 	if (st == WP_E_CONFLICT)
 		wp_ctl_fail_status(c, st, "that bank account already exists");
+	else if (st == WP_E_INVALID)
+		sandbox_fail(c, SANDBOX_BANK_REFUSED, cmd->outcome,
+			     "the bank's reserve cannot fund this opening balance (its sums would "
+			     "overflow); open it with less");
 	else if (st != WP_OK)
 		wp_ctl_fail_status(c, st, "the account could not be created");
 	else if (cmd->outcome != WP_BANK_OK)

@@ -86,6 +86,36 @@ def test_access_log_masks_and_never_logs_token(make_server):
     assert next(e for e in lines if e["path"] == "/nowhere")["surface"] == "system"
 
 
+def test_every_log_line_parses_whatever_the_path(make_server):
+    """Raw bytes that are not UTF-8 in a path must not break the JSON log or the journal."""
+    import socket
+    s = make_server(["--sandbox"])
+    for raw in (b"/f/\xff\xfe", b"/f/%ff%fe", b"/nowhere\xc3", b"/sandbox/clock%00.png"):
+        c = socket.create_connection(("127.0.0.1", s.port))
+        c.sendall(b"GET " + raw + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+        c.settimeout(2)
+        try:
+            c.recv(65536)
+        except socket.timeout:
+            pass
+        c.close()
+    time.sleep(0.3)
+    log = [l for l in s.stdout().splitlines() if l.startswith("{")]
+    parsed = [json.loads(l) for l in log]  # every line is JSON
+    assert sum(1 for e in parsed if e["path"].startswith("/f/")) >= 2, parsed
+    journal = s.admin("GET", "/sandbox/requests?limit=10").json()["requests"]
+    paths = [e.get("path") for e in journal]
+    assert all(isinstance(p, str) and p for p in paths), journal
+    assert any(p.startswith("/f/") and "\ufffd" in p for p in paths), paths
+
+
+def test_bidi_controls_refused_in_display_fields(server):
+    """U+202E would show a reversed name on the landing page."""
+    for field in ("account_owner", "account_name"):
+        r = server.aqr(create_body(**{field: "홍\u202e동길"}))
+        assert r.status_code == 400 and "control characters" in r.json()["reason"], r.text
+
+
 def test_graceful_shutdown_finishes_request_in_flight(make_server):
     s = make_server(["--sandbox"])
     body = "&".join(f"{k}={v}" for k, v in create_body().items()).encode()

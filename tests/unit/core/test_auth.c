@@ -203,45 +203,46 @@ static void test_issue_and_check_secret(void **state)
 	char tiny[10];
 	assert_int_equal(issue(s, pid, "aqr", tiny, sizeof(tiny)), WP_E_INTERNAL);
 
-	struct wp_auth *a = wp_auth_new(s, key_a, 0, 1);
+	struct wp_auth *a = wp_auth_new(s, key_a, &(struct wp_auth_limits){0, 1, 0, 1});
 	assert_non_null(a);
 	wp_arena ar;
 	wp_arena_init(&ar, WP_SCRATCH_ARENA_BYTES);
 	struct wp_principal p;
-	assert_int_equal(wp_auth_check(a, "aqr", NULL, secret, &ar, &p), WP_OK);
+	assert_int_equal(wp_auth_check(a, "aqr", NULL, secret, NULL, &ar, &p), WP_OK);
 	assert_int_equal(p.partner.id, pid);
 	assert_string_equal(p.partner.email, "dev@example.com");
 	assert_null(p.login);
 	assert_null(p.shared_secret);
-	assert_int_equal(wp_auth_check(a, "aqr", NULL, secret2, &ar, &p), WP_OK);
+	assert_int_equal(wp_auth_check(a, "aqr", NULL, secret2, NULL, &ar, &p), WP_OK);
 	assert_int_equal(p.partner.id, other);
 
 	/* A secret off by one character, a prefix, one with more: no. */
 	char wrong[sizeof(secret) + 1];
 	strcpy(wrong, secret);
 	wrong[strlen(wrong) - 1] ^= 1;
-	assert_int_equal(wp_auth_check(a, "aqr", NULL, wrong, &ar, &p), WP_E_UNAUTHORIZED);
+	assert_int_equal(wp_auth_check(a, "aqr", NULL, wrong, NULL, &ar, &p), WP_E_UNAUTHORIZED);
 	wrong[strlen(wrong) - 1] = '\0';
-	assert_int_equal(wp_auth_check(a, "aqr", NULL, wrong, &ar, &p), WP_E_UNAUTHORIZED);
+	assert_int_equal(wp_auth_check(a, "aqr", NULL, wrong, NULL, &ar, &p), WP_E_UNAUTHORIZED);
 	snprintf(wrong, sizeof(wrong), "%sx", secret);
-	assert_int_equal(wp_auth_check(a, "aqr", NULL, wrong, &ar, &p), WP_E_UNAUTHORIZED);
-	assert_int_equal(wp_auth_check(a, "aqr", NULL, "", &ar, &p), WP_E_UNAUTHORIZED);
+	assert_int_equal(wp_auth_check(a, "aqr", NULL, wrong, NULL, &ar, &p), WP_E_UNAUTHORIZED);
+	assert_int_equal(wp_auth_check(a, "aqr", NULL, "", NULL, &ar, &p), WP_E_UNAUTHORIZED);
 	/* The right secret on another surface. */
-	assert_int_equal(wp_auth_check(a, "kona", NULL, secret, &ar, &p), WP_E_UNAUTHORIZED);
+	assert_int_equal(wp_auth_check(a, "kona", NULL, secret, NULL, &ar, &p), WP_E_UNAUTHORIZED);
 	/* The right secret with a login it does not have. */
-	assert_int_equal(wp_auth_check(a, "aqr", "someone", secret, &ar, &p), WP_E_UNAUTHORIZED);
+	assert_int_equal(wp_auth_check(a, "aqr", "someone", secret, NULL, &ar, &p),
+			 WP_E_UNAUTHORIZED);
 
 	/* Length bound: a stored secret of WP_TOKEN_MAX_BYTES checks, one byte more never does. */
 	char max[WP_TOKEN_MAX_BYTES + 2];
 	memset(max, 'm', WP_TOKEN_MAX_BYTES);
 	max[WP_TOKEN_MAX_BYTES] = '\0';
 	assert_int_equal(cred_add(s, NULL, pid, "aqr", NULL, max, NULL), WP_OK);
-	assert_int_equal(wp_auth_check(a, "aqr", NULL, max, &ar, &p), WP_OK);
+	assert_int_equal(wp_auth_check(a, "aqr", NULL, max, NULL, &ar, &p), WP_OK);
 	assert_int_equal(p.partner.id, pid);
 	memset(max, 'n', WP_TOKEN_MAX_BYTES + 1);
 	max[WP_TOKEN_MAX_BYTES + 1] = '\0';
 	assert_int_equal(cred_add(s, NULL, pid, "aqr", NULL, max, NULL), WP_OK);
-	assert_int_equal(wp_auth_check(a, "aqr", NULL, max, &ar, &p), WP_E_UNAUTHORIZED);
+	assert_int_equal(wp_auth_check(a, "aqr", NULL, max, NULL, &ar, &p), WP_E_UNAUTHORIZED);
 
 	/* A secret is one partner's: adding it again (for anyone) on that surface conflicts. */
 	assert_int_equal(cred_add(s, NULL, other, "aqr", NULL, secret, NULL), WP_E_CONFLICT);
@@ -266,46 +267,46 @@ static void test_login_credential(void **state)
 	/* A login without a kept secret. */
 	assert_int_equal(cred_add(s, key_a, p2, "payple", "CST002", "cust-key-2", NULL), WP_OK);
 
-	struct wp_auth *a = wp_auth_new(s, key_a, 0, 1);
+	struct wp_auth *a = wp_auth_new(s, key_a, &(struct wp_auth_limits){0, 1, 0, 1});
 	assert_non_null(a);
 	wp_arena ar;
 	wp_arena_init(&ar, WP_SCRATCH_ARENA_BYTES);
 	struct wp_principal p;
-	assert_int_equal(wp_auth_check(a, "kona", "ASP001", "access-key-1", &ar, &p), WP_OK);
+	assert_int_equal(wp_auth_check(a, "kona", "ASP001", "access-key-1", NULL, &ar, &p), WP_OK);
 	assert_int_equal(p.partner.id, p1);
 	assert_string_equal(p.partner.email, "one@example.com");
 	assert_string_equal(p.login, "ASP001");
 	assert_string_equal(p.shared_secret, "hmac-secret-1");
-	assert_int_equal(wp_auth_check(a, "kona", "ASP002", "access-key-2", &ar, &p), WP_OK);
+	assert_int_equal(wp_auth_check(a, "kona", "ASP002", "access-key-2", NULL, &ar, &p), WP_OK);
 	assert_int_equal(p.partner.id, p2);
 	assert_string_equal(p.shared_secret, "hmac-secret-2");
-	assert_int_equal(wp_auth_check(a, "payple", "CST002", "cust-key-2", &ar, &p), WP_OK);
+	assert_int_equal(wp_auth_check(a, "payple", "CST002", "cust-key-2", NULL, &ar, &p), WP_OK);
 	assert_int_equal(p.partner.id, p2);
 	assert_string_equal(p.login, "CST002");
 	assert_null(p.shared_secret);
 
 	/* Wrong secret; unknown login; a login with another partner's (valid) secret. */
-	assert_int_equal(wp_auth_check(a, "kona", "ASP001", "access-key-X", &ar, &p),
+	assert_int_equal(wp_auth_check(a, "kona", "ASP001", "access-key-X", NULL, &ar, &p),
 			 WP_E_UNAUTHORIZED);
-	assert_int_equal(wp_auth_check(a, "kona", "ASP003", "access-key-1", &ar, &p),
+	assert_int_equal(wp_auth_check(a, "kona", "ASP003", "access-key-1", NULL, &ar, &p),
 			 WP_E_UNAUTHORIZED);
-	assert_int_equal(wp_auth_check(a, "kona", "ASP002", "access-key-1", &ar, &p),
+	assert_int_equal(wp_auth_check(a, "kona", "ASP002", "access-key-1", NULL, &ar, &p),
 			 WP_E_UNAUTHORIZED);
-	assert_int_equal(wp_auth_check(a, "kona", "ASP001", "access-key-2", &ar, &p),
+	assert_int_equal(wp_auth_check(a, "kona", "ASP001", "access-key-2", NULL, &ar, &p),
 			 WP_E_UNAUTHORIZED);
-	assert_int_equal(wp_auth_check(a, "kona", "ASP001", "", &ar, &p), WP_E_UNAUTHORIZED);
+	assert_int_equal(wp_auth_check(a, "kona", "ASP001", "", NULL, &ar, &p), WP_E_UNAUTHORIZED);
 	/* The same login and secret on another surface. */
-	assert_int_equal(wp_auth_check(a, "payple", "ASP001", "access-key-1", &ar, &p),
+	assert_int_equal(wp_auth_check(a, "payple", "ASP001", "access-key-1", NULL, &ar, &p),
 			 WP_E_UNAUTHORIZED);
-	assert_int_equal(wp_auth_check(a, "payple", NULL, "access-key-1", &ar, &p),
+	assert_int_equal(wp_auth_check(a, "payple", NULL, "access-key-1", NULL, &ar, &p),
 			 WP_E_UNAUTHORIZED);
-	assert_int_equal(wp_auth_check(a, "kona", "CST002", "cust-key-2", &ar, &p),
+	assert_int_equal(wp_auth_check(a, "kona", "CST002", "cust-key-2", NULL, &ar, &p),
 			 WP_E_UNAUTHORIZED);
 	/* A login over WP_LOGIN_MAX never matches (and is not looked up). */
 	char long_login[WP_LOGIN_MAX + 2];
 	memset(long_login, 'L', WP_LOGIN_MAX + 1);
 	long_login[WP_LOGIN_MAX + 1] = '\0';
-	assert_int_equal(wp_auth_check(a, "kona", long_login, "access-key-1", &ar, &p),
+	assert_int_equal(wp_auth_check(a, "kona", long_login, "access-key-1", NULL, &ar, &p),
 			 WP_E_UNAUTHORIZED);
 
 	/* A login is taken on its surface, whatever the secret; free on another surface. */
@@ -316,16 +317,17 @@ static void test_login_credential(void **state)
 	assert_int_equal(cred_add(s, key_a, p2, "kona", "ASP009", "access-key-1", "s"),
 			 WP_E_CONFLICT); /* the secret is taken */
 	assert_int_equal(cred_add(s, key_a, p2, "payple", "ASP001", "access-key-5", NULL), WP_OK);
-	assert_int_equal(wp_auth_check(a, "payple", "ASP001", "access-key-5", &ar, &p), WP_OK);
+	assert_int_equal(wp_auth_check(a, "payple", "ASP001", "access-key-5", NULL, &ar, &p),
+			 WP_OK);
 	assert_int_equal(p.partner.id, p2);
 	/* ...and the kona one is unchanged. */
-	assert_int_equal(wp_auth_check(a, "kona", "ASP001", "access-key-1", &ar, &p), WP_OK);
+	assert_int_equal(wp_auth_check(a, "kona", "ASP001", "access-key-1", NULL, &ar, &p), WP_OK);
 	assert_int_equal(p.partner.id, p1);
 	assert_string_equal(p.shared_secret, "hmac-secret-1");
 	/* The refused adds left nothing behind. */
-	assert_int_equal(wp_auth_check(a, "kona", "ASP009", "access-key-1", &ar, &p),
+	assert_int_equal(wp_auth_check(a, "kona", "ASP009", "access-key-1", NULL, &ar, &p),
 			 WP_E_UNAUTHORIZED);
-	assert_int_equal(wp_auth_check(a, "kona", "ASP001", "access-key-3", &ar, &p),
+	assert_int_equal(wp_auth_check(a, "kona", "ASP001", "access-key-3", NULL, &ar, &p),
 			 WP_E_UNAUTHORIZED);
 	wp_arena_free(&ar);
 	wp_auth_free(a);
@@ -345,36 +347,71 @@ static void test_rate_limit(void **state)
 	assert_int_equal(issue(s, pid, "aqr", s2, sizeof(s2)), WP_OK);
 	assert_int_equal(cred_add(s, key_a, pid, "kona", "ASP001", "access-key-1", "hmac"), WP_OK);
 
-	struct wp_auth *a = wp_auth_new(s, key_a, 1, 2);
+	struct wp_auth *a = wp_auth_new(s, key_a, &(struct wp_auth_limits){1, 2, 0, 1});
 	assert_non_null(a);
 	wp_arena ar;
 	wp_arena_init(&ar, WP_SCRATCH_ARENA_BYTES);
 	struct wp_principal p;
 	/* A check spends nothing; wp_auth_take spends one request of the checked credential. */
 	for (int i = 0; i < 10; i++)
-		assert_int_equal(wp_auth_check(a, "aqr", NULL, "aqr_wrong", &ar, &p),
+		assert_int_equal(wp_auth_check(a, "aqr", NULL, "aqr_wrong", NULL, &ar, &p),
 				 WP_E_UNAUTHORIZED);
 	for (int i = 0; i < 5; i++)
-		assert_int_equal(wp_auth_check(a, "aqr", NULL, s1, &ar, &p), WP_OK);
+		assert_int_equal(wp_auth_check(a, "aqr", NULL, s1, NULL, &ar, &p), WP_OK);
 	assert_true(wp_auth_take(a, &p));
 	assert_true(wp_auth_take(a, &p));
 	assert_false(wp_auth_take(a, &p));
-	assert_int_equal(wp_auth_check(a, "aqr", NULL, s1, &ar, &p), WP_OK);
+	assert_int_equal(wp_auth_check(a, "aqr", NULL, s1, NULL, &ar, &p), WP_OK);
 	/* Per credential: another secret of the same partner has its own bucket. */
-	assert_int_equal(wp_auth_check(a, "aqr", NULL, s2, &ar, &p), WP_OK);
+	assert_int_equal(wp_auth_check(a, "aqr", NULL, s2, NULL, &ar, &p), WP_OK);
 	assert_true(wp_auth_take(a, &p));
-	assert_int_equal(wp_auth_check(a, "kona", "ASP001", "access-key-1", &ar, &p), WP_OK);
+	assert_int_equal(wp_auth_check(a, "kona", "ASP001", "access-key-1", NULL, &ar, &p), WP_OK);
 	assert_true(wp_auth_take(a, &p));
 	assert_true(wp_auth_take(a, &p));
 	assert_false(wp_auth_take(a, &p));
 	wp_auth_free(a);
 
 	/* Rate 0 turns limiting off. */
-	a = wp_auth_new(s, key_a, 0, 1);
+	a = wp_auth_new(s, key_a, &(struct wp_auth_limits){0, 1, 0, 1});
 	assert_non_null(a);
-	assert_int_equal(wp_auth_check(a, "aqr", NULL, s1, &ar, &p), WP_OK);
+	assert_int_equal(wp_auth_check(a, "aqr", NULL, s1, NULL, &ar, &p), WP_OK);
 	for (int i = 0; i < 50; i++)
 		assert_true(wp_auth_take(a, &p));
+	wp_arena_free(&ar);
+	wp_auth_free(a);
+	temp_store_close(&ts);
+}
+
+/* Failed checks from one address are limited; other addresses and refused credentials. */
+static void test_client_failures_and_refusals(void **state)
+{
+	(void)state;
+	struct temp_store ts;
+	struct wp_store *s = temp_store_open(&ts, 2);
+	assert_non_null(s);
+	int64_t pid;
+	assert_int_equal(partner_add(s, "dev@example.com", &pid), WP_OK);
+	char good[64];
+	assert_int_equal(issue(s, pid, "aqr", good, sizeof(good)), WP_OK);
+	struct wp_auth *a = wp_auth_new(s, key_a, &(struct wp_auth_limits){0, 1, 1, 3});
+	assert_non_null(a);
+	wp_arena ar;
+	wp_arena_init(&ar, WP_SCRATCH_ARENA_BYTES);
+	struct wp_principal p;
+	const uint8_t one[4] = {127, 0, 0, 1}, two[4] = {127, 0, 0, 2};
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(wp_auth_check(a, "aqr", NULL, "aqr_wrong", one, &ar, &p),
+				 WP_E_UNAUTHORIZED);
+	/* The address spent its failures: refused before any lookup, even the right token. */
+	assert_int_equal(wp_auth_check(a, "aqr", NULL, good, one, &ar, &p), WP_E_RATE_LIMITED);
+	assert_true(wp_auth_client_blocked(a, one));
+	/* Another address is not touched; a check from no address is never limited. */
+	assert_int_equal(wp_auth_check(a, "aqr", NULL, good, two, &ar, &p), WP_OK);
+	assert_int_equal(wp_auth_check(a, "aqr", NULL, good, NULL, &ar, &p), WP_OK);
+	/* A refused credential (live mode, the sandbox's) never matches again. */
+	assert_true(wp_auth_refuse(a, "aqr", NULL, good));
+	assert_false(wp_auth_refuse(a, "aqr", NULL, "aqr_never_issued"));
+	assert_int_equal(wp_auth_check(a, "aqr", NULL, good, two, &ar, &p), WP_E_UNAUTHORIZED);
 	wp_arena_free(&ar);
 	wp_auth_free(a);
 	temp_store_close(&ts);
@@ -391,27 +428,27 @@ static void test_wrong_data_key(void **state)
 	assert_int_equal(cred_add(s, key_a, pid, "kona", "ASP001", "access-key-1", "hmac"), WP_OK);
 	assert_int_equal(cred_add(s, key_a, pid, "kona", "ASP002", "access-key-2", NULL), WP_OK);
 
-	struct wp_auth *b = wp_auth_new(s, key_b, 0, 1);
+	struct wp_auth *b = wp_auth_new(s, key_b, &(struct wp_auth_limits){0, 1, 0, 1});
 	assert_non_null(b);
 	wp_arena ar;
 	wp_arena_init(&ar, WP_SCRATCH_ARENA_BYTES);
 	struct wp_principal p;
 	/* Matches, but its secret does not open: the server's fault, not the partner's. */
-	assert_int_equal(wp_auth_check(b, "kona", "ASP001", "access-key-1", &ar, &p),
+	assert_int_equal(wp_auth_check(b, "kona", "ASP001", "access-key-1", NULL, &ar, &p),
 			 WP_E_INTERNAL);
 	/* With nothing sealed, the data key does not matter. */
-	assert_int_equal(wp_auth_check(b, "kona", "ASP002", "access-key-2", &ar, &p), WP_OK);
+	assert_int_equal(wp_auth_check(b, "kona", "ASP002", "access-key-2", NULL, &ar, &p), WP_OK);
 	/* A wrong secret is still just unauthorized. */
-	assert_int_equal(wp_auth_check(b, "kona", "ASP001", "access-key-X", &ar, &p),
+	assert_int_equal(wp_auth_check(b, "kona", "ASP001", "access-key-X", NULL, &ar, &p),
 			 WP_E_UNAUTHORIZED);
 	wp_auth_free(b);
 	/* The auth object copied its key: the caller's buffer may change afterwards. */
 	uint8_t key_copy[WP_DATA_KEY_BYTES];
 	memcpy(key_copy, key_a, sizeof(key_copy));
-	struct wp_auth *a = wp_auth_new(s, key_copy, 0, 1);
+	struct wp_auth *a = wp_auth_new(s, key_copy, &(struct wp_auth_limits){0, 1, 0, 1});
 	assert_non_null(a);
 	memset(key_copy, 0, sizeof(key_copy));
-	assert_int_equal(wp_auth_check(a, "kona", "ASP001", "access-key-1", &ar, &p), WP_OK);
+	assert_int_equal(wp_auth_check(a, "kona", "ASP001", "access-key-1", NULL, &ar, &p), WP_OK);
 	assert_string_equal(p.shared_secret, "hmac");
 	wp_arena_free(&ar);
 	wp_auth_free(a);
@@ -467,7 +504,7 @@ static void test_keys(void **state)
 	k.login = "ASP002";
 	assert_int_equal(wp_store_write(s, keys_fn, &k), WP_E_CONFLICT);
 
-	struct wp_auth *a = wp_auth_new(s, key_a, 0, 1);
+	struct wp_auth *a = wp_auth_new(s, key_a, &(struct wp_auth_limits){0, 1, 0, 1});
 	assert_non_null(a);
 	/* Another partner first, while nothing is cached: not found (not "forbidden"). */
 	expect_no_keys(a, "kona", "key-one-id", "ASP002", WP_E_NOT_FOUND);
@@ -493,14 +530,14 @@ static void test_keys(void **state)
 	expect_no_keys(a, "a-surface-name-over-15", "key-one-id", "ASP001", WP_E_NOT_FOUND);
 
 	/* A fresh checker, the right owner first this time, then the other. */
-	struct wp_auth *a2 = wp_auth_new(s, key_a, 0, 1);
+	struct wp_auth *a2 = wp_auth_new(s, key_a, &(struct wp_auth_limits){0, 1, 0, 1});
 	assert_non_null(a2);
 	expect_keys(a2, "kona", "key-one-id", "ASP001");
 	expect_no_keys(a2, "kona", "key-one-id", "ASP002", WP_E_NOT_FOUND);
 	wp_auth_free(a2);
 
 	/* The private key is sealed: under another data key it does not open. */
-	struct wp_auth *b = wp_auth_new(s, key_b, 0, 1);
+	struct wp_auth *b = wp_auth_new(s, key_b, &(struct wp_auth_limits){0, 1, 0, 1});
 	assert_non_null(b);
 	expect_no_keys(b, "kona", "key-one-id", "ASP001", WP_E_INTERNAL);
 	/* A failure is not cached as a success. */
@@ -560,9 +597,13 @@ static void test_login_exists(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_partner_add),	     cmocka_unit_test(test_issue_and_check_secret),
-	    cmocka_unit_test(test_login_credential), cmocka_unit_test(test_rate_limit),
-	    cmocka_unit_test(test_wrong_data_key),   cmocka_unit_test(test_keys),
+	    cmocka_unit_test(test_partner_add),
+	    cmocka_unit_test(test_issue_and_check_secret),
+	    cmocka_unit_test(test_login_credential),
+	    cmocka_unit_test(test_rate_limit),
+	    cmocka_unit_test(test_client_failures_and_refusals),
+	    cmocka_unit_test(test_wrong_data_key),
+	    cmocka_unit_test(test_keys),
 	    cmocka_unit_test(test_login_exists),
 	};
 	return cmocka_run_group_tests_name("auth", tests, setup, teardown);

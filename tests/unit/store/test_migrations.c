@@ -270,22 +270,23 @@ static void test_0005_moves_kona_credentials(void **state)
 	assert_non_null(s);
 	assert_true(version >= 5);
 
-	struct wp_auth *a = wp_auth_new(s, data_key, 0, 1);
+	struct wp_auth *a = wp_auth_new(s, data_key, &(struct wp_auth_limits){0, 1, 0, 1});
 	assert_non_null(a);
 	wp_arena ar;
 	wp_arena_init(&ar, WP_SCRATCH_ARENA_BYTES);
 	struct wp_principal p;
 	/* The AspId is now the login, the access key the secret, the HMAC key still sealed. */
-	assert_int_equal(wp_auth_check(a, "kona", ASP_ID, ACCESS_KEY, &ar, &p), WP_OK);
+	assert_int_equal(wp_auth_check(a, "kona", ASP_ID, ACCESS_KEY, NULL, &ar, &p), WP_OK);
 	assert_int_equal(p.partner.id, PARTNER_ID);
 	assert_string_equal(p.partner.email, "kona@example.com");
 	assert_string_equal(p.login, ASP_ID);
 	assert_string_equal(p.shared_secret, HMAC_SECRET);
-	assert_int_equal(wp_auth_check(a, "kona", ASP_ID, "not-the-key", &ar, &p),
+	assert_int_equal(wp_auth_check(a, "kona", ASP_ID, "not-the-key", NULL, &ar, &p),
 			 WP_E_UNAUTHORIZED);
-	assert_int_equal(wp_auth_check(a, "kona", ASP_ID2, ACCESS_KEY, &ar, &p), WP_E_UNAUTHORIZED);
+	assert_int_equal(wp_auth_check(a, "kona", ASP_ID2, ACCESS_KEY, NULL, &ar, &p),
+			 WP_E_UNAUTHORIZED);
 	/* An upper case hex digest converts too. */
-	assert_int_equal(wp_auth_check(a, "kona", ASP_ID2, ACCESS_KEY2, &ar, &p), WP_OK);
+	assert_int_equal(wp_auth_check(a, "kona", ASP_ID2, ACCESS_KEY2, NULL, &ar, &p), WP_OK);
 	assert_int_equal(p.partner.id, PARTNER2_ID);
 	assert_string_equal(p.shared_secret, HMAC_SECRET2);
 	assert_true(wp_auth_login_exists(s, NULL, "kona", ASP_ID));
@@ -323,10 +324,10 @@ static void test_0005_moves_kona_credentials(void **state)
 	s = open_migrated(t.path, &again);
 	assert_non_null(s);
 	assert_int_equal(again, version);
-	a = wp_auth_new(s, data_key, 0, 1);
+	a = wp_auth_new(s, data_key, &(struct wp_auth_limits){0, 1, 0, 1});
 	assert_non_null(a);
 	wp_arena_init(&ar, WP_SCRATCH_ARENA_BYTES);
-	assert_int_equal(wp_auth_check(a, "kona", ASP_ID, ACCESS_KEY, &ar, &p), WP_OK);
+	assert_int_equal(wp_auth_check(a, "kona", ASP_ID, ACCESS_KEY, NULL, &ar, &p), WP_OK);
 	assert_string_equal(p.shared_secret, HMAC_SECRET);
 	wp_arena_free(&ar);
 	wp_auth_free(a);
@@ -363,13 +364,13 @@ static void test_0005_on_database_without_kona(void **state)
 	struct wp_store *s = open_migrated(t.path, &version);
 	assert_non_null(s);
 	assert_true(version >= 5);
-	struct wp_auth *a = wp_auth_new(s, data_key, 0, 1);
+	struct wp_auth *a = wp_auth_new(s, data_key, &(struct wp_auth_limits){0, 1, 0, 1});
 	assert_non_null(a);
 	wp_arena ar;
 	wp_arena_init(&ar, WP_SCRATCH_ARENA_BYTES);
 	struct wp_principal p;
 	/* It keeps working: no login, nothing sealed. */
-	assert_int_equal(wp_auth_check(a, "aqr", NULL, "aqr_secret", &ar, &p), WP_OK);
+	assert_int_equal(wp_auth_check(a, "aqr", NULL, "aqr_secret", NULL, &ar, &p), WP_OK);
 	assert_int_equal(p.partner.id, 3);
 	assert_null(p.login);
 	assert_null(p.shared_secret);

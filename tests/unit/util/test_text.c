@@ -134,6 +134,34 @@ static void test_ct_equal_and_ieq(void **state)
 	assert_false(wp_ascii_ieq("a", "ab"));
 }
 
+static void test_bidi_and_sanitize(void **state)
+{
+	(void)state;
+	static const char *const bidi[] = {"\xE2\x80\xAE",
+					   "a\xE2\x80\x8F"
+					   "b",
+					   "\xD8\x9C", "x\xE2\x81\xA6y", "\xE2\x81\xA9"};
+	for (size_t i = 0; i < sizeof(bidi) / sizeof(bidi[0]); i++)
+		assert_true(wp_has_bidi_control(bidi[i], strlen(bidi[i])));
+	static const char *const plain[] = {"홍길동",
+					    "a\xE2\x80\x94"
+					    "b" /* em dash */,
+					    "", "abc", "\xE2\x81\xA5" /* U+2065, unassigned */};
+	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
+		assert_false(wp_has_bidi_control(plain[i], strlen(plain[i])));
+
+	char out[64];
+	wp_utf8_sanitize("/f/\xff\xfe", out, sizeof(out));
+	assert_string_equal(out, "/f/\xEF\xBF\xBD\xEF\xBF\xBD");
+	assert_true(wp_utf8_valid(out, strlen(out)));
+	wp_utf8_sanitize("가\xEA\xB0", out, sizeof(out)); /* a cut sequence at the end */
+	assert_string_equal(out, "가\xEF\xBF\xBD\xEF\xBF\xBD");
+	wp_utf8_sanitize("plain", out, sizeof(out));
+	assert_string_equal(out, "plain");
+	wp_utf8_sanitize("\xff\xff\xff\xff\xff", out, 8); /* bounded */
+	assert_true(strlen(out) < 8);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -146,6 +174,7 @@ int main(void)
 	    cmocka_unit_test(test_arena_limit),
 	    cmocka_unit_test(test_format_won),
 	    cmocka_unit_test(test_ct_equal_and_ieq),
+	    cmocka_unit_test(test_bidi_and_sanitize),
 	};
 	return cmocka_run_group_tests_name("text", tests, NULL, NULL);
 }
