@@ -18,12 +18,16 @@
 #define WP_CONN_PER_IP_DEFAULT 64      /* connections from one address (0 in sandbox mode) */
 #define WP_HEADER_TIMEOUT_S_DEFAULT 10 /* the whole header block */
 #define WP_MIN_BODY_RATE_DEFAULT 256   /* bytes/s a body must keep up after its first second */
-#define WP_CONN_RESERVE 64	       /* connections kept free for addresses that hold none */
-#define WP_CONN_TIMEOUT_S_DEFAULT 30   /* idle connection timeout */
-#define WP_QUERY_ARGS_MAX 64	       /* arguments in a query string; past it: 414 */
-#define WP_SHUTDOWN_FLUSH_MS 15000     /* after flushing timers on stop */
-#define WP_SHUTDOWN_DRAIN_MS 15000     /* longer than a slow bank's 10 s timeout */
-#define WP_PATH_PARAMS_MAX 4	       /* {param} segments in a route */
+#define WP_GUARD_SWEEP_MS 250	       /* how often deadlines are looked at */
+#define WP_GUARD_IP_BUCKETS 1024
+#define WP_CONN_RESERVE 64
+#define WP_FD_MARGIN                                                                               \
+	256 /* descriptors beyond the connections: store, logs, timers */ /* connections kept free for addresses that hold none */
+#define WP_CONN_TIMEOUT_S_DEFAULT 30 /* idle connection timeout */
+#define WP_QUERY_ARGS_MAX 64	     /* arguments in a query string; past it: 414 */
+#define WP_SHUTDOWN_FLUSH_MS 15000   /* after flushing timers on stop */
+#define WP_SHUTDOWN_DRAIN_MS 15000   /* longer than a slow bank's 10 s timeout */
+#define WP_PATH_PARAMS_MAX 4	     /* {param} segments in a route */
 #define WP_PATH_MAX_BYTES 2048
 #define WP_ARENA_MAX_BYTES (1024 * 1024)   /* per-request scratch memory */
 #define WP_SCRATCH_ARENA_BYTES (64 * 1024) /* a short-lived arena outside a request */
@@ -88,6 +92,7 @@
 /* Storage */
 #define WP_STORE_BUSY_TIMEOUT_MS 5000
 #define WP_STORE_POOL_MAX 64
+#define WP_STORE_PATH_MAX_BYTES 1024	       /* the database file's path */
 #define WP_STORE_ROW_ARENA_BYTES (1024 * 1024) /* one document row while listing */
 
 /* Surfaces (src/surface/kit.h) */

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -235,6 +236,24 @@ static void flush_timers(struct wp_app *app)
 	wp_timer_stop(app->timer);
 }
 
+/*
+ * Enough descriptors for every connection the server allows (plus the
+ * store's and a margin): the soft limit is raised up to the hard one.
+ */
+static void raise_fd_limit(unsigned conn_limit)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	rlim_t want = (rlim_t)conn_limit + WP_FD_MARGIN;
+	if (rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want)
+		fprintf(stderr, "wonpay: only %llu descriptors for %u connections (ulimit -n)\n",
+			(unsigned long long)rl.rlim_cur, conn_limit);
+}
+
 static void modules_free(struct wp_app *app)
 {
 	for (size_t i = wp_module_count; i-- > 0;) {
@@ -255,6 +274,7 @@ static int cmd_serve(int argc, char **argv)
 	if (parse_options(argc, argv, 2, &cfg, NULL, NULL) != 0)
 		return 2;
 	wp_config_resolve(&cfg);
+	raise_fd_limit(cfg.conn_limit);
 
 	/* Signals are taken by sigwait in this thread only; workers inherit the mask. */
 	sigset_t stop_signals;
@@ -273,7 +293,10 @@ static int cmd_serve(int argc, char **argv)
 	    .listen_port = cfg.listen_port,
 	    .threads = cfg.threads,
 	    .conn_limit = cfg.conn_limit,
+	    .conn_per_ip = cfg.conn_per_ip,
 	    .conn_timeout_s = cfg.conn_timeout_s,
+	    .header_timeout_s = cfg.header_timeout_s,
+	    .min_body_rate = cfg.min_body_rate,
 	    .max_body_bytes = cfg.max_body_bytes,
 	    .clock = &app.clock,
 	    .flush = flush_timers,

@@ -29,6 +29,7 @@
 
 struct wp_app;
 struct wp_server;
+struct wp_guard_conn;
 struct wp_req;
 struct wp_surface;
 
@@ -60,10 +61,11 @@ struct wp_surface {
 struct wp_req_end; /* a cleanup hook, private to server.c */
 
 struct wp_req {
-	struct wp_app *app;	  /* opaque to http: the server's context for handlers */
-	struct wp_server *server; /* private to server.c */
-	void *conn;		  /* struct MHD_Connection *, private to server.c */
-	uint8_t client[4];	  /* the client's IPv4 address (0.0.0.0 when unknown) */
+	struct wp_app *app;	     /* opaque to http: the server's context for handlers */
+	struct wp_server *server;    /* private to server.c */
+	void *conn;		     /* struct MHD_Connection *, private to server.c */
+	struct wp_guard_conn *guard; /* private to server.c */
+	uint8_t client[4];	     /* the client's IPv4 address (0.0.0.0 when unknown) */
 	const struct wp_surface *surface;
 	const struct wp_route *route;
 	const char *method;

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "http/accesslog.h"
+#include "http/guard.h"
 #include "util/text.h"
 
 enum { ASYNC_NONE, ASYNC_WAITING, ASYNC_SUSPENDED, ASYNC_FINISHED };
@@ -42,6 +43,7 @@ struct wp_server {
 	_Atomic int64_t suspended; /* connections suspended and not yet resumed */
 	_Atomic int stopping;
 	int listen_fd;
+	struct wp_guard *guard;
 };
 
 static void resume(struct wp_req *r);
@@ -226,6 +228,10 @@ static enum MHD_Result begin(struct wp_server *srv, struct MHD_Connection *conn,
 	uint64_t seq = atomic_fetch_add(&srv->request_seq, 1);
 	snprintf(r->request_id, sizeof(r->request_id), "%08x%012llx", o->boot_id,
 		 (unsigned long long)seq);
+	const union MHD_ConnectionInfo *sc =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	r->guard = sc != NULL ? sc->socket_context : NULL;
+	wp_guard_headers_done(srv->guard, r->guard);
 	const union MHD_ConnectionInfo *ci =
 	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci != NULL && ci->client_addr != NULL && ci->client_addr->sa_family == AF_INET)
@@ -322,6 +328,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (*upload_size > 0) {
 		size_t n = *upload_size;
 		*upload_size = 0;
+		wp_guard_body(srv->guard, r->guard, n);
 		return body(&srv->o, r, upload, n);
 	}
 	if (r->answered)
@@ -340,6 +347,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			return MHD_NO;
 	}
 	r->handled = true;
+	wp_guard_busy(srv->guard, r->guard);
 	r->route->handler(r);
 	if (r->deferred) {
 		atomic_fetch_add(&srv->suspended, 1);
@@ -367,6 +375,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	}
 	wp_access_log(srv->o.access_log_fd, srv->o.journal, srv->o.clock, r,
 		      toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
+	wp_guard_idle(srv->guard, r->guard);
 	if (r->response != NULL)
 		MHD_destroy_response(r->response);
 	for (struct wp_req_end *e = r->on_end; e != NULL; e = e->next)
@@ -376,6 +385,32 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	free(r);
 	*con_cls = NULL;
 	atomic_fetch_sub(&srv->inflight, 1);
+}
+
+/* The guard watches every connection from accept to close (http/guard.h). */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+	(void)len;
+	struct wp_server *srv = cls;
+	return wp_guard_admit(srv->guard, addr) ? MHD_YES : MHD_NO;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct wp_server *srv = cls;
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		wp_guard_closed(srv->guard, *socket_context);
+		*socket_context = NULL;
+		return;
+	}
+	const union MHD_ConnectionInfo *fd =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	*socket_context = fd == NULL ? NULL
+				     : wp_guard_opened(srv->guard, fd->connect_fd,
+						       ci != NULL ? ci->client_addr : NULL);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -439,17 +474,28 @@ wp_status wp_server_run(struct wp_server *s, char *err, size_t err_cap)
 	const struct wp_http_options *o = &s->o;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	struct wp_guard_config gc = {o->conn_limit,	  o->conn_per_ip,    WP_CONN_RESERVE,
+				     o->header_timeout_s, o->conn_timeout_s, o->min_body_rate};
+	s->guard = wp_guard_new(&gc);
+	if (s->guard == NULL) {
+		snprintf(err, err_cap, "cannot start the connection guard");
+		close(s->listen_fd);
+		free(s);
+		return WP_E_NOMEM;
+	}
 	s->daemon = MHD_start_daemon(
-	    flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	    flags, 0, on_accept, s, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_LISTEN_SOCKET, s->listen_fd, MHD_OPTION_THREAD_POOL_SIZE,
 	    (unsigned int)o->threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)o->conn_limit,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)o->conn_timeout_s,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)WP_HEADER_MEMORY_BYTES,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_UNESCAPE_CALLBACK, unescape,
-	    NULL, MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_END);
+	    NULL, MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_NOTIFY_CONNECTION,
+	    on_connection, s, MHD_OPTION_END);
 	if (s->daemon == NULL) {
 		snprintf(err, err_cap, "cannot start the HTTP threads");
 		close(s->listen_fd);
+		wp_guard_free(s->guard);
 		free(s);
 		return WP_E_UNAVAILABLE;
 	}
@@ -496,6 +542,7 @@ void wp_server_stop(struct wp_server *s)
 		return;
 	}
 	MHD_stop_daemon(s->daemon);
+	wp_guard_free(s->guard);
 	free(s);
 }
 

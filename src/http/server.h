@@ -25,7 +25,10 @@ struct wp_http_options {
 	uint16_t listen_port;	 /* 0 picks a free port */
 	unsigned threads;
 	unsigned conn_limit;
-	unsigned conn_timeout_s;
+	unsigned conn_per_ip;	   /* 0 = none */
+	unsigned conn_timeout_s;   /* idle */
+	unsigned header_timeout_s; /* the whole header block */
+	unsigned min_body_rate;	   /* bytes/s; 0 = any */
 	size_t max_body_bytes;
 	/* The surfaces, in match order, and the one answering paths nobody owns. */
 	const struct wp_surface *const *surfaces;

@@ -15,6 +15,8 @@
  */
 #include <assert.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <sys/stat.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +29,7 @@
 
 enum stmt_id {
 	ST_PING,
+	ST_HEALTH_WRITE,
 	ST_PARTNER_INSERT,
 	ST_PARTNER_COUNT,
 	ST_PARTNER_LIST,
@@ -90,6 +93,8 @@ enum stmt_id {
 
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_PING] = "SELECT 1",
+    [ST_HEALTH_WRITE] = "INSERT INTO health(id, checked_ms) VALUES (1, ?1) "
+			"ON CONFLICT(id) DO UPDATE SET checked_ms = excluded.checked_ms",
     [ST_PARTNER_INSERT] = "INSERT INTO partners(email, name, created_ms) VALUES (?1, ?2, ?3)",
     [ST_PARTNER_COUNT] = "SELECT count(*) FROM partners",
     [ST_PARTNER_LIST] = "SELECT id, email, name, created_ms FROM partners ORDER BY id",
@@ -156,6 +161,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 };
 
 struct conn {
+	struct sqlite_store *store;
 	sqlite3 *db;
 	sqlite3_stmt *stmts[ST_COUNT];
 	bool busy;
@@ -175,9 +181,45 @@ struct sqlite_store {
 	pthread_mutex_t write_lock; /* one writer at a time, handed over without sleeping */
 	unsigned count;
 	struct conn conns[WP_STORE_POOL_MAX];
+	/*
+	 * The file we opened. If the path stops naming it (deleted, replaced) or
+	 * SQLite reports corruption, the store is lost for good: every write is
+	 * refused from then on, so nothing is acknowledged into a file nobody
+	 * will read again.
+	 */
+	char path[WP_STORE_PATH_MAX_BYTES];
+	dev_t dev;
+	ino_t ino;
+	_Atomic int lost;
 };
 
 static const struct wp_store_ops sqlite_ops;
+
+static void lose(struct sqlite_store *s, const char *why)
+{
+	if (atomic_exchange(&s->lost, 1) == 0)
+		fprintf(stderr,
+			"{\"level\":\"error\",\"store\":\"sqlite\",\"message\":\"the database "
+			"is lost (%s): every write is refused until a restart\"}\n",
+			why);
+}
+
+/* Whether the path still names the file we opened; false (and lost) when not. */
+static bool still_ours(struct sqlite_store *s)
+{
+	if (atomic_load(&s->lost))
+		return false;
+	struct stat now;
+	if (stat(s->path, &now) != 0) {
+		lose(s, "its file was removed");
+		return false;
+	}
+	if (now.st_dev != s->dev || now.st_ino != s->ino) {
+		lose(s, "its file was replaced");
+		return false;
+	}
+	return true;
+}
 
 static void log_db_error(sqlite3 *db, const char *what)
 {
@@ -337,8 +379,18 @@ wp_status wp_store_sqlite_open(const char *path, unsigned pool, struct wp_store 
 			sqlite_close(&s->base);
 			return st;
 		}
+		s->conns[i].store = s;
 		s->count++;
 	}
+	struct stat file;
+	if (snprintf(s->path, sizeof(s->path), "%s", path) >= (int)sizeof(s->path) ||
+	    stat(path, &file) != 0) {
+		snprintf(err, err_cap, "cannot find the database file %s after opening it", path);
+		sqlite_close(&s->base);
+		return WP_E_STORAGE;
+	}
+	s->dev = file.st_dev;
+	s->ino = file.st_ino;
 	*out = &s->base;
 	return WP_OK;
 }
@@ -406,6 +458,8 @@ out:
 static wp_status sqlite_ping(struct wp_store *base)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
+	if (!still_ours(s))
+		return WP_E_STORAGE;
 	struct conn *c = acquire(s);
 	sqlite3_stmt *st = stmt(c, ST_PING);
 	wp_status r = st && sqlite3_step(st) == SQLITE_ROW ? WP_OK : WP_E_STORAGE;
@@ -424,6 +478,8 @@ static wp_status run(struct conn *c, enum stmt_id id)
 	if (rc == SQLITE_DONE)
 		return WP_OK;
 	log_db_error(c->db, stmt_sql[id]);
+	if ((rc & 0xFF) == SQLITE_CORRUPT || (rc & 0xFF) == SQLITE_NOTADB)
+		lose(c->store, "SQLite reports it corrupt");
 	return WP_E_STORAGE;
 }
 
@@ -432,6 +488,10 @@ static wp_status sqlite_tx_begin(struct wp_store *base, struct wp_tx **out)
 	struct sqlite_store *s = (struct sqlite_store *)base;
 	pthread_mutex_lock(&s->write_lock);
 	assert(s->tx.conn == NULL); /* one write transaction at a time */
+	if (!still_ours(s)) {
+		pthread_mutex_unlock(&s->write_lock);
+		return WP_E_STORAGE;
+	}
 	struct conn *c = acquire(s);
 	wp_status st = run(c, ST_BEGIN);
 	if (st != WP_OK) {
@@ -465,9 +525,13 @@ static void tx_end(struct wp_tx *base)
 
 static wp_status sqlite_tx_commit(struct wp_tx *tx)
 {
+	struct sqlite_store *s = ((struct sqlite_tx *)tx)->store;
 	wp_status st = run(txc(tx), ST_COMMIT);
 	if (st != WP_OK && !sqlite3_get_autocommit(txc(tx)->db))
 		run(txc(tx), ST_ROLLBACK);
+	/* Committed into a file the path no longer names is not durable: not acknowledged. */
+	if (st == WP_OK && !still_ours(s))
+		st = WP_E_STORAGE;
 	tx_end(tx);
 	return st;
 }
@@ -520,6 +584,19 @@ static wp_status step_row(struct conn *c, sqlite3_stmt *st, const char *what)
 		return WP_E_NOT_FOUND;
 	log_db_error(c->db, what);
 	return WP_E_STORAGE;
+}
+
+static wp_status sqlite_health_write(struct wp_tx *tx, int64_t now_ms)
+{
+	struct conn *c = txc(tx);
+	sqlite3_stmt *st = stmt(c, ST_HEALTH_WRITE);
+	wp_status r = WP_E_STORAGE;
+	if (st != NULL) {
+		sqlite3_bind_int64(st, 1, now_ms);
+		r = step_write(c, st, "health_write");
+	}
+	done(st);
+	return r;
 }
 
 /* ---- partners ---- */
@@ -1326,6 +1403,7 @@ static const struct wp_store_ops sqlite_ops = {
     .close = sqlite_close,
     .migrate = sqlite_migrate,
     .ping = sqlite_ping,
+    .health_write = sqlite_health_write,
     .tx_begin = sqlite_tx_begin,
     .tx_savepoint = sqlite_tx_savepoint,
     .tx_release = sqlite_tx_release,

@@ -154,7 +154,10 @@ struct wp_store_ops {
 	const char *name;
 	void (*close)(struct wp_store *s);
 	wp_status (*migrate)(struct wp_store *s, int *version);
+	/* WP_E_STORAGE once the store is lost (its file removed or replaced, corrupt). */
 	wp_status (*ping)(struct wp_store *s);
+	/* A tiny write (the readiness probe's): its commit proves writes can be durable. */
+	wp_status (*health_write)(struct wp_tx *tx, int64_t now_ms);
 
 	/* Write transactions. tx_begin waits for the process's write lock. */
 	wp_status (*tx_begin)(struct wp_store *s, struct wp_tx **tx);

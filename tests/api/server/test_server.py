@@ -163,3 +163,21 @@ def test_sanitizer_reports_are_detected(tmp_path):
         s.check_sanitizers()
     s.err_path.write_text("all good\n")
     s.check_sanitizers()
+
+
+def test_deleted_database_refuses_writes_and_fails_readiness(make_server):
+    """The file removed under a running server: no write is acknowledged into it any more."""
+    s = make_server(["--sandbox"])
+    assert requests.get(s.url + "/ready", timeout=10).json() == {"status": "ready",
+                                                                   "writes": "durable"}
+    assert s.aqr(create_body()).status_code == 200
+    for suffix in ("", "-wal", "-shm"):
+        p = s.db.with_name(s.db.name + suffix)
+        if p.exists():
+            p.unlink()
+    statuses = [s.aqr(create_body()).status_code for _ in range(20)]
+    assert statuses == [503] * 20, statuses
+    r = requests.get(s.url + "/ready", timeout=10)
+    assert r.status_code == 503 and r.json()["status"] == "not_ready", r.text
+    assert requests.get(s.url + "/health", timeout=10).status_code == 503
+    assert "the database is lost" in s.stderr()
