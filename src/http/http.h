@@ -92,8 +92,9 @@ struct wp_req {
 	bool query_cut; /* more query arguments than WP_QUERY_ARGS_MAX */
 	bool answered;	/* refused by the server before the handler: it never runs */
 	bool handled;
-	bool deferred;
-	_Atomic int async_state;
+	bool deferred;				 /* some work holds the request past its handler */
+	_Atomic int holds;			 /* the handler and each piece of work it started */
+	void (*before_answer)(struct wp_req *r); /* runs once all work is done, then the answer */
 
 	uint64_t start_ns;
 	char request_id[24];
@@ -124,12 +125,14 @@ const char *wp_req_param(struct wp_req *r, size_t i);
 bool wp_req_on_end(struct wp_req *r, void (*fn)(void *p), void *p);
 
 /*
- * Suspends the request: the handler returns without a response, and some
- * other thread builds it later and calls wp_req_resume(r) exactly once.
- * Only from the handler. No worker thread waits meanwhile.
+ * Work that outlives the handler (a write waiting for its commit, a slow
+ * bank's answer) holds the request, and releases it exactly once when done,
+ * from any thread. The answer is sent when the handler has returned and
+ * every hold is released; no worker thread waits meanwhile. Hold only from
+ * the handler, or from work that itself holds the request.
  */
-void wp_req_suspend(struct wp_req *r);
-void wp_req_resume(struct wp_req *r);
+void wp_req_hold(struct wp_req *r);
+void wp_req_release(struct wp_req *r);
 
 /*
  * Responses. Each replaces any response built before. Body memory is copied

@@ -33,8 +33,6 @@
 #include "http/guard.h"
 #include "util/text.h"
 
-enum { ASYNC_NONE, ASYNC_WAITING, ASYNC_SUSPENDED, ASYNC_FINISHED };
-
 struct wp_server {
 	struct MHD_Daemon *daemon;
 	struct wp_http_options o;
@@ -58,6 +56,8 @@ struct wp_req_end {
 static enum MHD_Result queue(struct wp_req *r)
 {
 	struct MHD_Connection *conn = r->conn;
+	if (r->before_answer != NULL)
+		r->before_answer(r); /* every part of the work is done: the last word */
 	if (r->response == NULL) {
 		/* A handler that built no response is a bug; answer in its surface's shape. */
 		r->surface->reply_error(r, WP_E_INTERNAL, "the handler produced no response");
@@ -348,16 +348,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	r->handled = true;
 	wp_guard_busy(srv->guard, r->guard);
+	/*
+	 * The handler holds the request while it runs; each piece of work it
+	 * starts (a write, a delayed answer) holds it too, and releases it when
+	 * done. The answer goes out when the last hold is released: at once when
+	 * nothing was left running, else from the resumed connection.
+	 */
+	atomic_store(&r->holds, 1);
 	r->route->handler(r);
-	if (r->deferred) {
-		atomic_fetch_add(&srv->suspended, 1);
-		MHD_suspend_connection(conn);
-		/* Whoever comes second resumes: a resume before the suspend would be lost. */
-		if (atomic_exchange(&r->async_state, ASYNC_SUSPENDED) == ASYNC_FINISHED)
-			resume(r);
-		return MHD_YES;
+	if (atomic_load(&r->holds) == 1) {
+		atomic_store(&r->holds, 0);
+		return queue(r);
 	}
-	return queue(r);
+	atomic_fetch_add(&srv->suspended, 1);
+	MHD_suspend_connection(conn);
+	if (atomic_fetch_sub(&r->holds, 1) == 1)
+		resume(r); /* the work finished while we suspended */
+	return MHD_YES;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -548,9 +555,10 @@ void wp_server_stop(struct wp_server *s)
 
 /* ---- deferred work ---- */
 
-void wp_req_suspend(struct wp_req *r)
+void wp_req_hold(struct wp_req *r)
 {
-	atomic_store(&r->async_state, ASYNC_WAITING);
+	assert(atomic_load(&r->holds) > 0); /* only from the handler or a holder */
+	atomic_fetch_add(&r->holds, 1);
 	r->deferred = true;
 }
 
@@ -561,10 +569,10 @@ static void resume(struct wp_req *r)
 	atomic_fetch_sub(&srv->suspended, 1);
 }
 
-void wp_req_resume(struct wp_req *r)
+void wp_req_release(struct wp_req *r)
 {
-	if (atomic_exchange(&r->async_state, ASYNC_FINISHED) == ASYNC_SUSPENDED)
-		resume(r);
+	if (atomic_fetch_sub(&r->holds, 1) == 1)
+		resume(r); /* the last holder: the connection was suspended when others remained */
 }
 
 /* ---- request accessors and responses (http.h) ---- */

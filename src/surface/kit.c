@@ -77,7 +77,7 @@ static void write_done(struct wp_cmd *cmd)
 	if (cmd->status == WP_OK && w->after_commit != NULL)
 		w->after_commit(r->app, w);
 	w->finish(r, w);
-	wp_req_resume(r);
+	wp_req_release(r);
 }
 
 void wp_write_submit(struct wp_write *w)
@@ -86,31 +86,29 @@ void wp_write_submit(struct wp_write *w)
 	assert(w->finish != NULL);
 	w->cmd.done = write_done;
 	w->cmd.ctx = w;
-	if (!r->deferred)
-		wp_req_suspend(r);
+	wp_req_hold(r);
 	wp_status st = wp_commit_submit(r->app->commit, &w->cmd);
 	if (st != WP_OK) {
 		w->cmd.status = st;
 		w->finish(r, w);
-		wp_req_resume(r);
+		wp_req_release(r);
 	}
 }
 
 struct later {
 	struct wp_req *r;
-	bool (*fn)(struct wp_req *r, void *ctx);
+	void (*fn)(struct wp_req *r, void *ctx);
 	void *ctx;
 };
 
 static void later_run(void *p)
 {
 	struct later *l = p;
-	struct wp_req *r = l->r;
-	if (!l->fn(r, l->ctx))
-		wp_req_resume(r);
+	l->fn(l->r, l->ctx); /* work fn starts holds the request itself */
+	wp_req_release(l->r);
 }
 
-wp_status wp_req_later(struct wp_req *r, uint32_t delay_ms, bool (*fn)(struct wp_req *r, void *ctx),
+wp_status wp_req_later(struct wp_req *r, uint32_t delay_ms, void (*fn)(struct wp_req *r, void *ctx),
 		       void *ctx)
 {
 	if (delay_ms == 0) {
@@ -122,10 +120,11 @@ wp_status wp_req_later(struct wp_req *r, uint32_t delay_ms, bool (*fn)(struct wp
 		return WP_E_NOMEM;
 	*l = (struct later){r, fn, ctx};
 	bool was_deferred = r->deferred;
-	wp_req_suspend(r);
+	wp_req_hold(r);
 	if (wp_timer_after(r->app->timer, delay_ms, later_run, l) == WP_OK)
 		return WP_OK;
-	r->deferred = was_deferred; /* not suspended after all: the caller answers */
+	wp_req_release(r);
+	r->deferred = was_deferred; /* nothing was started: the caller answers */
 	return WP_E_UNAVAILABLE;
 }
 

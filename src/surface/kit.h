@@ -214,14 +214,13 @@ void *wp_write_new(struct wp_req *r, size_t size, wp_cmd_apply apply, wp_write_f
 void wp_write_submit(struct wp_write *w);
 
 /*
- * Runs fn(r, ctx) after delay_ms on the timer thread without holding a
- * worker (a slow bank answers late); the request is suspended meanwhile and
- * resumed after fn. With no delay fn runs now. fn answers, or submits a
- * write (which resumes the request itself: then fn returns true).
- * WP_E_UNAVAILABLE (timer full) or WP_E_NOMEM: fn did not run and will not;
- * the caller answers.
+ * Runs fn(r, ctx) after delay_ms on the timer thread, holding the request
+ * meanwhile (a slow bank answers late); with no delay fn runs now. fn
+ * answers, or starts work of its own (a write), which holds the request
+ * itself. WP_E_UNAVAILABLE (timer full) or WP_E_NOMEM: fn did not run and
+ * will not; the caller answers.
  */
-wp_status wp_req_later(struct wp_req *r, uint32_t delay_ms, bool (*fn)(struct wp_req *r, void *ctx),
+wp_status wp_req_later(struct wp_req *r, uint32_t delay_ms, void (*fn)(struct wp_req *r, void *ctx),
 		       void *ctx);
 
 /* ---- request-owned values ---- */

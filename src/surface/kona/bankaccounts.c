@@ -52,12 +52,11 @@ struct later_answer {
 	enum kona_code code;
 };
 
-static bool answer_now(struct wp_req *r, void *ctx)
+static void answer_now(struct wp_req *r, void *ctx)
 {
 	(void)r;
 	struct later_answer *l = ctx;
 	kona_answer(l->k, l->code);
-	return false;
 }
 
 enum kona_code kona_answer_after(struct kona_req *k, enum kona_code code, uint32_t latency_ms)

@@ -93,11 +93,10 @@ static void finish_wire(struct wp_req *r, struct wp_write *w)
 }
 
 /* After the slower bank's latency: the wire goes to the commit queue. */
-static bool wire_later(struct wp_req *r, void *ctx)
+static void wire_later(struct wp_req *r, void *ctx)
 {
 	(void)r;
 	wp_write_submit(ctx);
-	return true;
 }
 
 /* {bank_code, account_number}; false after setting a 400. */
