@@ -168,9 +168,16 @@ static bool apply(struct wp_config *c, const struct option *o, const char *value
 {
 	char *field = (char *)c + o->off;
 	int64_t n;
+	if (o->kind == K_FLAG) {
+		*(bool *)field = true;
+		return true;
+	}
+	if (value == NULL) {
+		snprintf(err, err_cap, "%s needs a value", o->flag);
+		return false;
+	}
 	switch (o->kind) {
 	case K_FLAG:
-		*(bool *)field = true;
 		return true;
 	case K_TEXT:
 		return copy_str(field, o->size, value, o->flag, err, err_cap);
@@ -212,10 +219,6 @@ int wp_config_option(struct wp_config *c, const char *name, const char *value, c
 			continue;
 		if (o->kind == K_FLAG)
 			return apply(c, o, NULL, err, err_cap) ? 2 : -1;
-		if (value == NULL) {
-			snprintf(err, err_cap, "%s needs a value", name);
-			return -1;
-		}
 		return apply(c, o, value, err, err_cap) ? 1 : -1;
 	}
 	return 0;
