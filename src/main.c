@@ -24,6 +24,7 @@
 #include "core/bank_sandbox.h"
 #include "core/crypto.h"
 #include "core/ledger.h"
+#include "core/replay.h"
 #include "core/sandbox.h"
 #include "http/accesslog.h"
 #include "http/server.h"
@@ -37,7 +38,9 @@ static wp_status expire_pending(struct wp_tx *tx, void *ctx)
 {
 	struct wp_app *app = ctx;
 	unsigned n = 0;
-	return wp_ledger_expire(tx, wp_clock_now_ms(&app->clock), WP_EXPIRE_BATCH_MAX, &n);
+	int64_t now = wp_clock_now_ms(&app->clock);
+	wp_status st = wp_ledger_expire(tx, now, WP_EXPIRE_BATCH_MAX, &n);
+	return st == WP_OK ? wp_replay_expire(tx, now, WP_EXPIRE_BATCH_MAX) : st;
 }
 
 static void usage(FILE *out)

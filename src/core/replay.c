@@ -79,3 +79,27 @@ bool wp_replay_first_use(struct wp_replay *r, const void *token, size_t n, int64
 	pthread_mutex_unlock(&r->locks[shard]);
 	return first;
 }
+
+wp_status wp_replay_record(struct wp_tx *tx, const char *scope, const void *token, size_t n,
+			   int64_t now_ms, int64_t expires_ms)
+{
+	uint8_t d[WP_SHA256_BYTES];
+	wp_sha256(token, n, d);
+	return tx->ops->used_token_insert(tx, scope, d, expires_ms, now_ms);
+}
+
+wp_status wp_replay_seen(struct wp_store *s, const char *scope, const void *token, size_t n,
+			 int64_t now_ms, bool *seen)
+{
+	uint8_t d[WP_SHA256_BYTES];
+	wp_sha256(token, n, d);
+	int64_t expires = 0;
+	wp_status st = s->ops->used_token_get(s, scope, d, &expires);
+	*seen = st == WP_OK && expires > now_ms;
+	return st == WP_E_NOT_FOUND ? WP_OK : st;
+}
+
+wp_status wp_replay_expire(struct wp_tx *tx, int64_t now_ms, unsigned max)
+{
+	return tx->ops->used_token_expire(tx, now_ms, max);
+}

@@ -6,7 +6,7 @@
  * their timestamp anyway. The set is a fixed open-addressing table of
  * WP_REPLAY_SLOTS digests with the time each stops mattering; expired slots
  * are reused. Under a flood of fresh tokens beyond its size the oldest in a
- * probe run is evicted (documented limit; in memory, so a restart forgets).
+ * probe run is evicted; the durable record below still refuses it.
  */
 #ifndef WP_REPLAY_H
 #define WP_REPLAY_H
@@ -14,6 +14,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "error.h"
+#include "store/store.h"
 
 struct wp_replay;
 
@@ -25,5 +28,20 @@ void wp_replay_free(struct wp_replay *r);
  */
 bool wp_replay_first_use(struct wp_replay *r, const void *token, size_t n, int64_t now_ms,
 			 int64_t expires_ms);
+
+/*
+ * The durable record: a token used is written (its digest) in the same
+ * commit queue as the request's own writes, before them, and the answer
+ * waits for it, so a restart forgets no token that was answered. The
+ * in-memory set above stays the first check (it sees tokens not committed
+ * yet).
+ */
+wp_status wp_replay_record(struct wp_tx *tx, const char *scope, const void *token, size_t n,
+			   int64_t now_ms, int64_t expires_ms);
+/* *seen: a committed record of the token exists and has not expired. */
+wp_status wp_replay_seen(struct wp_store *s, const char *scope, const void *token, size_t n,
+			 int64_t now_ms, bool *seen);
+/* Housekeeping in a write transaction: forgets up to max expired records. */
+wp_status wp_replay_expire(struct wp_tx *tx, int64_t now_ms, unsigned max);
 
 #endif

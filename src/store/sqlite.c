@@ -30,6 +30,9 @@
 enum stmt_id {
 	ST_PING,
 	ST_HEALTH_WRITE,
+	ST_USED_TOKEN_INSERT,
+	ST_USED_TOKEN_GET,
+	ST_USED_TOKEN_EXPIRE,
 	ST_PARTNER_INSERT,
 	ST_PARTNER_COUNT,
 	ST_PARTNER_LIST,
@@ -93,6 +96,14 @@ enum stmt_id {
 
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_PING] = "SELECT 1",
+    [ST_USED_TOKEN_INSERT] =
+	"INSERT INTO used_tokens(scope, digest, expires_ms) VALUES (?1, ?2, ?3) "
+	"ON CONFLICT(scope, digest) DO UPDATE SET expires_ms = excluded.expires_ms "
+	"WHERE used_tokens.expires_ms <= ?4",
+    [ST_USED_TOKEN_GET] = "SELECT expires_ms FROM used_tokens WHERE scope = ?1 AND digest = ?2",
+    [ST_USED_TOKEN_EXPIRE] =
+	"DELETE FROM used_tokens WHERE rowid IN (SELECT rowid FROM used_tokens "
+	"WHERE expires_ms <= ?1 LIMIT ?2)",
     [ST_HEALTH_WRITE] = "INSERT INTO health(id, checked_ms) VALUES (1, ?1) "
 			"ON CONFLICT(id) DO UPDATE SET checked_ms = excluded.checked_ms",
     [ST_PARTNER_INSERT] = "INSERT INTO partners(email, name, created_ms) VALUES (?1, ?2, ?3)",
@@ -594,6 +605,61 @@ static wp_status sqlite_health_write(struct wp_tx *tx, int64_t now_ms)
 	if (st != NULL) {
 		sqlite3_bind_int64(st, 1, now_ms);
 		r = step_write(c, st, "health_write");
+	}
+	done(st);
+	return r;
+}
+
+/* ---- used tokens ---- */
+
+static wp_status sqlite_used_token_insert(struct wp_tx *tx, const char *scope,
+					  const uint8_t digest[32], int64_t expires_ms,
+					  int64_t now_ms)
+{
+	struct conn *c = txc(tx);
+	sqlite3_stmt *st = stmt(c, ST_USED_TOKEN_INSERT);
+	wp_status r = WP_E_STORAGE;
+	if (st != NULL) {
+		sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, digest, 32, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, expires_ms);
+		sqlite3_bind_int64(st, 4, now_ms);
+		r = step_write(c, st, "used_token_insert");
+		if (r == WP_OK && sqlite3_changes(c->db) == 0)
+			r = WP_E_CONFLICT; /* recorded and still fresh */
+	}
+	done(st);
+	return r;
+}
+
+static wp_status sqlite_used_token_get(struct wp_store *base, const char *scope,
+				       const uint8_t digest[32], int64_t *expires_ms)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	struct conn *c = acquire(s);
+	sqlite3_stmt *st = stmt(c, ST_USED_TOKEN_GET);
+	wp_status r = WP_E_STORAGE;
+	if (st != NULL) {
+		sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, digest, 32, SQLITE_STATIC);
+		r = step_row(c, st, "used_token_get");
+		if (r == WP_OK)
+			*expires_ms = sqlite3_column_int64(st, 0);
+	}
+	done(st);
+	release(s, c);
+	return r;
+}
+
+static wp_status sqlite_used_token_expire(struct wp_tx *tx, int64_t now_ms, unsigned max)
+{
+	struct conn *c = txc(tx);
+	sqlite3_stmt *st = stmt(c, ST_USED_TOKEN_EXPIRE);
+	wp_status r = WP_E_STORAGE;
+	if (st != NULL) {
+		sqlite3_bind_int64(st, 1, now_ms);
+		sqlite3_bind_int64(st, 2, max);
+		r = step_write(c, st, "used_token_expire");
 	}
 	done(st);
 	return r;
@@ -1404,6 +1470,9 @@ static const struct wp_store_ops sqlite_ops = {
     .migrate = sqlite_migrate,
     .ping = sqlite_ping,
     .health_write = sqlite_health_write,
+    .used_token_insert = sqlite_used_token_insert,
+    .used_token_get = sqlite_used_token_get,
+    .used_token_expire = sqlite_used_token_expire,
     .tx_begin = sqlite_tx_begin,
     .tx_savepoint = sqlite_tx_savepoint,
     .tx_release = sqlite_tx_release,

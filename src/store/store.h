@@ -159,6 +159,15 @@ struct wp_store_ops {
 	/* A tiny write (the readiness probe's): its commit proves writes can be durable. */
 	wp_status (*health_write)(struct wp_tx *tx, int64_t now_ms);
 
+	/* Used tokens (core/replay.h). insert: WP_E_CONFLICT if recorded and not expired. */
+	wp_status (*used_token_insert)(struct wp_tx *tx, const char *scope,
+				       const uint8_t digest[32], int64_t expires_ms,
+				       int64_t now_ms);
+	wp_status (*used_token_get)(struct wp_store *s, const char *scope, const uint8_t digest[32],
+				    int64_t *expires_ms);
+	/* Forgets up to max tokens that expired. */
+	wp_status (*used_token_expire)(struct wp_tx *tx, int64_t now_ms, unsigned max);
+
 	/* Write transactions. tx_begin waits for the process's write lock. */
 	wp_status (*tx_begin)(struct wp_store *s, struct wp_tx **tx);
 	wp_status (*tx_savepoint)(struct wp_tx *tx);

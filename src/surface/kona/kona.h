@@ -171,6 +171,7 @@ struct kona_req {
 	const char *field;  /* appended to the description: "Missing required values. loginId" */
 	const char *detail; /* replaces the description (a parse error) */
 	bool answered;
+	_Atomic int token_lost; /* the durable token record failed: 1, or 2 when it was used */
 };
 
 typedef enum kona_code (*kona_handler)(struct kona_req *k);
@@ -193,6 +194,7 @@ json_t *kona_json(struct kona_req *k, json_t *v);
  */
 struct kona_write {
 	struct wp_write w;
+	wp_cmd_apply apply; /* the endpoint's, run once the token is known recorded */
 	struct kona_req *k;
 	json_t *reply;
 	enum kona_code on_conflict;

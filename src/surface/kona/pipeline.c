@@ -152,6 +152,63 @@ static enum kona_code check_headers(struct kona_req *k, struct headers *h)
 	return KONA_OK;
 }
 
+/*
+ * The token goes into the durable record ahead of anything the endpoint
+ * writes (one writer, in order), and the answer waits for it: no answered
+ * request's token is forgotten by a restart. Should the record fail, the
+ * endpoint's own writes are refused (kona_write_new checks) and the answer
+ * becomes 000_999 (token_gate).
+ */
+struct token_cmd {
+	struct wp_write w;
+	struct kona_req *k;
+	const char *key;
+	int64_t now_ms, expires_ms;
+};
+
+static wp_status apply_token(struct wp_tx *tx, struct wp_cmd *c)
+{
+	struct token_cmd *t = (struct token_cmd *)c;
+	return wp_replay_record(tx, KONA_SURFACE, t->key, strlen(t->key), t->now_ms, t->expires_ms);
+}
+
+static void token_recorded(struct wp_req *r, struct wp_write *w)
+{
+	(void)r;
+	struct token_cmd *t = (struct token_cmd *)w;
+	if (w->cmd.status != WP_OK)
+		atomic_store(&t->k->token_lost, w->cmd.status == WP_E_CONFLICT ? 2 : 1);
+}
+
+/* Every part of the request is done: an answer whose token was not recorded is withdrawn. */
+static void token_gate(struct wp_req *r)
+{
+	struct kona_req *k = r->surface_ctx;
+	int lost = atomic_load(&k->token_lost);
+	if (lost == 0)
+		return;
+	k->answered = false;
+	k->data = NULL;
+	k->field = k->detail = NULL;
+	kona_answer(k, lost == 2 ? KONA_REPLAY : KONA_SYSTEM);
+}
+
+static enum kona_code record_token(struct kona_req *k, const char *key, int64_t now_ms,
+				   int64_t expires_ms)
+{
+	struct token_cmd *t = WP_WRITE_NEW(k->r, struct token_cmd, apply_token, token_recorded);
+	if (t == NULL)
+		return KONA_SYSTEM;
+	t->k = k;
+	t->key = key;
+	t->now_ms = now_ms;
+	t->expires_ms = expires_ms;
+	k->r->surface_ctx = k;
+	k->r->before_answer = token_gate;
+	wp_write_submit(&t->w);
+	return KONA_OK;
+}
+
 /* 2 and 3. The access key, then the tran token over the body exactly as sent, once. */
 static enum kona_code check_credentials(struct kona_req *k, const struct headers *h)
 {
@@ -187,13 +244,20 @@ static enum kona_code check_credentials(struct kona_req *k, const struct headers
 	   spent, so a 429 may be retried with the same token). */
 	if (!wp_auth_take(k->app->auth, &who))
 		return KONA_RATE_LIMITED;
-	char replay_key[KONA_ASP_ID_LEN + 80];
-	snprintf(replay_key, sizeof(replay_key), "%s|%s", h->asp, h->token);
-	if (!wp_replay_first_use(k->state->replay, replay_key, strlen(replay_key), now,
-				 token_ms + WP_KONA_CLOCK_SKEW_MS + WP_KONA_REPLAY_SLACK_MS))
+	/* Used once: in this process's memory first, then in the durable record. */
+	char *key = wp_arena_printf(&k->r->arena, "%s|%s", h->asp, h->token);
+	int64_t expires = token_ms + WP_KONA_CLOCK_SKEW_MS + WP_KONA_REPLAY_SLACK_MS;
+	bool seen = false;
+	if (key == NULL)
+		return KONA_SYSTEM;
+	if (!wp_replay_first_use(k->state->replay, key, strlen(key), now, expires))
 		return KONA_REPLAY;
+	if (wp_replay_seen(k->app->store, KONA_SURFACE, key, strlen(key), now, &seen) != WP_OK)
+		return KONA_SYSTEM;
+	if (seen)
+		return KONA_REPLAY; /* used before a restart */
 	k->asp_id = h->asp;
-	return KONA_OK;
+	return record_token(k, key, now, expires);
 }
 
 /* The JSON object in text, request-owned; a parse error answers 000_002 with its words. */
@@ -306,11 +370,22 @@ static void kona_write_finish(struct wp_req *r, struct wp_write *w)
 	kona_answer(k, c);
 }
 
+/* An endpoint's write runs only if the request's token was recorded (record_token). */
+static wp_status apply_guarded(struct wp_tx *tx, struct wp_cmd *c)
+{
+	struct kona_write *kw = (struct kona_write *)c;
+	if (atomic_load(&kw->k->token_lost) != 0)
+		return WP_E_STORAGE;
+	return kw->apply(tx, c);
+}
+
 void *kona_write_new(struct kona_req *k, size_t size, wp_cmd_apply apply)
 {
-	struct kona_write *kw = wp_write_new(k->r, size, apply, kona_write_finish);
-	if (kw != NULL)
+	struct kona_write *kw = wp_write_new(k->r, size, apply_guarded, kona_write_finish);
+	if (kw != NULL) {
 		kw->k = k;
+		kw->apply = apply;
+	}
 	return kw;
 }
 

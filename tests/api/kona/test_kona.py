@@ -456,6 +456,39 @@ def test_replayed_token(kona):
     fails(kona.send(req), "000_104", status=401)
 
 
+def test_replay_refused_after_restart_and_crash(make_server):
+    """Used tokens are durable for their window: neither a restart nor SIGKILL forgets one."""
+    import signal
+    srv = make_server(["--sandbox", "--rate-limit", "0"])
+    k = for_server(srv)
+    uid = register_member(k)
+    used = []
+    for path, body in (("bankaccounts/banks", {}), ("user/info", {"userId": uid})):
+        req = k.prepare(path, body)
+        ok(k.send(req))
+        used.append(req)
+    # a write endpoint's token too: the registration and its token commit together
+    reg = k.prepare("user/registration", member_body())
+    ok(k.send(reg))
+    used.append(reg)
+    def again(req):  # the same bytes, to the restarted server's new port
+        req.url = srv.url + req.url[req.url.index("/api/"):]
+        return k.send(req)
+
+    srv.stop()          # graceful
+    srv.start()
+    for req in used:
+        fails(again(req), "000_104", status=401)
+    k.base = srv.url
+    req = k.prepare("bankaccounts/banks", {})
+    ok(k.send(req))
+    srv.kill()          # no chance to save anything
+    srv.start()
+    fails(again(req), "000_104", status=401)
+    k.base = srv.url
+    ok(k.call("bankaccounts/banks", {}))  # fresh tokens are fine
+
+
 def test_body_not_json(kona):
     for raw in [b"not json", b"{\"userId\": ", b""]:
         fails(kona.call("user/info", None, raw=raw), "000_002")
