@@ -13,7 +13,7 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -Wstrict-prototypes \
 BASE    := -std=c11 -D_GNU_SOURCE -iquote src $(WARN) -MMD -MP
 REL_CFLAGS  := $(BASE) -O2 -g -fstack-protector-strong -D_FORTIFY_SOURCE=2
 ASAN_FLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-TEST_CFLAGS := $(BASE) -O1 -g $(ASAN_FLAGS)
+TEST_CFLAGS := $(BASE) -O1 -g $(ASAN_FLAGS) -DWP_FAULT_INJECTION
 
 SRC      := $(shell find src -name '*.c' ! -name main.c | sort)
 EMBED    := $(sort $(wildcard src/store/migrations/*/*.sql) $(wildcard src/web/templates/*.html))

@@ -198,6 +198,12 @@ struct sqlite_store {
 	 * refused from then on, so nothing is acknowledged into a file nobody
 	 * will read again.
 	 */
+#ifdef WP_FAULT_INJECTION
+	pthread_mutex_t fault_lock;
+	struct wp_fault_plan faults;
+	uint64_t fault_state;
+	uint64_t faults_injected;
+#endif
 	char path[WP_STORE_PATH_MAX_BYTES];
 	dev_t dev;
 	ino_t ino;
@@ -205,6 +211,60 @@ struct sqlite_store {
 };
 
 static const struct wp_store_ops sqlite_ops;
+
+/*
+ * Fault injection (test builds only, as SQLite tests itself): the store's
+ * writes, reads and commits fail at seeded random points, as a full disk, an
+ * I/O error or a busy database would make them fail; and a commit may be
+ * made durable yet reported failed (an fsync error after the write).
+ */
+enum fault_point { FAULT_WRITE, FAULT_READ, FAULT_BEGIN, FAULT_SAVEPOINT, FAULT_COMMIT, FAULT_LIE };
+
+#ifdef WP_FAULT_INJECTION
+static bool fault(struct sqlite_store *s, enum fault_point p)
+{
+	if (s == NULL || (s->faults.rate_ppm == 0 && s->faults.lie_ppm == 0))
+		return false;
+	pthread_mutex_lock(&s->fault_lock);
+	/* xorshift64*: a seed replays the same schedule */
+	uint64_t x = s->fault_state;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	s->fault_state = x;
+	uint32_t draw = (uint32_t)((x * 2685821657736338717ull) >> 32) % 1000000u;
+	bool hit = p == FAULT_LIE ? draw < s->faults.lie_ppm
+				  : draw < s->faults.rate_ppm && (s->faults.points & (1u << p));
+	s->faults_injected += hit;
+	pthread_mutex_unlock(&s->fault_lock);
+	return hit;
+}
+
+void wp_store_inject(struct wp_store *base, const struct wp_fault_plan *plan)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	pthread_mutex_lock(&s->fault_lock);
+	s->faults = plan ? *plan : (struct wp_fault_plan){0};
+	s->fault_state = (plan && plan->seed) ? plan->seed : 0x9E3779B97F4A7C15ull;
+	pthread_mutex_unlock(&s->fault_lock);
+}
+
+uint64_t wp_store_faults_injected(struct wp_store *base)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	pthread_mutex_lock(&s->fault_lock);
+	uint64_t n = s->faults_injected;
+	pthread_mutex_unlock(&s->fault_lock);
+	return n;
+}
+#else
+static bool fault(struct sqlite_store *s, enum fault_point p)
+{
+	(void)s;
+	(void)p;
+	return false;
+}
+#endif
 
 static void lose(struct sqlite_store *s, const char *why)
 {
@@ -361,6 +421,9 @@ static void sqlite_close(struct wp_store *base)
 	pthread_cond_destroy(&s->freed);
 	pthread_mutex_destroy(&s->write_lock);
 	pthread_mutex_destroy(&s->lock);
+#ifdef WP_FAULT_INJECTION
+	pthread_mutex_destroy(&s->fault_lock);
+#endif
 	free(s);
 }
 
@@ -384,6 +447,9 @@ wp_status wp_store_sqlite_open(const char *path, unsigned pool, struct wp_store 
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->freed, NULL);
 	pthread_mutex_init(&s->write_lock, NULL);
+#ifdef WP_FAULT_INJECTION
+	pthread_mutex_init(&s->fault_lock, NULL);
+#endif
 	for (unsigned i = 0; i < pool; i++) {
 		wp_status st = open_conn(path, &s->conns[i], err, err_cap);
 		if (st != WP_OK) {
@@ -483,6 +549,12 @@ static wp_status sqlite_ping(struct wp_store *base)
 
 static wp_status run(struct conn *c, enum stmt_id id)
 {
+	enum fault_point p = id == ST_BEGIN    ? FAULT_BEGIN
+			     : id == ST_COMMIT ? FAULT_COMMIT
+					       : FAULT_SAVEPOINT;
+	if ((id == ST_BEGIN || id == ST_COMMIT || id == ST_SAVEPOINT || id == ST_RELEASE) &&
+	    fault(c->store, p))
+		return WP_E_STORAGE; /* as if the disk refused it: nothing happened */
 	sqlite3_stmt *st = stmt(c, id);
 	int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
 	done(st);
@@ -543,6 +615,8 @@ static wp_status sqlite_tx_commit(struct wp_tx *tx)
 	/* Committed into a file the path no longer names is not durable: not acknowledged. */
 	if (st == WP_OK && !still_ours(s))
 		st = WP_E_STORAGE;
+	if (st == WP_OK && fault(s, FAULT_LIE))
+		st = WP_E_STORAGE; /* durable, yet reported failed: retries must find it once */
 	tx_end(tx);
 	return st;
 }
@@ -573,6 +647,8 @@ static wp_status sqlite_tx_rollback_to(struct wp_tx *tx)
 /* Runs a bound write statement; constraint failures are CONFLICT. */
 static wp_status step_write(struct conn *c, sqlite3_stmt *st, const char *what)
 {
+	if (fault(c->store, FAULT_WRITE))
+		return WP_E_STORAGE;
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE)
 		return WP_OK;
@@ -588,6 +664,8 @@ static wp_status step_write(struct conn *c, sqlite3_stmt *st, const char *what)
  */
 static wp_status step_row(struct conn *c, sqlite3_stmt *st, const char *what)
 {
+	if (fault(c->store, FAULT_READ))
+		return WP_E_STORAGE;
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		return WP_OK;

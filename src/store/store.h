@@ -278,6 +278,24 @@ wp_status wp_store_sqlite_open(const char *path, unsigned pool, struct wp_store 
 wp_status wp_store_write(struct wp_store *s, wp_status (*fn)(struct wp_tx *tx, void *arg),
 			 void *arg);
 
+#ifdef WP_FAULT_INJECTION
+/*
+ * Test builds: fail the store's operations at seeded random points. points
+ * is a bit set of FAULT_* (sqlite.c: write 0, read 1, begin 2, savepoint 3,
+ * commit 4 — it leaves nothing written), and lie_ppm makes a durable commit
+ * report failure. NULL stops.
+ */
+struct wp_fault_plan {
+	uint64_t seed;
+	uint32_t rate_ppm; /* chance per operation, per million */
+	uint32_t points;
+	uint32_t lie_ppm; /* chance that a durable commit is reported failed */
+};
+#define WP_FAULT_ALL 0x1Fu
+void wp_store_inject(struct wp_store *s, const struct wp_fault_plan *plan);
+uint64_t wp_store_faults_injected(struct wp_store *s);
+#endif
+
 static inline void wp_store_close(struct wp_store *s)
 {
 	if (s != NULL)
