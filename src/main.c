@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -233,6 +234,42 @@ static void refuse_sandbox_credentials(struct wp_app *app)
 	}
 }
 
+/*
+ * One server per database file: a lock on "<db>.lock" held for the
+ * process's life (released by the kernel even after a crash). SQLite alone
+ * would let a second server run beside the first, each with its own commit
+ * queue and in-memory state. The CLI's commands may still run beside it.
+ */
+static int lock_database(const char *db)
+{
+	char path[WP_FILE_PATH_MAX + 8];
+	snprintf(path, sizeof(path), "%s.lock", db);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	if (fd < 0) {
+		fprintf(stderr, "wonpay: cannot open %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		char pid[32] = "";
+		ssize_t n = read(fd, pid, sizeof(pid) - 1);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		fprintf(
+		    stderr,
+		    "wonpay: another wonpay server (pid %s) already serves %s; stop it, or give "
+		    "this one its own --db (several servers share one database only on "
+		    "PostgreSQL)\n",
+		    pid[0] ? pid : "unknown", db);
+		close(fd);
+		return -1;
+	}
+	char pid[32];
+	int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n)
+		fprintf(stderr, "wonpay: cannot write %s (the lock holds anyway)\n", path);
+	return fd;
+}
+
 /* On stop, requests still waiting on a slow bank are answered now. */
 static void flush_timers(struct wp_app *app)
 {
@@ -313,6 +350,8 @@ static int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "wonpay: no randomness available\n");
 		return 1;
 	}
+	if (ensure_parent_dir(cfg.db_path) != 0 || lock_database(cfg.db_path) < 0)
+		return 1; /* the lock's descriptor stays open until the process ends */
 	app.store = open_store(&cfg, cfg.threads + 2);
 	if (app.store == NULL)
 		return 1;

@@ -181,3 +181,12 @@ def test_deleted_database_refuses_writes_and_fails_readiness(make_server):
     assert r.status_code == 503 and r.json()["status"] == "not_ready", r.text
     assert requests.get(s.url + "/health", timeout=10).status_code == 503
     assert "the database is lost" in s.stderr()
+
+
+def test_second_server_on_one_database_refuses(make_server):
+    first = make_server(["--sandbox"])
+    out = subprocess.run([BIN, "serve", "--sandbox", "--listen", "127.0.0.1:0",
+                          "--db", str(first.db)], capture_output=True, text=True, timeout=60)
+    assert out.returncode != 0
+    assert "already serves" in out.stderr and f"pid {first.proc.pid}" in out.stderr, out.stderr
+    assert requests.get(first.url + "/health", timeout=5).status_code == 200
