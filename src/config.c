@@ -88,12 +88,22 @@ static const struct option options[] = {
 
 #define OPTION_COUNT (sizeof(options) / sizeof(options[0]))
 
-size_t wp_config_usage(char *out, size_t cap)
+static bool listed(const char *flag, const char *const *only)
+{
+	for (size_t i = 0; only != NULL && only[i] != NULL; i++)
+		if (strcmp(flag, only[i]) == 0)
+			return true;
+	return only == NULL;
+}
+
+size_t wp_config_usage(const char *const *only, char *out, size_t cap)
 {
 	size_t used = 0;
 	out[0] = '\0';
 	for (size_t i = 0; i < OPTION_COUNT; i++) {
 		const struct option *o = &options[i];
+		if (!listed(o->flag, only))
+			continue;
 		char head[48];
 		snprintf(head, sizeof(head), "%s%s%s", o->flag, o->arg ? " " : "",
 			 o->arg ? o->arg : "");

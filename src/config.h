@@ -55,7 +55,11 @@ int wp_config_option(struct wp_config *c, const char *name, const char *value, c
 void wp_config_resolve(struct wp_config *c);
 /* Fills public_url/short_url defaults once the real port is known. */
 void wp_config_finish(struct wp_config *c, uint16_t bound_port);
-/* The options, their variables and meanings, one per line, for --help; the length written. */
-size_t wp_config_usage(char *out, size_t cap);
+/*
+ * The options (only those named in the NULL-terminated list `only`, or all
+ * with NULL), their variables and meanings, one per line, for --help; the
+ * length written.
+ */
+size_t wp_config_usage(const char *const *only, char *out, size_t cap);
 
 #endif

@@ -69,7 +69,7 @@ static void usage(FILE *out)
 	    "\n"
 	    "serve options (flags win over WONPAY_* environment variables):\n");
 	char options[8192];
-	wp_config_usage(options, sizeof(options));
+	wp_config_usage(NULL, options, sizeof(options));
 	fputs(options, out);
 }
 
@@ -94,12 +94,69 @@ static int ensure_parent_dir(const char *path)
 }
 
 /* Parses options shared by every command; extra names are offered to `extra`. */
+/* What each subcommand says to --help: its synopsis, and which settings matter to it. */
+struct command_help {
+	const char *command;
+	const char *synopsis;
+	const char *const *options; /* NULL: every setting */
+};
+
+static const char *const db_only[] = {"--db", NULL};
+static const char *const partner_add_options[] = {"--db", "--data-key-file", NULL};
+
+static const struct command_help helps[] = {
+    {"serve", "wonpay serve [options]\n  runs the HTTP server\n", NULL},
+    {"migrate",
+     "wonpay migrate [--db PATH]\n  applies the database migrations and prints the schema "
+     "version\n",
+     db_only},
+    {"partner add",
+     "wonpay partner add --email E [--name N] [surface options] [--db PATH]\n"
+     "  adds a partner and prints its credentials once\n"
+     "  --email E              the partner's email (required)\n"
+     "  --name N               its name (default: the email)\n",
+     partner_add_options},
+    {"partner list", "wonpay partner list [--db PATH]\n  lists partners\n", db_only},
+    {"ledger verify",
+     "wonpay ledger verify [--db PATH]\n  recomputes every balance from the transfers; exit 1 "
+     "on a problem\n",
+     db_only},
+};
+
+static void command_usage(const char *command)
+{
+	for (size_t i = 0; i < sizeof(helps) / sizeof(helps[0]); i++) {
+		if (strcmp(helps[i].command, command) != 0)
+			continue;
+		printf("usage: %s", helps[i].synopsis);
+		for (size_t m = 0; strcmp(command, "partner add") == 0 && m < wp_module_count;
+		     m++) {
+			const struct wp_issuer *is = wp_modules[m]->issuer;
+			if (is != NULL && is->option != NULL)
+				printf("  %s\n", is->help);
+		}
+		char options[8192];
+		wp_config_usage(helps[i].options, options, sizeof(options));
+		printf("%s%s",
+		       helps[i].options ? "" : "options (flags win over WONPAY_* variables):\n",
+		       options);
+	}
+}
+
+/* 0 on success, -1 after a message, 1 after --help (the caller exits 0). */
 static int parse_options(int argc, char **argv, int start, struct wp_config *cfg,
 			 int (*extra)(void *ctx, const char *name, const char *value), void *ctx)
 {
 	char err[256];
+	char command[32];
+	snprintf(command, sizeof(command), "%s%s%s", argv[1], start > 2 ? " " : "",
+		 start > 2 ? argv[2] : "");
 	for (int i = start; i < argc; i++) {
 		const char *name = argv[i];
+		if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
+			command_usage(command);
+			return 1;
+		}
 		const char *value = i + 1 < argc ? argv[i + 1] : NULL;
 		int used = wp_config_option(cfg, name, value, err, sizeof(err));
 		if (used == 0 && extra != NULL)
@@ -311,8 +368,9 @@ static int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "wonpay: %s\n", err);
 		return 2;
 	}
-	if (parse_options(argc, argv, 2, &cfg, NULL, NULL) != 0)
-		return 2;
+	int parsed = parse_options(argc, argv, 2, &cfg, NULL, NULL);
+	if (parsed != 0)
+		return parsed > 0 ? 0 : 2;
 	wp_config_resolve(&cfg);
 	raise_fd_limit(cfg.conn_limit);
 
@@ -454,9 +512,13 @@ static int cmd_ledger(int argc, char **argv)
 	}
 	struct wp_config cfg;
 	char err[256];
-	if (!wp_config_defaults(&cfg, err, sizeof(err)) ||
-	    parse_options(argc, argv, 3, &cfg, NULL, NULL) != 0)
+	if (!wp_config_defaults(&cfg, err, sizeof(err))) {
+		fprintf(stderr, "wonpay: %s\n", err);
 		return 2;
+	}
+	int parsed = parse_options(argc, argv, 3, &cfg, NULL, NULL);
+	if (parsed != 0)
+		return parsed > 0 ? 0 : 2;
 	struct wp_store *s = open_store(&cfg, 1);
 	if (s == NULL)
 		return 1;
@@ -485,9 +547,13 @@ static int cmd_migrate(int argc, char **argv)
 {
 	struct wp_config cfg;
 	char err[256];
-	if (!wp_config_defaults(&cfg, err, sizeof(err)) ||
-	    parse_options(argc, argv, 2, &cfg, NULL, NULL) != 0)
+	if (!wp_config_defaults(&cfg, err, sizeof(err))) {
+		fprintf(stderr, "wonpay: %s\n", err);
 		return 2;
+	}
+	int parsed = parse_options(argc, argv, 2, &cfg, NULL, NULL);
+	if (parsed != 0)
+		return parsed > 0 ? 0 : 2;
 	struct wp_store *s = open_store(&cfg, 1);
 	if (s == NULL)
 		return 1;
@@ -610,9 +676,13 @@ static int cmd_partner(int argc, char **argv)
 	char err[256];
 	struct partner_opts o;
 	memset(&o, 0, sizeof(o));
-	if (!wp_config_defaults(&cfg, err, sizeof(err)) ||
-	    parse_options(argc, argv, 3, &cfg, partner_option, &o) != 0)
+	if (!wp_config_defaults(&cfg, err, sizeof(err))) {
+		fprintf(stderr, "wonpay: %s\n", err);
 		return 2;
+	}
+	int parsed = parse_options(argc, argv, 3, &cfg, partner_option, &o);
+	if (parsed != 0)
+		return parsed > 0 ? 0 : 2;
 	bool add = strcmp(argv[2], "add") == 0;
 	if (add && o.email == NULL) {
 		fprintf(stderr, "wonpay: partner add needs --email\n");

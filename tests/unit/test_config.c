@@ -113,7 +113,7 @@ static void test_defaults(void **state)
 	    "--auth-fail-rate", "--auth-fail-burst",
 	};
 	char usage[8192];
-	wp_config_usage(usage, sizeof(usage));
+	wp_config_usage(NULL, usage, sizeof(usage));
 	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
 		assert_non_null(strstr(usage, opts[i]));
 		/* ... with its variable */

@@ -190,3 +190,16 @@ def test_second_server_on_one_database_refuses(make_server):
     assert out.returncode != 0
     assert "already serves" in out.stderr and f"pid {first.proc.pid}" in out.stderr, out.stderr
     assert requests.get(first.url + "/health", timeout=5).status_code == 200
+
+
+def test_every_subcommand_has_help():
+    for cmd, words in ((["serve"], ["--listen", "WONPAY_LISTEN", "--conn-per-ip"]),
+                       (["migrate"], ["--db", "WONPAY_DB"]),
+                       (["partner", "add"], ["--email", "--kona-public-key", "--data-key-file"]),
+                       (["partner", "list"], ["--db"]),
+                       (["ledger", "verify"], ["--db"])):
+        out = subprocess.run([BIN, *cmd, "--help"], capture_output=True, text=True, timeout=30)
+        assert out.returncode == 0, (cmd, out.stderr)
+        assert out.stdout.startswith("usage: wonpay " + " ".join(cmd)), out.stdout
+        for w in words:
+            assert w in out.stdout, (cmd, w)
