@@ -31,6 +31,7 @@
 #include "http/server.h"
 #include "surface/kit.h"
 #include "util/file.h"
+#include "util/text.h"
 
 #define WONPAY_VERSION "0.1.0"
 
@@ -198,24 +199,39 @@ static struct wp_store *open_store(const struct wp_config *cfg, unsigned pool)
 }
 
 /*
- * The key that seals personal data: 64 hex characters in a file. Created on
- * first start (0600) when missing; an operator may supply their own.
+ * The key that seals personal data: 64 hex characters in a file. One rule
+ * for every subcommand: --data-key-file when given (it must exist); else
+ * data.key beside the database, or sandbox/data.key beside it where an
+ * earlier sandbox made it; else a new one is created as data.key beside the
+ * database (0600). An operator may supply their own.
  */
+static bool data_key_path(const struct wp_config *cfg, char *path, size_t cap, bool *exists)
+{
+	char dir[WP_FILE_PATH_MAX];
+	struct stat st;
+	wp_file_dir(cfg->db_path, dir, sizeof(dir));
+	if (cfg->data_key_file[0] != '\0') {
+		snprintf(path, cap, "%s", cfg->data_key_file);
+		*exists = true; /* read it, or say why not */
+		return true;
+	}
+	snprintf(path, cap, "%s/sandbox/data.key", dir);
+	if (stat(path, &st) == 0) {
+		*exists = true;
+		return true;
+	}
+	snprintf(path, cap, "%s/data.key", dir);
+	*exists = stat(path, &st) == 0;
+	return true;
+}
+
 static bool load_data_key(const struct wp_config *cfg, uint8_t key[WP_DATA_KEY_BYTES])
 {
-	char path[WP_FILE_PATH_MAX + 32], dir[WP_FILE_PATH_MAX];
-	wp_file_dir(cfg->db_path, dir, sizeof(dir));
-	if (cfg->data_key_file[0] != '\0')
-		snprintf(path, sizeof(path), "%s", cfg->data_key_file);
-	else
-		snprintf(path, sizeof(path), "%s/%sdata.key", dir, cfg->sandbox ? "sandbox/" : "");
+	char path[WP_FILE_PATH_MAX + 32];
+	bool exists;
+	data_key_path(cfg, path, sizeof(path), &exists);
 	char hex[2 * WP_DATA_KEY_BYTES + 4] = "";
-	FILE *f = fopen(path, "r");
-	if (f == NULL && errno == ENOENT && cfg->data_key_file[0] == '\0') {
-		char sub[WP_FILE_PATH_MAX + 16];
-		snprintf(sub, sizeof(sub), "%s/sandbox", dir);
-		if (cfg->sandbox && mkdir(sub, 0700) != 0 && errno != EEXIST)
-			return false;
+	if (!exists) {
 		if (wp_random_bytes(key, WP_DATA_KEY_BYTES) != WP_OK)
 			return false;
 		wp_hex(key, WP_DATA_KEY_BYTES, hex);
@@ -230,16 +246,19 @@ static bool load_data_key(const struct wp_config *cfg, uint8_t key[WP_DATA_KEY_B
 			path);
 		return true;
 	}
-	bool ok = f != NULL && fgets(hex, sizeof(hex), f) != NULL;
-	if (f != NULL)
-		fclose(f);
-	for (size_t i = 0; ok && i < WP_DATA_KEY_BYTES; i++) {
-		unsigned v;
-		ok = sscanf(hex + 2 * i, "%2x", &v) == 1;
-		key[i] = (uint8_t)v;
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		fprintf(stderr, "wonpay: cannot open the data key %s: %s\n", path, strerror(errno));
+		return false;
 	}
+	bool ok = fgets(hex, sizeof(hex), f) != NULL;
+	fclose(f);
+	for (size_t i = 0; ok && i < 2 * WP_DATA_KEY_BYTES; i++)
+		ok = wp_hex_digit(hex[i]) >= 0;
+	for (size_t i = 0; ok && i < WP_DATA_KEY_BYTES; i++)
+		key[i] = (uint8_t)(wp_hex_digit(hex[2 * i]) * 16 + wp_hex_digit(hex[2 * i + 1]));
 	if (!ok)
-		fprintf(stderr, "wonpay: cannot read the data key %s (64 hex characters)\n", path);
+		fprintf(stderr, "wonpay: the data key %s must hold 64 hex characters\n", path);
 	return ok;
 }
 

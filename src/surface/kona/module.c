@@ -202,10 +202,14 @@ static wp_status issue_prepare(const uint8_t *data_key, const char *pem_path, vo
 	if (i == NULL)
 		return WP_E_NOMEM;
 	i->data_key = data_key;
+	errno = 0;
 	i->partner_pub = wp_file_read_text(pem_path, WP_PEM_MAX_BYTES);
 	EVP_PKEY *check = i->partner_pub ? wp_rsa_public_from_pem(i->partner_pub) : NULL;
 	wp_status st = WP_OK;
-	if (check == NULL) {
+	if (i->partner_pub == NULL && errno != 0) {
+		snprintf(err, cap, "cannot read %s: %s", pem_path, strerror(errno));
+		st = WP_E_INVALID;
+	} else if (check == NULL) {
 		snprintf(err, cap, "%s is not an RSA public key (PEM)", pem_path);
 		st = WP_E_INVALID;
 	} else if (kona_generate_credentials(&i->creds) != WP_OK ||

@@ -618,8 +618,7 @@ def test_second_partner_from_cli_cannot_reach_the_first(server, tmp_path):
     (tmp_path / "pub.pem").write_bytes(key.export_to_pem())
     (tmp_path / "priv.pem").write_bytes(key.export_to_pem(private_key=True, password=None))
     out = subprocess.run([BIN, "partner", "add", "--email", "second-kona@example.com",
-                          "--kona-public-key", str(tmp_path / "pub.pem"), "--db", str(server.db),
-                          "--data-key-file", str(server.db.parent / "sandbox" / "data.key")],
+                          "--kona-public-key", str(tmp_path / "pub.pem"), "--db", str(server.db)],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     field = lambda name: re.search(rf"{name}: (\S+)", out.stdout).group(1)  # noqa: E731

@@ -203,3 +203,13 @@ def test_every_subcommand_has_help():
         assert out.stdout.startswith("usage: wonpay " + " ".join(cmd)), out.stdout
         for w in words:
             assert w in out.stdout, (cmd, w)
+
+
+def test_partner_add_names_a_missing_key_file(tmp_path):
+    db = tmp_path / "w.db"
+    out = subprocess.run([BIN, "partner", "add", "--email", "x@example.com", "--kona-public-key",
+                          str(tmp_path / "nope.pem"), "--db", str(db)],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode != 0
+    assert "No such file" in out.stderr and "not an RSA" not in out.stderr, out.stderr
+    assert not (tmp_path / "data.key").exists()  # nothing made for a refused input
