@@ -35,6 +35,7 @@
 /* Bodies */
 #define WP_FORM_FIELDS_MAX 64 /* fields in one form body */
 #define WP_FORM_NAME_MAX_BYTES 64
+#define WP_MULTIPART_BOUNDARY_MAX 70 /* RFC 2046 */
 
 /* AQR */
 #define WP_AQR_KEYWORD_LEN 8		     /* random [A-Za-z0-9] characters */

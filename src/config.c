@@ -33,6 +33,7 @@ struct option {
 	const char *help;
 };
 
+#define CORS_BY_MODE "\x01" /* not a settable value: the mode decides */
 #define FIELD(f) offsetof(struct wp_config, f), sizeof(((struct wp_config *)0)->f)
 
 static const struct option options[] = {
@@ -68,6 +69,9 @@ static const struct option options[] = {
      "failed credentials/s accepted from one address before 429, 0 = off (default 10)"},
     {"--auth-fail-burst", "WONPAY_AUTH_FAIL_BURST", "N", K_UINT, FIELD(auth_fail_burst), 1, 1000000,
      "failed credentials in a burst from one address (default 100)"},
+    {"--cors-origins", "WONPAY_CORS_ORIGINS", "LIST", K_TEXT, FIELD(cors_origins), 0, 0,
+     "origins whose pages may call the APIs: * or https://a.example,https://b.example "
+     "(default * in sandbox mode, none otherwise)"},
     {"--access-log", "WONPAY_ACCESS_LOG", "DEST", K_TEXT, FIELD(access_log), 0, 0,
      "'-' stdout, 'off', or a file (default -)"},
     {"--admin-token", "WONPAY_ADMIN_TOKEN", "T", K_TOKEN, FIELD(admin_token), 0, 0,
@@ -241,6 +245,7 @@ bool wp_config_defaults(struct wp_config *c, char *err, size_t err_cap)
 	c->listen_port = 8080;
 	snprintf(c->db_path, sizeof(c->db_path), "data/wonpay.db");
 	snprintf(c->access_log, sizeof(c->access_log), "-");
+	snprintf(c->cors_origins, sizeof(c->cors_origins), CORS_BY_MODE);
 	snprintf(c->admin_token, sizeof(c->admin_token), "sandbox-admin-token");
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	c->threads = cores > 0 && cores <= 64 ? (unsigned)cores : 2;
@@ -292,6 +297,8 @@ void wp_config_finish(struct wp_config *c, uint16_t bound_port)
 
 void wp_config_resolve(struct wp_config *c)
 {
+	if (strcmp(c->cors_origins, CORS_BY_MODE) == 0)
+		snprintf(c->cors_origins, sizeof(c->cors_origins), "%s", c->sandbox ? "*" : "");
 	if (c->conn_per_ip == WP_CONFIG_UNSET)
 		c->conn_per_ip = c->sandbox ? 0 : WP_CONN_PER_IP_DEFAULT;
 }

@@ -23,6 +23,7 @@ struct wp_config {
 	char public_url[WP_URL_MAX];	   /* base of qr_image; default http://<listen> */
 	char short_url[WP_URL_MAX];	   /* base of short_url; default public_url */
 	char access_log[WP_FILE_PATH_MAX]; /* "-" stdout, "off", or a file */
+	char cors_origins[512];		   /* "*", a comma list, or "" (none) */
 	bool sandbox;
 	unsigned threads;
 	size_t max_body_bytes;

@@ -416,6 +416,7 @@ static int cmd_serve(int argc, char **argv)
 	    .min_body_rate = cfg.min_body_rate,
 	    .max_body_bytes = cfg.max_body_bytes,
 	    .clock = &app.clock,
+	    .cors_origins = cfg.cors_origins,
 	    .flush = flush_timers,
 	    .app = &app,
 	};

@@ -157,3 +157,39 @@ def create_body(**over):
     }
     fields.update(over)
     return {k: v for k, v in fields.items() if v is not None}
+
+
+# ---- headless Chromium for tests/browser (selenium + chromium-driver) ----
+# Chromium and chromedriver are required: if either is missing the tests FAIL
+# (`make test` installs them), they are never skipped.
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+@pytest.fixture(scope="module")
+def driver(tmp_path_factory):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    for path in (CHROMIUM, CHROMEDRIVER):
+        assert os.path.isfile(path) and os.access(path, os.X_OK), \
+            f"{path} is missing: install chromium and chromium-driver (make test does)"
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--window-size=390,844"):
+        opts.add_argument(flag)
+    opts.add_argument("--user-data-dir=" + str(tmp_path_factory.mktemp("chromium-profile")))
+    drv = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=opts)
+    drv.set_page_load_timeout(30)
+    # Headless Chromium will not make a window narrower than 500 CSS px whatever
+    # --window-size says, so emulate the phone's viewport (390x844) explicitly.
+    drv.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                        {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True})
+    try:
+        yield drv
+    finally:
+        drv.quit()
+
+

@@ -11,6 +11,7 @@
 #ifndef WP_FORM_H
 #define WP_FORM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -37,6 +38,16 @@ wp_status wp_form_decode(wp_arena *a, const char *body, size_t len, const char *
 
 /* The field's value, or NULL if absent. */
 const struct wp_form_field *wp_form_get(const struct wp_form *f, const char *name);
+
+/*
+ * multipart/form-data (a browser's FormData): text parts by their
+ * form-data name, values as sent (UTF-8), the same rules as above (no file
+ * parts, no name twice, bounded count). boundary: the Content-Type's.
+ */
+wp_status wp_form_decode_multipart(wp_arena *a, const char *body, size_t len, const char *boundary,
+				   struct wp_form *out, char *err, size_t err_cap);
+/* A Content-Type parameter's value, case kept; false when absent or too long. */
+bool wp_content_type_param(const char *header, const char *param, char *out, size_t cap);
 
 /*
  * Splits a Content-Type header into its lowercased media type and charset

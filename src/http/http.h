@@ -54,6 +54,10 @@ struct wp_surface {
 	 */
 	const char *const *paths;
 	size_t path_count;
+	/* CORS: request headers a browser may send besides Content-Type, and answer headers it
+	   may read besides X-Request-Id (comma-separated; NULL for none). */
+	const char *cors_headers;
+	const char *cors_expose;
 	/* Renders st (with a message for humans) as this surface's error response. */
 	void (*reply_error)(struct wp_req *r, wp_status st, const char *msg);
 };

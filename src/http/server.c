@@ -53,6 +53,66 @@ struct wp_req_end {
 	struct wp_req_end *next;
 };
 
+/*
+ * CORS: browsers on other origins call the providers' APIs (AQR's own
+ * JavaScript sample does). An allowed Origin gets Access-Control-Allow-Origin
+ * on every answer, errors included, and the headers a client may read.
+ */
+static bool origin_allowed(const struct wp_http_options *o, const char *origin)
+{
+	if (origin == NULL || o->cors_origins == NULL || o->cors_origins[0] == '\0')
+		return false;
+	if (strcmp(o->cors_origins, "*") == 0)
+		return true;
+	size_t n = strlen(origin);
+	for (const char *p = o->cors_origins; *p != '\0';) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len == n && strncmp(p, origin, n) == 0)
+			return true;
+		p += len + (end != NULL);
+	}
+	return false;
+}
+
+static void cors_headers(struct wp_req *r)
+{
+	const struct wp_http_options *o = &r->server->o;
+	const char *origin = wp_req_header(r, "Origin");
+	if (!origin_allowed(o, origin))
+		return;
+	bool any = strcmp(o->cors_origins, "*") == 0;
+	wp_reply_header(r, "Access-Control-Allow-Origin", any ? "*" : origin);
+	if (!any)
+		wp_reply_header(r, "Vary", "Origin");
+	char expose[256];
+	snprintf(expose, sizeof(expose), "X-Request-Id%s%s", r->surface->cors_expose ? ", " : "",
+		 r->surface->cors_expose ? r->surface->cors_expose : "");
+	wp_reply_header(r, "Access-Control-Expose-Headers", expose);
+}
+
+static enum MHD_Result queue(struct wp_req *r);
+
+/* A preflight (OPTIONS with Origin and Access-Control-Request-Method): 204 when allowed. */
+static enum MHD_Result preflight(struct wp_req *r, const struct wp_match *m)
+{
+	r->answered = true;
+	const char *want = wp_req_header(r, "Access-Control-Request-Method");
+	wp_reply(r, 204, NULL, "", 0);
+	if (origin_allowed(&r->server->o, wp_req_header(r, "Origin")) && want != NULL &&
+	    strstr(m->allow, want) != NULL) {
+		char headers[512];
+		snprintf(headers, sizeof(headers), "Content-Type%s%s",
+			 r->surface->cors_headers ? ", " : "",
+			 r->surface->cors_headers ? r->surface->cors_headers : "");
+		wp_reply_header(r, "Access-Control-Allow-Methods", m->allow);
+		wp_reply_header(r, "Access-Control-Allow-Headers", headers);
+		wp_reply_header(r, "Access-Control-Max-Age", "600");
+	}
+	wp_reply_header(r, "Allow", m->allow);
+	return queue(r);
+}
+
 static enum MHD_Result queue(struct wp_req *r)
 {
 	struct MHD_Connection *conn = r->conn;
@@ -62,6 +122,7 @@ static enum MHD_Result queue(struct wp_req *r)
 		/* A handler that built no response is a bug; answer in its surface's shape. */
 		r->surface->reply_error(r, WP_E_INTERNAL, "the handler produced no response");
 	}
+	cors_headers(r);
 	enum MHD_Result ret = MHD_queue_response(conn, r->status, r->response);
 	MHD_destroy_response(r->response);
 	r->response = NULL;
@@ -256,6 +317,8 @@ static enum MHD_Result begin(struct wp_server *srv, struct MHD_Connection *conn,
 	}
 	if (atomic_load(&srv->stopping))
 		return refuse(r, WP_E_UNAVAILABLE, "the server is shutting down", true);
+	if (m.route == NULL && strcmp(method, "OPTIONS") == 0 && m.allow[0] != '\0')
+		return preflight(r, &m);
 	if (m.route == NULL) {
 		if (m.allow[0] == '\0')
 			return refuse(r, WP_E_NOT_FOUND, "no such path", false);

@@ -36,6 +36,7 @@ struct wp_http_options {
 	const struct wp_surface *fallback;
 	int access_log_fd;	    /* -1 when off */
 	struct wp_journal *journal; /* NULL when off */
+	const char *cors_origins;   /* "*", "https://a.example,https://b.example", or "" */
 	const wp_clock *clock;	    /* the time in the access log and journal */
 	uint32_t boot_id;	    /* random per process: prefixes request ids */
 	/* On stop, when requests still wait after the drain: run what they wait on now. */

@@ -261,14 +261,22 @@ static wp_status api(struct aqr_req *q)
 	if (!wp_auth_take(r->app->auth, &q->who))
 		return fail(q, WP_E_RATE_LIMITED,
 			    "too many requests for this developer token; retry shortly");
-	char type[128], charset[64];
-	wp_content_type_parse(wp_req_header(r, "Content-Type"), type, sizeof(type), charset,
-			      sizeof(charset));
-	if (type[0] != '\0' && strcmp(type, "application/x-www-form-urlencoded") != 0)
+	const char *ct = wp_req_header(r, "Content-Type");
+	char type[128], charset[64], boundary[WP_MULTIPART_BOUNDARY_MAX + 1];
+	wp_content_type_parse(ct, type, sizeof(type), charset, sizeof(charset));
+	if (strcmp(type, "multipart/form-data") == 0) { /* a browser's FormData */
+		if (!wp_content_type_param(ct, "boundary", boundary, sizeof(boundary)))
+			return fail(q, WP_E_MEDIA_TYPE, "multipart/form-data needs its boundary");
+		st = wp_form_decode_multipart(&r->arena, r->body, r->body_len, boundary, &q->form,
+					      q->message, sizeof(q->message));
+	} else if (type[0] == '\0' || strcmp(type, "application/x-www-form-urlencoded") == 0) {
+		st = wp_form_decode(&r->arena, r->body, r->body_len, charset[0] ? charset : NULL,
+				    &q->form, q->message, sizeof(q->message));
+	} else {
 		return fail(q, WP_E_MEDIA_TYPE,
-			    "Content-Type must be application/x-www-form-urlencoded");
-	st = wp_form_decode(&r->arena, r->body, r->body_len, charset[0] ? charset : NULL, &q->form,
-			    q->message, sizeof(q->message));
+			    "Content-Type must be application/x-www-form-urlencoded or "
+			    "multipart/form-data");
+	}
 	if (st != WP_OK)
 		return st;
 	enum aqr_action action;

@@ -31,6 +31,8 @@ static const struct wp_surface aqr_surface = {
     .route_count = WP_COUNT(aqr_routes),
     .paths = aqr_paths,
     .path_count = WP_COUNT(aqr_paths),
+    .cors_headers = "AQR-DEVELOPER-TOKEN",
+    .cors_expose = "Retry-After",
     .reply_error = aqr_reply_error,
 };
 

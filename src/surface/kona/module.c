@@ -48,6 +48,9 @@ static const struct wp_surface kona_surface = {
     .route_count = WP_COUNT(kona_routes),
     .paths = kona_paths,
     .path_count = WP_COUNT(kona_paths),
+    .cors_headers = "X-KM-User-AspId, X-KM-Correlation-Id, X-KM-Access-Key, X-KM-Tran-Token, "
+		    "X-KM-Tran-Time, X-KM-Time-Zone, X-KM-Crypto-Key-Id",
+    .cors_expose = "X-KM-Correlation-Id, X-KM-Crypto-Key-Id, Retry-After",
     .reply_error = kona_reply_error,
 };
 

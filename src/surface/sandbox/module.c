@@ -49,6 +49,7 @@ static const struct wp_surface sandbox_surface = {
     .route_count = WP_COUNT(sandbox_routes),
     .paths = sandbox_paths,
     .path_count = WP_COUNT(sandbox_paths),
+    .cors_headers = "Authorization",
     .reply_error = wp_own_reply_error,
 };
 

@@ -167,6 +167,62 @@ static void test_content_type_parse(void **state)
 	assert_string_equal(type, "");
 }
 
+static wp_status multipart(const char *body, const char *boundary, struct wp_form *f, char *err,
+			   wp_arena *a)
+{
+	wp_arena_init(a, 1 << 20);
+	return wp_form_decode_multipart(a, body, strlen(body), boundary, f, err, 256);
+}
+
+static void test_multipart(void **state)
+{
+	(void)state;
+	wp_arena a;
+	struct wp_form f;
+	char err[256];
+	/* As Chromium sends a FormData. */
+	const char *body = "------WebKitFormBoundaryX1\r\n"
+			   "Content-Disposition: form-data; name=\"email_address\"\r\n\r\n"
+			   "a@b.co\r\n"
+			   "------WebKitFormBoundaryX1\r\n"
+			   "Content-Disposition: form-data; name=\"account_owner\"\r\n\r\n"
+			   "홍길동\r\n"
+			   "------WebKitFormBoundaryX1\r\n"
+			   "Content-Disposition: form-data; name=\"empty\"\r\n\r\n"
+			   "\r\n"
+			   "------WebKitFormBoundaryX1--\r\n";
+	assert_int_equal(multipart(body, "----WebKitFormBoundaryX1", &f, err, &a), WP_OK);
+	assert_int_equal(f.count, 3);
+	assert_string_equal(wp_form_get(&f, "email_address")->value, "a@b.co");
+	assert_string_equal(wp_form_get(&f, "account_owner")->value, "홍길동");
+	assert_string_equal(wp_form_get(&f, "empty")->value, "");
+	wp_arena_free(&a);
+
+	static const char *const bad[] = {
+	    "--B\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--B\r\n"
+	    "Content-Disposition: form-data; name=\"a\"\r\n\r\n2\r\n--B--", /* twice */
+	    "--B\r\nContent-Disposition: form-data; name=\"f\"; filename=\"x\"\r\n\r\n1\r\n--B--",
+	    "--B\r\nContent-Disposition: form-data\r\n\r\n1\r\n--B--",	  /* no name */
+	    "--B\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1", /* cut short */
+	    "--B\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n\xff\r\n--B--",
+	    "no boundary at all",
+	    "",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(multipart(bad[i], "B", &f, err, &a), WP_E_INVALID);
+		wp_arena_free(&a);
+	}
+	/* The boundary comes from the header, its case kept. */
+	char b[80];
+	assert_true(
+	    wp_content_type_param("multipart/form-data; boundary=AbC", "boundary", b, sizeof(b)));
+	assert_string_equal(b, "AbC");
+	assert_true(wp_content_type_param("multipart/form-data; charset=x; Boundary=\"q q\"",
+					  "boundary", b, sizeof(b)));
+	assert_string_equal(b, "q q");
+	assert_false(wp_content_type_param("multipart/form-data", "boundary", b, sizeof(b)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -180,6 +236,7 @@ int main(void)
 	    cmocka_unit_test(test_too_many_fields),
 	    cmocka_unit_test(test_charsets),
 	    cmocka_unit_test(test_content_type_parse),
+	    cmocka_unit_test(test_multipart),
 	};
 	return cmocka_run_group_tests_name("form", tests, NULL, NULL);
 }
