@@ -25,7 +25,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/bench/lib.sh"
 ROUNDS=${ROUNDS:-100}
 WRITERS=${WRITERS:-16}
-SEED=${SEED:-$(( (RANDOM << 15 | RANDOM) ))}
+SEED=${SEED:-$((RANDOM << 15 | RANDOM))}
 PYTHON=/usr/bin/python3
 
 die() { echo "crash.sh: $*" >&2; exit 2; }

@@ -117,3 +117,49 @@ def test_deleted_keyword_page(server, driver):
     driver.get(data["short_url"])
     assert text_of(driver, "error-title") == "삭제된 계좌 정보입니다"
     assert not driver.find_elements(By.ID, "account-number")
+
+
+def test_pages_fit_every_width(server, driver):
+    """Nothing overflows: the page is as wide as the viewport, on phones and a desktop."""
+    data = create(server, account_number="110-123-456789012345", account_owner="가" * 50,
+                  account_name="아주 긴 계좌 이름 " * 6)
+    kw = data["uniq_keyword"]
+    pages = [f"/f/{kw}", f"/f/{kw}/100000000000", f"/f/{kw}/qr", "/f/NOSUCHKW", f"/f/{kw}/0"]
+    try:
+        for width in (320, 390, 1280):
+            driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+                "width": width, "height": 844, "deviceScaleFactor": 2, "mobile": width < 500})
+            for path in pages:
+                driver.get(server.url + path)
+                # The layout width is the device's (a mobile browser would
+                # otherwise zoom out), nothing scrolls sideways, and nothing
+                # sticks out of the card it is in.
+                wide = driver.execute_script("""
+                    var de = document.documentElement, out = [];
+                    document.querySelectorAll('.card *').forEach(function (e) {
+                      var c = e.closest('.card').getBoundingClientRect(), b = e.getBoundingClientRect();
+                      if (b.width && (b.left < c.left - 0.5 || b.right > c.right + 0.5))
+                        out.push(e.tagName + (e.id ? '#' + e.id : '') + ' ' + b.left + '-' + b.right);
+                    });
+                    return [de.clientWidth, de.scrollWidth, out];""")
+                assert wide[0] == width and wide[1] <= width and not wide[2], (width, path, wide)
+    finally:
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True})
+
+
+def test_copy_note_shows_by_the_button_pressed(server, driver):
+    data = create(server)
+    driver.get(data["short_url"] + "/25000")
+    driver.find_element(By.ID, "copy-amount").click()
+    WebDriverWait(driver, 10).until(lambda d: text_of(d, "copy-note").strip() != "")
+    row = driver.execute_script(
+        "return document.getElementById('copy-note').previousElementSibling.id || "
+        "document.getElementById('copy-note').previousElementSibling.querySelector('[id]').id")
+    assert row == "amount", row
+
+
+def test_amount_over_the_limit_says_the_range(server, driver):
+    data = create(server)
+    driver.get(data["short_url"] + "/100000000001")
+    assert "100,000,000,000원" in driver.find_element(By.TAG_NAME, "body").text

@@ -83,6 +83,7 @@ void aqr_api_post(struct wp_req *r);
 void aqr_get(struct wp_req *r); /* the wrapper of the GET routes (impl: aqr_page_fn) */
 typedef wp_status (*aqr_page_fn)(struct wp_req *r);
 wp_status aqr_qr_by_path(struct wp_req *r);
+wp_status aqr_qr_amount(struct wp_req *r);
 wp_status aqr_qr_by_query(struct wp_req *r);
 wp_status aqr_page_landing(struct wp_req *r);
 wp_status aqr_page_amount(struct wp_req *r);

@@ -17,6 +17,7 @@ static const struct wp_route aqr_routes[] = {
     {"POST", "/api/", aqr_api_post, NULL},
     {"POST", "/api", aqr_api_post, NULL},
     AQR_GET("/res/api/{keyword}", aqr_qr_by_path),
+    AQR_GET("/res/api/{keyword}/{amount}", aqr_qr_amount),
     AQR_GET("/res", aqr_qr_by_query),
     AQR_GET("/f/{keyword}", aqr_page_landing),
     AQR_GET("/f/{keyword}/qr", aqr_page_qr),

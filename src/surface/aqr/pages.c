@@ -50,7 +50,8 @@ static const struct {
 } error_pages[] = {
     {WP_E_NOT_FOUND, "계좌 정보를 찾을 수 없습니다", "주소를 다시 확인해 주세요."},
     {WP_E_GONE, "삭제된 계좌 정보입니다", "이 계좌 정보는 더 이상 사용할 수 없습니다."},
-    {WP_E_INVALID, "주소가 올바르지 않습니다", "금액은 1원 이상의 숫자로 입력해 주세요."},
+    {WP_E_INVALID, "주소가 올바르지 않습니다",
+     "금액은 1원부터 100,000,000,000원까지 숫자로만 입력해 주세요."},
 };
 
 static void reply_error_page(struct wp_req *r, wp_status st)
@@ -119,14 +120,22 @@ void aqr_get(struct wp_req *r)
 			    : "the account or its QR image could not be made; try again");
 }
 
-static wp_status qr_image(struct wp_req *r, const char *keyword)
+/* The QR image of a short URL (with amount_text: the amount page's). */
+static wp_status qr_image(struct wp_req *r, const char *keyword, const char *amount_text)
 {
 	struct wp_aqr_link link;
 	wp_status st = live_link(r, keyword, false, &link);
 	if (st != WP_OK)
 		return st;
+	int64_t won = 0;
+	if (amount_text != NULL && !aqr_parse_amount(amount_text, &won))
+		return WP_E_INVALID;
 	char url[WP_URL_MAX + 64];
-	snprintf(url, sizeof(url), "%s/f/%s", r->app->cfg->short_url, link.keyword);
+	if (amount_text != NULL)
+		snprintf(url, sizeof(url), "%s/f/%s/%lld", r->app->cfg->short_url, link.keyword,
+			 (long long)won);
+	else
+		snprintf(url, sizeof(url), "%s/f/%s", r->app->cfg->short_url, link.keyword);
 	uint8_t digest[WP_SHA256_BYTES];
 	wp_sha256(url, strlen(url), digest);
 	char hex[17], etag[24];
@@ -150,12 +159,17 @@ static wp_status qr_image(struct wp_req *r, const char *keyword)
 
 wp_status aqr_qr_by_path(struct wp_req *r)
 {
-	return qr_image(r, wp_req_param(r, 0));
+	return qr_image(r, wp_req_param(r, 0), NULL);
+}
+
+wp_status aqr_qr_amount(struct wp_req *r)
+{
+	return qr_image(r, wp_req_param(r, 0), wp_req_param(r, 1));
 }
 
 wp_status aqr_qr_by_query(struct wp_req *r)
 {
-	return qr_image(r, wp_req_query(r, "keyword"));
+	return qr_image(r, wp_req_query(r, "keyword"), NULL);
 }
 
 static wp_status landing(struct wp_req *r, const char *amount_text, bool large_qr)
@@ -174,8 +188,12 @@ static wp_status landing(struct wp_req *r, const char *amount_text, bool large_q
 	}
 	const struct wp_bank *bank = wp_bank_by_code(link.bank_code);
 	const char *bank_name = bank ? bank->name : link.bank_code;
-	char qr_src[64], landing_page[64], qr_page[64];
-	snprintf(qr_src, sizeof(qr_src), "/res/api/%s", link.keyword);
+	char qr_src[96], landing_page[64], qr_page[64];
+	/* The amount page's QR carries the amount: a payer who scans it keeps it. */
+	if (amount_text != NULL)
+		snprintf(qr_src, sizeof(qr_src), "/res/api/%s/%s", link.keyword, amount_digits);
+	else
+		snprintf(qr_src, sizeof(qr_src), "/res/api/%s", link.keyword);
 	snprintf(landing_page, sizeof(landing_page), "/f/%s", link.keyword);
 	snprintf(qr_page, sizeof(qr_page), "/f/%s/qr", link.keyword);
 	const char *title = wp_arena_printf(&r->arena, "%s - %s", link.account_name, bank_name);

@@ -351,6 +351,16 @@ def test_qr_decodes_to_short_url(server, tmp_path):
     again = requests.get(r.json()["data"]["qr_image"], timeout=10,
                          headers={"If-None-Match": img.headers["ETag"]})
     assert again.status_code == 304
+    # The amount page's QR carries the amount, and the amount page shows that QR.
+    img = requests.get(f"{server.url}/res/api/{kw}/5000", timeout=10)
+    assert img.status_code == 200
+    (tmp_path / "amount.png").write_bytes(img.content)
+    out = subprocess.run(["zbarimg", "-q", "--raw", str(tmp_path / "amount.png")],
+                         capture_output=True, text=True, timeout=30)
+    assert out.stdout.strip() == short_url + "/5000"
+    assert f'src="/res/api/{kw}/5000"' in requests.get(short_url + "/5000", timeout=10).text
+    bad = requests.get(f"{server.url}/res/api/{kw}/0", timeout=10)
+    assert bad.status_code == 400 and bad.json()["result"] == "error"
 
 
 def test_landing_pages(server):
