@@ -23,10 +23,10 @@ REL_OBJ  := $(SRC:%.c=build/rel/%.o) build/rel/gen/embedded.o
 TEST_OBJ := $(SRC:%.c=build/asan/%.o) build/asan/gen/embedded.o
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/unit/%)
 
-FORMAT_SRC = $(shell find src tests/unit -name '*.[ch]' | sort)
+FORMAT_SRC = $(shell find src tests/unit fuzz -name '*.[ch]' | sort)
 ANALYZE_OBJ := $(SRC:%.c=build/analyze/%.o) build/analyze/src/main.o
 
-.PHONY: all build run test unit api browser deps deps-test deps-check bench format check clean
+.PHONY: all build run test unit api browser deps deps-test deps-check deps-fuzz bench format check clean
 
 all: build
 
@@ -38,6 +38,9 @@ deps-test:
 
 deps-check:
 	@scripts/deps.sh check
+
+deps-fuzz:
+	@scripts/deps.sh fuzz
 
 build: deps
 	@$(MAKE) --no-print-directory build/wonpay
@@ -114,5 +117,9 @@ build/analyze/%.o: %.c
 
 clean:
 	rm -rf build
+
+# libFuzzer drivers (fuzz/README.md): make fuzz runs each FUZZ_SECONDS (30).
+include fuzz/fuzz.mk
+fuzz-build: deps-fuzz
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -4,8 +4,10 @@
  * Input: byte 0 picks the charset: 0 none (NULL), 1 "utf-8", 2 "UTF8",
  * 3 "euc-kr", 4 "cp949", 5 "iso-8859-1", 6 "Latin1", 7 "us-ascii",
  * 8 "ks_c_5601-1987", 9 garbage (the bytes up to the first '\n'),
- * 10..15: the bytes up to the first '\n' are a Content-Type header, parsed
- * as AQR's api.c does, and its charset is used (the real path). The rest is
+ * 10..12: the bytes up to the first '\n' are a Content-Type header, parsed
+ * as AQR's api.c does, and its charset is used (the real path); 13..15: the
+ * same header gives a boundary (wp_content_type_param) and the body is
+ * decoded as multipart/form-data (wp_form_decode_multipart). The rest is
  * the body.
  *
  * Properties:
@@ -15,7 +17,10 @@
  *    WP_FORM_NAME_MAX_BYTES and the fields are exactly what an independent
  *    decoder of the body gives, and the body is accepted exactly when that
  *    decoder accepts it;
- *  - round trip: the fields percent-encoded again decode to the same fields;
+ *  - round trip: the fields percent-encoded again decode to the same fields,
+ *    and written as multipart/form-data parts decode to the same fields;
+ *  - multipart: the same shape as a form; wp_content_type_param gives the
+ *    first such parameter's value (unquoted, case kept) when it fits;
  *  - a refusal: WP_E_INVALID, or WP_E_MEDIA_TYPE only for a charset that is
  *    not UTF-8, with a non-empty message that is valid UTF-8 (every caller
  *    puts it in a JSON string: AQR's "reason", which jansson drops otherwise);
@@ -204,8 +209,7 @@ static void check_form_shape(const struct wp_form *form, bool utf8)
 		CHECK(strlen(fl->value) == fl->value_len, "value_len %zu != strlen %zu",
 		      fl->value_len, strlen(fl->value));
 		CHECK(ref_utf8_valid(fl->name, nl), "name %zu is not valid UTF-8", i);
-		CHECK(ref_utf8_valid(fl->value, fl->value_len), "value %zu is not valid UTF-8",
-		      i);
+		CHECK(ref_utf8_valid(fl->value, fl->value_len), "value %zu is not valid UTF-8", i);
 		CHECK(wp_form_get(form, fl->name) == fl, "wp_form_get(%s) is not field %zu",
 		      fl->name, i);
 	}
@@ -259,7 +263,8 @@ static void check_round_trip(const struct wp_form *form)
 	for (size_t i = 0; i < form->count; i++)
 		long_name |= strlen(form->fields[i].name) > WP_FORM_NAME_MAX_BYTES;
 	if (long_name) {
-		CHECK(st == WP_E_INVALID, "a name over %d bytes was accepted", WP_FORM_NAME_MAX_BYTES);
+		CHECK(st == WP_E_INVALID, "a name over %d bytes was accepted",
+		      WP_FORM_NAME_MAX_BYTES);
 	} else {
 		CHECK(st == WP_OK, "re-encoded form refused: %s (%s)", err, body);
 		CHECK(again.count == form->count, "round trip: %zu fields, then %zu", form->count,
@@ -277,12 +282,132 @@ static void check_round_trip(const struct wp_form *form)
 	free(body);
 }
 
+/* ---- multipart/form-data ---- */
+
+/* The first parameter named `param`: its value (unquoted), or NULL; *n its length. */
+static const char *ref_param(const char *h, const char *param, size_t *n)
+{
+	size_t pl = strlen(param);
+	for (const char *semi = strchr(h, ';'); semi; semi = strchr(semi + 1, ';')) {
+		const char *p = semi + 1;
+		size_t k = strcspn(p, ";");
+		while (k > 0 && (*p == ' ' || *p == '\t'))
+			p++, k--;
+		while (k > 0 && (p[k - 1] == ' ' || p[k - 1] == '\t'))
+			k--;
+		if (k > pl && strncasecmp(p, param, pl) == 0 && p[pl] == '=') {
+			p += pl + 1, k -= pl + 1;
+			if (k >= 2 && p[0] == '"' && p[k - 1] == '"')
+				p++, k -= 2;
+			*n = k;
+			return p;
+		}
+	}
+	return NULL;
+}
+
+static void check_param(const char *header, char *boundary, size_t cap, bool *ok)
+{
+	size_t n = 0;
+	const char *want = ref_param(header, "boundary", &n);
+	memset(boundary, 'X', cap);
+	*ok = wp_content_type_param(header, "boundary", boundary, cap);
+	CHECK(*ok == (want != NULL && n > 0 && n < cap), "boundary param: %d", *ok);
+	if (*ok)
+		CHECK(strlen(boundary) == n && memcmp(boundary, want, n) == 0,
+		      "boundary '%s' is not the header's", boundary);
+	CHECK(!wp_content_type_param(NULL, "boundary", boundary, cap), "a NULL header has params");
+}
+
+/* The fields as multipart parts with boundary B decode to the same fields. */
+static void check_multipart_round_trip(const struct wp_form *form)
+{
+	static const char B[] = "----wpfuzzB0undary7MA4YWxkTrZu0gW";
+	size_t cap = sizeof(B) + 8;
+	for (size_t i = 0; i < form->count; i++) {
+		const char *nm = form->fields[i].name;
+		if (strlen(nm) > WP_FORM_NAME_MAX_BYTES || strpbrk(nm, "\"\r\n") ||
+		    strstr(nm, "filename=") ||
+		    memmem(form->fields[i].value, form->fields[i].value_len,
+			   "\r\n--"
+			   "----wpfuzz",
+			   14))
+			return; /* not representable as this part */
+		cap += 2 * sizeof(B) + strlen(nm) + form->fields[i].value_len + 64;
+	}
+	char *body = malloc(cap);
+	if (!body)
+		abort();
+	size_t o = 0;
+	for (size_t i = 0; i < form->count; i++) {
+		o += (size_t)sprintf(body + o,
+				     "--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n",
+				     B, form->fields[i].name);
+		memcpy(body + o, form->fields[i].value, form->fields[i].value_len);
+		o += form->fields[i].value_len;
+		o += (size_t)sprintf(body + o, "\r\n");
+	}
+	o += (size_t)sprintf(body + o, "--%s--\r\n", B);
+	wp_arena a;
+	wp_arena_init(&a, WP_ARENA_MAX_BYTES);
+	struct wp_form again;
+	char err[ERR_CAP] = "";
+	wp_status st = wp_form_decode_multipart(&a, body, o, B, &again, err, sizeof(err));
+	if (form->count == 0) {
+		/* Only the closing delimiter: no part, which may be refused. */
+		CHECK(st == WP_OK ? again.count == 0 : st == WP_E_INVALID, "empty multipart");
+	} else {
+		CHECK(st == WP_OK, "multipart of decoded fields refused: %s", err);
+		CHECK(again.count == form->count, "multipart: %zu fields, then %zu", form->count,
+		      again.count);
+		for (size_t i = 0; i < form->count; i++)
+			CHECK(strcmp(again.fields[i].name, form->fields[i].name) == 0 &&
+				  again.fields[i].value_len == form->fields[i].value_len &&
+				  memcmp(again.fields[i].value, form->fields[i].value,
+					 form->fields[i].value_len) == 0,
+			      "multipart: field %zu differs", i);
+	}
+	wp_arena_free(&a);
+	free(body);
+}
+
+static void check_refusal(wp_status st, const char *err, bool utf8)
+{
+	CHECK(st == WP_E_INVALID || (st == WP_E_MEDIA_TYPE && !utf8), "status %d", st);
+	CHECK(memchr(err, 0, ERR_CAP) != NULL, "err not terminated");
+	CHECK(err[0] != '\0', "empty error message");
+	CHECK(ref_utf8_valid(err, strlen(err)),
+	      "error message is not valid UTF-8 (AQR's JSON \"reason\" is dropped): '%s'", err);
+}
+
+static void run_multipart(const char *header, const char *body, size_t blen)
+{
+	char boundary[WP_MULTIPART_BOUNDARY_MAX + 1];
+	bool ok;
+	check_param(header, boundary, sizeof(boundary), &ok);
+	if (!ok)
+		return;
+	wp_arena a;
+	wp_arena_init(&a, WP_ARENA_MAX_BYTES);
+	struct wp_form form;
+	char err[ERR_CAP];
+	memset(err, 0x5A, sizeof(err));
+	wp_status st = wp_form_decode_multipart(&a, body, blen, boundary, &form, err, sizeof(err));
+	if (st == WP_OK) {
+		check_form_shape(&form, true);
+		check_round_trip(&form);
+	} else {
+		check_refusal(st, err, true);
+	}
+	wp_arena_free(&a);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fz in = {data, size};
-	static const char *const named[] = {NULL,	  "utf-8",	"UTF8",
-					    "euc-kr",	  "cp949",	"iso-8859-1",
-					    "Latin1",	  "us-ascii",	"ks_c_5601-1987"};
+	static const char *const named[] = {NULL,     "utf-8",	  "UTF8",
+					    "euc-kr", "cp949",	  "iso-8859-1",
+					    "Latin1", "us-ascii", "ks_c_5601-1987"};
 	uint8_t sel = fz_byte(&in) % 16;
 	char *garbage = NULL, *header = NULL;
 	char ct_type[128], ct_charset[64];
@@ -291,6 +416,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		charset = named[sel];
 	} else if (sel == 9) {
 		charset = garbage = fz_cstr(&in, '\n');
+	} else if (sel >= 13) {
+		header = fz_cstr(&in, '\n');
+		size_t blen;
+		const uint8_t *braw = fz_rest(&in, &blen);
+		char *body = malloc(blen ? blen : 1);
+		if (!body)
+			abort();
+		if (blen)
+			memcpy(body, braw, blen);
+		run_multipart(header, body, blen);
+		free(body);
+		free(header);
+		return 0;
 	} else {
 		header = fz_cstr(&in, '\n');
 		check_content_type(header, fz_byte(&in));
@@ -318,13 +456,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (st == WP_OK) {
 		check_form_shape(&form, utf8);
 		check_round_trip(&form);
+		check_multipart_round_trip(&form);
 	} else {
-		CHECK(st == WP_E_INVALID || (st == WP_E_MEDIA_TYPE && !utf8), "status %d", st);
-		CHECK(memchr(err, 0, sizeof(err)) != NULL, "err not terminated");
-		CHECK(err[0] != '\0', "empty error message");
-		CHECK(ref_utf8_valid(err, strlen(err)),
-		      "error message is not valid UTF-8 (AQR's JSON \"reason\" is dropped): '%s'",
-		      err);
+		check_refusal(st, err, utf8);
 	}
 	if (utf8) {
 		struct ref_field rf[WP_FORM_FIELDS_MAX];
@@ -338,7 +472,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				CHECK(strcmp(rf[i].name, form.fields[i].name) == 0,
 				      "name %zu differs from reference", i);
 				CHECK(rf[i].vlen == form.fields[i].value_len &&
-					  memcmp(rf[i].value, form.fields[i].value, rf[i].vlen) == 0,
+					  memcmp(rf[i].value, form.fields[i].value, rf[i].vlen) ==
+					      0,
 				      "value %zu differs from reference", i);
 			}
 		}

@@ -38,11 +38,12 @@
 
 #define ERR_CAP WP_MESSAGE_MAX_BYTES /* what kona/pipeline.c passes */
 
-static const char PLAIN[] = "{\"userId\":1000000001,\"userName\":\"\xED\x99\x8D\xEA\xB8\xB8\xEB\x8F\x99\"}";
+static const char PLAIN[] =
+    "{\"userId\":1000000001,\"userName\":\"\xED\x99\x8D\xEA\xB8\xB8\xEB\x8F\x99\"}";
 static const char *const ENCS[2] = {"A128GCM", "A256GCM"};
 
 static EVP_PKEY *priv, *pub;
-static char *base[2];	 /* valid compact JWEs of PLAIN */
+static char *base[2];	     /* valid compact JWEs of PLAIN */
 static uint8_t *bpart[2][5]; /* their decoded parts */
 static size_t blen[2][5];
 
@@ -177,8 +178,8 @@ static void mode_mutate(struct fz *in)
 	char err[ERR_CAP];
 	bool same = clen == strlen(base[e]) && memcmp(compact, base[e], clen) == 0;
 	wp_status st = decrypt(compact, clen, &plain, &plen, err);
-	CHECK((st == WP_OK) == same, "%s JWE: status %d (%s)", same ? "the valid" : "a changed",
-	      st, st == WP_OK ? "decrypted" : err);
+	CHECK((st == WP_OK) == same, "%s JWE: status %d (%s)", same ? "the valid" : "a changed", st,
+	      st == WP_OK ? "decrypted" : err);
 	if (st == WP_OK) {
 		CHECK(plen == strlen(PLAIN) && memcmp(plain, PLAIN, plen) == 0,
 		      "decrypted to other bytes");
@@ -201,9 +202,11 @@ static void mode_round_trip(struct fz *in)
 		if (*c == '.')
 			parts++;
 		else
-			CHECK(strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
-				     *c),
-			      "'%c' is not base64url", *c);
+			CHECK(
+			    strchr(
+				"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
+				*c),
+			    "'%c' is not base64url", *c);
 	}
 	CHECK(parts == 5, "%zu parts", parts);
 	size_t hl = strcspn(jwe, ".");

@@ -100,8 +100,8 @@ static void check_wall_clock(const char *d, size_t n, int off_min, int64_t ms)
 	snprintf(back, sizeof(back), "%04d%02d%02d%02d%02d%02d%03d", tm.tm_year + 1900,
 		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)milli);
 	CHECK(memcmp(back, d, n) == 0 && (n == 17 || milli == 0),
-	      "%.*s at offset %d parsed to %lld ms, which is %s", (int)n, d, off_min,
-	      (long long)ms, back);
+	      "%.*s at offset %d parsed to %lld ms, which is %s", (int)n, d, off_min, (long long)ms,
+	      back);
 }
 
 static void make_token(const char *stamp17, const char *secret, const void *body, size_t n,
@@ -192,14 +192,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		make_token(s17, secret, body, blen, tok);
 		int64_t when = 0;
 		CHECK(kona_verify_tran_token(tok, secret, body, blen, z, at, skew, &when) ==
-			      KONA_TOKEN_OK,
+			  KONA_TOKEN_OK,
 		      "own token refused");
 		CHECK(when == at, "own token's time %lld != %lld", (long long)when, (long long)at);
 		CHECK(kona_verify_tran_token(tok, secret, body, blen, z, at + skew, skew, &when) ==
-			      KONA_TOKEN_OK,
+			  KONA_TOKEN_OK,
 		      "own token refused at +skew");
 		CHECK(kona_verify_tran_token(tok, secret, body, blen, z, at - skew, skew, &when) ==
-			      KONA_TOKEN_OK,
+			  KONA_TOKEN_OK,
 		      "own token refused at -skew");
 		CHECK(kona_verify_tran_token(tok, secret, body, blen, z, at + skew + 1, skew,
 					     &when) == KONA_TOKEN_STALE,
@@ -210,7 +210,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (blen > 0) {
 			body[rnd % blen] ^= (uint8_t)(1u << (flags & 7));
 			CHECK(kona_verify_tran_token(tok, secret, body, blen, z, at, skew, &when) ==
-				      KONA_TOKEN_BAD_SIGNATURE,
+				  KONA_TOKEN_BAD_SIGNATURE,
 			      "a changed body still verifies");
 			body[rnd % blen] ^= (uint8_t)(1u << (flags & 7));
 		}

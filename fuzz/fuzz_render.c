@@ -5,7 +5,8 @@
  * Input: byte 0: bit 0 set drops the variable numbered by bits 1..4 (a
  * template slot without a variable must be refused, never crash); bit 5
  * renders an unknown template instead; then the values of the page's
- * variables (pages.c's list) separated by NUL bytes, a missing one NULL.
+ * variables (pages.c's list, then any other slot of the template) separated
+ * by NUL bytes, a missing one NULL.
  *
  * Properties:
  *  - with every variable: WP_OK within WP_PAGE_MAX_BYTES; no markup from a
@@ -21,22 +22,56 @@
 #include "bounds.h"
 #include "fuzz_util.h"
 #include "util/buf.h"
+#include "util/embedded.h"
 #include "web/render.h"
 
-static const char *const NAMES[] = {
-    "title",	      "landing",     "qr_large",   "error", "error_detail",
-    "account_name",   "bank_name",   "account_number", "account_owner", "amount",
-    "amount_digits",  "qr_src",	     "qr_page",	   "landing_page",
+/* pages.c's variables, in its order (the seeds give values in this order)... */
+static const char *const PAGES_VARS[] = {
+    "title",	     "landing",	  "qr_large",	    "error",	     "error_detail",
+    "account_name",  "bank_name", "account_number", "account_owner", "amount",
+    "amount_digits", "qr_src",	  "qr_page",	    "landing_page",
 };
-#define NVARS (sizeof(NAMES) / sizeof(NAMES[0]))
+#define NVARS_MAX 64
+/* ...then any other slot the template has (read from it once), so a new slot is covered. */
+static char *NAMES[NVARS_MAX];
+static size_t NVARS;
+
+static void add_name(const char *s, size_t n)
+{
+	for (size_t i = 0; i < NVARS; i++)
+		if (strlen(NAMES[i]) == n && memcmp(NAMES[i], s, n) == 0)
+			return;
+	CHECK(NVARS < NVARS_MAX, "more than %d template variables", NVARS_MAX);
+	NAMES[NVARS++] = fz_strndup(s, n);
+}
+
+static void init(void)
+{
+	for (size_t i = 0; i < sizeof(PAGES_VARS) / sizeof(PAGES_VARS[0]); i++)
+		add_name(PAGES_VARS[i], strlen(PAGES_VARS[i]));
+	const struct wp_embedded *t = wp_embedded_get("web/templates/aqr_page.html");
+	CHECK(t != NULL, "aqr_page.html is not embedded");
+	for (const char *p = strstr(t->data, "{{"); p; p = strstr(p, "{{")) {
+		const char *close = strstr(p + 2, "}}");
+		if (close == NULL)
+			break;
+		const char *name = p + 2;
+		if (*name == '#' || *name == '/')
+			name++;
+		if (close > name)
+			add_name(name, (size_t)(close - name));
+		p = close + 2;
+	}
+}
 
 static void count_special(const char *s, size_t n, size_t c[4])
 {
+	static const char special[] = "<>\"'";
 	memset(c, 0, 4 * sizeof(size_t));
 	for (size_t i = 0; i < n; i++) {
-		const char *p = strchr("<>\"'", s[i]);
-		if (p && s[i])
-			c[p - "<>\"'"]++;
+		const char *p = s[i] ? strchr(special, s[i]) : NULL;
+		if (p)
+			c[p - special]++;
 	}
 }
 
@@ -58,10 +93,12 @@ static size_t bare_amps(const char *s, size_t n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	if (NVARS == 0)
+		init();
 	struct fz in = {data, size};
 	uint8_t flags = fz_byte(&in);
-	struct wp_tvar vars[NVARS], skel[NVARS];
-	char *vals[NVARS];
+	struct wp_tvar vars[NVARS_MAX], skel[NVARS_MAX];
+	char *vals[NVARS_MAX];
 	bool all_utf8 = true;
 	for (size_t i = 0; i < NVARS; i++) {
 		vals[i] = NULL;
@@ -88,8 +125,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		wp_status st = wp_render(&out, "aqr_page.html", vars, count);
 		if (count < NVARS) {
-			CHECK(st == WP_OK || st == WP_E_INTERNAL, "status %d with a variable missing",
-			      st);
+			CHECK(st == WP_OK || st == WP_E_INTERNAL,
+			      "status %d with a variable missing", st);
 		} else {
 			CHECK(st == WP_OK, "status %d", st);
 			CHECK(wp_render(&sk, "aqr_page.html", skel, NVARS) == WP_OK, "skeleton");
@@ -98,8 +135,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			count_special(sk.data, sk.len, b);
 			static const char *const what[] = {"<", ">", "\"", "'"};
 			for (int i = 0; i < 4; i++)
-				CHECK(a[i] == b[i], "%zu '%s' in the page, %zu in its skeleton: a value "
-						    "became markup",
+				CHECK(a[i] == b[i],
+				      "%zu '%s' in the page, %zu in its skeleton: a value "
+				      "became markup",
 				      a[i], what[i], b[i]);
 			/* Every '&' a value adds starts an entity. */
 			CHECK(bare_amps(out.data, out.len) == bare_amps(sk.data, sk.len),

@@ -35,7 +35,8 @@ static void init(void)
 		      "wp_module_surfaces");
 		for (size_t cap = 0; cap < count[s]; cap++) {
 			const struct wp_surface *few[WP_SURFACES_MAX], *fb = NULL;
-			CHECK(wp_module_surfaces(s == 1, few, cap, &fb) <= cap, "past cap %zu", cap);
+			CHECK(wp_module_surfaces(s == 1, few, cap, &fb) <= cap, "past cap %zu",
+			      cap);
 		}
 	}
 }
@@ -114,7 +115,8 @@ static void check(const struct wp_surface *const *sfs, size_t n, const char *met
 				want = rt;
 				want_sf = sfs[si];
 			}
-			const char *add[2] = {rt->method, strcmp(rt->method, "GET") == 0 ? "HEAD" : NULL};
+			const char *add[2] = {rt->method,
+					      strcmp(rt->method, "GET") == 0 ? "HEAD" : NULL};
 			for (int k = 0; k < 2 && add[k]; k++) {
 				if (allow_has(allow, add[k]))
 					continue;
@@ -145,7 +147,8 @@ static void check(const struct wp_surface *const *sfs, size_t n, const char *met
 			if (*c == '{') {
 				const char *v = m.params[pi];
 				size_t vl = m.param_lens[pi];
-				CHECK(vl > 0 && v >= path && v + vl <= path + plen, "param %zu", pi);
+				CHECK(vl > 0 && v >= path && v + vl <= path + plen, "param %zu",
+				      pi);
 				CHECK(memchr(v, '/', vl) == NULL, "param %zu holds a '/'", pi);
 				memcpy(re + o, v, vl);
 				o += vl;
@@ -187,7 +190,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (fallback[0] == NULL)
 		init();
-	static const char *const methods[] = {"GET",   "HEAD",   "POST",   "PUT",
+	static const char *const methods[] = {"GET",   "HEAD",	 "POST",   "PUT",
 					      "PATCH", "DELETE", "OPTIONS"};
 	struct fz in = {data, size};
 	uint8_t b = fz_byte(&in);

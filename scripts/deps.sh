@@ -1,8 +1,9 @@
 #!/bin/sh
-# deps.sh run|test|check|bench — installs the Debian packages wonpay needs, only those missing.
+# deps.sh run|test|check|fuzz|bench — installs the Debian packages wonpay needs, only those missing.
 #   run:   building and running the server, and the README's curl and Python examples
 #   test:  that plus what `make test` needs (cmocka, pytest, jwcrypto, Chromium, zbar)
 #   check: that plus clang-format (`make check`: formatting and gcc -fanalyzer)
+#   fuzz:  run plus clang and its libFuzzer and sanitizer runtimes (`make fuzz`)
 #   bench: that plus wrk, nginx, the sqlite3 shell and PostgreSQL (the references)
 # Non-interactive; says what it installs. Needs root or sudo when anything is missing.
 set -eu
@@ -17,8 +18,9 @@ case "$profile" in
 run) pkgs=$run_pkgs ;;
 test) pkgs="$run_pkgs $test_pkgs" ;;
 check) pkgs="$run_pkgs $test_pkgs clang-format" ;;
+fuzz) pkgs="$run_pkgs clang libclang-rt-14-dev" ;;
 bench) pkgs="$run_pkgs wrk nginx-light sqlite3 postgresql postgresql-contrib" ;;
-*) echo "usage: $0 run|test|check|bench" >&2; exit 2 ;;
+*) echo "usage: $0 run|test|check|fuzz|bench" >&2; exit 2 ;;
 esac
 
 missing=""

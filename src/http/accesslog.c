@@ -97,7 +97,7 @@ void wp_access_log(int fd, struct wp_journal *journal, const wp_clock *clock, st
 					  .latency_us = latency_us,
 					  .surface = r->surface ? r->surface->name : ""};
 		snprintf(e.method, sizeof(e.method), "%s", r->method);
-		snprintf(e.path, sizeof(e.path), "%.255s", path);
+		wp_utf8_sanitize(path, e.path, sizeof(e.path)); /* whole characters */
 		snprintf(e.request_id, sizeof(e.request_id), "%s", r->request_id);
 		journal_add(journal, &e);
 	}

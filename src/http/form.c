@@ -15,7 +15,7 @@ static char *pct_decode(wp_arena *a, const char *s, size_t n, size_t *out_len, c
 {
 	char *o = wp_arena_alloc(a, n + 1);
 	if (o == NULL) {
-		snprintf(err, err_cap, "request too large");
+		wp_errf(err, err_cap, "request too large");
 		return NULL;
 	}
 	size_t k = 0;
@@ -27,7 +27,7 @@ static char *pct_decode(wp_arena *a, const char *s, size_t n, size_t *out_len, c
 			int hi = n - i >= 3 ? wp_hex_digit(s[i + 1]) : -1;
 			int lo = n - i >= 3 ? wp_hex_digit(s[i + 2]) : -1;
 			if (hi < 0 || lo < 0) {
-				snprintf(err, err_cap, "%s has a broken percent-escape", what);
+				wp_errf(err, err_cap, "%s has a broken percent-escape", what);
 				return NULL;
 			}
 			o[k++] = (char)(hi * 16 + lo);
@@ -46,31 +46,31 @@ static wp_status add_field(struct wp_form *out, char *name, size_t nlen, char *v
 			   char *err, size_t err_cap)
 {
 	if (nlen == 0) {
-		snprintf(err, err_cap, "a parameter has an empty name");
+		wp_errf(err, err_cap, "a parameter has an empty name");
 		return WP_E_INVALID;
 	}
 	if (nlen > WP_FORM_NAME_MAX_BYTES) {
-		snprintf(err, err_cap, "a parameter name is longer than %d bytes",
-			 WP_FORM_NAME_MAX_BYTES);
+		wp_errf(err, err_cap, "a parameter name is longer than %d bytes",
+			WP_FORM_NAME_MAX_BYTES);
 		return WP_E_INVALID;
 	}
 	if (memchr(name, '\0', nlen) != NULL || memchr(value, '\0', vlen) != NULL) {
-		snprintf(err, err_cap, "%.64s contains a NUL byte", name);
+		wp_errf(err, err_cap, "%.64s contains a NUL byte", name);
 		return WP_E_INVALID;
 	}
 	if (!wp_utf8_valid(name, nlen) || !wp_utf8_valid(value, vlen)) {
-		snprintf(err, err_cap,
-			 "%.64s is not valid UTF-8 (EUC-KR? say so: Content-Type: "
-			 "application/x-www-form-urlencoded; charset=EUC-KR)",
-			 wp_utf8_valid(name, nlen) ? name : "a parameter name");
+		wp_errf(err, err_cap,
+			"%.64s is not valid UTF-8 (EUC-KR? say so: Content-Type: "
+			"application/x-www-form-urlencoded; charset=EUC-KR)",
+			wp_utf8_valid(name, nlen) ? name : "a parameter name");
 		return WP_E_INVALID;
 	}
 	if (wp_form_get(out, name) != NULL) {
-		snprintf(err, err_cap, "%.64s is given more than once", name);
+		wp_errf(err, err_cap, "%.64s is given more than once", name);
 		return WP_E_INVALID;
 	}
 	if (out->count == WP_FORM_FIELDS_MAX) {
-		snprintf(err, err_cap, "more than %d parameters", WP_FORM_FIELDS_MAX);
+		wp_errf(err, err_cap, "more than %d parameters", WP_FORM_FIELDS_MAX);
 		return WP_E_INVALID;
 	}
 	out->fields[out->count].name = name;
@@ -123,14 +123,14 @@ wp_status wp_form_decode(wp_arena *a, const char *body, size_t len, const char *
 	if (!is_utf8_name(charset)) {
 		const char *from = iconv_name(charset);
 		if (from == NULL) {
-			snprintf(err, err_cap, "charset '%.40s' is not supported; send UTF-8",
-				 charset);
+			wp_errf(err, err_cap, "charset '%.40s' is not supported; send UTF-8",
+				charset);
 			return WP_E_MEDIA_TYPE;
 		}
 		cd = iconv_open("UTF-8", from);
 		if (cd == (iconv_t)-1) {
-			snprintf(err, err_cap, "charset '%.40s' is not supported; send UTF-8",
-				 charset);
+			wp_errf(err, err_cap, "charset '%.40s' is not supported; send UTF-8",
+				charset);
 			return WP_E_MEDIA_TYPE;
 		}
 	}
@@ -164,8 +164,8 @@ wp_status wp_form_decode(wp_arena *a, const char *body, size_t len, const char *
 				name = to_utf8(a, cd, name, nlen, &nlen);
 				value = name ? to_utf8(a, cd, value, vlen, &vlen) : NULL;
 				if (name == NULL || value == NULL) {
-					snprintf(err, err_cap, "a parameter is not valid %.40s",
-						 charset);
+					wp_errf(err, err_cap, "a parameter is not valid %.40s",
+						charset);
 					st = WP_E_INVALID;
 					break;
 				}
@@ -303,9 +303,9 @@ wp_status wp_form_decode_multipart(wp_arena *a, const char *body, size_t len, co
 	char delim[WP_MULTIPART_BOUNDARY_MAX + 8];
 	int dn = snprintf(delim, sizeof(delim), "\r\n--%s", boundary);
 	if (boundary[0] == '\0' || dn < 0 || (size_t)dn >= sizeof(delim)) {
-		snprintf(err, err_cap,
-			 "multipart/form-data needs a boundary of at most %d characters",
-			 WP_MULTIPART_BOUNDARY_MAX);
+		wp_errf(err, err_cap,
+			"multipart/form-data needs a boundary of at most %d characters",
+			WP_MULTIPART_BOUNDARY_MAX);
 		return WP_E_INVALID;
 	}
 	/* The first delimiter may open the body without the CRLF before it. */
@@ -314,7 +314,7 @@ wp_status wp_form_decode_multipart(wp_arena *a, const char *body, size_t len, co
 			    : find(body, len, delim, (size_t)dn);
 	const char *end = body + len;
 	if (p == NULL || p == body + len) {
-		snprintf(err, err_cap, "the multipart body has no part with its boundary");
+		wp_errf(err, err_cap, "the multipart body has no part with its boundary");
 		return WP_E_INVALID;
 	}
 	if (p != body + dn - 2)
@@ -331,11 +331,11 @@ wp_status wp_form_decode_multipart(wp_arena *a, const char *body, size_t len, co
 		bool is_file;
 		char *name = part_name(a, p, (size_t)(hend - p), &is_file);
 		if (name == NULL) {
-			snprintf(err, err_cap, "a multipart part has no form-data name");
+			wp_errf(err, err_cap, "a multipart part has no form-data name");
 			return WP_E_INVALID;
 		}
 		if (is_file) {
-			snprintf(err, err_cap, "%.64s is a file; send text fields only", name);
+			wp_errf(err, err_cap, "%.64s is a file; send text fields only", name);
 			return WP_E_INVALID;
 		}
 		const char *v = hend + 4;
@@ -344,7 +344,7 @@ wp_status wp_form_decode_multipart(wp_arena *a, const char *body, size_t len, co
 			break;
 		char *value = wp_arena_strndup(a, v, (size_t)(next - v));
 		if (value == NULL) {
-			snprintf(err, err_cap, "request too large");
+			wp_errf(err, err_cap, "request too large");
 			return WP_E_INVALID;
 		}
 		wp_status st =
@@ -353,6 +353,6 @@ wp_status wp_form_decode_multipart(wp_arena *a, const char *body, size_t len, co
 			return st;
 		p = next + dn;
 	}
-	snprintf(err, err_cap, "the multipart body is cut short or malformed");
+	wp_errf(err, err_cap, "the multipart body is cut short or malformed");
 	return WP_E_INVALID;
 }

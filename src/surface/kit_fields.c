@@ -130,7 +130,9 @@ static bool shape(const struct wp_field *f, const char *v, size_t n, bool contro
 		break;
 	case WP_FIELD_INT:
 		if (n == 0 || !wp_all_digits(v, n))
-			return fail(e, f, WP_FIELD_TYPE, "%s must be a whole number", f->name);
+			return fail(e, f, WP_FIELD_TYPE,
+				    "%s must be a number: a whole number from %lld to %lld",
+				    f->name, (long long)f->min, (long long)f->max);
 		return true;
 	case WP_FIELD_NUMBER: /* min counts digits: the format's check */
 		break;
@@ -244,8 +246,15 @@ static bool json_shape(wp_arena *a, json_t *obj, const struct wp_field *f, bool 
 		return !(f->flags & WP_FIELD_REQUIRED) ||
 		       fail(e, f, WP_FIELD_MISSING, "%s is required", f->name);
 	if (f->type == WP_FIELD_INT) {
+		/* json_body.h: an integer above int64 arrives as a real out of range. */
+		if (json_is_real(v) &&
+		    (json_real_value(v) >= 9.2e18 || json_real_value(v) <= -9.2e18))
+			return fail(e, f, WP_FIELD_FORMAT, "%s must be from %lld to %lld", f->name,
+				    (long long)f->min, (long long)f->max);
 		if (!json_is_integer(v))
-			return fail(e, f, WP_FIELD_TYPE, "%s must be a whole number", f->name);
+			return fail(e, f, WP_FIELD_TYPE,
+				    "%s must be a number: a whole number from %lld to %lld",
+				    f->name, (long long)f->min, (long long)f->max);
 		out->i = json_integer_value(v);
 		out->present = true;
 		return true;

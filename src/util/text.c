@@ -1,5 +1,7 @@
 #include "util/text.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 size_t wp_utf8_valid_prefix(const char *str, size_t n)
@@ -106,6 +108,18 @@ void wp_utf8_sanitize(const char *s, char *out, size_t cap)
 	out[o] = '\0';
 }
 
+void wp_errf(char *out, size_t cap, const char *fmt, ...)
+{
+	if (cap == 0)
+		return;
+	char tmp[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	wp_utf8_sanitize(tmp, out, cap);
+}
+
 int wp_hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -173,7 +187,17 @@ void wp_mask_digit_runs(const char *s, char *out, size_t cap)
 			while (i < j && o + 1 < cap)
 				out[o++] = s[i++];
 		} else {
-			out[o++] = s[i++];
+			/* A whole UTF-8 character or nothing: a cut one is not UTF-8. */
+			size_t len = wp_utf8_valid_prefix(s + i, n - i < 4 ? n - i : 4);
+			size_t ch = 1;
+			unsigned char c = (unsigned char)s[i];
+			if (len > 0 && c >= 0x80)
+				ch = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+			if (o + ch + 1 > cap)
+				break;
+			memcpy(out + o, s + i, ch);
+			o += ch;
+			i += ch;
 		}
 	}
 	out[o] = '\0';

@@ -25,6 +25,12 @@ bool wp_has_control(const char *s, size_t n);
 bool wp_has_bidi_control(const char *s, size_t n);
 /* Copies s with every byte that is not part of valid UTF-8 replaced by U+FFFD. */
 void wp_utf8_sanitize(const char *s, char *out, size_t cap);
+/*
+ * snprintf for messages that quote input: the result is valid UTF-8 whatever
+ * the arguments held (bytes that are not UTF-8, a character cut by a
+ * precision, as U+FFFD) and is cut at cap on a whole character.
+ */
+void wp_errf(char *out, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 bool wp_all_digits(const char *s, size_t n);
 /* The value of a hex digit, or -1. */
 int wp_hex_digit(char c);
@@ -41,7 +47,10 @@ bool wp_parse_i64(const char *s, size_t n, int64_t min, int64_t max, int64_t *ou
  * keep only their last 2 ("010123" -> "****23"). Writes at most cap-1 bytes.
  */
 void wp_mask(const char *s, size_t n, char *out, size_t cap);
-/* Copies s, masking every run of 6 or more digits with wp_mask. */
+/*
+ * Copies s, masking every run of 6 or more digits with wp_mask; cut at cap on
+ * a whole UTF-8 character (valid UTF-8 in, valid UTF-8 out).
+ */
 void wp_mask_digit_runs(const char *s, char *out, size_t cap);
 
 /* HTML text/attribute escaping: & < > " ' */

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "http/json_body.h"
+#include "util/text.h"
 
 static wp_status load(const char *s, json_t **out, char *err)
 {
@@ -42,8 +43,37 @@ static void test_errors_name_line_and_column(void **state)
 	assert_int_equal(load("", &v, err), WP_E_INVALID);
 	assert_int_equal(load("{\"a\":\"\xff\"}", &v, err), WP_E_INVALID); /* not UTF-8 */
 	assert_int_equal(load("{} {}", &v, err), WP_E_INVALID);		   /* trailing data */
-	assert_int_equal(load("{\"a\": 99999999999999999999}", &v, err), WP_E_INVALID);
 	assert_null(v);
+}
+
+/* An integer above int64 is the field's problem, not the body's: a real out of range. */
+static void test_big_integers_become_out_of_range_reals(void **state)
+{
+	(void)state;
+	json_t *v;
+	char err[256];
+	assert_int_equal(load("{\"a\": 99999999999999999999, \"b\": \"x\", "
+			      "\"c\":-123456789012345678901234567890}",
+			      &v, err),
+			 WP_OK);
+	assert_true(json_is_real(json_object_get(v, "a")));
+	assert_true(json_real_value(json_object_get(v, "a")) > 9.2e18);
+	assert_true(json_real_value(json_object_get(v, "c")) < -9.2e18);
+	assert_string_equal(json_string_value(json_object_get(v, "b")), "x");
+	json_decref(v);
+}
+
+/* Messages are UTF-8 whatever the body held, and name no library flag. */
+static void test_messages_are_utf8_without_flag_names(void **state)
+{
+	(void)state;
+	json_t *v;
+	char err[256];
+	assert_int_equal(load("{\"a\":\"\\u0000\"}", &v, err), WP_E_INVALID);
+	assert_null(strstr(err, "JSON_"));
+	assert_non_null(strstr(err, "NUL"));
+	assert_int_equal(load("{\"a\":\"\\\xed\x95\x9c\"}", &v, err), WP_E_INVALID);
+	assert_true(wp_utf8_valid(err, strlen(err)));
 }
 
 int main(void)
@@ -51,6 +81,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_object_and_exact_int64),
 	    cmocka_unit_test(test_errors_name_line_and_column),
+	    cmocka_unit_test(test_big_integers_become_out_of_range_reals),
+	    cmocka_unit_test(test_messages_are_utf8_without_flag_names),
 	};
 	return cmocka_run_group_tests_name("json_body", tests, NULL, NULL);
 }

@@ -39,6 +39,23 @@ static void test_mask_digit_runs(void **state)
 	assert_string_equal(out, "/f/kw/10000");
 	wp_mask_digit_runs("/x/123456", out, sizeof(out));
 	assert_string_equal(out, "/x/****56");
+	/* Cut at the capacity on a whole character: "/f/" + 홍 fits in 7 bytes, 길 not. */
+	char small[8];
+	wp_mask_digit_runs("/f/홍길", small, sizeof(small));
+	assert_string_equal(small, "/f/홍");
+}
+
+/* A message quoting bytes that are not UTF-8, or cut inside a character, is UTF-8. */
+static void test_errf_is_utf8(void **state)
+{
+	(void)state;
+	char out[64];
+	wp_errf(out, sizeof(out), "%s has a broken escape", "\xff\xfe");
+	assert_string_equal(out, "\xEF\xBF\xBD\xEF\xBF\xBD has a broken escape");
+	wp_errf(out, sizeof(out), "%.4s!", "홍길동"); /* the precision cuts 길 */
+	assert_true(wp_utf8_valid(out, strlen(out)));
+	wp_errf(out, 5, "%s", "홍길동"); /* whole characters at the capacity */
+	assert_string_equal(out, "홍");
 }
 
 static void test_utf8(void **state)
@@ -167,6 +184,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_mask),
 	    cmocka_unit_test(test_mask_digit_runs),
+	    cmocka_unit_test(test_errf_is_utf8),
 	    cmocka_unit_test(test_utf8),
 	    cmocka_unit_test(test_parse_i64),
 	    cmocka_unit_test(test_escapes),
