@@ -171,6 +171,12 @@ bool wp_fields_json_shapes_first(wp_arena *a, json_t *obj, const struct wp_field
 /* One value (a path parameter, a form field; NULL when absent) against a field. */
 bool wp_field_value(wp_arena *a, const struct wp_field *f, const char *v, struct wp_value *out,
 		    struct wp_field_error *e);
+/*
+ * What a field expects, in words, from its row: "6 digits", "Korean or
+ * Foreigner", "a number from 1 to 9223372036854775807", "1 to 100
+ * characters". Error messages and the OpenAPI descriptions use it.
+ */
+void wp_field_expect(const struct wp_field *f, char *out, size_t cap);
 
 #define WP_COUNT(a) (sizeof(a) / sizeof((a)[0]))
 

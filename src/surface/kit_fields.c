@@ -71,6 +71,52 @@ static void enum_list(const char *const *values, char *out, size_t cap)
 	}
 }
 
+/* "6" or "1 to 100": a count of min..max. */
+static const char *range(const struct wp_field *f, char *buf, size_t cap)
+{
+	if (f->min == f->max)
+		snprintf(buf, cap, "%lld", (long long)f->max);
+	else
+		snprintf(buf, cap, "%lld to %lld", (long long)f->min, (long long)f->max);
+	return buf;
+}
+
+void wp_field_expect(const struct wp_field *f, char *out, size_t cap)
+{
+	char r[48];
+	const char *unit = f->flags & WP_FIELD_BYTES ? "bytes" : "characters";
+	switch (f->type) {
+	case WP_FIELD_DIGITS:
+		snprintf(out, cap, "%s digits", range(f, r, sizeof(r)));
+		break;
+	case WP_FIELD_NUMBER:
+		snprintf(out, cap,
+			 "at least %lld digits, hyphens or spaces allowed, at most %lld %s",
+			 (long long)f->min, (long long)f->max, unit);
+		break;
+	case WP_FIELD_ALNUM:
+		snprintf(out, cap, "%s letters and digits", range(f, r, sizeof(r)));
+		break;
+	case WP_FIELD_INT:
+		snprintf(out, cap, "a number from %lld to %lld", (long long)f->min,
+			 (long long)f->max);
+		break;
+	case WP_FIELD_ENUM:
+		enum_list(f->values, out, cap);
+		break;
+	case WP_FIELD_EMAIL:
+		snprintf(out, cap, "an email address of at most %lld %s", (long long)f->max, unit);
+		break;
+	case WP_FIELD_BIRTH_DATE:
+		snprintf(out, cap, "a date, %s",
+			 f->flags & WP_FIELD_SHORT_DATE ? "yyyyMMdd or yyMMdd" : "yyyyMMdd");
+		break;
+	default:
+		snprintf(out, cap, "%s %s", range(f, r, sizeof(r)), unit);
+		break;
+	}
+}
+
 /* The value with spaces and tabs around it dropped (an arena copy), when the field says so. */
 static bool trimmed(wp_arena *a, const struct wp_field *f, const char **v, size_t *n,
 		    struct wp_field_error *e)

@@ -169,6 +169,7 @@ struct kona_req {
 	/* The answer. */
 	json_t *data;	    /* its data fields (request-owned), or NULL */
 	const char *field;  /* appended to the description: "Missing required values. loginId" */
+	const char *expect; /* then what the field expects: "... loginPassword (6 digits)" */
 	const char *detail; /* replaces the description (a parse error) */
 	bool answered;
 	_Atomic int token_lost; /* the durable token record failed: 1, or 2 when it was used */

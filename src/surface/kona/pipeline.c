@@ -41,6 +41,8 @@ void kona_answer(struct kona_req *k, enum kona_code c)
 	char desc[WP_MESSAGE_MAX_BYTES];
 	if (k->detail != NULL)
 		snprintf(desc, sizeof(desc), "%s", k->detail);
+	else if (k->field != NULL && k->expect != NULL) /* "... loginPassword (6 digits)" */
+		snprintf(desc, sizeof(desc), "%s %s (%s)", row->description, k->field, k->expect);
 	else if (k->field != NULL) /* "Missing required values. loginId" */
 		snprintf(desc, sizeof(desc), "%s %s", row->description, k->field);
 	else
@@ -90,8 +92,12 @@ enum kona_code kona_fields(struct kona_req *k, const struct wp_field *t, size_t 
 	if (wp_fields_json_shapes_first(&k->r->arena, k->body, t, n, out, &e))
 		return KONA_OK;
 	enum kona_code c = kona_code_of_field(&e);
-	if (c == KONA_MISSING || c == KONA_INVALID || c == KONA_LENGTH)
+	if (c == KONA_MISSING || c == KONA_INVALID || c == KONA_LENGTH) {
+		char expect[WP_MESSAGE_MAX_BYTES];
+		wp_field_expect(e.field, expect, sizeof(expect));
 		k->field = e.field->name;
+		k->expect = wp_arena_strndup(&k->r->arena, expect, strlen(expect));
+	}
 	return c;
 }
 
@@ -104,8 +110,10 @@ static enum kona_code header(struct kona_req *k, const char *name, size_t len, c
 	k->field = name;
 	if (*out == NULL || (*out)[0] == '\0')
 		return KONA_MISSING;
-	if (len > 0 && strlen(*out) != len)
+	if (len > 0 && strlen(*out) != len) {
+		k->expect = wp_arena_printf(&k->r->arena, "%zu characters", len);
 		return KONA_LENGTH;
+	}
 	k->field = NULL;
 	return KONA_OK;
 }
@@ -142,11 +150,13 @@ static enum kona_code check_headers(struct kona_req *k, struct headers *h)
 	}
 	if (!kona_parse_time(h->time, 14, h->zone, &ms)) {
 		k->field = "X-KM-Tran-Time";
+		k->expect = "yyyyMMddHHmmss, a time in X-KM-Time-Zone";
 		return KONA_INVALID;
 	}
 	h->key_id = wp_req_header(k->r, "X-KM-Crypto-Key-Id");
 	if (h->key_id != NULL && strlen(h->key_id) != KONA_CRYPTO_KEY_ID_LEN) {
 		k->field = "X-KM-Crypto-Key-Id";
+		k->expect = wp_arena_printf(&k->r->arena, "%d characters", KONA_CRYPTO_KEY_ID_LEN);
 		return KONA_LENGTH;
 	}
 	return KONA_OK;
@@ -189,7 +199,7 @@ static void token_gate(struct wp_req *r)
 		return;
 	k->answered = false;
 	k->data = NULL;
-	k->field = k->detail = NULL;
+	k->field = k->detail = k->expect = NULL;
 	kona_answer(k, lost == 2 ? KONA_REPLAY : KONA_SYSTEM);
 }
 
@@ -311,6 +321,9 @@ static enum kona_code read_body(struct kona_req *k, const char *key_id)
 	if (!json_is_string(enc)) {
 		EVP_PKEY_free(priv);
 		k->field = "encData";
+		k->expect = enc != NULL && !json_is_null(enc)
+				? "a JWE in compact serialization, a string"
+				: "encData is required when X-KM-Crypto-Key-Id is sent";
 		return enc != NULL && !json_is_null(enc) ? KONA_INVALID : KONA_MISSING;
 	}
 	uint8_t *plain = NULL;

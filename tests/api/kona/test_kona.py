@@ -369,8 +369,12 @@ def test_missing_header(kona, header):
     ("X-KM-Correlation-Id", "261122132230-abcdef"),
 ], ids=["asp-14", "asp-16", "access-39", "tran-time-13", "crypto-key-16", "correlation-19"])
 def test_header_wrong_length(kona, header, value):
-    fails(kona.call("bankaccounts/banks", {}, **{header: value}), "000_015",
-          description=f"The length of value does not match. {header}")
+    ans = fails(kona.call("bankaccounts/banks", {}, **{header: value}), "000_015")
+    # The header, and the length it must have (the spec's own values are this long).
+    want = {"X-KM-User-AspId": 15, "X-KM-Access-Key": 40, "X-KM-Tran-Time": 14,
+            "X-KM-Crypto-Key-Id": 32, "X-KM-Correlation-Id": 20}[header]
+    assert ans["response"]["description"] == \
+        f"The length of value does not match. {header} ({want} characters)", ans
 
 
 def _bad_headers(k):
@@ -400,7 +404,8 @@ BAD_HEADER_IDS = list(_bad_headers(Kona("http://x")).keys())
 def test_header_malformed(kona, case):
     header, value = _bad_headers(kona)[case]
     ans = kona.call("bankaccounts/banks", {}, **{header: value})
-    fails(ans, "000_002", description=f"Invalid input value. {header}")
+    expect = {"X-KM-Tran-Time": " (yyyyMMddHHmmss, a time in X-KM-Time-Zone)"}.get(header, "")
+    fails(ans, "000_002", description=f"Invalid input value. {header}{expect}")
 
 
 def test_utc_time_zone(kona):
@@ -496,18 +501,59 @@ def test_body_not_json(kona):
 
 def test_field_rules(kona):
     fails(kona.call("user/registration", member_body(userName="가" * 101)), "000_015",
-          description="The length of value does not match. userName")
+          description="The length of value does not match. userName (1 to 100 characters)")
     fails(kona.call("user/registration", member_body(userName="a" * 101)), "000_015",
-          description="The length of value does not match. userName")
+          description="The length of value does not match. userName (1 to 100 characters)")
     register_member(kona, userName="a" * 100)
     fails(kona.call("user/registration", member_body(gender=None)), "000_003",
-          description="Missing required values. gender")
+          description="Missing required values. gender (Male or Female)")
     fails(kona.call("user/registration", member_body(loginId=None)), "000_003",
-          description="Missing required values. loginId")
+          description="Missing required values. loginId (1 to 80 characters)")
     uid = register_member(kona, somethingElse="ignored", nested={"a": [1, 2]})
     ok(kona.call("user/info", {"userId": uid, "extra": True}))
     fails(kona.call("user/info", {"userId": unknown_user_id(kona)}), "000_002",
           description="Invalid input parameter. userId")
+
+
+# Each refusal names the field and what it expects (issue: "messages that say what to fix").
+@pytest.mark.parametrize("over,code,description", [
+    ({"loginPassword": "12345"}, "000_015",
+     "The length of value does not match. loginPassword (6 digits)"),
+    ({"loginPassword": "abcdef"}, "000_002", "Invalid input value. loginPassword (6 digits)"),
+    ({"nationality": "KR"}, "000_015",
+     "The length of value does not match. nationality (Korean or Foreigner)"),
+    ({"nationality": "Koreans"}, "000_002", "Invalid input value. nationality (Korean or Foreigner)"),
+    ({"gender": "M"}, "000_015", "The length of value does not match. gender (Male or Female)"),
+    ({"gender": "Woman"}, "000_002", "Invalid input value. gender (Male or Female)"),
+    ({"gender": None}, "000_003", "Missing required values. gender (Male or Female)"),
+], ids=["password-5", "password-letters", "nationality-2", "nationality-7", "gender-1",
+        "gender-other", "gender-missing"])
+def test_registration_messages_say_what_is_expected(kona, over, code, description):
+    fails(kona.call("user/registration", member_body(**over)), code, description=description)
+
+
+@pytest.mark.parametrize("raw", [b'{"userId": "1000000001"}', b'{"userId": "abc"}',
+                                 b'{"userId": 1.5}', b'{"userId": 99999999999999999999}',
+                                 b'{"userId": -99999999999999999999}'],
+                         ids=["digits-as-string", "letters", "real", "above-int64", "below-int64"])
+def test_user_id_not_a_number_is_the_fields_own_error(kona, raw):
+    """A string where a number belongs, and an integer above int64 (which the JSON
+    library refuses as a whole): both are userId's own error, with its range."""
+    fails(kona.call("user/info", None, raw=raw), "000_002",
+          description="Invalid input value. userId (a number from 1 to 9223372036854775807)")
+
+
+def test_nul_in_json_names_no_library_flag(kona):
+    ans = fails(kona.call("user/info", None, raw=b'{"userId": "\\u0000"}'), "000_002")
+    desc = ans["response"]["description"]
+    assert "NUL" in desc and "line 1, column" in desc and "JSON_" not in desc, desc
+
+
+def test_crypto_key_id_with_a_plain_body_asks_for_encdata(server):
+    k = for_server(server, enc="A256GCM")
+    fails(k.call("bankaccounts/banks", {}, encrypt=False, **{"X-KM-Crypto-Key-Id": k.key_id}),
+          "000_003", description="Missing required values. encData "
+                                 "(encData is required when X-KM-Crypto-Key-Id is sent)")
 
 
 @pytest.mark.parametrize("enc", ["A128GCM", "A256GCM"])
