@@ -9,6 +9,8 @@
 #ifndef WP_APP_H
 #define WP_APP_H
 
+#define WONPAY_VERSION "0.1.0"
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -23,6 +25,7 @@
 #include "util/clock.h"
 
 struct wp_journal;
+struct wp_metrics;
 
 struct wp_app {
 	const struct wp_config *cfg;
@@ -32,6 +35,7 @@ struct wp_app {
 	struct wp_bank_net *bank;	     /* the bank network (sandbox implementation) */
 	struct wp_timer *timer;		     /* delayed work: slow banks, simulated calls */
 	struct wp_journal *journal;	     /* sandbox only: GET /sandbox/requests */
+	struct wp_metrics *metrics;	     /* GET /metrics: the counters (core/metrics.h) */
 	uint8_t data_key[WP_DATA_KEY_BYTES]; /* seals personal data at rest */
 	wp_clock clock;
 	bool sandbox_partner_created;	    /* this start made the sandbox partner */

@@ -105,4 +105,7 @@
 /* Logging */
 #define WP_LOG_LINE_MAX_BYTES 4096
 
+/* Metrics (GET /metrics) */
+#define WP_METRICS_TEXT_MAX_BYTES (1024 * 1024) /* one scrape's text */
+
 #endif

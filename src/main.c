@@ -25,6 +25,7 @@
 #include "core/bank_sandbox.h"
 #include "core/crypto.h"
 #include "core/ledger.h"
+#include "core/metrics.h"
 #include "core/replay.h"
 #include "core/sandbox.h"
 #include "http/accesslog.h"
@@ -32,8 +33,6 @@
 #include "surface/kit.h"
 #include "util/file.h"
 #include "util/text.h"
-
-#define WONPAY_VERSION "0.1.0"
 
 /* Commit-writer housekeeping: release pending transfers whose timeout passed. */
 static wp_status expire_pending(struct wp_tx *tx, void *ctx)
@@ -443,8 +442,11 @@ static int cmd_serve(int argc, char **argv)
 	app.bank = wp_bank_sandbox_new(app.store, &app.clock);
 	app.journal = cfg.sandbox ? wp_journal_new() : NULL;
 	http.journal = app.journal;
+	app.metrics = wp_metrics_new();
+	http.metrics = (struct wp_http_metrics){app.metrics, wp_metrics_route, wp_metrics_request,
+						wp_metrics_connection};
 	if (app.auth == NULL || app.bank == NULL || (cfg.sandbox && app.journal == NULL) ||
-	    (http.access_log_fd < 0 && strcmp(cfg.access_log, "off") != 0))
+	    app.metrics == NULL || (http.access_log_fd < 0 && strcmp(cfg.access_log, "off") != 0))
 		goto out_store;
 	if (wp_timer_start(&app.timer) != WP_OK)
 		goto out_store;
@@ -469,6 +471,7 @@ static int cmd_serve(int argc, char **argv)
 	    .tick = expire_pending,
 	    .tick_ctx = &app,
 	    .tick_ms = WP_COMMIT_TICK_MS,
+	    .metrics = app.metrics,
 	};
 	if (wp_commit_start(app.store, &commit_cfg, &app.commit) != WP_OK) {
 		fprintf(stderr, "wonpay: cannot start the commit writer\n");
@@ -511,6 +514,7 @@ out_store:
 	OPENSSL_cleanse(app.data_key, sizeof(app.data_key));
 	wp_auth_free(app.auth);
 	wp_journal_free(app.journal);
+	wp_metrics_free(app.metrics);
 	wp_bank_sandbox_free(app.bank);
 	if (http.access_log_fd > STDERR_FILENO)
 		close(http.access_log_fd);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "bounds.h"
+#include "core/metrics.h"
 #include "util/clock.h"
 
 struct wp_commit {
@@ -50,6 +51,7 @@ static struct wp_cmd *take_batch(struct wp_commit *q, unsigned *count)
 		q->tail = NULL;
 	assert(q->depth >= n);
 	q->depth -= n;
+	wp_metrics_commit_depth(q->cfg.metrics, q->depth);
 	*count = n;
 	return first;
 }
@@ -80,11 +82,17 @@ static void run_batch(struct wp_commit *q, struct wp_cmd *batch, unsigned n, boo
 			st = sp;
 	}
 	if (tx != NULL) {
-		if (st == WP_OK)
+		if (st == WP_OK) {
+			uint64_t t0 = wp_mono_ns();
 			st = ops->tx_commit(tx);
-		else
+			if (n > 0)
+				wp_metrics_commit_time(q->cfg.metrics, wp_mono_ns() - t0);
+		} else {
 			ops->tx_rollback(tx);
+		}
 	}
+	if (n > 0) /* housekeeping alone is not a batch of commands */
+		wp_metrics_commit_batch(q->cfg.metrics, n, st == WP_OK);
 	pthread_mutex_lock(&q->lock);
 	q->stats.batches++;
 	q->stats.commands += n;
@@ -184,6 +192,7 @@ wp_status wp_commit_submit(struct wp_commit *q, struct wp_cmd *cmd)
 	pthread_mutex_lock(&q->lock);
 	if (q->stopping || q->depth >= WP_COMMIT_QUEUE_MAX) {
 		pthread_mutex_unlock(&q->lock);
+		wp_metrics_commit_refused(q->cfg.metrics);
 		return WP_E_UNAVAILABLE;
 	}
 	if (q->tail != NULL)
@@ -192,6 +201,7 @@ wp_status wp_commit_submit(struct wp_commit *q, struct wp_cmd *cmd)
 		q->head = cmd;
 	q->tail = cmd;
 	q->depth++;
+	wp_metrics_commit_depth(q->cfg.metrics, q->depth);
 	/* Wake the writer when it sleeps on an empty queue, or a lingering batch fills. */
 	if (q->depth == 1 || q->depth >= q->cfg.max_batch)
 		pthread_cond_signal(&q->wake);

@@ -25,6 +25,7 @@
 #include "store/store.h"
 
 struct wp_cmd;
+struct wp_metrics;
 typedef wp_status (*wp_cmd_apply)(struct wp_tx *tx, struct wp_cmd *cmd);
 typedef void (*wp_cmd_done)(struct wp_cmd *cmd);
 
@@ -44,6 +45,8 @@ struct wp_commit_config {
 	wp_status (*tick)(struct wp_tx *tx, void *ctx);
 	void *tick_ctx;
 	unsigned tick_ms;
+	/* Optional: batches, their sizes and COMMIT times, queue depth, refusals. */
+	struct wp_metrics *metrics;
 };
 
 struct wp_commit_stats {

@@ -32,6 +32,7 @@ struct wp_server;
 struct wp_guard_conn;
 struct wp_req;
 struct wp_surface;
+struct wp_route_doc; /* its OpenAPI description: surface/kit.h */
 
 typedef void (*wp_handler)(struct wp_req *r);
 /* A surface's own handler type, called by its wrapper (cast back before the call). */
@@ -42,6 +43,7 @@ struct wp_route {
 	const char *pattern; /* "/f/{keyword}/{amount}": {x} matches one segment */
 	wp_handler handler;  /* the surface's wrapper, or the handler itself */
 	wp_impl impl;	     /* for the wrapper: the endpoint it runs (NULL when unused) */
+	const struct wp_route_doc *doc; /* what GET /openapi/<surface>.json says of it */
 };
 
 struct wp_surface {

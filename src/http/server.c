@@ -11,7 +11,8 @@
  * 2. Body calls: append up to the limit; past it stop buffering, discard,
  *    and hang up if a chunked sender keeps going past WP_BODY_DISCARD_MAX.
  * 3. Last call: 413 if the body overflowed, else run the handler.
- * 4. Completion: one access-log line, the request's end hooks, free the arena.
+ * 4. Completion: one access-log line, the request counted (metrics), the
+ *    request's end hooks, free the arena.
  */
 #include "http/server.h"
 
@@ -42,6 +43,8 @@ struct wp_server {
 	_Atomic int stopping;
 	int listen_fd;
 	struct wp_guard *guard;
+	/* Metrics: each surface's first route slot, by position in surfaces[] (then the fallback). */
+	size_t slot_base[WP_SURFACES_MAX + 1];
 };
 
 static void resume(struct wp_req *r);
@@ -430,6 +433,46 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return MHD_YES;
 }
 
+/* The request's route slot (wp_http_metrics): its surface's, then its route's position. */
+static size_t metrics_slot(const struct wp_server *srv, const struct wp_req *r)
+{
+	const struct wp_http_options *o = &srv->o;
+	size_t i = 0;
+	while (i < o->surface_count && o->surfaces[i] != r->surface)
+		i++; /* i == surface_count: the fallback, outside surfaces[] */
+	if (r->route == NULL)
+		return srv->slot_base[i];
+	assert(r->route >= r->surface->routes);
+	assert(r->route < r->surface->routes + r->surface->route_count);
+	return srv->slot_base[i] + 1 + (size_t)(r->route - r->surface->routes);
+}
+
+/* Names every route slot to the metrics, in the order metrics_slot counts them. */
+static bool metrics_routes(struct wp_server *srv)
+{
+	const struct wp_http_options *o = &srv->o;
+	const struct wp_http_metrics *hm = &o->metrics;
+	assert(hm->route != NULL);
+	assert(hm->request != NULL);
+	assert(hm->connection != NULL);
+	bool fallback_listed = false;
+	for (size_t i = 0; i < o->surface_count; i++)
+		fallback_listed = fallback_listed || o->surfaces[i] == o->fallback;
+	size_t slot = 0, n = o->surface_count + (fallback_listed ? 0 : 1);
+	for (size_t i = 0; i < n; i++) {
+		const struct wp_surface *sf = i < o->surface_count ? o->surfaces[i] : o->fallback;
+		srv->slot_base[i] = slot;
+		if (!hm->route(hm->m, sf->name, NULL, NULL))
+			return false;
+		for (size_t j = 0; j < sf->route_count; j++)
+			if (!hm->route(hm->m, sf->name, sf->routes[j].method,
+				       sf->routes[j].pattern))
+				return false;
+		slot += 1 + sf->route_count;
+	}
+	return true;
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
@@ -445,6 +488,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	}
 	wp_access_log(srv->o.access_log_fd, srv->o.journal, srv->o.clock, r,
 		      toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
+	const struct wp_http_metrics *hm = &srv->o.metrics;
+	if (hm->m != NULL)
+		hm->request(hm->m, metrics_slot(srv, r), r->method, r->status,
+			    wp_mono_ns() - r->start_ns);
 	wp_guard_idle(srv->guard, r->guard);
 	if (r->response != NULL)
 		MHD_destroy_response(r->response);
@@ -462,13 +509,20 @@ static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen
 {
 	(void)len;
 	struct wp_server *srv = cls;
-	return wp_guard_admit(srv->guard, addr) ? MHD_YES : MHD_NO;
+	if (wp_guard_admit(srv->guard, addr))
+		return MHD_YES;
+	if (srv->o.metrics.m != NULL)
+		srv->o.metrics.connection(srv->o.metrics.m, 0);
+	return MHD_NO;
 }
 
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 			  enum MHD_ConnectionNotificationCode toe)
 {
 	struct wp_server *srv = cls;
+	const struct wp_http_metrics *hm = &srv->o.metrics;
+	if (hm->m != NULL)
+		hm->connection(hm->m, toe == MHD_CONNECTION_NOTIFY_CLOSED ? -1 : 1);
 	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
 		wp_guard_closed(srv->guard, *socket_context);
 		*socket_context = NULL;
@@ -506,6 +560,7 @@ wp_status wp_server_bind(const struct wp_http_options *o, struct wp_server **out
 {
 	assert(o->fallback != NULL);
 	assert(o->clock != NULL);
+	assert(o->surface_count <= WP_SURFACES_MAX);
 	struct sockaddr_in addr;
 	memset(&addr, 0, sizeof(addr));
 	addr.sin_family = AF_INET;
@@ -534,6 +589,12 @@ wp_status wp_server_bind(const struct wp_http_options *o, struct wp_server **out
 	}
 	s->o = *o;
 	s->listen_fd = fd;
+	if (o->metrics.m != NULL && !metrics_routes(s)) {
+		snprintf(err, err_cap, "out of memory sizing the metrics");
+		close(fd);
+		free(s);
+		return WP_E_NOMEM;
+	}
 	*port_out = ntohs(addr.sin_port);
 	*out = s;
 	return WP_OK;

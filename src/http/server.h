@@ -19,6 +19,24 @@
 #include "util/clock.h"
 
 struct wp_journal;
+struct wp_metrics; /* opaque here: core/metrics.h */
+
+/*
+ * Metrics (m NULL: off). At bind the server names every route slot once,
+ * numbered from 0 in call order: for each surface in surfaces[] (then the
+ * fallback if no table holds it), its "no route matched" slot (method and
+ * pattern NULL) then each of its routes. Then, from the worker threads and
+ * without blocking: request() as each request ends, connection() as a
+ * connection opens (+1), closes (-1) or is refused at accept (0).
+ */
+struct wp_http_metrics {
+	struct wp_metrics *m;
+	bool (*route)(struct wp_metrics *m, const char *surface, const char *method,
+		      const char *pattern);
+	void (*request)(struct wp_metrics *m, size_t slot, const char *method, unsigned status,
+			uint64_t latency_ns);
+	void (*connection)(struct wp_metrics *m, int change);
+};
 
 struct wp_http_options {
 	const char *listen_host; /* IPv4 address */
@@ -42,6 +60,7 @@ struct wp_http_options {
 	/* On stop, when requests still wait after the drain: run what they wait on now. */
 	void (*flush)(struct wp_app *app);
 	struct wp_app *app; /* handed to handlers as r->app */
+	struct wp_http_metrics metrics;
 };
 
 struct wp_server;

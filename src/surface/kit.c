@@ -201,6 +201,24 @@ unsigned wp_status_http(wp_status st)
 	return 503;
 }
 
+size_t wp_own_codes(struct wp_doc_code *out, size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < WP_COUNT(own_http) && n < cap; i++)
+		if (own_http[i].status != WP_OK)
+			out[n++] = (struct wp_doc_code){wp_status_name(own_http[i].status),
+							(int)own_http[i].http, NULL};
+	return n;
+}
+
+json_t *wp_own_error_schema(void)
+{
+	return json_pack("{s:s, s:{s:{s:s, s:{s:{s:s}, s:{s:s}}, s:[s, s]}}, s:[s]}", "type",
+			 "object", "properties", "error", "type", "object", "properties", "code",
+			 "type", "string", "message", "type", "string", "required", "code",
+			 "message", "required", "error");
+}
+
 void wp_own_error(struct wp_req *r, unsigned http, const char *code, const char *msg)
 {
 	json_t *e = json_object();

@@ -84,6 +84,7 @@ struct wp_module {
 	const struct wp_issuer *issuer; /* NULL: nothing for `partner add` */
 	/* Its sandbox credentials (terminated by a NULL secret), refused in live mode. */
 	const struct wp_public_credential *sandbox_credentials;
+	const struct wp_api_doc *api; /* its OpenAPI document; NULL: none */
 };
 
 /* Every module, in route match order (src/surface/registry.c). */
@@ -180,6 +181,92 @@ void wp_field_expect(const struct wp_field *f, char *out, size_t cap);
 
 #define WP_COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
+/* ---- API documents: OpenAPI 3.1 from the route and field tables ---- */
+
+/*
+ * GET /openapi/<surface>.json (surface/openapi.c) is written from these and
+ * from the very field tables the handlers check, so it says what is
+ * enforced: types, lengths, required fields, enumerations, error codes.
+ */
+enum wp_doc_body {
+	WP_DOC_NO_BODY,
+	WP_DOC_JSON, /* application/json */
+	WP_DOC_FORM, /* application/x-www-form-urlencoded, or multipart/form-data */
+};
+
+enum wp_doc_answer {
+	WP_DOC_ANSWER_JSON,
+	WP_DOC_ANSWER_PNG,
+	WP_DOC_ANSWER_HTML,
+	WP_DOC_ANSWER_TEXT, /* text/plain (Prometheus' exposition format) */
+};
+
+/* A required object member of a JSON body, itself checked by a field table. */
+struct wp_doc_object {
+	const char *name; /* "from" */
+	const struct wp_field *fields;
+	size_t count;
+};
+
+/* One shape of a request body; a route with several takes one of them. */
+struct wp_doc_shape {
+	const char *title; /* "create" */
+	const struct wp_field *fields;
+	size_t count;
+	/* The field whose value picks this shape (AQR's action), or NULL. */
+	const struct wp_field *selector;
+	const struct wp_doc_object *objects; /* required object members (a wire's from, to) */
+	size_t object_count;
+};
+
+/* One answer property, for the success schema. */
+struct wp_doc_prop {
+	const char *name;
+	const char *type; /* "string", "integer", "boolean", "object", "array" */
+	const char *description;
+};
+
+struct wp_route_doc {
+	const char *summary;
+	const char *description;
+	enum wp_doc_body body;
+	const struct wp_doc_shape *shapes; /* the body: one of these */
+	size_t shape_count;
+	const struct wp_field *params; /* the path's {x}, in order */
+	size_t param_count;
+	const struct wp_field *query;
+	size_t query_count;
+	enum wp_doc_answer answer;
+	bool open;				/* no credential, whatever the surface's scheme */
+	int success_status;			/* 0: 200 */
+	const struct wp_doc_prop *answer_props; /* the success answer's own fields (JSON) */
+	size_t answer_prop_count;
+};
+
+/* One error the surface answers: its code, HTTP status and meaning. */
+struct wp_doc_code {
+	const char *code;
+	int status;
+	const char *description;
+};
+
+/* The surface as a whole, in its module (struct wp_module.api). */
+struct wp_api_doc {
+	const char *title;
+	const char *description;
+	/* Header parameters every operation takes (Kona's X-KM-*), with their rules. */
+	const struct wp_field *headers;
+	size_t header_count;
+	const char *auth_header; /* an apiKey header scheme (AQR-DEVELOPER-TOKEN), or NULL */
+	bool bearer;		 /* an HTTP bearer scheme (the admin token) */
+	/* The error envelope (a JSON schema; a new reference) and every code it can hold. */
+	json_t *(*error_schema)(void);
+	size_t (*codes)(struct wp_doc_code *out, size_t cap); /* returns the count (<= cap) */
+};
+
+/* A field row as a JSON schema (type, lengths, pattern, enum, description). */
+json_t *wp_field_schema(const struct wp_field *f, bool json_body);
+
 /* ---- code maps ---- */
 
 /* One row of a surface's table: a wp_status and the surface's own code for it. */
@@ -246,6 +333,10 @@ unsigned wp_status_http(wp_status st);
 void wp_own_error(struct wp_req *r, unsigned http, const char *code, const char *msg);
 /* The same for a wp_status: its name and HTTP status. A surface's reply_error. */
 void wp_own_reply_error(struct wp_req *r, wp_status st, const char *msg);
+
+/* The own envelope's JSON schema, and its codes (wp_status names), for struct wp_api_doc. */
+json_t *wp_own_error_schema(void);
+size_t wp_own_codes(struct wp_doc_code *out, size_t cap);
 
 /* A request on wonpay's own control paths, owned by wp_ctl_run. */
 struct wp_ctl {

@@ -83,6 +83,11 @@ static const char *range(const struct wp_field *f, char *buf, size_t cap)
 
 void wp_field_expect(const struct wp_field *f, char *out, size_t cap)
 {
+	if (f->expect != NULL) { /* the row's own words, without "must be " */
+		snprintf(out, cap, "%s",
+			 strncmp(f->expect, "must be ", 8) == 0 ? f->expect + 8 : f->expect);
+		return;
+	}
 	char r[48];
 	const char *unit = f->flags & WP_FIELD_BYTES ? "bytes" : "characters";
 	switch (f->type) {
@@ -115,6 +120,73 @@ void wp_field_expect(const struct wp_field *f, char *out, size_t cap)
 		snprintf(out, cap, "%s %s", range(f, r, sizeof(r)), unit);
 		break;
 	}
+}
+
+json_t *wp_field_schema(const struct wp_field *f, bool json_body)
+{
+	char words[WP_MESSAGE_MAX_BYTES], pattern[128];
+	wp_field_expect(f, words, sizeof(words));
+	json_t *s = json_object();
+	const char *type = f->type == WP_FIELD_INT && json_body ? "integer" : "string";
+	json_object_set_new(s, "type", json_string(type));
+	pattern[0] = '\0';
+	switch (f->type) {
+	case WP_FIELD_TEXT:
+		if (!(f->flags & WP_FIELD_BYTES))
+			json_object_set_new(s, "minLength", json_integer(f->min));
+		json_object_set_new(s, "maxLength", json_integer(f->max));
+		break;
+	case WP_FIELD_DIGITS:
+		snprintf(pattern, sizeof(pattern), "^[0-9]{%lld,%lld}$", (long long)f->min,
+			 (long long)f->max);
+		break;
+	case WP_FIELD_NUMBER:
+		json_object_set_new(s, "maxLength", json_integer(f->max));
+		snprintf(pattern, sizeof(pattern), "^[0-9 -]+$");
+		break;
+	case WP_FIELD_ALNUM:
+		snprintf(pattern, sizeof(pattern), "^[A-Za-z0-9]{%lld,%lld}$", (long long)f->min,
+			 (long long)f->max);
+		break;
+	case WP_FIELD_INT:
+		if (json_body) {
+			json_object_set_new(s, "minimum", json_integer(f->min));
+			json_object_set_new(s, "maximum", json_integer(f->max));
+		} else {
+			snprintf(pattern, sizeof(pattern), "^[0-9]+$");
+		}
+		break;
+	case WP_FIELD_ENUM: {
+		json_t *e = json_array();
+		for (size_t i = 0; f->values != NULL && f->values[i] != NULL; i++)
+			json_array_append_new(e, json_string(f->values[i]));
+		json_object_set_new(s, "enum", e);
+		break;
+	}
+	case WP_FIELD_EMAIL:
+		json_object_set_new(s, "format", json_string("email"));
+		json_object_set_new(s, "maxLength", json_integer(f->max));
+		break;
+	case WP_FIELD_BIRTH_DATE:
+		snprintf(pattern, sizeof(pattern), "%s",
+			 f->flags & WP_FIELD_SHORT_DATE ? "^([0-9]{6}|[0-9]{8})$" : "^[0-9]{8}$");
+		break;
+	}
+	if (pattern[0] != '\0' && (f->flags & WP_FIELD_TRIM)) {
+		/* Spaces and tabs around a trimmed value are dropped before the check. */
+		char inner[96];
+		snprintf(inner, sizeof(inner), "%.*s", (int)strlen(pattern) - 2, pattern + 1);
+		snprintf(pattern, sizeof(pattern), "^[ \\t]*(%s)[ \\t]*$", inner);
+	}
+	if (pattern[0] != '\0')
+		json_object_set_new(s, "pattern", json_string(pattern));
+	char desc[WP_MESSAGE_MAX_BYTES + 96];
+	snprintf(desc, sizeof(desc), "%s%s%s%s", words,
+		 f->flags & WP_FIELD_TRIM ? "; spaces around it are dropped" : "",
+		 f->flags & WP_FIELD_EMPTY_ABSENT ? "; empty counts as not given" : "",
+		 f->type == WP_FIELD_TEXT ? "; no control characters" : "");
+	json_object_set_new(s, "description", json_string(desc));
+	return s;
 }
 
 /* The value with spaces and tabs around it dropped (an arena copy), when the field says so. */

@@ -78,6 +78,10 @@ void aqr_reply_error(struct wp_req *r, wp_status st, const char *msg);
 /* The HTTP status of st (the document's Errors table). */
 unsigned aqr_http_status(wp_status st);
 
+/* The routes' OpenAPI rows (validate.c, beside the field tables they show). */
+extern const struct wp_route_doc aqr_doc_api, aqr_doc_qr, aqr_doc_qr_amount, aqr_doc_qr_query,
+    aqr_doc_landing, aqr_doc_qr_page, aqr_doc_amount_page;
+
 /* Handlers (api.c, pages.c). */
 void aqr_api_post(struct wp_req *r);
 void aqr_get(struct wp_req *r); /* the wrapper of the GET routes (impl: aqr_page_fn) */

@@ -8,20 +8,20 @@
 #include "surface/aqr/aqr.h"
 #include "surface/kit.h"
 
-#define AQR_GET(pattern, fn)                                                                       \
+#define AQR_GET(pattern, fn, doc)                                                                  \
 	{                                                                                          \
-		"GET", pattern, aqr_get, (wp_impl)fn                                               \
+		"GET", pattern, aqr_get, (wp_impl)fn, &doc                                         \
 	}
 
 static const struct wp_route aqr_routes[] = {
-    {"POST", "/api/", aqr_api_post, NULL},
-    {"POST", "/api", aqr_api_post, NULL},
-    AQR_GET("/res/api/{keyword}", aqr_qr_by_path),
-    AQR_GET("/res/api/{keyword}/{amount}", aqr_qr_amount),
-    AQR_GET("/res", aqr_qr_by_query),
-    AQR_GET("/f/{keyword}", aqr_page_landing),
-    AQR_GET("/f/{keyword}/qr", aqr_page_qr),
-    AQR_GET("/f/{keyword}/{amount}", aqr_page_amount),
+    {"POST", "/api/", aqr_api_post, NULL, &aqr_doc_api},
+    {"POST", "/api", aqr_api_post, NULL, &aqr_doc_api},
+    AQR_GET("/res/api/{keyword}", aqr_qr_by_path, aqr_doc_qr),
+    AQR_GET("/res/api/{keyword}/{amount}", aqr_qr_amount, aqr_doc_qr_amount),
+    AQR_GET("/res", aqr_qr_by_query, aqr_doc_qr_query),
+    AQR_GET("/f/{keyword}", aqr_page_landing, aqr_doc_landing),
+    AQR_GET("/f/{keyword}/qr", aqr_page_qr, aqr_doc_qr_page),
+    AQR_GET("/f/{keyword}/{amount}", aqr_page_amount, aqr_doc_amount_page),
 };
 
 static const char *const aqr_paths[] = {"/api/", "/api", "/res", "/res/*", "/f/*"};
@@ -100,6 +100,33 @@ static const struct wp_public_credential aqr_sandbox_credentials[] = {
     {NULL, NULL, NULL},
 };
 
+/* {"result":"error","reason":...}: the document's Errors table gives HTTP statuses, not codes. */
+static json_t *aqr_error_schema(void)
+{
+	return json_pack("{s:s, s:{s:{s:s}, s:{s:s, s:s}}, s:[s, s]}", "type", "object",
+			 "properties", "result", "const", "error", "reason", "type", "string",
+			 "description", "what went wrong, and what to change", "required", "result",
+			 "reason");
+}
+
+static size_t aqr_codes(struct wp_doc_code *out, size_t cap)
+{
+	size_t n = wp_own_codes(out, cap);
+	for (size_t i = 0; i < n; i++)
+		out[i] = (struct wp_doc_code){"error", out[i].status, out[i].code};
+	return n;
+}
+
+static const struct wp_api_doc aqr_api = {
+    .title = "AQR: bank-account QR codes and short URLs",
+    .description = "wonpay's AQR surface, wire-compatible with the provider's document: "
+		   "POST /api/ with a form body creates or deletes a keyword; its QR image "
+		   "and landing pages are public.",
+    .auth_header = "AQR-DEVELOPER-TOKEN",
+    .error_schema = aqr_error_schema,
+    .codes = aqr_codes,
+};
+
 const struct wp_module wp_module_aqr = {
     .name = AQR_SURFACE,
     .surface = &aqr_surface,
@@ -107,4 +134,5 @@ const struct wp_module wp_module_aqr = {
     .describe = aqr_describe,
     .issuer = &aqr_issuer,
     .sandbox_credentials = aqr_sandbox_credentials,
+    .api = &aqr_api,
 };

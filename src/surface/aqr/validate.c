@@ -49,6 +49,22 @@ static bool fields(wp_arena *a, const struct wp_form *f, const struct wp_field *
 	return false;
 }
 
+/* The action picks the body's shape; each accepts the spec's name and its aqr_ form. */
+static const char *const create_actions[] = {"create", "aqr_create", NULL};
+static const char *const delete_actions[] = {"delete", "aqr_delete", NULL};
+static const struct wp_field action_create = {"action", WP_FIELD_ENUM,	WP_FIELD_REQUIRED,
+					      1,	AQR_ACTION_MAX, create_actions};
+static const struct wp_field action_delete = {"action", WP_FIELD_ENUM,	WP_FIELD_REQUIRED,
+					      1,	AQR_ACTION_MAX, delete_actions};
+
+static bool is_one_of(const char *v, const char *const *values)
+{
+	for (size_t i = 0; values[i] != NULL; i++)
+		if (strcmp(v, values[i]) == 0)
+			return true;
+	return false;
+}
+
 wp_status aqr_parse_action(const struct wp_form *f, enum aqr_action *out, char *err, size_t cap)
 {
 	/* Not a table field: an unknown action says which ones exist. */
@@ -61,11 +77,11 @@ wp_status aqr_parse_action(const struct wp_form *f, enum aqr_action *out, char *
 		snprintf(err, cap, "action is longer than %d characters", AQR_ACTION_MAX);
 		return WP_E_INVALID;
 	}
-	if (strcmp(fld->value, "create") == 0 || strcmp(fld->value, "aqr_create") == 0) {
+	if (is_one_of(fld->value, action_create.values)) {
 		*out = AQR_CREATE;
 		return WP_OK;
 	}
-	if (strcmp(fld->value, "delete") == 0 || strcmp(fld->value, "aqr_delete") == 0) {
+	if (is_one_of(fld->value, action_delete.values)) {
 		*out = AQR_DELETE;
 		return WP_OK;
 	}
@@ -108,10 +124,91 @@ bool aqr_keyword_valid(wp_arena *a, const char *k)
 	return wp_field_value(a, &delete_fields[D_KEYWORD], k, &v, &e);
 }
 
+/* Path parameters of the GET routes (the keyword's row is delete's). */
+static const struct wp_field amount_param = {"amount", WP_FIELD_INT, WP_FIELD_REQUIRED, 1,
+					     WP_AQR_AMOUNT_MAX_WON};
+static const struct wp_field keyword_params[] = {
+    {"keyword", WP_FIELD_ALNUM, WP_FIELD_REQUIRED, 1, AQR_KEYWORD_MAX},
+    amount_param,
+};
+
 bool aqr_parse_amount(const char *s, int64_t *won)
 {
-	return wp_parse_i64(s, strlen(s), 1, WP_AQR_AMOUNT_MAX_WON, won);
+	return wp_parse_i64(s, strlen(s), amount_param.min, amount_param.max, won);
 }
+
+/* ---- the OpenAPI document's rows (surface/openapi.c) ---- */
+
+static const struct wp_doc_shape api_shapes[] = {
+    {"create", create_fields, WP_COUNT(create_fields), &action_create},
+    {"delete", delete_fields, WP_COUNT(delete_fields), &action_delete},
+};
+
+static const struct wp_doc_prop api_answer[] = {
+    {"result", "string", "\"success\" (an error answers \"error\" with a \"reason\")"},
+    {"data", "object",
+     "create: qr_image (the QR code's URL), short_url (the landing page), uniq_keyword"},
+};
+
+const struct wp_route_doc aqr_doc_api = {
+    .summary = "Create or delete a bank-account QR code",
+    .description = "action=create makes a keyword, its QR image and its short URL; "
+		   "action=delete removes it (the keyword then answers 410). The email "
+		   "address must belong to the AQR-DEVELOPER-TOKEN's partner.",
+    .body = WP_DOC_FORM,
+    .shapes = api_shapes,
+    .shape_count = WP_COUNT(api_shapes),
+    .answer_props = api_answer,
+    .answer_prop_count = WP_COUNT(api_answer),
+};
+
+const struct wp_route_doc aqr_doc_qr = {
+    .summary = "The QR code of a keyword's short URL (PNG)",
+    .params = keyword_params,
+    .param_count = 1,
+    .answer = WP_DOC_ANSWER_PNG,
+    .open = true,
+};
+
+const struct wp_route_doc aqr_doc_qr_amount = {
+    .summary = "The QR code of a keyword's amount page (PNG)",
+    .params = keyword_params,
+    .param_count = 2,
+    .answer = WP_DOC_ANSWER_PNG,
+    .open = true,
+};
+
+const struct wp_route_doc aqr_doc_qr_query = {
+    .summary = "The QR code of a keyword's short URL, the keyword in the query (PNG)",
+    .query = keyword_params,
+    .query_count = 1,
+    .answer = WP_DOC_ANSWER_PNG,
+    .open = true,
+};
+
+const struct wp_route_doc aqr_doc_landing = {
+    .summary = "The landing page: bank, account, owner, copy buttons and the QR code",
+    .params = keyword_params,
+    .param_count = 1,
+    .answer = WP_DOC_ANSWER_HTML,
+    .open = true,
+};
+
+const struct wp_route_doc aqr_doc_qr_page = {
+    .summary = "The landing page with a large QR code",
+    .params = keyword_params,
+    .param_count = 1,
+    .answer = WP_DOC_ANSWER_HTML,
+    .open = true,
+};
+
+const struct wp_route_doc aqr_doc_amount_page = {
+    .summary = "The landing page with an amount to send, and its QR code",
+    .params = keyword_params,
+    .param_count = 2,
+    .answer = WP_DOC_ANSWER_HTML,
+    .open = true,
+};
 
 /* The document's 은행 ID 테이블: bank_id -> KFTC code, in bank_id order. */
 static const char *const bank_codes[AQR_BANK_ID_MAX + 1] = {

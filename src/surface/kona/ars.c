@@ -43,6 +43,19 @@ static const char *auth_id(struct kona_req *k, int64_t user_id)
 	return wp_arena_printf(&k->r->arena, "%s:%lld", k->asp_id, (long long)user_id);
 }
 
+static const struct wp_doc_prop auth_answer[] = {
+    {"authNumber", "string", "the 2 digits the member enters when the ARS call comes"},
+    {"response", "object", "code and description"},
+};
+const struct wp_route_doc kona_doc_ars_auth = {
+    .summary = "Issue the ARS authentication number (bankaccounts/ars/auth)",
+    .body = WP_DOC_JSON,
+    .shapes = kona_user_id_shape,
+    .shape_count = 1,
+    .answer_props = auth_answer,
+    .answer_prop_count = WP_COUNT(auth_answer),
+};
+
 enum kona_code kona_ars_auth(struct kona_req *k)
 {
 	int64_t user_id;
@@ -336,6 +349,23 @@ static const struct wp_field bank_acc_regno_field[] = {
     {"bankAccRegNo", WP_FIELD_TEXT, WP_FIELD_REQUIRED, 1, KONA_REG_NO_LEN},
 };
 
+static const struct wp_doc_shape inquiry_shapes[] = {
+    {"regNo", regno_field, 1, NULL},
+    {"bankAccRegNo (the name the answer used)", bank_acc_regno_field, 1, NULL},
+};
+static const struct wp_doc_prop inquiry_answer[] = {
+    {"status", "string", "ARS_AUTH_IN_PROGRESS, ARS_AUTH_DONE, BANK_ACC_REGISTERED or a failure"},
+    {"response", "object", "code and description: the registration's own outcome"},
+};
+const struct wp_route_doc kona_doc_ars_inquiry = {
+    .summary = "A registration's state (bankaccounts/ars/register/inquiry)",
+    .body = WP_DOC_JSON,
+    .shapes = inquiry_shapes,
+    .shape_count = WP_COUNT(inquiry_shapes),
+    .answer_props = inquiry_answer,
+    .answer_prop_count = WP_COUNT(inquiry_answer),
+};
+
 enum kona_code kona_ars_inquiry(struct kona_req *k)
 {
 	/* The page names it regNo; clients that echo bankAccRegNo are accepted too. */
@@ -362,6 +392,24 @@ enum kona_code kona_ars_inquiry(struct kona_req *k)
 
 static const struct wp_field digits_field[] = {
     {"digits", WP_FIELD_DIGITS, WP_FIELD_REQUIRED, 1, 6},
+};
+static const struct wp_field regno_param[] = {
+    {"regNo", WP_FIELD_TEXT, WP_FIELD_REQUIRED, 1, KONA_REG_NO_LEN},
+};
+static const struct wp_doc_shape answer_shape[] = {{NULL, digits_field, 1, NULL}};
+static const struct wp_doc_prop answer_answer[] = {
+    {"bankAccRegNo", "string", NULL},
+    {"status", "string", "the registration's state after the answer"},
+};
+const struct wp_route_doc kona_doc_sandbox_ars_answer = {
+    .summary = "Answer a Kona ARS call with digits, as the member would (sandbox)",
+    .body = WP_DOC_JSON,
+    .shapes = answer_shape,
+    .shape_count = 1,
+    .params = regno_param,
+    .param_count = 1,
+    .answer_props = answer_answer,
+    .answer_prop_count = WP_COUNT(answer_answer),
 };
 
 struct answer_cmd {

@@ -26,6 +26,98 @@ static const struct wp_field account_fields[] = {
 		   .code = KONA_ACC_FORMAT},
 };
 
+static const struct wp_doc_shape account_shape[] = {
+    {NULL, account_fields, WP_COUNT(account_fields), NULL},
+};
+static const struct wp_doc_prop response_only[] = {
+    {"response", "object", "code and description: 000_000, or the bank's refusal"},
+};
+const struct wp_route_doc kona_doc_user_valid = {
+    .summary = "Verify an account's holder against the member (bankaccounts/user/valid)",
+    .description = "Checked at the sandbox bank: name, birth date (yyMMdd or yyyyMMdd) and "
+		   "account; each bank refusal has its own code (002_0xx).",
+    .body = WP_DOC_JSON,
+    .shapes = account_shape,
+    .shape_count = 1,
+    .answer_props = response_only,
+    .answer_prop_count = WP_COUNT(response_only),
+};
+static const struct wp_doc_prop register_answer[] = {
+    {"bankAccRegNo", "string", "the registration number (R + yyyyMMddHHmmss + 7 digits)"},
+    {"response", "object", "code and description"},
+};
+const struct wp_route_doc kona_doc_ars_register = {
+    .summary = "Register the account after the ARS call (bankaccounts/ars/register)",
+    .description = "Needs bankaccounts/ars/auth first; the registration completes when the "
+		   "member answers the call with the number (POST "
+		   "/sandbox/kona/ars/{regNo}/answer in the sandbox).",
+    .body = WP_DOC_JSON,
+    .shapes = account_shape,
+    .shape_count = 1,
+    .answer_props = register_answer,
+    .answer_prop_count = WP_COUNT(register_answer),
+};
+static const struct wp_doc_prop info_answer[] = {
+    {"userId", "integer", NULL},
+    {"accountInfo", "object", "the registered account (masked)"},
+    {"response", "object", "code and description"},
+};
+const struct wp_route_doc kona_doc_accounts_info = {
+    .summary = "The member's registered account (bankaccounts/info)",
+    .body = WP_DOC_JSON,
+    .shapes = kona_user_id_shape,
+    .shape_count = 1,
+    .answer_props = info_answer,
+    .answer_prop_count = WP_COUNT(info_answer),
+};
+static const struct wp_doc_prop inquiry_answer[] = {
+    {"bankAccForAutoRcg", "object", "the account registered for auto-recharge, or null"},
+    {"isAutoRcgAccRegAllowed", "boolean", NULL},
+    {"response", "object", "code and description"},
+};
+const struct wp_route_doc kona_doc_accounts_inquiry = {
+    .summary = "The member's auto-recharge account (bankaccounts/inquiry)",
+    .body = WP_DOC_JSON,
+    .shapes = kona_user_id_shape,
+    .shape_count = 1,
+    .answer_props = inquiry_answer,
+    .answer_prop_count = WP_COUNT(inquiry_answer),
+};
+static const struct wp_doc_prop change_answer[] = {
+    {"bankAccRegNo", "string", NULL},
+    {"response", "object", "code and description"},
+};
+const struct wp_route_doc kona_doc_auto_recharge = {
+    .summary = "Use the registered account for auto-recharge "
+	       "(bankaccounts/as-rcg-svc/ars/register)",
+    .body = WP_DOC_JSON,
+    .shapes = kona_user_id_shape,
+    .shape_count = 1,
+    .answer_props = change_answer,
+    .answer_prop_count = WP_COUNT(change_answer),
+};
+const struct wp_route_doc kona_doc_accounts_delete = {
+    .summary = "Delete the member's registered account (bankaccounts/delete)",
+    .body = WP_DOC_JSON,
+    .shapes = kona_user_id_shape,
+    .shape_count = 1,
+    .answer_props = change_answer,
+    .answer_prop_count = WP_COUNT(change_answer),
+};
+static const struct wp_doc_shape no_fields[] = {{NULL, NULL, 0, NULL}};
+static const struct wp_doc_prop banks_answer[] = {
+    {"bankList", "array", "bankCode and bankName of each bank that can be registered now"},
+    {"response", "object", "code and description"},
+};
+const struct wp_route_doc kona_doc_banks = {
+    .summary = "The banks accounts can be registered at (bankaccounts/banks)",
+    .body = WP_DOC_JSON,
+    .shapes = no_fields,
+    .shape_count = 1,
+    .answer_props = banks_answer,
+    .answer_prop_count = WP_COUNT(banks_answer),
+};
+
 enum kona_code kona_account_input(struct kona_req *k, struct kona_account_input *in)
 {
 	struct wp_value v[WP_COUNT(account_fields)];

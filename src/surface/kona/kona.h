@@ -41,6 +41,7 @@
 #define KONA_SECRET_KEY_LEN 40
 #define KONA_CRYPTO_KEY_ID_LEN 32
 #define KONA_CORRELATION_ID_LEN 20
+#define KONA_TRAN_TOKEN_MAX 128	      /* "KMV1:" + 17-digit stamp + ":" + 44 base64: 67 */
 #define KONA_REG_NO_LEN 22	      /* "R" + yyyyMMddHHmmss + 7 digits */
 #define KONA_ACCOUNT_ID_LEN 5	      /* the registration's last digits */
 #define KONA_USER_ID_MIN 1000000000LL /* ten digits, never starting with 0 */
@@ -118,6 +119,8 @@ enum kona_code kona_code_of_wire(const char *code);
 /* yyMMddHHmmss-xxxxxxx with a real date and 7 hex digits. */
 bool kona_correlation_id_valid(const char *s);
 /* Minutes east of UTC for X-KM-Time-Zone ("KST", "UTC", ...), or -1. */
+/* The X-KM-Time-Zone values wonpay knows (NULL-terminated). */
+extern const char *const kona_zones[];
 int kona_zone_offset_min(const char *zone);
 /* Milliseconds since the epoch for yyyyMMddHHmmss[SSS] in zone ("KST", "UTC", ...). */
 bool kona_parse_time(const char *digits, size_t n, const char *zone, int64_t *ms);
@@ -242,6 +245,15 @@ enum kona_code kona_answer_after(struct kona_req *k, enum kona_code code, uint32
 enum kona_code kona_registrations(struct kona_req *k, int64_t user_id, json_t **list);
 /* A registration in this status and not deleted. */
 bool kona_reg_is(json_t *reg, const char *status);
+
+/* The OpenAPI rows (surface/kit.h), each beside the field table it shows. */
+#define KONA_HEADER_FIELDS 7
+extern const struct wp_field kona_header_fields[KONA_HEADER_FIELDS];
+extern const struct wp_doc_shape kona_user_id_shape[]; /* {userId} */
+extern const struct wp_route_doc kona_doc_registration, kona_doc_user_info, kona_doc_user_valid,
+    kona_doc_ars_auth, kona_doc_ars_register, kona_doc_ars_inquiry, kona_doc_auto_recharge,
+    kona_doc_accounts_info, kona_doc_accounts_inquiry, kona_doc_accounts_delete, kona_doc_banks,
+    kona_doc_sandbox_ars_answer;
 
 enum kona_code kona_user_registration(struct kona_req *k);
 enum kona_code kona_user_info(struct kona_req *k);

@@ -106,6 +106,39 @@ static wp_status apply_member(struct wp_tx *tx, struct wp_cmd *c)
 	return WP_E_UNAVAILABLE;
 }
 
+static const struct wp_doc_shape registration_shape[] = {
+    {NULL, registration_fields, WP_COUNT(registration_fields), NULL},
+};
+static const struct wp_doc_prop registration_answer[] = {
+    {"userId", "integer", "the new member's id (10 digits)"},
+    {"response", "object", "code \"000_000\" and its description"},
+};
+const struct wp_route_doc kona_doc_registration = {
+    .summary = "Register a member (user/registration)",
+    .description = "Personal data is sealed at rest; the same loginId again is 001_001.",
+    .body = WP_DOC_JSON,
+    .shapes = registration_shape,
+    .shape_count = 1,
+    .answer_props = registration_answer,
+    .answer_prop_count = WP_COUNT(registration_answer),
+};
+
+const struct wp_doc_shape kona_user_id_shape[] = {
+    {NULL, user_id_field, WP_COUNT(user_id_field), NULL},
+};
+static const struct wp_doc_prop user_info_answer[] = {
+    {"userInfo", "object", "aspId, userId, userName, birthDate, nationality, gender, ..."},
+    {"response", "object", "code and description"},
+};
+const struct wp_route_doc kona_doc_user_info = {
+    .summary = "A member's information (user/info)",
+    .body = WP_DOC_JSON,
+    .shapes = kona_user_id_shape,
+    .shape_count = 1,
+    .answer_props = user_info_answer,
+    .answer_prop_count = WP_COUNT(user_info_answer),
+};
+
 enum kona_code kona_user_registration(struct kona_req *k)
 {
 	struct wp_value v[WP_COUNT(registration_fields)];

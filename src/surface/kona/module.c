@@ -20,24 +20,25 @@
 #include "surface/kona/kona.h"
 #include "util/file.h"
 
-#define KONA_ROUTE(path, fn)                                                                       \
-	{"POST", "/api/v1/" path, kona_run, (wp_impl)fn},                                          \
+#define KONA_ROUTE(path, fn, doc)                                                                  \
+	{"POST", "/api/v1/" path, kona_run, (wp_impl)fn, &doc},                                    \
 	{                                                                                          \
-		"POST", "/open-api/api/v1/" path, kona_run, (wp_impl)fn                            \
+		"POST", "/open-api/api/v1/" path, kona_run, (wp_impl)fn, &doc                      \
 	}
 
 static const struct wp_route kona_routes[] = {
-    KONA_ROUTE("user/registration", kona_user_registration),
-    KONA_ROUTE("user/info", kona_user_info),
-    KONA_ROUTE("bankaccounts/user/valid", kona_user_valid),
-    KONA_ROUTE("bankaccounts/ars/auth", kona_ars_auth),
-    KONA_ROUTE("bankaccounts/ars/register", kona_ars_register),
-    KONA_ROUTE("bankaccounts/ars/register/inquiry", kona_ars_inquiry),
-    KONA_ROUTE("bankaccounts/as-rcg-svc/ars/register", kona_auto_recharge_register),
-    KONA_ROUTE("bankaccounts/info", kona_bankaccounts_info),
-    KONA_ROUTE("bankaccounts/inquiry", kona_bankaccounts_inquiry),
-    KONA_ROUTE("bankaccounts/delete", kona_bankaccounts_delete),
-    KONA_ROUTE("bankaccounts/banks", kona_banks),
+    KONA_ROUTE("user/registration", kona_user_registration, kona_doc_registration),
+    KONA_ROUTE("user/info", kona_user_info, kona_doc_user_info),
+    KONA_ROUTE("bankaccounts/user/valid", kona_user_valid, kona_doc_user_valid),
+    KONA_ROUTE("bankaccounts/ars/auth", kona_ars_auth, kona_doc_ars_auth),
+    KONA_ROUTE("bankaccounts/ars/register", kona_ars_register, kona_doc_ars_register),
+    KONA_ROUTE("bankaccounts/ars/register/inquiry", kona_ars_inquiry, kona_doc_ars_inquiry),
+    KONA_ROUTE("bankaccounts/as-rcg-svc/ars/register", kona_auto_recharge_register,
+	       kona_doc_auto_recharge),
+    KONA_ROUTE("bankaccounts/info", kona_bankaccounts_info, kona_doc_accounts_info),
+    KONA_ROUTE("bankaccounts/inquiry", kona_bankaccounts_inquiry, kona_doc_accounts_inquiry),
+    KONA_ROUTE("bankaccounts/delete", kona_bankaccounts_delete, kona_doc_accounts_delete),
+    KONA_ROUTE("bankaccounts/banks", kona_banks, kona_doc_banks),
 };
 
 static const char *const kona_paths[] = {"/api/v1/*", "/open-api/*"};
@@ -55,7 +56,8 @@ static const struct wp_surface kona_surface = {
 };
 
 static const struct wp_route kona_sandbox_routes[] = {
-    {"POST", "/sandbox/kona/ars/{regNo}/answer", wp_ctl_run, (wp_impl)kona_sandbox_ars_answer},
+    {"POST", "/sandbox/kona/ars/{regNo}/answer", wp_ctl_run, (wp_impl)kona_sandbox_ars_answer,
+     &kona_doc_sandbox_ars_answer},
 };
 
 static const struct wp_surface kona_sandbox_surface = {
@@ -261,6 +263,45 @@ static const struct wp_public_credential kona_sandbox_credentials[] = {
     {NULL, NULL, NULL},
 };
 
+/* {"response":{"code","description"}}, with every code of the table (codes.c). */
+static json_t *kona_error_schema(void)
+{
+	json_t *codes = json_array();
+	for (size_t i = 0; i < KONA_CODE_COUNT; i++) {
+		bool seen = false; /* 000_002 has two rows */
+		for (size_t j = 0; j < i; j++)
+			seen = seen || strcmp(kona_codes[j].code, kona_codes[i].code) == 0;
+		if (!seen)
+			json_array_append_new(codes, json_string(kona_codes[i].code));
+	}
+	return json_pack("{s:s, s:{s:{s:s, s:{s:{s:s, s:o}, s:{s:s}}, s:[s, s]}}, s:[s]}", "type",
+			 "object", "properties", "response", "type", "object", "properties", "code",
+			 "type", "string", "enum", codes, "description", "type", "string",
+			 "required", "code", "description", "required", "response");
+}
+
+static size_t kona_doc_codes(struct wp_doc_code *out, size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < KONA_CODE_COUNT && n < cap; i++)
+		out[n++] = (struct wp_doc_code){kona_codes[i].code, (int)kona_codes[i].http,
+						kona_codes[i].description};
+	return n;
+}
+
+static const struct wp_api_doc kona_api = {
+    .title = "Konaplate: member, account holder verification, ARS account registration",
+    .description = "wonpay's Konaplate surface. Every call is a signed POST (X-KM-Tran-Token: "
+		   "an HMAC-SHA256 of the body with the partner's secret key); with "
+		   "X-KM-Crypto-Key-Id the body and the answer are {\"encData\": JWE}. Paths "
+		   "are served under /api/v1/ and /open-api/api/v1/.",
+    .headers = kona_header_fields,
+    .auth_header = "X-KM-Access-Key", /* with the tran token's signature */
+    .header_count = KONA_HEADER_FIELDS,
+    .error_schema = kona_error_schema,
+    .codes = kona_doc_codes,
+};
+
 const struct wp_module wp_module_kona = {
     .name = KONA_SURFACE,
     .surface = &kona_surface,
@@ -271,4 +312,5 @@ const struct wp_module wp_module_kona = {
     .free = kona_free,
     .issuer = &kona_issuer,
     .sandbox_credentials = kona_sandbox_credentials,
+    .api = &kona_api,
 };

@@ -103,19 +103,59 @@ enum kona_code kona_fields(struct kona_req *k, const struct wp_field *t, size_t 
 
 /* ---- the checks before an endpoint runs ---- */
 
-/* A required header of exactly `len` characters (0: any length). */
-static enum kona_code header(struct kona_req *k, const char *name, size_t len, const char **out)
+/* The request headers, checked in this order; their rows are also the OpenAPI document's. */
+enum { H_ASP, H_CORRELATION, H_ACCESS, H_TOKEN, H_TIME, H_ZONE, H_KEY_ID };
+
+const struct wp_field kona_header_fields[KONA_HEADER_FIELDS] = {
+    [H_ASP] = {"X-KM-User-AspId", WP_FIELD_TEXT, WP_FIELD_REQUIRED, KONA_ASP_ID_LEN,
+	       KONA_ASP_ID_LEN},
+    [H_CORRELATION] = {"X-KM-Correlation-Id", WP_FIELD_TEXT, WP_FIELD_REQUIRED,
+		       KONA_CORRELATION_ID_LEN, KONA_CORRELATION_ID_LEN,
+		       .expect = "must be yyMMddHHmmss-xxxxxxx: a time, a hyphen and 7 hex "
+				 "digits"},
+    [H_ACCESS] = {"X-KM-Access-Key", WP_FIELD_TEXT, WP_FIELD_REQUIRED, KONA_ACCESS_KEY_LEN,
+		  KONA_ACCESS_KEY_LEN},
+    [H_TOKEN] = {"X-KM-Tran-Token", WP_FIELD_TEXT, WP_FIELD_REQUIRED, 1, KONA_TRAN_TOKEN_MAX,
+		 .expect = "must be KMV1:<yyyyMMddHHmmssSSS>:<base64 of HMAC-SHA256(secret key, "
+			   "the body's bytes)>"},
+    [H_TIME] = {"X-KM-Tran-Time", WP_FIELD_DIGITS, WP_FIELD_REQUIRED, 14, 14,
+		.expect = "must be yyyyMMddHHmmss, a time in X-KM-Time-Zone"},
+    [H_ZONE] = {"X-KM-Time-Zone", WP_FIELD_ENUM, WP_FIELD_REQUIRED, 3, 3, kona_zones},
+    [H_KEY_ID] = {"X-KM-Crypto-Key-Id", WP_FIELD_TEXT, 0, KONA_CRYPTO_KEY_ID_LEN,
+		  KONA_CRYPTO_KEY_ID_LEN,
+		  .expect = "must be the crypto key id issued with the key pair; the body is "
+			    "then {\"encData\": a JWE (RSA-OAEP-256, A128GCM or A256GCM)}"},
+};
+
+/* The header of row h, refused as missing (when required) or of the wrong length. */
+static enum kona_code header(struct kona_req *k, int h, const char **out)
 {
-	*out = wp_req_header(k->r, name);
-	k->field = name;
-	if (*out == NULL || (*out)[0] == '\0')
+	const struct wp_field *f = &kona_header_fields[h];
+	*out = wp_req_header(k->r, f->name);
+	if (*out == NULL || (*out)[0] == '\0') {
+		*out = NULL;
+		if (!(f->flags & WP_FIELD_REQUIRED))
+			return KONA_OK;
+		k->field = f->name;
 		return KONA_MISSING;
-	if (len > 0 && strlen(*out) != len) {
-		k->expect = wp_arena_printf(&k->r->arena, "%zu characters", len);
+	}
+	k->field = f->name;
+	if (f->min == f->max && strlen(*out) != (size_t)f->max) {
+		k->expect = wp_arena_printf(&k->r->arena, "%lld characters", (long long)f->max);
 		return KONA_LENGTH;
 	}
 	k->field = NULL;
 	return KONA_OK;
+}
+
+/* A header of the right length, the wrong content: its row says what it expects. */
+static enum kona_code invalid_header(struct kona_req *k, int h)
+{
+	char expect[WP_MESSAGE_MAX_BYTES];
+	wp_field_expect(&kona_header_fields[h], expect, sizeof(expect));
+	k->field = kona_header_fields[h].name;
+	k->expect = wp_arena_strndup(&k->r->arena, expect, strlen(expect));
+	return KONA_INVALID;
 }
 
 struct headers {
@@ -126,40 +166,27 @@ struct headers {
 static enum kona_code check_headers(struct kona_req *k, struct headers *h)
 {
 	const char *cid;
-	enum kona_code c = header(k, "X-KM-User-AspId", KONA_ASP_ID_LEN, &h->asp);
+	enum kona_code c = header(k, H_ASP, &h->asp);
 	if (c == KONA_OK)
-		c = header(k, "X-KM-Correlation-Id", KONA_CORRELATION_ID_LEN, &cid);
-	if (c == KONA_OK && k->correlation_id == NULL) {
-		k->field = "X-KM-Correlation-Id";
-		return KONA_INVALID;
-	}
+		c = header(k, H_CORRELATION, &cid);
+	if (c == KONA_OK && k->correlation_id == NULL)
+		return invalid_header(k, H_CORRELATION);
 	if (c == KONA_OK)
-		c = header(k, "X-KM-Access-Key", KONA_ACCESS_KEY_LEN, &h->access);
+		c = header(k, H_ACCESS, &h->access);
 	if (c == KONA_OK)
-		c = header(k, "X-KM-Tran-Token", 0, &h->token);
+		c = header(k, H_TOKEN, &h->token);
 	if (c == KONA_OK)
-		c = header(k, "X-KM-Tran-Time", 14, &h->time);
+		c = header(k, H_TIME, &h->time);
 	if (c == KONA_OK)
-		c = header(k, "X-KM-Time-Zone", 3, &h->zone);
+		c = header(k, H_ZONE, &h->zone);
 	if (c != KONA_OK)
 		return c;
 	int64_t ms;
-	if (kona_zone_offset_min(h->zone) < 0) {
-		k->field = "X-KM-Time-Zone";
-		return KONA_INVALID;
-	}
-	if (!kona_parse_time(h->time, 14, h->zone, &ms)) {
-		k->field = "X-KM-Tran-Time";
-		k->expect = "yyyyMMddHHmmss, a time in X-KM-Time-Zone";
-		return KONA_INVALID;
-	}
-	h->key_id = wp_req_header(k->r, "X-KM-Crypto-Key-Id");
-	if (h->key_id != NULL && strlen(h->key_id) != KONA_CRYPTO_KEY_ID_LEN) {
-		k->field = "X-KM-Crypto-Key-Id";
-		k->expect = wp_arena_printf(&k->r->arena, "%d characters", KONA_CRYPTO_KEY_ID_LEN);
-		return KONA_LENGTH;
-	}
-	return KONA_OK;
+	if (kona_zone_offset_min(h->zone) < 0)
+		return invalid_header(k, H_ZONE);
+	if (!kona_parse_time(h->time, 14, h->zone, &ms))
+		return invalid_header(k, H_TIME);
+	return header(k, H_KEY_ID, &h->key_id);
 }
 
 /*
@@ -237,10 +264,8 @@ static enum kona_code check_credentials(struct kona_req *k, const struct headers
 	    kona_verify_tran_token(h->token, who.shared_secret, k->r->body, k->r->body_len, h->zone,
 				   now, WP_KONA_CLOCK_SKEW_MS, &token_ms);
 	OPENSSL_cleanse((char *)who.shared_secret, strlen(who.shared_secret));
-	if (tc == KONA_TOKEN_MALFORMED) {
-		k->field = "X-KM-Tran-Token";
-		return KONA_INVALID;
-	}
+	if (tc == KONA_TOKEN_MALFORMED)
+		return invalid_header(k, H_TOKEN);
 	if (tc == KONA_TOKEN_BAD_SIGNATURE) {
 		wp_auth_client_failed(k->app->auth,
 				      k->r->client); /* a guessed secret is a failure */

@@ -25,16 +25,15 @@ bool kona_correlation_id_valid(const char *s)
 				   wp_digits_value(s + 10, 2));
 }
 
+const char *const kona_zones[] = {"KST", "JST", "UTC", "GMT", NULL};
+
 int kona_zone_offset_min(const char *zone)
 {
-	static const struct {
-		const char *name;
-		int offset_min;
-	} zones[] = {
-	    {"KST", WP_KST_OFFSET_MIN}, {"JST", WP_KST_OFFSET_MIN}, {"UTC", 0}, {"GMT", 0}};
-	for (size_t i = 0; zone != NULL && i < WP_COUNT(zones); i++)
-		if (strcmp(zone, zones[i].name) == 0)
-			return zones[i].offset_min;
+	static const int offset_min[] = {WP_KST_OFFSET_MIN, WP_KST_OFFSET_MIN, 0, 0};
+	_Static_assert(WP_COUNT(offset_min) + 1 == WP_COUNT(kona_zones), "a zone's offset");
+	for (size_t i = 0; zone != NULL && i < WP_COUNT(offset_min); i++)
+		if (strcmp(zone, kona_zones[i]) == 0)
+			return offset_min[i];
 	return -1;
 }
 

@@ -55,9 +55,21 @@ static void answer_account(struct wp_ctl *c, unsigned http, const char *code, co
 
 enum { F_CODE, F_NUMBER, F_HOLDER, F_BIRTH, F_BIZNO, F_KIND, F_STATUS, F_BALANCE };
 
+/* An account's two names, in a body and in the path. */
+#define BANK_CODE_ROW                                                                              \
+	{                                                                                          \
+		"bank_code", WP_FIELD_DIGITS, WP_FIELD_REQUIRED | WP_FIELD_BYTES, 3, 3             \
+	}
+#define ACCOUNT_NUMBER_ROW                                                                         \
+	{                                                                                          \
+		"account_number", WP_FIELD_DIGITS, WP_FIELD_REQUIRED | WP_FIELD_BYTES, 6, 20       \
+	}
+
+static const struct wp_field account_params[] = {BANK_CODE_ROW, ACCOUNT_NUMBER_ROW};
+
 static const struct wp_field open_fields[] = {
-    [F_CODE] = {"bank_code", WP_FIELD_DIGITS, WP_FIELD_REQUIRED | WP_FIELD_BYTES, 3, 3},
-    [F_NUMBER] = {"account_number", WP_FIELD_DIGITS, WP_FIELD_REQUIRED | WP_FIELD_BYTES, 6, 20},
+    [F_CODE] = BANK_CODE_ROW,
+    [F_NUMBER] = ACCOUNT_NUMBER_ROW,
     [F_HOLDER] = {"holder_name", WP_FIELD_TEXT, WP_FIELD_REQUIRED, 1, 40,
 		  .expect = "must be at most 40 characters"},
     [F_BIRTH] = {"birth_date", WP_FIELD_DIGITS, WP_FIELD_EMPTY_ABSENT | WP_FIELD_BYTES, 8, 8},
@@ -151,8 +163,8 @@ static bool path_account(struct wp_ctl *c, const char **code, const char **numbe
 	struct wp_field_error e;
 	*code = wp_req_param(c->r, 0);
 	*number = wp_req_param(c->r, 1);
-	if (wp_field_value(&c->r->arena, &open_fields[F_CODE], *code, &v, &e) &&
-	    wp_field_value(&c->r->arena, &open_fields[F_NUMBER], *number, &v, &e))
+	if (wp_field_value(&c->r->arena, &account_params[0], *code, &v, &e) &&
+	    wp_field_value(&c->r->arena, &account_params[1], *number, &v, &e))
 		return true;
 	wp_ctl_fail_status(c, WP_E_NOT_FOUND, "no such bank account");
 	return false;
@@ -167,6 +179,44 @@ void sandbox_get_account(struct wp_ctl *c)
 
 static const struct wp_field status_fields[] = {
     {"status", WP_FIELD_ENUM, WP_FIELD_REQUIRED | WP_FIELD_BYTES, 1, 19, wp_bank_account_statuses},
+};
+
+/* ---- the OpenAPI rows ---- */
+
+static const struct wp_doc_prop account_answer[] = {
+    {"bank_code", "string", NULL},   {"account_number", "string", NULL},
+    {"holder_name", "string", NULL}, {"kind", "string", NULL},
+    {"status", "string", NULL},	     {"balance", "integer", "won, from the ledger"},
+};
+static const struct wp_doc_shape open_shape[] = {{NULL, open_fields, WP_COUNT(open_fields)}};
+const struct wp_route_doc sandbox_doc_open = {
+    .summary = "Open a sandbox bank account",
+    .description = "Its opening balance is deposited from the bank's reserve through the "
+		   "ledger. Give birth_date (a person) or business_no (a business).",
+    .body = WP_DOC_JSON,
+    .shapes = open_shape,
+    .shape_count = 1,
+    .success_status = 201,
+    .answer_props = account_answer,
+    .answer_prop_count = WP_COUNT(account_answer),
+};
+const struct wp_route_doc sandbox_doc_get_account = {
+    .summary = "A sandbox bank account and its balance",
+    .params = account_params,
+    .param_count = WP_COUNT(account_params),
+    .answer_props = account_answer,
+    .answer_prop_count = WP_COUNT(account_answer),
+};
+static const struct wp_doc_shape status_shape[] = {{NULL, status_fields, 1}};
+const struct wp_route_doc sandbox_doc_patch_account = {
+    .summary = "Change a sandbox account's status (dormant, suspended, closed, ...)",
+    .body = WP_DOC_JSON,
+    .shapes = status_shape,
+    .shape_count = 1,
+    .params = account_params,
+    .param_count = WP_COUNT(account_params),
+    .answer_props = account_answer,
+    .answer_prop_count = WP_COUNT(account_answer),
 };
 
 struct status_cmd {

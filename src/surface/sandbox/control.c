@@ -30,6 +30,32 @@ static const struct wp_field fault_fields[] = {
     [F_SEED] = {"seed", WP_FIELD_INT, 0, 0, INT64_MAX},
 };
 
+static const struct wp_field bank_param[] = {
+    {"bank_code", WP_FIELD_DIGITS, WP_FIELD_REQUIRED, 3, 3},
+};
+static const struct wp_doc_prop fault_answer[] = {
+    {"bank_code", "string", NULL}, {"mode", "string", NULL},  {"latency_ms", "integer", NULL},
+    {"rate_ppm", "integer", NULL}, {"seed", "integer", NULL},
+};
+static const struct wp_doc_shape fault_shape[] = {{NULL, fault_fields, WP_COUNT(fault_fields)}};
+const struct wp_route_doc sandbox_doc_put_fault = {
+    .summary = "Make a sandbox bank fail on purpose (down, slow, timeouts, ...)",
+    .body = WP_DOC_JSON,
+    .shapes = fault_shape,
+    .shape_count = 1,
+    .params = bank_param,
+    .param_count = 1,
+    .answer_props = fault_answer,
+    .answer_prop_count = WP_COUNT(fault_answer),
+};
+const struct wp_route_doc sandbox_doc_get_fault = {
+    .summary = "A sandbox bank's fault",
+    .params = bank_param,
+    .param_count = 1,
+    .answer_props = fault_answer,
+    .answer_prop_count = WP_COUNT(fault_answer),
+};
+
 void sandbox_put_fault(struct wp_ctl *c)
 {
 	struct wp_value v[WP_COUNT(fault_fields)];
@@ -94,6 +120,25 @@ static const struct wp_field clock_fields[] = {
     {"advance_seconds", WP_FIELD_INT, WP_FIELD_REQUIRED, 0, WP_CLOCK_ADVANCE_MAX_S},
 };
 
+static const struct wp_doc_prop clock_answer[] = {
+    {"now_ms", "integer", "wonpay's clock"},
+    {"offset_ms", "integer", "how far it was moved ahead of the system clock"},
+};
+const struct wp_route_doc sandbox_doc_get_clock = {
+    .summary = "wonpay's sandbox clock",
+    .answer_props = clock_answer,
+    .answer_prop_count = WP_COUNT(clock_answer),
+};
+static const struct wp_doc_shape clock_shape[] = {{NULL, clock_fields, 1}};
+const struct wp_route_doc sandbox_doc_post_clock = {
+    .summary = "Move the sandbox clock ahead (tokens, holds and timers expire)",
+    .body = WP_DOC_JSON,
+    .shapes = clock_shape,
+    .shape_count = 1,
+    .answer_props = clock_answer,
+    .answer_prop_count = WP_COUNT(clock_answer),
+};
+
 void sandbox_post_clock(struct wp_ctl *c)
 {
 	struct wp_value v[1];
@@ -142,13 +187,36 @@ void sandbox_post_reset(struct wp_ctl *c)
 	wp_write_submit(&cmd->cw.w);
 }
 
+static const struct wp_field limit_query[] = {
+    {"limit", WP_FIELD_INT, 0, 1, WP_JOURNAL_ENTRIES},
+};
+static const struct wp_doc_prop requests_answer[] = {
+    {"requests", "array", "the latest requests: time, method, path, status, surface, ..."},
+};
+const struct wp_route_doc sandbox_doc_get_requests = {
+    .summary = "The latest requests the server answered (newest first)",
+    .query = limit_query,
+    .query_count = 1,
+    .answer_props = requests_answer,
+    .answer_prop_count = WP_COUNT(requests_answer),
+};
+static const struct wp_doc_prop reset_answer[] = {
+    {"reset", "boolean", NULL},
+};
+const struct wp_route_doc sandbox_doc_post_reset = {
+    .summary = "Clear faults and move the clock back; test data stays",
+    .answer_props = reset_answer,
+    .answer_prop_count = WP_COUNT(reset_answer),
+};
+
 void sandbox_get_requests(struct wp_ctl *c)
 {
 	const char *l = wp_req_query(c->r, "limit");
 	int64_t limit = WP_JOURNAL_DEFAULT_LIMIT;
-	if (l != NULL && !wp_parse_i64(l, strlen(l), 1, WP_JOURNAL_ENTRIES, &limit)) {
-		wp_ctl_fail(c, 400, wp_status_name(WP_E_INVALID), "limit must be from 1 to %d",
-			    WP_JOURNAL_ENTRIES);
+	const struct wp_field *f = &limit_query[0];
+	if (l != NULL && !wp_parse_i64(l, strlen(l), f->min, f->max, &limit)) {
+		wp_ctl_fail(c, 400, wp_status_name(WP_E_INVALID), "limit must be from %lld to %lld",
+			    (long long)f->min, (long long)f->max);
 		return;
 	}
 	json_t *o = json_object();

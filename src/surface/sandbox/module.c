@@ -22,23 +22,25 @@ void sandbox_fail(struct wp_ctl *c, enum sandbox_code code, int outcome, const c
 		    codes[code].code ? codes[code].code : wp_bank_outcome_name(outcome), "%s", msg);
 }
 
-#define CTL(method, pattern, fn)                                                                   \
+#define CTL(method, pattern, fn, doc)                                                              \
 	{                                                                                          \
-		method, pattern, wp_ctl_run, (wp_impl)fn                                           \
+		method, pattern, wp_ctl_run, (wp_impl)fn, &doc                                     \
 	}
 
 static const struct wp_route sandbox_routes[] = {
-    CTL("POST", "/sandbox/bank-accounts", sandbox_create_account),
-    CTL("GET", "/sandbox/bank-accounts/{bank_code}/{account_number}", sandbox_get_account),
-    CTL("PATCH", "/sandbox/bank-accounts/{bank_code}/{account_number}", sandbox_patch_account),
-    CTL("POST", "/sandbox/transfers", sandbox_post_transfer),
-    CTL("GET", "/sandbox/transfers/{id}", sandbox_get_transfer),
-    CTL("PUT", "/sandbox/banks/{bank_code}/fault", sandbox_put_fault),
-    CTL("GET", "/sandbox/banks/{bank_code}/fault", sandbox_get_fault),
-    CTL("GET", "/sandbox/clock", sandbox_get_clock),
-    CTL("POST", "/sandbox/clock", sandbox_post_clock),
-    CTL("POST", "/sandbox/reset", sandbox_post_reset),
-    CTL("GET", "/sandbox/requests", sandbox_get_requests),
+    CTL("POST", "/sandbox/bank-accounts", sandbox_create_account, sandbox_doc_open),
+    CTL("GET", "/sandbox/bank-accounts/{bank_code}/{account_number}", sandbox_get_account,
+	sandbox_doc_get_account),
+    CTL("PATCH", "/sandbox/bank-accounts/{bank_code}/{account_number}", sandbox_patch_account,
+	sandbox_doc_patch_account),
+    CTL("POST", "/sandbox/transfers", sandbox_post_transfer, sandbox_doc_post_transfer),
+    CTL("GET", "/sandbox/transfers/{id}", sandbox_get_transfer, sandbox_doc_get_transfer),
+    CTL("PUT", "/sandbox/banks/{bank_code}/fault", sandbox_put_fault, sandbox_doc_put_fault),
+    CTL("GET", "/sandbox/banks/{bank_code}/fault", sandbox_get_fault, sandbox_doc_get_fault),
+    CTL("GET", "/sandbox/clock", sandbox_get_clock, sandbox_doc_get_clock),
+    CTL("POST", "/sandbox/clock", sandbox_post_clock, sandbox_doc_post_clock),
+    CTL("POST", "/sandbox/reset", sandbox_post_reset, sandbox_doc_post_reset),
+    CTL("GET", "/sandbox/requests", sandbox_get_requests, sandbox_doc_get_requests),
 };
 
 static const char *const sandbox_paths[] = {"/sandbox/*"};
@@ -62,8 +64,32 @@ static void sandbox_describe(const struct wp_app *app, FILE *out)
 	fprintf(out, "  sandbox bank accounts: see README (004 11111111111 홍길동 ...)\n");
 }
 
+/* Codes: a wp_status's name, the control API's own, and a refusing bank's outcome. */
+static size_t sandbox_codes(struct wp_doc_code *out, size_t cap)
+{
+	size_t n = wp_own_codes(out, cap);
+	for (size_t i = 0; i < WP_COUNT(codes) && n < cap; i++)
+		if (codes[i].code != NULL)
+			out[n++] = (struct wp_doc_code){codes[i].code, (int)codes[i].http, NULL};
+	for (int o = WP_BANK_OK + 1; o <= WP_BANK_LEDGER_REJECTED && n < cap; o++)
+		out[n++] = (struct wp_doc_code){wp_bank_outcome_name(o), 422,
+						"a bank refused (503 when it cannot be reached)"};
+	return n;
+}
+
+static const struct wp_api_doc sandbox_api = {
+    .title = "wonpay sandbox control API",
+    .description = "Served with --sandbox only: the sandbox bank's accounts, wires and "
+		   "faults, the clock, and each surface's simulated counterpart (the ARS "
+		   "call's answer, ...). Authorization: Bearer <admin token>.",
+    .bearer = true,
+    .error_schema = wp_own_error_schema,
+    .codes = sandbox_codes,
+};
+
 const struct wp_module wp_module_sandbox = {
     .name = "sandbox",
     .sandbox_surface = &sandbox_surface,
     .describe = sandbox_describe,
+    .api = &sandbox_api,
 };

@@ -30,6 +30,12 @@ enum sandbox_code {
 /* Sets c's failure: the code's HTTP status, its name (or outcome's name), the message. */
 void sandbox_fail(struct wp_ctl *c, enum sandbox_code code, int outcome, const char *msg);
 
+/* The routes' OpenAPI rows, beside the field tables they show. */
+extern const struct wp_route_doc sandbox_doc_open, sandbox_doc_get_account,
+    sandbox_doc_patch_account, sandbox_doc_post_transfer, sandbox_doc_get_transfer,
+    sandbox_doc_put_fault, sandbox_doc_get_fault, sandbox_doc_get_clock, sandbox_doc_post_clock,
+    sandbox_doc_post_reset, sandbox_doc_get_requests;
+
 void sandbox_create_account(struct wp_ctl *c);
 void sandbox_get_account(struct wp_ctl *c);
 void sandbox_patch_account(struct wp_ctl *c);

@@ -45,6 +45,44 @@ static const struct wp_field endpoint_fields[] = {
     {"account_number", WP_FIELD_TEXT, WP_FIELD_REQUIRED | WP_FIELD_BYTES, 1, 20},
 };
 
+/* ---- the OpenAPI rows ---- */
+
+static const struct wp_doc_object wire_objects[] = {
+    {"from", endpoint_fields, WP_COUNT(endpoint_fields)},
+    {"to", endpoint_fields, WP_COUNT(endpoint_fields)},
+};
+static const struct wp_doc_shape wire_shape[] = {
+    {NULL, wire_fields, WP_COUNT(wire_fields), NULL, wire_objects, WP_COUNT(wire_objects)},
+};
+static const struct wp_doc_prop wire_answer[] = {
+    {"id", "string", NULL},
+    {"amount", "integer", "won"},
+    {"from", "object", NULL},
+    {"to", "object", NULL},
+    {"status", "string", "posted"},
+    {"result", "string", "the ledger's result"},
+    {"replayed", "boolean", "the same id and fields again: the first answer"},
+    {"created_ms", "integer", NULL},
+};
+const struct wp_route_doc sandbox_doc_post_transfer = {
+    .summary = "Wire money between two sandbox bank accounts",
+    .description = "Idempotent by id: the same id with the same fields answers 200 with "
+		   "replayed=true; with other fields, 422 exists_with_different_*.",
+    .body = WP_DOC_JSON,
+    .shapes = wire_shape,
+    .shape_count = 1,
+    .success_status = 201,
+    .answer_props = wire_answer,
+    .answer_prop_count = WP_COUNT(wire_answer),
+};
+const struct wp_route_doc sandbox_doc_get_transfer = {
+    .summary = "A wire by its id",
+    .params = wire_fields,
+    .param_count = 1,
+    .answer_props = wire_answer,
+    .answer_prop_count = WP_COUNT(wire_answer),
+};
+
 struct wire_cmd {
 	struct wp_ctl_write cw;
 	char id[WP_TRANSFER_ID_MAX + 1];

@@ -404,7 +404,12 @@ BAD_HEADER_IDS = list(_bad_headers(Kona("http://x")).keys())
 def test_header_malformed(kona, case):
     header, value = _bad_headers(kona)[case]
     ans = kona.call("bankaccounts/banks", {}, **{header: value})
-    expect = {"X-KM-Tran-Time": " (yyyyMMddHHmmss, a time in X-KM-Time-Zone)"}.get(header, "")
+    expect = {"X-KM-Tran-Time": " (yyyyMMddHHmmss, a time in X-KM-Time-Zone)",
+              "X-KM-Correlation-Id":
+                  " (yyMMddHHmmss-xxxxxxx: a time, a hyphen and 7 hex digits)",
+              "X-KM-Time-Zone": " (KST, JST, UTC or GMT)",
+              "X-KM-Tran-Token": " (KMV1:<yyyyMMddHHmmssSSS>:<base64 of HMAC-SHA256(secret "
+                                 "key, the body's bytes)>)"}[header]
     fails(ans, "000_002", description=f"Invalid input value. {header}{expect}")
 
 

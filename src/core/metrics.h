@@ -1,0 +1,82 @@
+/*
+ * metrics.h — the server's counters, served as GET /metrics in Prometheus'
+ * text exposition format (version 0.0.4).
+ *
+ * Invariants:
+ * - Recording never takes a lock and never allocates after a thread's first
+ *   event: each thread that records owns a block of counters (found through
+ *   a thread-specific pointer, registered once under the lock) and is the
+ *   only writer of it, with relaxed atomic loads and stores (no bus-locked
+ *   read-modify-write). A scrape sums every block under the lock, reading
+ *   with relaxed loads. A thread that ends leaves its block, counts and all,
+ *   for the next thread to continue. A thread that cannot get a block of its
+ *   own (out of memory) counts into one shared block with atomic adds.
+ * - Every label set is bounded and sized before the first event: surfaces
+ *   and routes are registered once (the route tables' patterns, never a raw
+ *   path; "none" when no route matched), methods and statuses are fixed
+ *   lists (anything else is "other"). Registering after the first event is
+ *   refused, so a block's layout never changes.
+ * - Histogram buckets are counted one by one and made cumulative when
+ *   rendered; _count is their sum, so le="+Inf" always equals _count.
+ *
+ * The metrics (names prefixed wonpay_):
+ *   up, process_start_time_seconds
+ *   http_requests_total{surface,route,method,status}
+ *   http_request_duration_seconds{surface} (histogram)
+ *   http_responses_503_total{surface}
+ *   http_connections_open, http_connections_total, http_connections_refused_total
+ *   commit_batches_total, commit_failures_total, commit_refused_total,
+ *   commit_batch_size (histogram), commit_fsync_seconds (histogram), commit_queue_depth
+ *   webhook deliveries: not yet. The webhook issue adds its counters to
+ *   struct block's "webhook deliveries" section in metrics.c, a recorder
+ *   here, and its families in render_webhooks().
+ */
+#ifndef WP_METRICS_H
+#define WP_METRICS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/buf.h"
+
+struct wp_metrics;
+
+/* NULL when out of memory. */
+struct wp_metrics *wp_metrics_new(void);
+/* After every thread that records has stopped. NULL is ignored. */
+void wp_metrics_free(struct wp_metrics *m);
+
+/*
+ * The route label table, before the first event: call once per slot, slots
+ * numbered from 0 in call order. A slot is a surface's "no route matched"
+ * (method and pattern NULL) or one of its routes. Slots with the same
+ * labels share their counters (two tables may carry one surface name). The
+ * strings must outlive m. False when out of memory or after the first event.
+ */
+bool wp_metrics_route(struct wp_metrics *m, const char *surface, const char *method,
+		      const char *pattern);
+
+/*
+ * A request ended: its route slot, the request's method, the status
+ * answered (0 when none was: the client went away first) and the time from
+ * its header block to its end. Every recorder takes m == NULL as "off".
+ */
+void wp_metrics_request(struct wp_metrics *m, size_t slot, const char *method, unsigned status,
+			uint64_t latency_ns);
+/* A connection opened (change +1), closed (-1), or was refused at accept (0). */
+void wp_metrics_connection(struct wp_metrics *m, int change);
+
+/* The commit writer: a batch of commands ran (ok: its COMMIT is durable). */
+void wp_metrics_commit_batch(struct wp_metrics *m, unsigned commands, bool ok);
+/* How long a batch's COMMIT took (it returns once the batch is on disk). */
+void wp_metrics_commit_time(struct wp_metrics *m, uint64_t ns);
+/* A submission refused (queue full or stopping: a 503). */
+void wp_metrics_commit_refused(struct wp_metrics *m);
+/* Commands waiting now (set by the queue under its own lock). */
+void wp_metrics_commit_depth(struct wp_metrics *m, unsigned depth);
+
+/* Appends the whole exposition to out; false when it did not fit or memory ran out. */
+bool wp_metrics_render(struct wp_metrics *m, wp_buf *out);
+
+#endif
