@@ -60,8 +60,9 @@ enum wp_account_code {
 
 /* What a transfer is for; stable numbers. */
 enum wp_transfer_code {
-	WP_TRANSFER_CODE_WIRE = 1,    /* sandbox bank-to-bank wire */
-	WP_TRANSFER_CODE_OPENING = 2, /* a sandbox account's opening deposit */
+	WP_TRANSFER_CODE_WIRE = 1,	     /* sandbox bank-to-bank wire */
+	WP_TRANSFER_CODE_OPENING = 2,	     /* a sandbox account's opening deposit */
+	WP_TRANSFER_CODE_PAYOUT_FUNDING = 3, /* a partner prefunds its payout account */
 	WP_TRANSFER_CODE_TEST = 99,
 };
 

@@ -257,6 +257,9 @@ struct wp_api_doc {
 	/* Header parameters every operation takes (Kona's X-KM-*), with their rules. */
 	const struct wp_field *headers;
 	size_t header_count;
+	/* Body fields every operation with a body takes (Payple's cst_id and custKey). */
+	const struct wp_field *body_fields;
+	size_t body_field_count;
 	const char *auth_header; /* an apiKey header scheme (AQR-DEVELOPER-TOKEN), or NULL */
 	bool bearer;		 /* an HTTP bearer scheme (the admin token) */
 	/* The error envelope (a JSON schema; a new reference) and every code it can hold. */

@@ -34,61 +34,64 @@ static void operation_id(const struct wp_route *rt, char *out, size_t cap)
 	out[o] = '\0'; /* "/api/" and "/api" stay two ids: post_api_, post_api */
 }
 
+/* Lists name in an object schema's "required". */
+static void require(json_t *s, const char *name)
+{
+	json_t *req = json_object_get(s, "required");
+	if (req == NULL) {
+		req = json_array();
+		json_object_set_new(s, "required", req);
+	}
+	json_array_append_new(req, json_string(name));
+}
+
+/* Adds t's rows to an object schema (properties, required). */
+static void add_fields(json_t *s, const struct wp_field *t, size_t n, bool json_body)
+{
+	for (size_t i = 0; i < n; i++) {
+		json_object_set_new(json_object_get(s, "properties"), t[i].name,
+				    wp_field_schema(&t[i], json_body));
+		if (t[i].flags & WP_FIELD_REQUIRED)
+			require(s, t[i].name);
+	}
+}
+
+/* An object of t's rows. */
 static json_t *object_schema(const struct wp_field *t, size_t n, bool json_body)
 {
-	json_t *props = json_object(), *required = json_array();
-	for (size_t i = 0; i < n; i++) {
-		json_object_set_new(props, t[i].name, wp_field_schema(&t[i], json_body));
-		if (t[i].flags & WP_FIELD_REQUIRED)
-			json_array_append_new(required, json_string(t[i].name));
-	}
 	json_t *s = json_object();
 	json_object_set_new(s, "type", json_string("object"));
-	json_object_set_new(s, "properties", props);
-	if (json_array_size(required) > 0)
-		json_object_set_new(s, "required", required);
-	else
-		json_decref(required);
+	json_object_set_new(s, "properties", json_object());
+	add_fields(s, t, n, json_body);
 	return s;
 }
 
-static json_t *shape_schema(const struct wp_doc_shape *sh, bool json_body)
+static json_t *shape_schema(const struct wp_api_doc *api, const struct wp_doc_shape *sh,
+			    bool json_body)
 {
-	json_t *s = object_schema(sh->fields, sh->count, json_body);
-	if (sh->title != NULL)
-		json_object_set_new(s, "title", json_string(sh->title));
+	json_t *s = object_schema(api->body_fields, api->body_field_count, json_body);
+	if (sh->selector != NULL)
+		add_fields(s, sh->selector, 1, json_body);
+	add_fields(s, sh->fields, sh->count, json_body);
 	for (size_t i = 0; i < sh->object_count; i++) {
 		const struct wp_doc_object *o = &sh->objects[i];
 		json_object_set_new(json_object_get(s, "properties"), o->name,
 				    object_schema(o->fields, o->count, json_body));
-		json_t *req = json_object_get(s, "required");
-		if (req == NULL) {
-			req = json_array();
-			json_object_set_new(s, "required", req);
-		}
-		json_array_append_new(req, json_string(o->name));
+		require(s, o->name);
 	}
-	if (sh->selector != NULL) {
-		json_object_set_new(json_object_get(s, "properties"), sh->selector->name,
-				    wp_field_schema(sh->selector, json_body));
-		json_t *req = json_object_get(s, "required");
-		if (req == NULL) {
-			req = json_array();
-			json_object_set_new(s, "required", req);
-		}
-		json_array_insert_new(req, 0, json_string(sh->selector->name));
-	}
+	if (sh->title != NULL)
+		json_object_set_new(s, "title", json_string(sh->title));
 	return s;
 }
 
-static json_t *body_schema(const struct wp_route_doc *d)
+static json_t *body_schema(const struct wp_api_doc *api, const struct wp_route_doc *d)
 {
 	bool json_body = d->body == WP_DOC_JSON;
 	if (d->shape_count == 1)
-		return shape_schema(&d->shapes[0], json_body);
+		return shape_schema(api, &d->shapes[0], json_body);
 	json_t *one = json_array();
 	for (size_t i = 0; i < d->shape_count; i++)
-		json_array_append_new(one, shape_schema(&d->shapes[i], json_body));
+		json_array_append_new(one, shape_schema(api, &d->shapes[i], json_body));
 	json_t *s = json_object();
 	json_object_set_new(s, "oneOf", one);
 	return s;
@@ -212,11 +215,13 @@ static json_t *operation(const struct wp_route *rt, const struct wp_api_doc *api
 	if (d != NULL && d->body != WP_DOC_NO_BODY) {
 		json_t *content = json_object();
 		if (d->body == WP_DOC_JSON) {
-			json_object_set_new(content, "application/json", media(body_schema(d)));
+			json_object_set_new(content, "application/json",
+					    media(body_schema(api, d)));
 		} else {
 			json_object_set_new(content, "application/x-www-form-urlencoded",
-					    media(body_schema(d)));
-			json_object_set_new(content, "multipart/form-data", media(body_schema(d)));
+					    media(body_schema(api, d)));
+			json_object_set_new(content, "multipart/form-data",
+					    media(body_schema(api, d)));
 		}
 		json_t *rb = json_object();
 		json_object_set_new(rb, "required", json_true());

@@ -1,5 +1,6 @@
 #include "util/date.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -60,4 +61,16 @@ bool wp_parse_stamp(const char *d, size_t n, int offset_min, int64_t *ms)
 	int64_t secs = (int64_t)timegm(&tm) - (int64_t)offset_min * 60;
 	*ms = secs * 1000 + (n == 17 ? wp_digits_value(d + 14, 3) : 0);
 	return true;
+}
+
+char *wp_format_stamp(int64_t ms, int offset_min, bool dashed, bool with_ms, char *out, size_t cap)
+{
+	time_t t = (time_t)(ms / 1000 + (int64_t)offset_min * 60);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	size_t n = dashed ? strftime(out, cap, "%Y-%m-%d %H:%M:%S", &tm)
+			  : strftime(out, cap, "%Y%m%d%H%M%S", &tm);
+	if (with_ms && n < cap)
+		snprintf(out + n, cap - n, "%03d", (int)(ms % 1000));
+	return out;
 }

@@ -27,5 +27,11 @@ bool wp_birth_date_valid(const char *s, bool allow_short);
  * yyyyMMddHHmmssSSS (n 17) at a fixed offset from UTC, from 1970 on.
  */
 bool wp_parse_stamp(const char *d, size_t n, int offset_min, int64_t *ms);
+/*
+ * The inverse: ms since the epoch (>= 0) at a fixed offset as
+ * yyyyMMddHHmmss, or dashed as "yyyy-MM-dd HH:mm:ss", with the
+ * milliseconds appended as 3 digits when with_ms. Returns out.
+ */
+char *wp_format_stamp(int64_t ms, int offset_min, bool dashed, bool with_ms, char *out, size_t cap);
 
 #endif

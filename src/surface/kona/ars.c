@@ -253,10 +253,8 @@ static void register_committed(struct wp_app *app, struct wp_write *w)
 static const char *new_regno(struct kona_req *k)
 {
 	char stamp[16];
-	time_t t = (time_t)(wp_clock_now_ms(&k->app->clock) / 1000 + WP_KST_OFFSET_MIN * 60);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%d%H%M%S", &tm);
+	wp_format_stamp(wp_clock_now_ms(&k->app->clock), WP_KST_OFFSET_MIN, false, false, stamp,
+			sizeof(stamp));
 	uint32_t rnd = 0;
 	if (wp_random_bytes(&rnd, sizeof(rnd)) != WP_OK)
 		return NULL;

@@ -31,7 +31,8 @@ SANDBOX = {("post", "/sandbox/bank-accounts"),
            ("get", "/sandbox/clock"), ("post", "/sandbox/clock"), ("post", "/sandbox/reset"),
            ("get", "/sandbox/requests"), ("post", "/sandbox/kona/ars/{regNo}/answer")}
 SYSTEM = {("get", "/health"), ("get", "/ready"), ("get", "/metrics")}
-EXPECTED = {"aqr": AQR, "kona": KONA, "sandbox": SANDBOX, "system": SYSTEM,
+PAYPLE = {("post", "/oauth/token"), ("post", "/account/remain")}
+EXPECTED = {"aqr": AQR, "kona": KONA, "sandbox": SANDBOX, "system": SYSTEM, "payple": PAYPLE,
             "openapi": {("get", "/openapi"), ("get", "/openapi/{document}")}}
 
 

@@ -1,0 +1,201 @@
+/*
+ * module.c — Payple's routes, module descriptor, the spec's sample partner
+ * and what `wonpay partner add` issues (a cst_id and a custKey).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/auth.h"
+#include "core/bank_sandbox.h"
+#include "core/crypto.h"
+#include "core/ledger.h"
+#include "surface/payple/payple.h"
+
+#define PAYPLE_ROUTE(path, fn, doc)                                                                \
+	{                                                                                          \
+		"POST", path, payple_run, (wp_impl)fn, &doc                                        \
+	}
+
+static const struct wp_route payple_routes[] = {
+    PAYPLE_ROUTE("/oauth/token", payple_token, payple_doc_token),
+    PAYPLE_ROUTE("/account/remain", payple_account_remain, payple_doc_account_remain),
+};
+
+static const char *const payple_paths[] = {"/oauth/*", "/inquiry/*", "/transfer/*", "/request/*",
+					   "/account/*"};
+
+static const struct wp_surface payple_surface = {
+    .name = PAYPLE_SURFACE,
+    .routes = payple_routes,
+    .route_count = WP_COUNT(payple_routes),
+    .paths = payple_paths,
+    .path_count = WP_COUNT(payple_paths),
+    .cors_headers = "Authorization, Cache-Control",
+    .cors_expose = "Retry-After",
+    .reply_error = payple_reply_error,
+};
+
+/* ---- the spec's sample partner (sandbox) ---- */
+
+/* Its company account at a sandbox bank, which prefunds its payout account. */
+static const struct wp_bank_account funding_account = {
+    .bank_code = "004",
+    .account_number = "77700000001",
+    .holder_name = "(주)페이플테스트",
+    .business_no = "2208112345",
+    .kind = "business",
+    .status = "active",
+};
+
+/* Prefunds a payout account from a sandbox bank account, through the bank (idempotent by id). */
+static wp_status fund(struct wp_app *app, struct wp_tx *tx, const char *id, int64_t payout_id,
+		      int64_t amount, int64_t now_ms)
+{
+	struct wp_bank_party from = {funding_account.bank_code, funding_account.account_number, 0};
+	struct wp_bank_party to = {NULL, NULL, payout_id};
+	struct wp_transfer t;
+	bool replayed;
+	int outcome = WP_BANK_OK;
+	wp_status st =
+	    app->bank->ops->move(app->bank, tx, id, &from, &to, amount,
+				 WP_TRANSFER_CODE_PAYOUT_FUNDING, now_ms, &outcome, &t, &replayed);
+	return st != WP_OK ? st : outcome == WP_BANK_OK ? WP_OK : WP_E_INTERNAL;
+}
+
+static wp_status payple_seed(struct wp_app *app, void *state, const struct wp_seed *s)
+{
+	(void)state;
+	if (wp_auth_login_exists(app->store, s->tx, PAYPLE_SURFACE, PAYPLE_SANDBOX_CST_ID))
+		return WP_OK;
+	if (s->partner_id == 0)
+		return WP_E_NOT_FOUND;
+	int64_t payout_id = 0;
+	int outcome = WP_BANK_OK;
+	wp_status st = wp_auth_add(s->tx, app->data_key, s->partner_id, PAYPLE_SURFACE,
+				   PAYPLE_SANDBOX_CST_ID, PAYPLE_SANDBOX_CUST_KEY, NULL, s->now_ms);
+	if (st == WP_OK)
+		st =
+		    payple_payout_account_open(s->tx, PAYPLE_SANDBOX_CST_ID, s->now_ms, &payout_id);
+	if (st == WP_OK)
+		st = wp_bank_sandbox_open(s->tx, &funding_account, PAYPLE_SANDBOX_FUNDS, s->now_ms,
+					  &outcome);
+	if (st == WP_E_CONFLICT) /* an earlier start opened it */
+		st = WP_OK;
+	if (st == WP_OK)
+		st = fund(app, s->tx, "payple:fund:" PAYPLE_SANDBOX_CST_ID, payout_id,
+			  PAYPLE_SANDBOX_FUNDS, s->now_ms);
+	return st;
+}
+
+static void payple_describe(const struct wp_app *app, FILE *out)
+{
+	fprintf(out, "  Payple      POST %s/oauth/token, /account/remain\n", app->cfg->public_url);
+	if (app->cfg->sandbox)
+		fprintf(out, "  sandbox Payple partner: cst_id=%s custKey=%s\n",
+			PAYPLE_SANDBOX_CST_ID, PAYPLE_SANDBOX_CUST_KEY);
+}
+
+/* ---- `partner add`: a cst_id and a custKey, shown once; an empty payout account ---- */
+
+struct payple_issue {
+	char cst_id[PAYPLE_CST_ID_MAX + 1];
+	char cust_key[33];
+};
+
+static wp_status payple_prepare(const uint8_t *data_key, const char *value, void **issue, char *err,
+				size_t cap)
+{
+	(void)data_key;
+	(void)value;
+	(void)err;
+	(void)cap;
+	struct payple_issue *i = calloc(1, sizeof(*i));
+	if (i == NULL)
+		return WP_E_NOMEM;
+	/* "p" + 11 letters and digits: never the sample's "test". */
+	i->cst_id[0] = 'p';
+	wp_status st = wp_random_from("abcdefghijklmnopqrstuvwxyz0123456789", i->cst_id + 1,
+				      PAYPLE_CST_ID_MAX - 1);
+	if (st == WP_OK)
+		st = wp_random_alnum(i->cust_key, sizeof(i->cust_key) - 1);
+	if (st != WP_OK) {
+		free(i);
+		return st;
+	}
+	*issue = i;
+	return WP_OK;
+}
+
+static wp_status payple_add(struct wp_tx *tx, void *issue, int64_t partner_id, int64_t now_ms)
+{
+	struct payple_issue *i = issue;
+	int64_t payout_id;
+	wp_status st =
+	    wp_auth_add(tx, NULL, partner_id, PAYPLE_SURFACE, i->cst_id, i->cust_key, NULL, now_ms);
+	return st == WP_OK ? payple_payout_account_open(tx, i->cst_id, now_ms, &payout_id) : st;
+}
+
+static void payple_print(void *issue, FILE *out)
+{
+	struct payple_issue *i = issue;
+	fprintf(out, "Payple cst_id: %s\nPayple custKey: %s\n", i->cst_id, i->cust_key);
+}
+
+static const struct wp_issuer payple_issuer = {
+    .always = true,
+    .prepare = payple_prepare,
+    .add = payple_add,
+    .print = payple_print,
+    .free = free,
+};
+
+static const struct wp_public_credential payple_sandbox_credentials[] = {
+    {PAYPLE_SURFACE, PAYPLE_SANDBOX_CST_ID, PAYPLE_SANDBOX_CUST_KEY},
+    {NULL, NULL, NULL},
+};
+
+/* ---- the OpenAPI document ---- */
+
+static json_t *payple_error_schema(void)
+{
+	json_t *codes = json_array();
+	for (size_t i = 0; i < PAYPLE_CODE_COUNT; i++)
+		json_array_append_new(codes, json_string(payple_codes[i].result));
+	return json_pack("{s:s, s:{s:{s:s, s:o}, s:{s:s}}, s:[s, s]}", "type", "object",
+			 "properties", "result", "type", "string", "enum", codes, "message", "type",
+			 "string", "required", "result", "message");
+}
+
+static size_t payple_doc_codes(struct wp_doc_code *out, size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < PAYPLE_CODE_COUNT && n < cap; i++)
+		out[n++] = (struct wp_doc_code){payple_codes[i].result, (int)payple_codes[i].http,
+						payple_codes[i].message};
+	return n;
+}
+
+static const struct wp_api_doc payple_api = {
+    .title = "Payple payout hub (정산지급대행)",
+    .description = "wonpay's Payple surface: POST JSON at the root paths, as on "
+		   "demohub.payple.kr. Every call after /oauth/token carries Authorization: "
+		   "Bearer <access_token> and repeats cst_id and custKey. Failures answer HTTP "
+		   "200 with their result code, as Payple's do; only A0000/T0000 is a success.",
+    .body_fields = payple_partner_fields,
+    .body_field_count = PAYPLE_PARTNER_FIELDS,
+    .bearer = true,
+    .error_schema = payple_error_schema,
+    .codes = payple_doc_codes,
+};
+
+const struct wp_module wp_module_payple = {
+    .name = PAYPLE_SURFACE,
+    .surface = &payple_surface,
+    .seed = payple_seed,
+    .describe = payple_describe,
+    .issuer = &payple_issuer,
+    .sandbox_credentials = payple_sandbox_credentials,
+    .api = &payple_api,
+};

@@ -1,0 +1,121 @@
+/*
+ * payple.h — Payple's payout hub (정산지급대행), wire-compatible.
+ *
+ * Every call is a POST with a JSON body at the root path, as on
+ * demohub.payple.kr; every answer is a JSON object with "result" and
+ * "message" first (T0000 for the token, A0000 for every other success).
+ * After /oauth/token, a call carries "Authorization: Bearer <token>" and
+ * repeats cst_id and custKey in its body: both must name the token's
+ * partner. Parameters are strings on the real hub ("tran_amt":"1000"); a
+ * JSON number is accepted too.
+ *
+ * Money: each partner has a payout account on the ledger (prefunded); a
+ * transfer request reserves its amount there, an execution posts it and
+ * wires it through the sandbox bank. ../shared/specs/payple-notes.md has the
+ * facts; docs/decisions.md what wonpay chose where Payple publishes nothing.
+ */
+#ifndef WP_SURFACE_PAYPLE_H
+#define WP_SURFACE_PAYPLE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "surface/kit.h"
+
+#define PAYPLE_SURFACE "payple"
+/* The spec's sample partner, created in sandbox mode (README: "Payple"). */
+#define PAYPLE_SANDBOX_CST_ID "test"
+#define PAYPLE_SANDBOX_CUST_KEY "abcd1234567890"
+#define PAYPLE_SANDBOX_FUNDS 10000000 /* won in the sample partner's payout account */
+
+#define PAYPLE_CST_ID_MAX 12 /* aN(8) in the spec, String 12 on the token call */
+#define PAYPLE_CUST_KEY_MAX 255
+#define PAYPLE_CODE_LEN 10	  /* the token call's code: letters and digits */
+#define PAYPLE_TOKEN_TTL_MS 60000 /* expires_in "60" */
+#define PAYPLE_TOKEN_MAX 256
+
+/* Every answer Payple gives; rows in codes.c. */
+enum payple_code {
+	PAYPLE_TOKEN_OK,     /* T0000 */
+	PAYPLE_OK,	     /* A0000 */
+	PAYPLE_T_PARTNER,    /* T0200: cst_id / custKey not a partner */
+	PAYPLE_T_FIELD,	     /* T0201: a token call's field */
+	PAYPLE_T_CODE,	     /* T0211: code is not 10 letters and digits */
+	PAYPLE_AUTH,	     /* A0001: no token, a bad one or an expired one */
+	PAYPLE_PARTNER,	     /* A0002: cst_id / custKey not the token's partner */
+	PAYPLE_FIELD,	     /* A0003: a field is missing or malformed */
+	PAYPLE_RATE_LIMITED, /* A0429 */
+	PAYPLE_NOT_FOUND,    /* A0404: no such API */
+	PAYPLE_METHOD,	     /* A0405 */
+	PAYPLE_TOO_LARGE,    /* A0413 */
+	PAYPLE_SYSTEM,	     /* A9999: the store cannot commit; retry */
+	PAYPLE_CODE_COUNT
+};
+
+struct payple_code_row {
+	const char *result;  /* "A0000" */
+	const char *message; /* "처리 성공" */
+	unsigned http;
+};
+extern const struct payple_code_row payple_codes[PAYPLE_CODE_COUNT];
+enum payple_code payple_code_of_status(wp_status st);
+
+/* A request on a Payple path, owned by payple_run. */
+struct payple_req {
+	struct wp_req *r;
+	json_t *body;	     /* the JSON object, numbers turned into strings */
+	int64_t partner_id;  /* once the credentials (and token) checked out */
+	const char *cst_id;  /* the body's, once checked */
+	const char *group;   /* the token's group key (not for /oauth/token) */
+	json_t *data;	     /* the answer's fields after result and message */
+	const char *message; /* replaces the code's message (a field error) */
+	bool answered;
+};
+
+typedef enum payple_code (*payple_handler)(struct payple_req *p);
+#define PAYPLE_DEFERRED PAYPLE_CODE_COUNT /* the endpoint answers later (a write) */
+
+/* The routes' wrapper: route.impl is the endpoint's payple_handler. */
+void payple_run(struct wp_req *r);
+/* Answers once: result, message, then p->data's fields. */
+void payple_answer(struct payple_req *p, enum payple_code c);
+/* Errors from the server itself (404, 405, 413, framing) in Payple's envelope. */
+void payple_reply_error(struct wp_req *r, wp_status st, const char *msg);
+/* Checks p->body against a table: PAYPLE_OK, or the code of the first failure (message set). */
+enum payple_code payple_fields(struct payple_req *p, const struct wp_field *t, size_t n,
+			       struct wp_value *out, enum payple_code fail);
+
+/*
+ * cst_id and custKey of the body: a partner's (else `refused`), and the
+ * token's partner when a token was checked. Sets p->partner_id, p->cst_id.
+ */
+enum payple_code payple_partner(struct payple_req *p, enum payple_code fail,
+				enum payple_code refused);
+
+/* Access tokens (token.c): signed, bound to the partner, 60 s on wonpay's clock. */
+wp_status payple_token_issue(const struct wp_app *app, int64_t partner_id, int64_t now_ms,
+			     char *out, size_t cap);
+/* The token's partner and group key (cap >= 41), or false when bad or expired. */
+bool payple_token_check(const struct wp_app *app, const char *token, int64_t now_ms,
+			int64_t *partner_id, char *group, size_t cap);
+
+/* The partner's payout account (account.c). */
+wp_status payple_payout_account(struct wp_store *s, struct wp_tx *tx, const char *cst_id,
+				int64_t *ledger_account_id);
+wp_status payple_payout_account_open(struct wp_tx *tx, const char *cst_id, int64_t now_ms,
+				     int64_t *ledger_account_id);
+
+/* Now as Payple's api_tran_dtm: yyyyMMddHHmmssSSS, KST (in the arena). */
+const char *payple_dtm(struct payple_req *p);
+
+/* Endpoints. */
+enum payple_code payple_token(struct payple_req *p);
+enum payple_code payple_account_remain(struct payple_req *p);
+
+/* OpenAPI rows: the body fields every call has, and each route's. */
+#define PAYPLE_PARTNER_FIELDS 2
+extern const struct wp_field payple_partner_fields[PAYPLE_PARTNER_FIELDS]; /* cst_id, custKey */
+extern const struct wp_route_doc payple_doc_token, payple_doc_account_remain;
+
+#endif
