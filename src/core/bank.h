@@ -63,8 +63,9 @@ struct wp_bank_identity {
 };
 
 struct wp_bank_answer {
-	int outcome;	     /* enum wp_bank_outcome */
-	uint32_t latency_ms; /* how long the bank takes to say it */
+	int outcome;	       /* enum wp_bank_outcome */
+	uint32_t latency_ms;   /* how long the bank takes to say it */
+	char holder_name[164]; /* verify_holder, when the account is usable: its holder's name */
 };
 
 enum wp_bank_fault_mode { WP_FAULT_NONE, WP_FAULT_UNREACHABLE, WP_FAULT_SLOW, WP_FAULT_FAILING };
@@ -94,7 +95,11 @@ struct wp_bank_ops {
 	 * bank, so a failing fault's seeded sequence is not advanced by it.
 	 */
 	void (*status)(struct wp_bank_net *n, const char *bank_code, struct wp_bank_answer *out);
-	/* Holder verification: reach, then does the account exist and belong to who? */
+	/*
+	 * Holder verification: reach, then does the account exist and belong to
+	 * who? A NULL holder_name checks the birth date or business number only
+	 * (Payple's real-name check), and the answer then names the holder.
+	 */
 	void (*verify_holder)(struct wp_bank_net *n, const char *bank_code, const char *number,
 			      const struct wp_bank_identity *who, struct wp_bank_answer *out);
 	/*

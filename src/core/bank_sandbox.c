@@ -95,6 +95,7 @@ static void answer(struct wp_bank_net *base, const char *code, bool draw,
 	struct sandbox_net *n = (struct sandbox_net *)base;
 	out->outcome = WP_BANK_OK;
 	out->latency_ms = 0;
+	out->holder_name[0] = '\0';
 	int idx = code_index(code);
 	if (idx < 0 || wp_bank_by_code(code) == NULL) {
 		out->outcome = WP_BANK_UNKNOWN_BANK;
@@ -211,7 +212,8 @@ static void sandbox_verify_holder(struct wp_bank_net *base, const char *code, co
 	int o = usable(&a);
 	if (o == WP_BANK_OK && strcmp(a.kind, "virtual") == 0)
 		o = WP_BANK_NOT_VERIFIABLE;
-	if (o == WP_BANK_OK && strcmp(a.holder_name, who->holder_name) != 0)
+	if (o == WP_BANK_OK && who->holder_name != NULL &&
+	    strcmp(a.holder_name, who->holder_name) != 0)
 		o = WP_BANK_HOLDER_MISMATCH;
 	if (o == WP_BANK_OK && who->birth_date != NULL && who->birth_date[0] != '\0') {
 		/* yyMMdd matches the last six digits of the stored yyyyMMdd. */
@@ -226,6 +228,8 @@ static void sandbox_verify_holder(struct wp_bank_net *base, const char *code, co
 	    strcmp(a.business_no, who->business_no) != 0)
 		o = WP_BANK_IDENTITY_MISMATCH;
 	out->outcome = o;
+	if (o == WP_BANK_OK)
+		snprintf(out->holder_name, sizeof(out->holder_name), "%s", a.holder_name);
 }
 
 /* A party's ledger account; *outcome set when a bank account is missing. */

@@ -74,7 +74,7 @@ static void set_amount(json_t *o, const char *name, int64_t won)
 /* ---- POST /account/remain ---- */
 
 static const struct wp_field remain_fields[] = {
-    {"sub_id", WP_FIELD_TEXT, WP_FIELD_EMPTY_ABSENT, 0, 64},
+    {"sub_id", WP_FIELD_TEXT, WP_FIELD_EMPTY_ABSENT, 0, PAYPLE_SUB_ID_MAX},
 };
 
 enum payple_code payple_account_remain(struct payple_req *p)

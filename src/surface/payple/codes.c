@@ -25,6 +25,7 @@ const struct payple_code_row payple_codes[PAYPLE_CODE_COUNT] = {
     [PAYPLE_PARTNER] = {"A0002", "파트너 인증 실패: cst_id 또는 custKey가 토큰의 파트너와 다릅니다",
 			200},
     [PAYPLE_FIELD] = {"A0003", "요청 파라미터 오류", 200},
+    [PAYPLE_BANK] = {"A0009", "API 세부업무 처리실패", 200},
     [PAYPLE_RATE_LIMITED] = {"A0429", "요청이 너무 많습니다. 잠시 후 다시 시도하세요", 429},
     [PAYPLE_NOT_FOUND] = {"A0404", "없는 API입니다", 404},
     [PAYPLE_METHOD] = {"A0405", "POST만 지원합니다", 405},

@@ -34,6 +34,10 @@
 #define PAYPLE_CODE_LEN 10	  /* the token call's code: letters and digits */
 #define PAYPLE_TOKEN_TTL_MS 60000 /* expires_in "60" */
 #define PAYPLE_TOKEN_MAX 256
+#define PAYPLE_SUB_ID_MAX 64 /* aN(64) */
+
+/* Document kinds (core/docs.h), owned by the partner's cst_id. */
+#define PAYPLE_KIND_BILLING "payple_billing" /* a verified account: its billing_tran_id */
 
 /* Every answer Payple gives; rows in codes.c. */
 enum payple_code {
@@ -45,6 +49,7 @@ enum payple_code {
 	PAYPLE_AUTH,	     /* A0001: no token, a bad one or an expired one */
 	PAYPLE_PARTNER,	     /* A0002: cst_id / custKey not the token's partner */
 	PAYPLE_FIELD,	     /* A0003: a field is missing or malformed */
+	PAYPLE_BANK,	     /* A0009: the bank refused (with bank_rsp_code) */
 	PAYPLE_RATE_LIMITED, /* A0429 */
 	PAYPLE_NOT_FOUND,    /* A0404: no such API */
 	PAYPLE_METHOD,	     /* A0405 */
@@ -112,10 +117,14 @@ const char *payple_dtm(struct payple_req *p);
 /* Endpoints. */
 enum payple_code payple_token(struct payple_req *p);
 enum payple_code payple_account_remain(struct payple_req *p);
+enum payple_code payple_real_name(struct payple_req *p);
+
+/* Payple's bank_rsp_code for a bank outcome: "000", 412, 415, 416, 419, 420, 815 or 499. */
+const char *payple_bank_rsp_code(int outcome);
 
 /* OpenAPI rows: the body fields every call has, and each route's. */
 #define PAYPLE_PARTNER_FIELDS 2
 extern const struct wp_field payple_partner_fields[PAYPLE_PARTNER_FIELDS]; /* cst_id, custKey */
-extern const struct wp_route_doc payple_doc_token, payple_doc_account_remain;
+extern const struct wp_route_doc payple_doc_token, payple_doc_account_remain, payple_doc_real_name;
 
 #endif

@@ -22,7 +22,7 @@ void payple_answer(struct payple_req *p, enum payple_code c)
 	json_t *o = json_object();
 	json_object_set_new(o, "result", json_string(row->result));
 	json_object_set_new(o, "message", json_string(p->message ? p->message : row->message));
-	if (p->data != NULL && (c == PAYPLE_OK || c == PAYPLE_TOKEN_OK))
+	if (p->data != NULL) /* an endpoint's fields, on success or with A0009 */
 		json_object_update(o, p->data);
 	wp_reply_json(p->r, row->http, o);
 	wp_reply_header(p->r, "Cache-Control", "no-store");

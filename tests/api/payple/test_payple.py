@@ -158,3 +158,85 @@ def test_sample_credentials_refused_in_live_mode(make_server):
     srv.start()
     r = post(srv, "/oauth/token", {"cst_id": CST_ID, "custKey": CUST_KEY, "code": "as12345678"})
     assert r.json()["result"] == "T0200", r.text
+
+
+# -- /inquiry/real_name ----------------------------------------------------------------
+
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+
+
+def real_name(server, tok, bank, number, kind, info, **over):
+    body = {"cst_id": CST_ID, "custKey": CUST_KEY, "sub_id": "test12385610",
+            "bank_code_std": bank, "account_num": number, "account_holder_info_type": kind,
+            "account_holder_info": info, **over}
+    r = post(server, "/inquiry/real_name", {k: v for k, v in body.items() if v is not None},
+             token=tok)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_real_name_person_and_business(server):
+    tok = token(server)
+    body = real_name(server, tok, "004", "11111111111", "0", "900101")
+    assert body["result"] == "A0000" and body["message"] == "처리 성공", body
+    assert UUID.match(body["billing_tran_id"])
+    assert body["account_holder_name"] == "홍길동" and body["bank_rsp_code"] == "000"
+    assert (body["cst_id"], body["sub_id"]) == ("test", "test12385610")
+    assert body["bank_code_std"] == "004" and body["bank_code_sub"].startswith("004")
+    assert body["bank_name"] == "국민은행" and body["account_num"] == "11111111111"
+    assert re.match(r"^M\d{9}U\d{9}$", body["bank_tran_id"])
+    assert re.match(r"^\d{8}$", body["bank_tran_date"]) and DTM.match(body["api_tran_dtm"])
+    biz = real_name(server, tok, "081", "33333333333", "6", "1234567890", sub_id=None)
+    assert biz["result"] == "A0000" and biz["account_holder_name"] == "(주)테스트상사", biz
+    assert "sub_id" not in biz and biz["billing_tran_id"] != body["billing_tran_id"]
+    # numbers are taken as strings, as Payple sends them
+    num = real_name(server, tok, "090", 55555555555, 0, 880808)
+    assert num["result"] == "A0000" and num["account_holder_name"] == "박민수", num
+
+
+# The README's sandbox test accounts: each refusal is A0009 with Payple's bank_rsp_code.
+@pytest.mark.parametrize("number,info,rsp", [
+    ("00000000000", "900101", "412"), ("90000000003", "900101", "415"),
+    ("90000000001", "900101", "416"), ("90000000004", "900101", "419"),
+    ("90000000002", "900101", "420"), ("11111111111", "900102", "815"),
+    ("90000000006", "900101", "499"), ("90000000007", "900101", "499"),
+    ("90000000009", "900101", "499"), ("90000000010", "900101", "499"),
+], ids=["412-not-found", "415-closed", "416-dormant", "419-accident", "420-suspended",
+        "815-not-the-holder", "499-unreachable", "499-timeout", "499-maintenance",
+        "499-bank-error"])
+def test_real_name_bank_refusals(server, number, info, rsp):
+    body = real_name(server, token(server), "004", number, "0", info)
+    assert body["result"] == "A0009" and body["bank_rsp_code"] == rsp, body
+    assert body["message"].startswith("API 세부업무 처리실패") and "billing_tran_id" not in body
+
+
+@pytest.mark.parametrize("over,says", [
+    ({"bank_code_std": "04"}, "bank_code_std"), ({"bank_code_std": "999"}, "bank_code_std"),
+    ({"account_num": "1" * 17}, "account_num"), ({"account_num": "12ab"}, "account_num"),
+    ({"account_holder_info_type": "1"}, "account_holder_info_type"),
+    ({"account_holder_info": "901301"}, "account_holder_info"),
+    ({"account_holder_info_type": "6"}, "account_holder_info"),
+    ({"account_num": None}, "account_num"), ({"sub_id": "s" * 65}, "sub_id"),
+], ids=["bank-2", "bank-unknown", "account-17", "account-letters", "type-1", "birth-month-13",
+        "business-6-digits", "no-account", "sub_id-65"])
+def test_real_name_field_errors(server, over, says):
+    args = {"bank": "004", "number": "11111111111", "kind": "0", "info": "900101"}
+    body = {"bank_code_std": args["bank"], "account_num": args["number"],
+            "account_holder_info_type": args["kind"], "account_holder_info": args["info"]}
+    body.update(over)
+    got = real_name(server, token(server), body.pop("bank_code_std"), body.pop("account_num"),
+                    body.pop("account_holder_info_type"), body.pop("account_holder_info"),
+                    **body)
+    assert got["result"] == "A0003" and says in got["message"], got
+
+
+def test_real_name_slow_bank_answers_late(server):
+    assert server.admin("PUT", "/sandbox/banks/020/fault",
+                        {"mode": "slow", "latency_ms": 700}).status_code == 200
+    try:
+        import time
+        started = time.monotonic()
+        body = real_name(server, token(server), "020", "44444444444", "0", "920315")
+        assert body["result"] == "A0000" and time.monotonic() - started >= 0.6, body
+    finally:
+        server.admin("PUT", "/sandbox/banks/020/fault", {"mode": "none"})
