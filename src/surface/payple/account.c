@@ -18,7 +18,7 @@
 #define KIND_ACCOUNT "payple_account"
 
 wp_status payple_payout_account(struct wp_store *s, struct wp_tx *tx, const char *cst_id,
-				int64_t *ledger_account_id)
+				int64_t *ledger_account_id, int64_t *clearing_account_id)
 {
 	wp_arena a;
 	wp_arena_init(&a, 1024);
@@ -26,23 +26,38 @@ wp_status payple_payout_account(struct wp_store *s, struct wp_tx *tx, const char
 	wp_status st = wp_doc_load(s, tx, KIND_ACCOUNT, cst_id, cst_id, &a, &body, NULL);
 	wp_arena_free(&a);
 	json_t *id = json_object_get(body, "ledger_account_id");
-	if (st == WP_OK && !json_is_integer(id))
+	json_t *clearing = json_object_get(body, "clearing_account_id");
+	if (st == WP_OK && !(json_is_integer(id) && json_is_integer(clearing)))
 		st = WP_E_INTERNAL;
-	if (st == WP_OK)
+	if (st == WP_OK) {
 		*ledger_account_id = json_integer_value(id);
+		if (clearing_account_id != NULL)
+			*clearing_account_id = json_integer_value(clearing);
+	}
 	json_decref(body);
 	return st;
 }
 
+/*
+ * The payout account, and the partner's clearing account: requests reserve
+ * from the first to the second (pending), an execution posts the
+ * reservation and pays the recipient's bank account out of the clearing
+ * account, a failed payout comes back to the payout account.
+ */
 wp_status payple_payout_account_open(struct wp_tx *tx, const char *cst_id, int64_t now_ms,
 				     int64_t *ledger_account_id)
 {
-	struct wp_account acct;
+	struct wp_account acct, clearing;
 	wp_status st = wp_ledger_create_account(
 	    tx, WP_ACCOUNT_PAYOUT_FLOAT, WP_ACCOUNT_DEBITS_MUST_NOT_EXCEED_CREDITS, now_ms, &acct);
+	if (st == WP_OK)
+		st = wp_ledger_create_account(tx, WP_ACCOUNT_PAYOUT_FLOAT,
+					      WP_ACCOUNT_DEBITS_MUST_NOT_EXCEED_CREDITS, now_ms,
+					      &clearing);
 	if (st != WP_OK)
 		return st;
-	json_t *body = json_pack("{s:I}", "ledger_account_id", (json_int_t)acct.id);
+	json_t *body = json_pack("{s:I, s:I}", "ledger_account_id", (json_int_t)acct.id,
+				 "clearing_account_id", (json_int_t)clearing.id);
 	struct wp_doc meta = {.kind = KIND_ACCOUNT,
 			      .id = cst_id,
 			      .owner = cst_id,
@@ -64,7 +79,7 @@ const char *payple_dtm(struct payple_req *p)
 		   : "";
 }
 
-static void set_amount(json_t *o, const char *name, int64_t won)
+void payple_set_amount(json_t *o, const char *name, int64_t won)
 {
 	char s[24];
 	snprintf(s, sizeof(s), "%" PRId64, won);
@@ -87,7 +102,7 @@ enum payple_code payple_account_remain(struct payple_req *p)
 	struct wp_store *s = p->r->app->store;
 	int64_t id;
 	struct wp_account a;
-	wp_status st = payple_payout_account(s, NULL, p->cst_id, &id);
+	wp_status st = payple_payout_account(s, NULL, p->cst_id, &id, NULL);
 	if (st == WP_OK)
 		st = s->ops->account_read(s, id, &a);
 	if (st != WP_OK)
@@ -98,9 +113,9 @@ enum payple_code payple_account_remain(struct payple_req *p)
 	if (v[0].present)
 		json_object_set_new(p->data, "sub_id", json_string(v[0].s));
 	/* remain = everything paid in - (transferred + reserved): the ledger's available. */
-	set_amount(p->data, "total_account_amt", a.credits_posted);
-	set_amount(p->data, "total_transfer_amt", a.debits_posted + a.debits_pending);
-	set_amount(p->data, "remain_amt", wp_account_available(&a));
+	payple_set_amount(p->data, "total_account_amt", a.credits_posted);
+	payple_set_amount(p->data, "total_transfer_amt", a.debits_posted + a.debits_pending);
+	payple_set_amount(p->data, "remain_amt", wp_account_available(&a));
 	json_object_set_new(p->data, "api_tran_dtm", json_string(payple_dtm(p)));
 	return PAYPLE_OK;
 }

@@ -21,6 +21,9 @@
 static const struct wp_route payple_routes[] = {
     PAYPLE_ROUTE("/oauth/token", payple_token, payple_doc_token),
     PAYPLE_ROUTE("/inquiry/real_name", payple_real_name, payple_doc_real_name),
+    PAYPLE_ROUTE("/transfer/request", payple_transfer_request, payple_doc_transfer_request),
+    PAYPLE_ROUTE("/request/result/group_key", payple_request_result_group,
+		 payple_doc_request_result_group),
     PAYPLE_ROUTE("/account/remain", payple_account_remain, payple_doc_account_remain),
 };
 
@@ -92,7 +95,9 @@ static wp_status payple_seed(struct wp_app *app, void *state, const struct wp_se
 
 static void payple_describe(const struct wp_app *app, FILE *out)
 {
-	fprintf(out, "  Payple      POST %s/oauth/token, /inquiry/real_name, /account/remain\n",
+	fprintf(out,
+		"  Payple      POST %s/oauth/token, /inquiry/real_name, /transfer/request, "
+		"/request/result/group_key, /account/remain\n",
 		app->cfg->public_url);
 	if (app->cfg->sandbox)
 		fprintf(out, "  sandbox Payple partner: cst_id=%s custKey=%s\n",

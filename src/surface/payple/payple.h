@@ -34,10 +34,16 @@
 #define PAYPLE_CODE_LEN 10	  /* the token call's code: letters and digits */
 #define PAYPLE_TOKEN_TTL_MS 60000 /* expires_in "60" */
 #define PAYPLE_TOKEN_MAX 256
-#define PAYPLE_SUB_ID_MAX 64 /* aN(64) */
+#define PAYPLE_SUB_ID_MAX 64	   /* aN(64) */
+#define PAYPLE_BILLING_MAX 40	   /* billing_tran_id, aNS(40) */
+#define PAYPLE_KEY_MAX 64	   /* group_key, distinct_key: aN(64) */
+#define PAYPLE_PRINT_CONTENT_MAX 6 /* characters on the recipient's statement */
+#define PAYPLE_GROUP_MAX 1000	   /* requests in one group */
 
 /* Document kinds (core/docs.h), owned by the partner's cst_id. */
 #define PAYPLE_KIND_BILLING "payple_billing" /* a verified account: its billing_tran_id */
+#define PAYPLE_KIND_GROUP "payple_group"     /* a group: status, request count */
+#define PAYPLE_KIND_ITEM "payple_item"	     /* a transfer request, by api_tran_id */
 
 /* Every answer Payple gives; rows in codes.c. */
 enum payple_code {
@@ -49,7 +55,12 @@ enum payple_code {
 	PAYPLE_AUTH,	     /* A0001: no token, a bad one or an expired one */
 	PAYPLE_PARTNER,	     /* A0002: cst_id / custKey not the token's partner */
 	PAYPLE_FIELD,	     /* A0003: a field is missing or malformed */
+	PAYPLE_NO_BILLING,   /* A0004: no such billing_tran_id, or no longer usable */
+	PAYPLE_NO_GROUP,     /* A0005: no such group_key, or not open */
+	PAYPLE_DUPLICATE,    /* A0006: distinct_key already used with other fields */
+	PAYPLE_NO_REMAIN,    /* A0007: remain_amt is less than tran_amt */
 	PAYPLE_BANK,	     /* A0009: the bank refused (with bank_rsp_code) */
+	PAYPLE_GROUP_FULL,   /* A0010: the group holds PAYPLE_GROUP_MAX requests */
 	PAYPLE_RATE_LIMITED, /* A0429 */
 	PAYPLE_NOT_FOUND,    /* A0404: no such API */
 	PAYPLE_METHOD,	     /* A0405 */
@@ -107,10 +118,12 @@ bool payple_token_check(const struct wp_app *app, const char *token, int64_t now
 
 /* The partner's payout account (account.c). */
 wp_status payple_payout_account(struct wp_store *s, struct wp_tx *tx, const char *cst_id,
-				int64_t *ledger_account_id);
+				int64_t *ledger_account_id, int64_t *clearing_account_id);
 wp_status payple_payout_account_open(struct wp_tx *tx, const char *cst_id, int64_t now_ms,
 				     int64_t *ledger_account_id);
 
+/* o[name] = won as Payple's string amount. */
+void payple_set_amount(json_t *o, const char *name, int64_t won);
 /* Now as Payple's api_tran_dtm: yyyyMMddHHmmssSSS, KST (in the arena). */
 const char *payple_dtm(struct payple_req *p);
 
@@ -118,6 +131,12 @@ const char *payple_dtm(struct payple_req *p);
 enum payple_code payple_token(struct payple_req *p);
 enum payple_code payple_account_remain(struct payple_req *p);
 enum payple_code payple_real_name(struct payple_req *p);
+enum payple_code payple_transfer_request(struct payple_req *p);
+enum payple_code payple_request_result_group(struct payple_req *p);
+
+/* A group's items (documents) in request order, as a new array. */
+wp_status payple_group_items(struct wp_store *s, struct wp_tx *tx, const char *owner,
+			     const char *group, json_t **items);
 
 /* Payple's bank_rsp_code for a bank outcome: "000", 412, 415, 416, 419, 420, 815 or 499. */
 const char *payple_bank_rsp_code(int outcome);
@@ -125,6 +144,7 @@ const char *payple_bank_rsp_code(int outcome);
 /* OpenAPI rows: the body fields every call has, and each route's. */
 #define PAYPLE_PARTNER_FIELDS 2
 extern const struct wp_field payple_partner_fields[PAYPLE_PARTNER_FIELDS]; /* cst_id, custKey */
-extern const struct wp_route_doc payple_doc_token, payple_doc_account_remain, payple_doc_real_name;
+extern const struct wp_route_doc payple_doc_token, payple_doc_account_remain, payple_doc_real_name,
+    payple_doc_transfer_request, payple_doc_request_result_group;
 
 #endif

@@ -240,3 +240,142 @@ def test_real_name_slow_bank_answers_late(server):
         assert body["result"] == "A0000" and time.monotonic() - started >= 0.6, body
     finally:
         server.admin("PUT", "/sandbox/banks/020/fault", {"mode": "none"})
+
+
+# -- /transfer/request and the spec's /request/result/group_key -------------------------
+
+SPEC_ITEM_KEYS = ["cst_id", "sub_id", "group_key", "billing_tran_id", "print_content",
+                  "tran_amt", "remain_amt", "request_date"]
+
+
+def billing(server, tok, bank="004", number="11111111111", kind="0", info="900101"):
+    body = real_name(server, tok, bank, number, kind, info)
+    assert body["result"] == "A0000", body
+    return body["billing_tran_id"]
+
+
+def request(server, tok, billing_id, amount="1000", **over):
+    body = {"cst_id": CST_ID, "custKey": CUST_KEY, "sub_id": "test12385610",
+            "billing_tran_id": billing_id, "tran_amt": amount, "print_content": "정산테스트2",
+            **over}
+    r = post(server, "/transfer/request", {k: v for k, v in body.items() if v is not None},
+             token=tok)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def group_lookup(server, tok, group_key, **over):
+    r = post(server, "/request/result/group_key",
+             {"cst_id": CST_ID, "custKey": CUST_KEY, "group_key": group_key, **over}, token=tok)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_the_spec_flow_four_requests_then_the_group_lookup(make_server):
+    srv = make_server(["--sandbox"])
+    tok = token(srv)
+    bid = billing(srv, tok)
+    start = int(remain(srv, tok).json()["remain_amt"])
+    answers = [request(srv, tok, bid) for _ in range(4)]
+    for i, a in enumerate(answers):
+        assert a["result"] == "A0000" and a["message"] == "처리 성공", a
+        assert a["remain_amt"] == str(start - 1000 * (i + 1)) and a["tran_amt"] == "1000"
+        assert a["billing_tran_id"] == bid and a["print_content"] == "정산테스트2"
+        assert a["group_key"] == answers[0]["group_key"] and DTM.match(a["api_tran_dtm"])
+        assert re.match(r"^[A-Za-z0-9]{1,64}$", a["group_key"])
+    got = group_lookup(srv, tok, answers[0]["group_key"])
+    # The spec's response, field by field: result, message, total, count, list[].
+    assert list(got) == ["result", "message", "total", "count", "list"], got
+    assert (got["result"], got["message"], got["total"], got["count"]) == \
+        ("A0000", "처리 성공", "4000", "4")
+    assert [list(item) for item in got["list"]] == [SPEC_ITEM_KEYS] * 4
+    for i, item in enumerate(got["list"]):
+        assert all(isinstance(v, str) for v in item.values())
+        assert item["remain_amt"] == answers[i]["remain_amt"]  # as it was after that request
+        assert (item["cst_id"], item["sub_id"], item["tran_amt"]) == \
+            ("test", "test12385610", "1000")
+        assert re.match(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$", item["request_date"])
+    # the money is reserved, not gone: remain fell, the account's total did not
+    r = remain(srv, tok).json()
+    assert r["remain_amt"] == str(start - 4000) and r["total_transfer_amt"] == "4000"
+    # a new token is a new group; naming the first group adds to it
+    tok2 = token(srv)
+    other = request(srv, tok2, bid)
+    assert other["result"] == "A0000" and other["group_key"] != answers[0]["group_key"]
+    joined = request(srv, tok2, bid, group_key=answers[0]["group_key"])
+    assert joined["group_key"] == answers[0]["group_key"], joined
+    assert group_lookup(srv, tok2, answers[0]["group_key"])["count"] == "5"
+
+
+def test_distinct_key_replays_or_refuses(server):
+    tok = token(server)
+    bid = billing(server, tok)
+    first = request(server, tok, bid, distinct_key="dk20211022152040")
+    again = request(server, tok, bid, distinct_key="dk20211022152040")
+    assert first["result"] == "A0000" and again == first  # the same answer, moved once
+    left = remain(server, tok).json()["remain_amt"]
+    assert left == first["remain_amt"] or int(left) <= int(first["remain_amt"])
+    other = request(server, tok, bid, amount="2000", distinct_key="dk20211022152040")
+    assert other["result"] == "A0006", other
+    assert remain(server, tok).json()["remain_amt"] == left
+
+
+@pytest.mark.parametrize("over,says", [
+    ({"tran_amt": "0"}, "tran_amt"), ({"tran_amt": "-1"}, "tran_amt"),
+    ({"tran_amt": "1.5"}, "tran_amt"), ({"tran_amt": "99999999999999999999"}, "tran_amt"),
+    ({"tran_amt": None}, "tran_amt"), ({"print_content": "정산테스트12"}, "print_content"),
+    ({"billing_tran_id": None}, "billing_tran_id"), ({"distinct_key": "a-b"}, "distinct_key"),
+    ({"group_key": "x" * 65}, "group_key"),
+], ids=["zero", "negative", "fraction", "over-int64", "no-amount", "print-7", "no-billing",
+        "distinct-symbol", "group-65"])
+def test_request_field_errors(server, over, says):
+    tok = token(server)
+    got = request(server, tok, "unused-billing-id", **over)
+    assert got["result"] == "A0003" and says in got["message"], got
+
+
+def test_request_refusals(server):
+    tok = token(server)
+    bid = billing(server, tok)
+    assert request(server, tok, "no-such-billing-id")["result"] == "A0004"
+    assert request(server, tok, bid, group_key="NOSUCHGROUP")["result"] == "A0005"
+    assert request(server, tok, bid, amount=str(10**15))["result"] == "A0007"
+    assert request(server, tok, bid, amount=10)["result"] == "A0000"  # a JSON number
+    assert group_lookup(server, tok, "NOSUCHGROUP")["result"] == "A0005"
+    assert group_lookup(server, tok, "bad-key!")["result"] == "A0003"
+
+
+def test_another_partner_sees_nothing_of_the_first(server):
+    tok = token(server)
+    bid = billing(server, tok)
+    group = request(server, tok, bid)["group_key"]
+    out = subprocess.run([BIN, "partner", "add", "--email", "third-payple@example.com",
+                          "--db", str(server.db)], capture_output=True, text=True, timeout=60)
+    cst_id = re.search(r"Payple cst_id: (\S+)", out.stdout).group(1)
+    key = re.search(r"Payple custKey: (\S+)", out.stdout).group(1)
+    theirs = token(server, cst_id, key)
+    creds = {"cst_id": cst_id, "custKey": key}
+    r = post(server, "/request/result/group_key", {**creds, "group_key": group}, token=theirs)
+    assert r.json()["result"] == "A0005"
+    r = post(server, "/transfer/request", {**creds, "billing_tran_id": bid, "tran_amt": "1"},
+             token=theirs)
+    assert r.json()["result"] == "A0004"  # the billing key is the first partner's
+
+
+def test_concurrent_requests_never_reserve_more_than_the_account_holds(make_server):
+    from concurrent.futures import ThreadPoolExecutor
+
+    srv = make_server(["--sandbox"])
+    tok = token(srv)
+    bid = billing(srv, tok)
+    left = int(remain(srv, tok).json()["remain_amt"])
+    assert request(srv, tok, bid, amount=str(left - 5_000_000))["result"] == "A0000"
+
+    def one(i):
+        return request(srv, tok, bid, amount="50000", distinct_key=f"c{i}")["result"]
+
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        results = list(pool.map(one, range(200)))
+    assert results.count("A0000") == 100 and results.count("A0007") == 100, results
+    r = remain(srv, tok).json()
+    assert r["remain_amt"] == "0" and int(r["total_transfer_amt"]) == left

@@ -31,7 +31,8 @@ SANDBOX = {("post", "/sandbox/bank-accounts"),
            ("get", "/sandbox/clock"), ("post", "/sandbox/clock"), ("post", "/sandbox/reset"),
            ("get", "/sandbox/requests"), ("post", "/sandbox/kona/ars/{regNo}/answer")}
 SYSTEM = {("get", "/health"), ("get", "/ready"), ("get", "/metrics")}
-PAYPLE = {("post", "/oauth/token"), ("post", "/inquiry/real_name"), ("post", "/account/remain")}
+PAYPLE = {("post", p) for p in ["/oauth/token", "/inquiry/real_name", "/transfer/request",
+                                 "/request/result/group_key", "/account/remain"]}
 EXPECTED = {"aqr": AQR, "kona": KONA, "sandbox": SANDBOX, "system": SYSTEM, "payple": PAYPLE,
             "openapi": {("get", "/openapi"), ("get", "/openapi/{document}")}}
 
