@@ -265,18 +265,7 @@ static bool load_data_key(const struct wp_config *cfg, uint8_t key[WP_DATA_KEY_B
 static wp_status seed_sandbox(struct wp_tx *tx, void *arg)
 {
 	struct wp_app *app = arg;
-	struct wp_seed seed = {.tx = tx, .now_ms = wp_clock_now_ms(&app->clock)};
-	wp_status st =
-	    wp_sandbox_partner(app->store, tx, seed.now_ms, &seed.partner_id, &seed.created);
-	if (st == WP_OK)
-		st = wp_bank_sandbox_seed(tx, seed.now_ms);
-	for (size_t i = 0; st == WP_OK && i < wp_module_count; i++) {
-		const struct wp_module *m = wp_modules[i];
-		if (m->seed != NULL)
-			st = m->seed(app, app->module_state[i], &seed);
-	}
-	app->sandbox_partner_created = st == WP_OK && seed.created;
-	return st;
+	return wp_sandbox_seed_all(app, tx, false, &app->sandbox_partner_created);
 }
 
 static int open_access_log(const char *dest)

@@ -1,14 +1,17 @@
 #include "http/json_body.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "util/text.h"
 
 /* How many integers above int64 one body may have rewritten (then: refused). */
-#define BIG_INTEGERS_MAX 16
+#define BIG_INTEGERS_MAX 64
 
 /* "too big integer" or "too big negative integer" */
 static bool too_big(const json_error_t *e)
@@ -18,38 +21,31 @@ static bool too_big(const json_error_t *e)
 
 /*
  * jansson refuses a whole document for one integer outside int64 ("too big
- * integer"). wonpay answers it as that field's own error instead: the literal
- * ending at the error's position is replaced by a real out of every field's
- * range (±9.3e18), which the field tables refuse by the field's name and
- * range. Returns a new buffer, or NULL when the error is not that.
+ * integer"). wonpay answers it as that field's own error instead: in a copy,
+ * the literal ending at the error's position is overwritten by a real out of
+ * every field's range (±9.3e18) padded with spaces to the literal's length,
+ * so the copy keeps every byte's position (a later error's line and column
+ * are the client's). False when the error is not that.
  */
-static char *replace_big_integer(const char *body, size_t len, const json_error_t *e,
-				 size_t *out_len)
+static bool replace_big_integer(char *body, size_t len, const json_error_t *e)
 {
 	if (!too_big(e) || e->position <= 0 || (size_t)e->position > len)
-		return NULL;
+		return false;
 	size_t end = (size_t)e->position; /* jansson stops just past the literal */
 	for (int k = 0; k < 2 && end > 0 && !(body[end - 1] >= '0' && body[end - 1] <= '9'); k++)
 		end--;
 	size_t start = end;
 	while (start > 0 && body[start - 1] >= '0' && body[start - 1] <= '9')
 		start--;
-	if (start == end)
-		return NULL;
-	bool negative = start > 0 && body[start - 1] == '-';
-	if (negative)
+	if (start > 0 && body[start - 1] == '-')
 		start--;
-	const char *real = negative ? "-9.3e18" : "9.3e18";
+	const char *real = body[start] == '-' ? "-9.3e18" : "9.3e18";
 	size_t rl = strlen(real);
-	char *b = malloc(len - (end - start) + rl + 1);
-	if (b == NULL)
-		return NULL;
-	memcpy(b, body, start);
-	memcpy(b + start, real, rl);
-	memcpy(b + start + rl, body + end, len - end);
-	*out_len = len - (end - start) + rl;
-	b[*out_len] = '\0';
-	return b;
+	if (end - start < rl) /* an integer too big for int64 has at least 19 digits */
+		return false;
+	memcpy(body + start, real, rl);
+	memset(body + start + rl, ' ', end - start - rl);
+	return true;
 }
 
 /* jansson's message, in words a client can act on (no library flag names). */
@@ -63,8 +59,15 @@ static void refusal(const json_error_t *e, char *err, size_t err_cap)
 	else if (too_big(e))
 		wp_errf(err, err_cap,
 			"the body is not valid JSON here (line %d, column %d): a number is "
-			"larger than 9223372036854775807",
+			"outside -9223372036854775808..9223372036854775807",
 			e->line, e->column);
+	else if (strstr(e->text, "9.3e18") !=
+		 NULL) /* it quotes a rewritten literal: not the client's */
+		wp_errf(err, err_cap, "the body is not valid JSON (line %d, column %d): %.*s",
+			e->line, e->column,
+			(int)(strstr(e->text, " near '") ? strstr(e->text, " near '") - e->text
+							 : (ptrdiff_t)strlen(e->text)),
+			e->text);
 	else /* jansson quotes the bytes near the error: kept UTF-8 */
 		wp_errf(err, err_cap, "the body is not valid JSON (line %d, column %d): %s",
 			e->line, e->column, e->text);
@@ -79,18 +82,17 @@ wp_status wp_json_body(const char *body, size_t len, json_t **out, char *err, si
 	json_error_t e;
 	json_t *v = json_loadb(body, len, JSON_REJECT_DUPLICATES, &e);
 	char *copy = NULL;
-	size_t copy_len = 0;
-	for (int i = 0; v == NULL && i < BIG_INTEGERS_MAX; i++) {
-		size_t n;
-		char *next = replace_big_integer(copy ? copy : body, copy ? copy_len : len, &e, &n);
-		if (next == NULL)
+	for (int i = 0; v == NULL && too_big(&e) && i < BIG_INTEGERS_MAX; i++) {
+		if (copy == NULL && (copy = malloc(len)) != NULL)
+			memcpy(copy, body, len);
+		if (copy == NULL || !replace_big_integer(copy, len, &e))
 			break;
-		free(copy);
-		copy = next;
-		copy_len = n;
-		v = json_loadb(copy, n, JSON_REJECT_DUPLICATES, &e);
+		v = json_loadb(copy, len, JSON_REJECT_DUPLICATES, &e);
 	}
-	free(copy);
+	if (copy != NULL) {
+		OPENSSL_cleanse(copy, len); /* it may be a decrypted body */
+		free(copy);
+	}
 	if (v == NULL) {
 		refusal(&e, err, err_cap);
 		return WP_E_INVALID;

@@ -69,6 +69,7 @@ enum stmt_id {
 	ST_DOC_INSERT,
 	ST_DOC_UPDATE,
 	ST_DOC_DELETE,
+	ST_DOC_DELETE_KIND,
 	ST_DOC_GET,
 	ST_DOC_BY_UNIQ,
 	ST_DOC_FIND,
@@ -163,6 +164,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_DOC_UPDATE] = "UPDATE docs SET ref = ?4, uniq = ?5, body = ?6, updated_ms = ?8 "
 		      "WHERE kind = ?1 AND id = ?2",
     [ST_DOC_DELETE] = "DELETE FROM docs WHERE kind = ?1 AND id = ?2",
+    [ST_DOC_DELETE_KIND] = "DELETE FROM docs WHERE kind = ?1",
     [ST_DOC_GET] = "SELECT " DOC_COLS " FROM docs WHERE kind = ?1 AND id = ?2",
     [ST_DOC_BY_UNIQ] = "SELECT " DOC_COLS " FROM docs WHERE kind = ?1 AND uniq = ?2",
     [ST_DOC_FIND] = "SELECT " DOC_COLS " FROM docs WHERE kind = ?1 AND owner = ?2 AND ref = ?3 "
@@ -1455,13 +1457,14 @@ static wp_status sqlite_doc_update(struct wp_tx *tx, const struct wp_doc *d)
 static wp_status sqlite_doc_delete(struct wp_tx *tx, const char *kind, const char *id)
 {
 	struct conn *c = txc(tx);
-	sqlite3_stmt *st = stmt(c, ST_DOC_DELETE);
+	sqlite3_stmt *st = stmt(c, id != NULL ? ST_DOC_DELETE : ST_DOC_DELETE_KIND);
 	wp_status r = WP_E_STORAGE;
 	if (st != NULL) {
 		sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+		if (id != NULL)
+			sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
 		r = step_write(c, st, "doc_delete");
-		if (r == WP_OK && sqlite3_changes(c->db) != 1)
+		if (r == WP_OK && id != NULL && sqlite3_changes(c->db) != 1)
 			r = WP_E_NOT_FOUND;
 	}
 	done(st);

@@ -237,6 +237,7 @@ struct wp_store_ops {
 	wp_status (*doc_insert)(struct wp_tx *tx, const struct wp_doc *d);
 	/* Replaces body, ref, uniq and updated_ms of an existing (kind, id). */
 	wp_status (*doc_update)(struct wp_tx *tx, const struct wp_doc *d);
+	/* id NULL: every document of the kind (a sandbox reset). */
 	wp_status (*doc_delete)(struct wp_tx *tx, const char *kind, const char *id);
 	/* tx may be NULL: then a committed read on the pool. */
 	wp_status (*doc_get)(struct wp_store *s, struct wp_tx *tx, const char *kind, const char *id,

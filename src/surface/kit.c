@@ -3,6 +3,8 @@
  * envelope (see kit.h). Field tables are in kit_fields.c.
  */
 #include "surface/kit.h"
+#include "core/bank_sandbox.h"
+#include "core/sandbox.h"
 
 #include <assert.h>
 #include <openssl/crypto.h>
@@ -23,6 +25,29 @@ void *wp_module_state(const struct wp_app *app, const struct wp_module *m)
 		if (wp_modules[i] == m)
 			return app->module_state[i];
 	return NULL;
+}
+
+wp_status wp_sandbox_seed_all(struct wp_app *app, struct wp_tx *tx, bool reset,
+			      bool *partner_created)
+{
+	struct wp_seed seed = {.tx = tx, .now_ms = wp_clock_now_ms(&app->clock)};
+	wp_status st = reset ? tx->ops->sandbox_clear(tx) : WP_OK;
+	for (size_t i = 0; reset && st == WP_OK && i < wp_module_count; i++)
+		for (const char *const *k = wp_modules[i]->reset_kinds; st == WP_OK && k && *k; k++)
+			st = tx->ops->doc_delete(tx, *k, NULL);
+	if (st == WP_OK)
+		st = wp_sandbox_partner(app->store, tx, seed.now_ms, &seed.partner_id,
+					&seed.created);
+	if (st == WP_OK)
+		st = wp_bank_sandbox_seed(tx, seed.now_ms);
+	for (size_t i = 0; st == WP_OK && i < wp_module_count; i++) {
+		const struct wp_module *m = wp_modules[i];
+		if (m->seed != NULL)
+			st = m->seed(app, app->module_state[i], &seed);
+	}
+	if (partner_created != NULL)
+		*partner_created = st == WP_OK && seed.created;
+	return st;
 }
 
 size_t wp_module_surfaces(bool sandbox, const struct wp_surface **out, size_t cap,

@@ -85,11 +85,22 @@ struct wp_module {
 	/* Its sandbox credentials (terminated by a NULL secret), refused in live mode. */
 	const struct wp_public_credential *sandbox_credentials;
 	const struct wp_api_doc *api; /* its OpenAPI document; NULL: none */
+	/* Document kinds that refer to ledger state: removed by a sandbox reset (NULL-ended). */
+	const char *const *reset_kinds;
 };
 
 /* Every module, in route match order (src/surface/registry.c). */
 extern const struct wp_module *const wp_modules[];
 extern const size_t wp_module_count;
+
+/*
+ * Sandbox test data, in one transaction: with `reset`, first the bank
+ * accounts, the ledger and every module's reset_kinds are removed; then the
+ * sandbox partner, the test bank accounts and every module's seed.
+ * *partner_created (may be NULL) tells whether the partner was made now.
+ */
+wp_status wp_sandbox_seed_all(struct wp_app *app, struct wp_tx *tx, bool reset,
+			      bool *partner_created);
 
 /* The module's state in this app (set by its init hook). */
 void *wp_module_state(const struct wp_app *app, const struct wp_module *m);

@@ -132,9 +132,11 @@ json_t *wp_field_schema(const struct wp_field *f, bool json_body)
 	pattern[0] = '\0';
 	switch (f->type) {
 	case WP_FIELD_TEXT:
-		if (!(f->flags & WP_FIELD_BYTES))
+		/* JSON Schema counts characters: a limit in bytes is in the description. */
+		if (!(f->flags & WP_FIELD_BYTES)) {
 			json_object_set_new(s, "minLength", json_integer(f->min));
-		json_object_set_new(s, "maxLength", json_integer(f->max));
+			json_object_set_new(s, "maxLength", json_integer(f->max));
+		}
 		break;
 	case WP_FIELD_DIGITS:
 		snprintf(pattern, sizeof(pattern), "^[0-9]{%lld,%lld}$", (long long)f->min,

@@ -89,11 +89,12 @@ static json_t *body_schema(const struct wp_api_doc *api, const struct wp_route_d
 	bool json_body = d->body == WP_DOC_JSON;
 	if (d->shape_count == 1)
 		return shape_schema(api, &d->shapes[0], json_body);
-	json_t *one = json_array();
+	/* anyOf: a body may carry fields of several shapes (the first decides). */
+	json_t *any = json_array();
 	for (size_t i = 0; i < d->shape_count; i++)
-		json_array_append_new(one, shape_schema(api, &d->shapes[i], json_body));
+		json_array_append_new(any, shape_schema(api, &d->shapes[i], json_body));
 	json_t *s = json_object();
-	json_object_set_new(s, "oneOf", one);
+	json_object_set_new(s, "anyOf", any);
 	return s;
 }
 
@@ -162,8 +163,10 @@ static json_t *success_response(const struct wp_route_doc *d)
 }
 
 /* One response per HTTP status the surface's codes use, each listing its codes. */
-static void add_error_responses(json_t *responses, const struct wp_api_doc *api)
+static void add_error_responses(json_t *responses, const struct wp_api_doc *api,
+				const struct wp_route_doc *d)
 {
+	bool html = d != NULL && d->answer == WP_DOC_ANSWER_HTML; /* its errors are pages too */
 	struct wp_doc_code codes[DOC_CODES_MAX];
 	size_t n = api->codes(codes, DOC_CODES_MAX);
 	for (size_t i = 0; i < n; i++) {
@@ -183,10 +186,15 @@ static void add_error_responses(json_t *responses, const struct wp_api_doc *api)
 		json_t *r = json_object();
 		json_object_set_new(r, "description", json_string(b.len ? b.data : "an error"));
 		wp_buf_free(&b);
-		json_t *ref = json_object();
-		json_object_set_new(ref, "$ref", json_string("#/components/schemas/Error"));
-		json_t *content = json_object();
-		json_object_set_new(content, "application/json", media(ref));
+		json_t *schema = json_object(), *content = json_object();
+		if (html) {
+			json_object_set_new(schema, "type", json_string("string"));
+			json_object_set_new(content, "text/html", media(schema));
+		} else {
+			json_object_set_new(schema, "$ref",
+					    json_string("#/components/schemas/Error"));
+			json_object_set_new(content, "application/json", media(schema));
+		}
 		json_object_set_new(r, "content", content);
 		json_object_set_new(responses, status, r);
 	}
@@ -233,7 +241,7 @@ static json_t *operation(const struct wp_route *rt, const struct wp_api_doc *api
 	snprintf(ok, sizeof(ok), "%d", d && d->success_status ? d->success_status : 200);
 	if (d != NULL)
 		json_object_set_new(responses, ok, success_response(d));
-	add_error_responses(responses, api);
+	add_error_responses(responses, api, d);
 	json_object_set_new(op, "responses", responses);
 	json_t *sec = json_array(); /* empty: no credential */
 	if ((api->auth_header != NULL || api->bearer) && !(d != NULL && d->open)) {

@@ -125,16 +125,15 @@ bool aqr_keyword_valid(wp_arena *a, const char *k)
 }
 
 /* Path parameters of the GET routes (the keyword's row is delete's). */
-static const struct wp_field amount_param = {"amount", WP_FIELD_INT, WP_FIELD_REQUIRED, 1,
-					     WP_AQR_AMOUNT_MAX_WON};
 static const struct wp_field keyword_params[] = {
     {"keyword", WP_FIELD_ALNUM, WP_FIELD_REQUIRED, 1, AQR_KEYWORD_MAX},
-    amount_param,
+    {"amount", WP_FIELD_INT, WP_FIELD_REQUIRED, 1, WP_AQR_AMOUNT_MAX_WON},
 };
 
 bool aqr_parse_amount(const char *s, int64_t *won)
 {
-	return wp_parse_i64(s, strlen(s), amount_param.min, amount_param.max, won);
+	const struct wp_field *amount = &keyword_params[1];
+	return wp_parse_i64(s, strlen(s), amount->min, amount->max, won);
 }
 
 /* ---- the OpenAPI document's rows (surface/openapi.c) ---- */

@@ -132,16 +132,18 @@ static enum kona_code header(struct kona_req *k, int h, const char **out)
 {
 	const struct wp_field *f = &kona_header_fields[h];
 	*out = wp_req_header(k->r, f->name);
-	if (*out == NULL || (*out)[0] == '\0') {
-		*out = NULL;
-		if (!(f->flags & WP_FIELD_REQUIRED))
-			return KONA_OK;
-		k->field = f->name;
-		return KONA_MISSING;
-	}
+	if (*out == NULL && !(f->flags & WP_FIELD_REQUIRED))
+		return KONA_OK; /* an optional header not sent; sent empty, it has a wrong length */
 	k->field = f->name;
-	if (f->min == f->max && strlen(*out) != (size_t)f->max) {
-		k->expect = wp_arena_printf(&k->r->arena, "%lld characters", (long long)f->max);
+	if (*out == NULL || ((*out)[0] == '\0' && (f->flags & WP_FIELD_REQUIRED)))
+		return KONA_MISSING;
+	size_t n = strlen(*out);
+	if (f->min == f->max ? n != (size_t)f->max : (n < (size_t)f->min || n > (size_t)f->max)) {
+		k->expect =
+		    f->min == f->max
+			? wp_arena_printf(&k->r->arena, "%lld characters", (long long)f->max)
+			: wp_arena_printf(&k->r->arena, "%lld to %lld characters",
+					  (long long)f->min, (long long)f->max);
 		return KONA_LENGTH;
 	}
 	k->field = NULL;

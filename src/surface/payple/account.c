@@ -15,15 +15,13 @@
 #include "surface/payple/payple.h"
 #include "util/date.h"
 
-#define KIND_ACCOUNT "payple_account"
-
 wp_status payple_payout_account(struct wp_store *s, struct wp_tx *tx, const char *cst_id,
 				int64_t *ledger_account_id, int64_t *clearing_account_id)
 {
 	wp_arena a;
 	wp_arena_init(&a, 1024);
 	json_t *body = NULL;
-	wp_status st = wp_doc_load(s, tx, KIND_ACCOUNT, cst_id, cst_id, &a, &body, NULL);
+	wp_status st = wp_doc_load(s, tx, PAYPLE_KIND_ACCOUNT, cst_id, cst_id, &a, &body, NULL);
 	wp_arena_free(&a);
 	json_t *id = json_object_get(body, "ledger_account_id");
 	json_t *clearing = json_object_get(body, "clearing_account_id");
@@ -58,7 +56,7 @@ wp_status payple_payout_account_open(struct wp_tx *tx, const char *cst_id, int64
 		return st;
 	json_t *body = json_pack("{s:I, s:I}", "ledger_account_id", (json_int_t)acct.id,
 				 "clearing_account_id", (json_int_t)clearing.id);
-	struct wp_doc meta = {.kind = KIND_ACCOUNT,
+	struct wp_doc meta = {.kind = PAYPLE_KIND_ACCOUNT,
 			      .id = cst_id,
 			      .owner = cst_id,
 			      .ref = "",

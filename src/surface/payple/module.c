@@ -68,20 +68,23 @@ static wp_status fund(struct wp_app *app, struct wp_tx *tx, const char *id, int6
 	return st != WP_OK ? st : outcome == WP_BANK_OK ? WP_OK : WP_E_INTERNAL;
 }
 
+/* The sample partner, and its funded payout account (again after a sandbox reset). */
 static wp_status payple_seed(struct wp_app *app, void *state, const struct wp_seed *s)
 {
 	(void)state;
-	if (wp_auth_login_exists(app->store, s->tx, PAYPLE_SURFACE, PAYPLE_SANDBOX_CST_ID))
-		return WP_OK;
-	if (s->partner_id == 0)
-		return WP_E_NOT_FOUND;
+	wp_status st = WP_OK;
+	if (!wp_auth_login_exists(app->store, s->tx, PAYPLE_SURFACE, PAYPLE_SANDBOX_CST_ID))
+		st = s->partner_id == 0 ? WP_E_NOT_FOUND
+					: wp_auth_add(s->tx, app->data_key, s->partner_id,
+						      PAYPLE_SURFACE, PAYPLE_SANDBOX_CST_ID,
+						      PAYPLE_SANDBOX_CUST_KEY, NULL, s->now_ms);
 	int64_t payout_id = 0;
-	int outcome = WP_BANK_OK;
-	wp_status st = wp_auth_add(s->tx, app->data_key, s->partner_id, PAYPLE_SURFACE,
-				   PAYPLE_SANDBOX_CST_ID, PAYPLE_SANDBOX_CUST_KEY, NULL, s->now_ms);
 	if (st == WP_OK)
-		st =
-		    payple_payout_account_open(s->tx, PAYPLE_SANDBOX_CST_ID, s->now_ms, &payout_id);
+		st = payple_payout_account(NULL, s->tx, PAYPLE_SANDBOX_CST_ID, &payout_id, NULL);
+	if (st != WP_E_NOT_FOUND)
+		return st;
+	int outcome = WP_BANK_OK;
+	st = payple_payout_account_open(s->tx, PAYPLE_SANDBOX_CST_ID, s->now_ms, &payout_id);
 	if (st == WP_OK)
 		st = wp_bank_sandbox_open(s->tx, &funding_account, PAYPLE_SANDBOX_FUNDS, s->now_ms,
 					  &outcome);
@@ -197,6 +200,10 @@ static const struct wp_api_doc payple_api = {
     .codes = payple_doc_codes,
 };
 
+/* A sandbox reset empties the ledger: what refers to it goes too (billing keys stay). */
+static const char *const payple_reset_kinds[] = {PAYPLE_KIND_ACCOUNT, PAYPLE_KIND_GROUP,
+						 PAYPLE_KIND_ITEM, NULL};
+
 const struct wp_module wp_module_payple = {
     .name = PAYPLE_SURFACE,
     .surface = &payple_surface,
@@ -205,4 +212,5 @@ const struct wp_module wp_module_payple = {
     .issuer = &payple_issuer,
     .sandbox_credentials = payple_sandbox_credentials,
     .api = &payple_api,
+    .reset_kinds = payple_reset_kinds,
 };

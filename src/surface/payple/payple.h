@@ -41,6 +41,7 @@
 #define PAYPLE_GROUP_MAX 1000	   /* requests in one group */
 
 /* Document kinds (core/docs.h), owned by the partner's cst_id. */
+#define PAYPLE_KIND_ACCOUNT "payple_account" /* the payout and clearing ledger accounts */
 #define PAYPLE_KIND_BILLING "payple_billing" /* a verified account: its billing_tran_id */
 #define PAYPLE_KIND_GROUP "payple_group"     /* a group: status, request count */
 #define PAYPLE_KIND_ITEM "payple_item"	     /* a transfer request, by api_tran_id */
@@ -138,6 +139,8 @@ enum payple_code payple_request_result_group(struct payple_req *p);
 wp_status payple_group_items(struct wp_store *s, struct wp_tx *tx, const char *owner,
 			     const char *group, json_t **items);
 
+/* A bank transaction id in Payple's shape: "M" + 9 digits + "U" + 9 digits (AN(20)). */
+void payple_bank_tran_id(char out[21]);
 /* Payple's bank_rsp_code for a bank outcome: "000", 412, 415, 416, 419, 420, 815 or 499. */
 const char *payple_bank_rsp_code(int outcome);
 

@@ -73,14 +73,13 @@ static wp_status apply_billing(struct wp_tx *tx, struct wp_cmd *c)
 	return wp_doc_save(tx, &bw->doc, bw->body, true);
 }
 
-/* "M" + 9 digits + "U" + 9 digits: Payple's bank_tran_id shape (AN(20)). */
-static const char *bank_tran_id(struct payple_req *p)
+void payple_bank_tran_id(char out[21])
 {
 	char digits[19];
-	if (wp_random_from("0123456789", digits, sizeof(digits) - 1) != WP_OK)
-		return "";
+	if (wp_random_from("0123456789", digits, 18) != WP_OK)
+		memset(digits, '0', 18);
 	digits[18] = '\0';
-	return wp_arena_printf(&p->r->arena, "M%.9sU%.9s", digits, digits + 9);
+	snprintf(out, 21, "M%.9sU%.9s", digits, digits + 9);
 }
 
 static void finish_billing(struct wp_req *r, struct wp_write *w)
@@ -100,7 +99,9 @@ static void finish_billing(struct wp_req *r, struct wp_write *w)
 	date[8] = '\0';
 	json_t *d = p->data;
 	json_object_set_new(d, "billing_tran_id", json_string(bw->id));
-	json_object_set_new(d, "bank_tran_id", json_string(bank_tran_id(p)));
+	char tran_id[21];
+	payple_bank_tran_id(tran_id);
+	json_object_set_new(d, "bank_tran_id", json_string(tran_id));
 	json_object_set_new(d, "bank_tran_date", json_string(date));
 	json_object_set_new(d, "bank_rsp_code", json_string("000"));
 	json_object_set_new(d, "bank_code_std", json_string(rn->bank_code));

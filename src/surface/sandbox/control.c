@@ -40,6 +40,8 @@ static const struct wp_doc_prop fault_answer[] = {
 static const struct wp_doc_shape fault_shape[] = {{NULL, fault_fields, WP_COUNT(fault_fields)}};
 const struct wp_route_doc sandbox_doc_put_fault = {
     .summary = "Make a sandbox bank fail on purpose (down, slow, timeouts, ...)",
+    .description = "Also `rate`, a number from 0 to 1: in failing mode, the share of calls "
+		   "that fail (1 when not given), in a sequence fixed by `seed`.",
     .body = WP_DOC_JSON,
     .shapes = fault_shape,
     .shape_count = 1,
@@ -151,14 +153,11 @@ void sandbox_post_clock(struct wp_ctl *c)
 
 struct reset_cmd {
 	struct wp_ctl_write cw;
-	int64_t now_ms;
 };
 
 static wp_status apply_reset(struct wp_tx *tx, struct wp_cmd *c)
 {
-	struct reset_cmd *cmd = (struct reset_cmd *)c;
-	wp_status st = tx->ops->sandbox_clear(tx);
-	return st == WP_OK ? wp_bank_sandbox_seed(tx, cmd->now_ms) : st;
+	return wp_sandbox_seed_all(((struct reset_cmd *)c)->cw.c->r->app, tx, true, NULL);
 }
 
 static void finish_reset(struct wp_req *r, struct wp_write *w)
@@ -183,7 +182,6 @@ void sandbox_post_reset(struct wp_ctl *c)
 		return;
 	wp_bank_sandbox_clear_faults(app->bank);
 	wp_clock_advance_ms(&app->clock, -atomic_load(&app->clock.offset_ms));
-	cmd->now_ms = wp_clock_now_ms(&app->clock);
 	wp_write_submit(&cmd->cw.w);
 }
 
@@ -201,10 +199,12 @@ const struct wp_route_doc sandbox_doc_get_requests = {
     .answer_prop_count = WP_COUNT(requests_answer),
 };
 static const struct wp_doc_prop reset_answer[] = {
-    {"reset", "boolean", NULL},
+    {"status", "string", "reset"},
 };
 const struct wp_route_doc sandbox_doc_post_reset = {
-    .summary = "Clear faults and move the clock back; test data stays",
+    .summary = "Start over: faults cleared, the clock back, the test accounts as documented",
+    .description = "Accounts and wires created since are removed; the documented test "
+		   "accounts are restored with their balances.",
     .answer_props = reset_answer,
     .answer_prop_count = WP_COUNT(reset_answer),
 };

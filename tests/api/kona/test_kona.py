@@ -367,12 +367,16 @@ def test_missing_header(kona, header):
     ("X-KM-Tran-Time", "2026112213223"),
     ("X-KM-Crypto-Key-Id", "sandboxcryptokey"),
     ("X-KM-Correlation-Id", "261122132230-abcdef"),
-], ids=["asp-14", "asp-16", "access-39", "tran-time-13", "crypto-key-16", "correlation-19"])
+    ("X-KM-Crypto-Key-Id", ""),
+    ("X-KM-Tran-Token", "KMV1:" + "A" * 300),
+], ids=["asp-14", "asp-16", "access-39", "tran-time-13", "crypto-key-16", "correlation-19",
+        "crypto-key-empty", "token-305"])
 def test_header_wrong_length(kona, header, value):
     ans = fails(kona.call("bankaccounts/banks", {}, **{header: value}), "000_015")
     # The header, and the length it must have (the spec's own values are this long).
-    want = {"X-KM-User-AspId": 15, "X-KM-Access-Key": 40, "X-KM-Tran-Time": 14,
-            "X-KM-Crypto-Key-Id": 32, "X-KM-Correlation-Id": 20}[header]
+    want = {"X-KM-User-AspId": "15", "X-KM-Access-Key": "40", "X-KM-Tran-Time": "14",
+            "X-KM-Crypto-Key-Id": "32", "X-KM-Correlation-Id": "20",
+            "X-KM-Tran-Token": "1 to 128"}[header]
     assert ans["response"]["description"] == \
         f"The length of value does not match. {header} ({want} characters)", ans
 

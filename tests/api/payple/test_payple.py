@@ -379,3 +379,18 @@ def test_concurrent_requests_never_reserve_more_than_the_account_holds(make_serv
     assert results.count("A0000") == 100 and results.count("A0007") == 100, results
     r = remain(srv, tok).json()
     assert r["remain_amt"] == "0" and int(r["total_transfer_amt"]) == left
+
+
+def test_sandbox_reset_restores_the_sample_partners_payout_account(make_server):
+    srv = make_server(["--sandbox"])
+    tok = token(srv)
+    bid = billing(srv, tok)
+    group = request(srv, tok, bid, amount="250000")["group_key"]
+    assert remain(srv, tok).json()["remain_amt"] != "10000000"
+    r = srv.admin("POST", "/sandbox/reset")
+    assert r.status_code == 200 and r.json()["status"] == "reset", r.text
+    after = remain(srv, tok).json()
+    assert after["result"] == "A0000", after
+    assert (after["total_account_amt"], after["remain_amt"]) == ("10000000", "10000000")
+    assert group_lookup(srv, tok, group)["result"] == "A0005"  # the group went with the ledger
+    assert request(srv, tok, bid)["result"] == "A0000"  # the billing key still names 004

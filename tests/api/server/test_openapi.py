@@ -99,7 +99,7 @@ def test_what_it_says_is_enforced(server, kona_client):
     docs = documents(server)
     # AQR: a value one character over the documented maxLength is refused by name.
     create = docs["aqr"]["paths"]["/api/"]["post"]["requestBody"]["content"]
-    shapes = create["application/x-www-form-urlencoded"]["schema"]["oneOf"]
+    shapes = create["application/x-www-form-urlencoded"]["schema"]["anyOf"]
     fields = next(s for s in shapes if s["title"] == "create")
     assert set(fields["required"]) == {"action", "email_address", "account_number", "bank_id",
                                        "account_owner", "phone_number", "account_name"}
@@ -125,6 +125,16 @@ def test_what_it_says_is_enforced(server, kona_client):
         "loginId": "openapi@example.com", "loginPassword": "13579", "nationality": "Korean",
         "gender": "Male", "userName": "홍길동", "birthDate": "19900101"})
     assert ans.status == 400 and ans.code == "000_015" and "loginPassword" in ans.description
+
+
+def test_pages_document_their_errors_as_pages(server):
+    docs = documents(server)
+    page = docs["aqr"]["paths"]["/f/{keyword}"]["get"]["responses"]
+    assert "text/html" in page["404"]["content"], page["404"]
+    r = requests.get(server.url + "/f/NOSUCHKW", timeout=10)
+    assert r.status_code == 404 and r.headers["Content-Type"].startswith("text/html")
+    api = docs["aqr"]["paths"]["/api/"]["post"]["responses"]
+    assert "application/json" in api["400"]["content"]
 
 
 def test_sandbox_document_only_in_sandbox_mode(make_server):

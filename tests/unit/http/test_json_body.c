@@ -63,6 +63,20 @@ static void test_big_integers_become_out_of_range_reals(void **state)
 	json_decref(v);
 }
 
+/* After a big integer, a later error still names the client's own line and column. */
+static void test_positions_survive_the_rewrite(void **state)
+{
+	(void)state;
+	json_t *v;
+	char err[256];
+	assert_int_equal(load("{\"userId\":99999999999999999999x}", &v, err), WP_E_INVALID);
+	assert_non_null(strstr(err, "column 31"));
+	assert_int_equal(load("{\"a\":99999999999999999999, \"b\": tru}", &v, err), WP_E_INVALID);
+	assert_non_null(strstr(err, "column 35"));
+	assert_int_equal(load("99999999999999999999", &v, err), WP_E_INVALID);
+	assert_null(strstr(err, "9.3e18")); /* never quotes what the client did not send */
+}
+
 /* Messages are UTF-8 whatever the body held, and name no library flag. */
 static void test_messages_are_utf8_without_flag_names(void **state)
 {
@@ -83,6 +97,7 @@ int main(void)
 	    cmocka_unit_test(test_errors_name_line_and_column),
 	    cmocka_unit_test(test_big_integers_become_out_of_range_reals),
 	    cmocka_unit_test(test_messages_are_utf8_without_flag_names),
+	    cmocka_unit_test(test_positions_survive_the_rewrite),
 	};
 	return cmocka_run_group_tests_name("json_body", tests, NULL, NULL);
 }
