@@ -116,7 +116,7 @@ void aqr_get(struct wp_req *r)
 			st == WP_E_NOT_FOUND ? "no account has this keyword"
 			: st == WP_E_GONE    ? "this account was deleted"
 			: st == WP_E_INVALID
-			    ? "the amount must be a whole number of won"
+			    ? "the amount must be a whole number of won from 1 to 100,000,000,000"
 			    : "the account or its QR image could not be made; try again");
 }
 

@@ -24,6 +24,13 @@ static const struct wp_route payple_routes[] = {
     PAYPLE_ROUTE("/transfer/request", payple_transfer_request, payple_doc_transfer_request),
     PAYPLE_ROUTE("/request/result/group_key", payple_request_result_group,
 		 payple_doc_request_result_group),
+    PAYPLE_ROUTE("/transfer/execute", payple_transfer_execute, payple_doc_transfer_execute),
+    PAYPLE_ROUTE("/transfer/cancel", payple_transfer_cancel, payple_doc_transfer_cancel),
+    PAYPLE_ROUTE("/transfer/result", payple_transfer_result, payple_doc_transfer_result),
+    PAYPLE_ROUTE("/transfer/result/date", payple_transfer_result_date,
+		 payple_doc_transfer_result_date),
+    PAYPLE_ROUTE("/transfer/result/group_key", payple_transfer_result_group,
+		 payple_doc_transfer_result_group),
     PAYPLE_ROUTE("/account/remain", payple_account_remain, payple_doc_account_remain),
 };
 
@@ -100,7 +107,7 @@ static void payple_describe(const struct wp_app *app, FILE *out)
 {
 	fprintf(out,
 		"  Payple      POST %s/oauth/token, /inquiry/real_name, /transfer/request, "
-		"/request/result/group_key, /account/remain\n",
+		"/transfer/execute, ... (README: Payple)\n",
 		app->cfg->public_url);
 	if (app->cfg->sandbox)
 		fprintf(out, "  sandbox Payple partner: cst_id=%s custKey=%s\n",
@@ -202,7 +209,7 @@ static const struct wp_api_doc payple_api = {
 
 /* A sandbox reset empties the ledger: what refers to it goes too (billing keys stay). */
 static const char *const payple_reset_kinds[] = {PAYPLE_KIND_ACCOUNT, PAYPLE_KIND_GROUP,
-						 PAYPLE_KIND_ITEM, NULL};
+						 PAYPLE_KIND_ITEM, PAYPLE_KIND_RESULT, NULL};
 
 const struct wp_module wp_module_payple = {
     .name = PAYPLE_SURFACE,

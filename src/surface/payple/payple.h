@@ -39,11 +39,13 @@
 #define PAYPLE_KEY_MAX 64	   /* group_key, distinct_key: aN(64) */
 #define PAYPLE_PRINT_CONTENT_MAX 6 /* characters on the recipient's statement */
 #define PAYPLE_GROUP_MAX 1000	   /* requests in one group */
+#define PAYPLE_RESULTS_MAX 1000	   /* results in one lookup */
 
 /* Document kinds (core/docs.h), owned by the partner's cst_id. */
 #define PAYPLE_KIND_ACCOUNT "payple_account" /* the payout and clearing ledger accounts */
 #define PAYPLE_KIND_BILLING "payple_billing" /* a verified account: its billing_tran_id */
 #define PAYPLE_KIND_GROUP "payple_group"     /* a group: status, request count */
+#define PAYPLE_KIND_RESULT "payple_result"   /* an executed item's result, ref its bank date */
 #define PAYPLE_KIND_ITEM "payple_item"	     /* a transfer request, by api_tran_id */
 
 /* Every answer Payple gives; rows in codes.c. */
@@ -62,6 +64,8 @@ enum payple_code {
 	PAYPLE_NO_REMAIN,    /* A0007: remain_amt is less than tran_amt */
 	PAYPLE_BANK,	     /* A0009: the bank refused (with bank_rsp_code) */
 	PAYPLE_GROUP_FULL,   /* A0010: the group holds PAYPLE_GROUP_MAX requests */
+	PAYPLE_NO_RESULT,    /* A0008: no result for this lookup */
+	PAYPLE_NOTHING,	     /* A0011: no pending request to execute or cancel */
 	PAYPLE_RATE_LIMITED, /* A0429 */
 	PAYPLE_NOT_FOUND,    /* A0404: no such API */
 	PAYPLE_METHOD,	     /* A0405 */
@@ -134,6 +138,11 @@ enum payple_code payple_account_remain(struct payple_req *p);
 enum payple_code payple_real_name(struct payple_req *p);
 enum payple_code payple_transfer_request(struct payple_req *p);
 enum payple_code payple_request_result_group(struct payple_req *p);
+enum payple_code payple_transfer_execute(struct payple_req *p);
+enum payple_code payple_transfer_cancel(struct payple_req *p);
+enum payple_code payple_transfer_result(struct payple_req *p);
+enum payple_code payple_transfer_result_date(struct payple_req *p);
+enum payple_code payple_transfer_result_group(struct payple_req *p);
 
 /* A group's items (documents) in request order, as a new array. */
 wp_status payple_group_items(struct wp_store *s, struct wp_tx *tx, const char *owner,
@@ -148,6 +157,8 @@ const char *payple_bank_rsp_code(int outcome);
 #define PAYPLE_PARTNER_FIELDS 2
 extern const struct wp_field payple_partner_fields[PAYPLE_PARTNER_FIELDS]; /* cst_id, custKey */
 extern const struct wp_route_doc payple_doc_token, payple_doc_account_remain, payple_doc_real_name,
-    payple_doc_transfer_request, payple_doc_request_result_group;
+    payple_doc_transfer_request, payple_doc_request_result_group, payple_doc_transfer_execute,
+    payple_doc_transfer_cancel, payple_doc_transfer_result, payple_doc_transfer_result_date,
+    payple_doc_transfer_result_group;
 
 #endif

@@ -361,6 +361,7 @@ def test_qr_decodes_to_short_url(server, tmp_path):
     assert f'src="/res/api/{kw}/5000"' in requests.get(short_url + "/5000", timeout=10).text
     bad = requests.get(f"{server.url}/res/api/{kw}/0", timeout=10)
     assert bad.status_code == 400 and bad.json()["result"] == "error"
+    assert "1 to 100,000,000,000" in bad.json()["reason"], bad.text
 
 
 def test_landing_pages(server):

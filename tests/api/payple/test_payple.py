@@ -394,3 +394,140 @@ def test_sandbox_reset_restores_the_sample_partners_payout_account(make_server):
     assert (after["total_account_amt"], after["remain_amt"]) == ("10000000", "10000000")
     assert group_lookup(srv, tok, group)["result"] == "A0005"  # the group went with the ledger
     assert request(srv, tok, bid)["result"] == "A0000"  # the billing key still names 004
+
+
+# -- /transfer/execute, /transfer/cancel and the results -------------------------------
+
+ADMIN = {"Authorization": "Bearer sandbox-admin-token"}
+
+
+def execute(server, tok, group, billing_id="ALL", kind="NOW", **over):
+    body = {"cst_id": CST_ID, "custKey": CUST_KEY, "group_key": group,
+            "billing_tran_id": billing_id, "execute_type": kind, **over}
+    r = post(server, "/transfer/execute", body, token=tok)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def lookup(server, tok, path, **body):
+    r = post(server, path, {"cst_id": CST_ID, "custKey": CUST_KEY, **body}, token=tok)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def balance(server, bank, number):
+    r = requests.get(f"{server.url}/sandbox/bank-accounts/{bank}/{number}", headers=ADMIN,
+                     timeout=10)
+    return r.json()["balance"]
+
+
+def test_execute_now_pays_every_recipient_through_the_bank(make_server):
+    srv = make_server(["--sandbox"])
+    tok = token(srv)
+    hong, park = billing(srv, tok), billing(srv, tok, "090", "55555555555", "0", "880808")
+    before = (balance(srv, "004", "11111111111"), balance(srv, "090", "55555555555"))
+    group = request(srv, tok, hong, amount="1000")["group_key"]
+    request(srv, tok, park, amount="2500")
+    start = int(remain(srv, tok).json()["remain_amt"])
+    ans = execute(srv, tok, group, webhook_url="http://127.0.0.1:9/payple-hook")
+    assert ans["result"] == "A0000", ans
+    assert (ans["tot_tran_amt"], ans["execute_type"], ans["billing_tran_id"]) == \
+        ("3500", "NOW", "ALL")
+    assert ans["remain_amt"] == str(start) and DTM.match(ans["api_tran_dtm"])
+    assert (balance(srv, "004", "11111111111"), balance(srv, "090", "55555555555")) == \
+        (before[0] + 1000, before[1] + 2500)
+    # executed items leave the pending lookup; the results are there
+    pending = group_lookup(srv, tok, group)
+    assert (pending["result"], pending["total"], pending["count"], pending["list"]) == \
+        ("A0000", "0", "0", [])  # nothing pending any more
+    results = lookup(srv, tok, "/transfer/result/group_key", group_key=group)
+    assert (results["result"], results["total"], results["count"]) == ("A0000", "3500", "2")
+    first = results["list"][0]
+    for key in ["result", "message", "cst_id", "sub_id", "distinct_key", "group_key",
+                "billing_tran_id", "api_tran_id", "api_tran_dtm", "bank_tran_id",
+                "bank_tran_date", "bank_rsp_code", "bank_code_std", "bank_code_sub",
+                "bank_name", "account_num", "account_num_masked", "account_holder_name",
+                "print_content", "tran_amt"]:
+        assert isinstance(first[key], str), key
+    assert "bank_rsp_msg" not in first
+    assert (first["result"], first["bank_rsp_code"], first["account_holder_name"]) == \
+        ("A0000", "000", "홍길동")
+    assert "*" in first["account_num_masked"]
+    one = lookup(srv, tok, "/transfer/result", api_tran_id=first["api_tran_id"])
+    assert one["result"] == "A0000" and one["api_tran_id"] == first["api_tran_id"], one
+    daily = lookup(srv, tok, "/transfer/result/date", bank_tran_date=first["bank_tran_date"])
+    assert daily["result"] == "A0000" and daily["count"] == "2", daily
+    # executing again: the group is closed
+    assert execute(srv, tok, group)["result"] == "A0005"
+
+
+def test_a_refused_payout_returns_the_money_and_ends_the_billing_key(make_server):
+    srv = make_server(["--sandbox"])
+    tok = token(srv)
+    lee = billing(srv, tok, "020", "44444444444", "0", "920315")
+    group = request(srv, tok, lee, amount="7000")["group_key"]
+    start = int(remain(srv, tok).json()["remain_amt"])
+    r = requests.patch(f"{srv.url}/sandbox/bank-accounts/020/44444444444", headers=ADMIN,
+                       json={"status": "dormant"}, timeout=10)
+    assert r.status_code == 200, r.text
+    ans = execute(srv, tok, group)
+    assert ans["result"] == "A0000" and ans["remain_amt"] == str(start + 7000), ans
+    res = lookup(srv, tok, "/transfer/result/group_key", group_key=group)["list"][0]
+    assert (res["result"], res["bank_rsp_code"]) == ("A0009", "416"), res
+    one = lookup(srv, tok, "/transfer/result", api_tran_id=res["api_tran_id"])
+    assert one["result"] == "A0009" and one["bank_rsp_code"] == "416"
+    assert request(srv, tok, lee)["result"] == "A0004"  # a new real_name is needed
+
+
+def test_execute_one_billing_key_then_cancel_the_rest(make_server):
+    srv = make_server(["--sandbox"])
+    tok = token(srv)
+    hong, park = billing(srv, tok), billing(srv, tok, "090", "55555555555", "0", "880808")
+    group = request(srv, tok, hong, amount="1000")["group_key"]
+    request(srv, tok, park, amount="2000")
+    request(srv, tok, park, amount="3000")
+    start = int(remain(srv, tok).json()["remain_amt"])
+    one = execute(srv, tok, group, billing_id=hong)
+    assert (one["result"], one["tot_tran_amt"]) == ("A0000", "1000"), one
+    pending = group_lookup(srv, tok, group)
+    assert (pending["count"], pending["total"]) == ("2", "5000")
+    # /transfer/cancel (and execute_type CANCEL) void the reservation
+    cancel = lookup(srv, tok, "/transfer/cancel", group_key=group, billing_tran_id="ALL",
+                    cancel_reason="정산 취소")
+    assert (cancel["result"], cancel["tot_tran_amt"], cancel["execute_type"]) == \
+        ("A0000", "5000", "CANCEL"), cancel
+    assert remain(srv, tok).json()["remain_amt"] == str(start + 5000)
+    assert group_lookup(srv, tok, group)["count"] == "0"
+    assert lookup(srv, tok, "/transfer/result/group_key", group_key=group)["count"] == "1"
+    # CANCEL through execute
+    g2 = request(srv, token(srv), hong, amount="4000")["group_key"]
+    c2 = execute(srv, tok, g2, kind="CANCEL")
+    assert (c2["result"], c2["tot_tran_amt"]) == ("A0000", "4000"), c2
+    assert remain(srv, tok).json()["remain_amt"] == str(start + 5000)
+
+
+@pytest.mark.parametrize("path,body,result", [
+    ("/transfer/execute", {"group_key": "NOSUCH", "billing_tran_id": "ALL",
+                           "execute_type": "NOW"}, "A0005"),
+    ("/transfer/execute", {"group_key": "G", "billing_tran_id": "ALL",
+                           "execute_type": "LATER"}, "A0003"),
+    ("/transfer/execute", {"group_key": "G", "billing_tran_id": "ALL", "execute_type": "NOW",
+                           "webhook_url": "ftp://example.com/x"}, "A0003"),
+    ("/transfer/result", {"api_tran_id": "P0000"}, "A0008"),
+    ("/transfer/result/date", {"bank_tran_date": "19990101"}, "A0008"),
+    ("/transfer/result/date", {"bank_tran_date": ""}, "A0003"),
+    ("/transfer/result/date", {"bank_tran_date": "20261302"}, "A0003"),
+    ("/transfer/result/group_key", {"group_key": "NOSUCH"}, "A0008"),
+], ids=["execute-unknown-group", "execute-type", "webhook-not-http", "result-unknown",
+        "date-none", "date-blank", "date-month-13", "group-results-none"])
+def test_execute_and_result_refusals(server, path, body, result):
+    got = lookup(server, token(server), path, **body)
+    assert got["result"] == result, got
+
+
+def test_nothing_pending_to_execute(server):
+    tok = token(server)
+    bid = billing(server, tok)
+    group = request(server, tok, bid)["group_key"]
+    other = billing(server, tok, "090", "55555555555", "0", "880808")
+    assert execute(server, tok, group, billing_id=other)["result"] == "A0011"

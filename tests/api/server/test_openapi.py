@@ -32,7 +32,9 @@ SANDBOX = {("post", "/sandbox/bank-accounts"),
            ("get", "/sandbox/requests"), ("post", "/sandbox/kona/ars/{regNo}/answer")}
 SYSTEM = {("get", "/health"), ("get", "/ready"), ("get", "/metrics")}
 PAYPLE = {("post", p) for p in ["/oauth/token", "/inquiry/real_name", "/transfer/request",
-                                 "/request/result/group_key", "/account/remain"]}
+                                 "/request/result/group_key", "/transfer/execute",
+                                 "/transfer/cancel", "/transfer/result", "/transfer/result/date",
+                                 "/transfer/result/group_key", "/account/remain"]}
 EXPECTED = {"aqr": AQR, "kona": KONA, "sandbox": SANDBOX, "system": SYSTEM, "payple": PAYPLE,
             "openapi": {("get", "/openapi"), ("get", "/openapi/{document}")}}
 

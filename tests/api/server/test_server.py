@@ -39,10 +39,12 @@ def test_migrate_and_partner_cli(tmp_path):
     assert run("partner", "add", "--email", "not-an-email", "--db", str(db)).returncode == 1
     listing = run("partner", "list", "--db", str(db)).stdout
     assert "shop@example.com" in listing and "상점" in listing
-    # Only a digest of the token is stored.
-    assert token.encode() not in db.read_bytes()
+    cust_key = re.search(r"Payple custKey: ([A-Za-z0-9]{32})", out.stdout).group(1)
+    # Only digests of the AQR token and of the Payple custKey are stored.
+    assert token.encode() not in db.read_bytes() and cust_key.encode() not in db.read_bytes()
     con = sqlite3.connect(db)
-    assert con.execute("SELECT count(*) FROM credentials").fetchone() == (1,)
+    assert con.execute("SELECT surface, count(*) FROM credentials GROUP BY surface "
+                       "ORDER BY surface").fetchall() == [("aqr", 1), ("payple", 1)]
     con.close()
 
     # Live mode (no --sandbox): the issued token works, the sandbox token does not exist.

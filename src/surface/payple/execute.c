@@ -1,0 +1,535 @@
+/*
+ * execute.c — POST /transfer/execute (NOW or CANCEL) and POST
+ * /transfer/cancel, and the result lookups: /transfer/result (by
+ * api_tran_id), /transfer/result/date (by bank_tran_date) and
+ * /transfer/result/group_key.
+ *
+ * NOW, in the commit writer, for each requested item of the group (one
+ * billing_tran_id or ALL): the reservation is posted to the clearing
+ * account and paid out of it into the recipient's bank account through the
+ * sandbox bank (its faults, maintenance and the account's state apply). A
+ * payout the bank refuses comes back to the payout account; the item fails
+ * with A0009 and its bank_rsp_code, and for 412/415/416/419/420/815 the
+ * billing_tran_id is no longer usable (Payple: a new real_name is needed).
+ * CANCEL voids the reservations. Every executed item keeps its result
+ * (the webhook's fields); a "payple_result" document (ref the bank date)
+ * serves the date lookup.
+ */
+#include <inttypes.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/bank.h"
+#include "core/crypto.h"
+#include "core/docs.h"
+#include "core/ledger.h"
+#include "surface/payple/payple.h"
+#include "util/date.h"
+#include "util/text.h"
+
+enum { E_GROUP, E_BILLING, E_TYPE, E_WEBHOOK };
+
+static const char *const execute_types[] = {"NOW", "CANCEL", NULL};
+
+static const struct wp_field execute_fields[] = {
+    [E_GROUP] = {"group_key", WP_FIELD_ALNUM, WP_FIELD_REQUIRED, 1, PAYPLE_KEY_MAX},
+    [E_BILLING] = {"billing_tran_id", WP_FIELD_TEXT, WP_FIELD_REQUIRED, 1, PAYPLE_BILLING_MAX,
+		   .expect = "must be a billing_tran_id of the group, or ALL"},
+    [E_TYPE] = {"execute_type", WP_FIELD_ENUM, WP_FIELD_REQUIRED, 3, 6, execute_types},
+    [E_WEBHOOK] = {"webhook_url", WP_FIELD_TEXT, WP_FIELD_EMPTY_ABSENT, 0, WP_URL_MAX},
+};
+
+enum { C_GROUP, C_BILLING, C_REASON };
+
+static const struct wp_field cancel_fields[] = {
+    [C_GROUP] = {"group_key", WP_FIELD_ALNUM, WP_FIELD_REQUIRED, 1, PAYPLE_KEY_MAX},
+    [C_BILLING] = {"billing_tran_id", WP_FIELD_TEXT, WP_FIELD_REQUIRED, 1, PAYPLE_BILLING_MAX,
+		   .expect = "must be a billing_tran_id of the group, or ALL"},
+    [C_REASON] = {"cancel_reason", WP_FIELD_TEXT, WP_FIELD_EMPTY_ABSENT, 0, 100},
+};
+
+struct execute_cmd {
+	struct wp_write w;
+	struct payple_req *p;
+	const struct wp_app *app;
+	const char *group, *billing, *webhook, *dtm;
+	bool cancel;
+	int64_t now_ms;
+	char date[9]; /* the bank date: yyyyMMdd, KST */
+	enum payple_code code;
+	int64_t total, remain;
+};
+
+static const char *str_or(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : "";
+}
+
+/* One ledger transfer that must apply (a reservation's post or void, a return). */
+static wp_status must(struct wp_tx *tx, struct wp_transfer *t, int64_t now_ms)
+{
+	struct wp_transfer out;
+	bool replayed;
+	wp_status st = wp_ledger_transfer(tx, t, now_ms, &out, &replayed);
+	return st != WP_OK ? st : out.result == WP_TR_OK ? WP_OK : WP_E_INTERNAL;
+}
+
+/* A refusal that makes the billing key unusable (payple-notes §5). */
+static bool invalidates(const char *rsp)
+{
+	static const char *const codes[] = {"412", "415", "416", "419", "420", "815"};
+	for (size_t i = 0; i < WP_COUNT(codes); i++)
+		if (strcmp(rsp, codes[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Pays one posted item out of the clearing account; its result (the webhook's fields). */
+static wp_status pay_out(struct wp_tx *tx, struct execute_cmd *cmd, json_t *item,
+			 const char *api_tran_id, int64_t payout, int64_t clearing, wp_arena *a,
+			 json_t **result)
+{
+	const char *owner = cmd->p->cst_id;
+	int64_t amount = json_integer_value(json_object_get(item, "amount"));
+	json_t *billing = NULL;
+	struct wp_doc bmeta;
+	wp_status st = wp_doc_load(NULL, tx, PAYPLE_KIND_BILLING, str_or(item, "billing_tran_id"),
+				   owner, a, &billing, &bmeta);
+	if (st != WP_OK)
+		return st;
+	const char *bank_code = str_or(billing, "bank_code");
+	size_t n;
+	char *account = wp_open(cmd->app->data_key, "payple.billing.account_num",
+				str_or(billing, "account_num"), &n);
+	char *holder =
+	    wp_open(cmd->app->data_key, "payple.billing.holder", str_or(billing, "holder"), &n);
+	struct wp_bank_answer reach;
+	int outcome = WP_BANK_FAILED;
+	if (account != NULL && holder != NULL) {
+		cmd->app->bank->ops->reach(cmd->app->bank, bank_code, &reach);
+		outcome = reach.outcome;
+	}
+	if (outcome == WP_BANK_OK) {
+		struct wp_bank_party from = {NULL, NULL, clearing}, to = {bank_code, account, 0};
+		struct wp_transfer t;
+		bool replayed;
+		char id[WP_TRANSFER_ID_MAX + 1];
+		snprintf(id, sizeof(id), "payple:pay:%s", api_tran_id);
+		st = cmd->app->bank->ops->move(cmd->app->bank, tx, id, &from, &to, amount,
+					       WP_TRANSFER_CODE_PAYOUT, cmd->now_ms, &outcome, &t,
+					       &replayed);
+	}
+	const char *rsp = payple_bank_rsp_code(outcome);
+	if (st == WP_OK && outcome != WP_BANK_OK) {
+		/* Refused: the money comes back to the payout account. */
+		struct wp_transfer back = {.debit_account_id = clearing,
+					   .credit_account_id = payout,
+					   .amount = amount,
+					   .code = WP_TRANSFER_CODE_PAYOUT};
+		snprintf(back.id, sizeof(back.id), "payple:ret:%s", api_tran_id);
+		st = must(tx, &back, cmd->now_ms);
+		if (st == WP_OK && invalidates(rsp)) {
+			json_object_set_new(billing, "valid", json_false());
+			bmeta.updated_ms = cmd->now_ms;
+			st = wp_doc_save(tx, &bmeta, billing, false);
+		}
+	}
+	const struct wp_bank *bank = wp_bank_by_code(bank_code);
+	char tran_id[21], masked[64];
+	payple_bank_tran_id(tran_id);
+	wp_mask(account ? account : "", account ? strlen(account) : 0, masked, sizeof(masked));
+	bool ok = outcome == WP_BANK_OK;
+	*result = json_pack(
+	    "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
+	    "s:s, s:s, s:s}",
+	    "result", ok ? "A0000" : "A0009", "message",
+	    ok ? "처리 성공"
+	       : wp_arena_printf(a, "%s (%s)", payple_codes[PAYPLE_BANK].message,
+				 wp_bank_outcome_name(outcome)),
+	    "cst_id", owner, "sub_id", str_or(item, "sub_id"), "distinct_key",
+	    str_or(item, "distinct_key"), "group_key", cmd->group, "billing_tran_id",
+	    str_or(item, "billing_tran_id"), "api_tran_id", api_tran_id, "api_tran_dtm", cmd->dtm,
+	    "bank_tran_id", tran_id, "bank_tran_date", cmd->date, "bank_rsp_code", rsp,
+	    "bank_code_std", bank_code, "bank_code_sub", wp_arena_printf(a, "%s0001", bank_code),
+	    "bank_name", bank ? bank->name : "", "account_num", account ? account : "",
+	    "account_num_masked", masked, "account_holder_name", holder ? holder : "",
+	    "print_content", str_or(item, "print_content"), "tran_amt", str_or(item, "tran_amt"));
+	if (account != NULL)
+		OPENSSL_cleanse(account, strlen(account));
+	free(account);
+	free(holder);
+	json_decref(billing);
+	if (st == WP_OK && *result == NULL)
+		st = WP_E_NOMEM;
+	return st;
+}
+
+/* One requested item: posted and paid out, or voided. */
+static wp_status settle(struct wp_tx *tx, struct execute_cmd *cmd, json_t *item, int64_t payout,
+			int64_t clearing, wp_arena *a)
+{
+	const char *api_tran_id = str_or(item, "_id");
+	struct wp_transfer t = {.flags = cmd->cancel ? WP_TRANSFER_VOID_PENDING
+						     : WP_TRANSFER_POST_PENDING,
+				.code = WP_TRANSFER_CODE_PAYOUT};
+	snprintf(t.id, sizeof(t.id), "payple:%s:%s", cmd->cancel ? "void" : "post", api_tran_id);
+	snprintf(t.pending_id, sizeof(t.pending_id), "payple:req:%s", api_tran_id);
+	wp_status st = must(tx, &t, cmd->now_ms);
+	json_t *result = NULL;
+	if (st == WP_OK && !cmd->cancel)
+		st = pay_out(tx, cmd, item, api_tran_id, payout, clearing, a, &result);
+	if (st != WP_OK)
+		return st;
+	bool failed = result != NULL && strcmp(str_or(result, "result"), "A0000") != 0;
+	json_object_set_new(item, "status",
+			    json_string(cmd->cancel ? "cancelled"
+					: failed    ? "failed"
+						    : "executed"));
+	if (result != NULL)
+		json_object_set(item, "result", result);
+	struct wp_doc meta = {.kind = PAYPLE_KIND_ITEM,
+			      .id = api_tran_id,
+			      .owner = cmd->p->cst_id,
+			      .ref = cmd->group,
+			      .updated_ms = cmd->now_ms};
+	json_t *uniq = json_object_get(item, "distinct_key");
+	char u[PAYPLE_CST_ID_MAX + PAYPLE_KEY_MAX + 2];
+	if (json_string_length(uniq) > 0) {
+		snprintf(u, sizeof(u), "%s:%s", cmd->p->cst_id, json_string_value(uniq));
+		meta.uniq = u;
+	}
+	st = wp_doc_save(tx, &meta, item, false);
+	if (st == WP_OK && result != NULL) {
+		struct wp_doc rmeta = {.kind = PAYPLE_KIND_RESULT,
+				       .id = api_tran_id,
+				       .owner = cmd->p->cst_id,
+				       .ref = cmd->date,
+				       .created_ms = cmd->now_ms,
+				       .updated_ms = cmd->now_ms};
+		st = wp_doc_save(tx, &rmeta, result, true);
+	}
+	json_decref(result);
+	return st;
+}
+
+static wp_status apply_execute(struct wp_tx *tx, struct wp_cmd *c)
+{
+	struct execute_cmd *cmd = (struct execute_cmd *)c;
+	const char *owner = cmd->p->cst_id;
+	wp_arena a;
+	wp_arena_init(&a, 1 << 20);
+	json_t *group = NULL, *items = NULL;
+	struct wp_doc gmeta;
+	wp_status st =
+	    wp_doc_load(NULL, tx, PAYPLE_KIND_GROUP, cmd->group, owner, &a, &group, &gmeta);
+	if (st == WP_E_NOT_FOUND || (st == WP_OK && strcmp(str_or(group, "status"), "open") != 0)) {
+		cmd->code = PAYPLE_NO_GROUP;
+		st = WP_OK;
+		goto out;
+	}
+	int64_t payout = 0, clearing = 0;
+	if (st == WP_OK)
+		st = payple_group_items(NULL, tx, owner, cmd->group, &items);
+	if (st == WP_OK)
+		st = payple_payout_account(NULL, tx, owner, &payout, &clearing);
+	bool all = strcmp(cmd->billing, "ALL") == 0, left = false;
+	size_t i, settled = 0;
+	json_t *item;
+	json_array_foreach(items, i, item)
+	{
+		if (st != WP_OK || strcmp(str_or(item, "status"), "requested") != 0)
+			continue;
+		if (!all && strcmp(str_or(item, "billing_tran_id"), cmd->billing) != 0) {
+			left = true;
+			continue;
+		}
+		st = settle(tx, cmd, item, payout, clearing, &a);
+		int64_t amount = json_integer_value(json_object_get(item, "amount"));
+		if (st == WP_OK && __builtin_add_overflow(cmd->total, amount, &cmd->total))
+			st = WP_E_INTERNAL;
+		settled++;
+	}
+	if (st == WP_OK && settled == 0) {
+		cmd->code = PAYPLE_NOTHING;
+		goto out;
+	}
+	/* The group closes once nothing in it waits; a webhook_url given is kept for it. */
+	if (st == WP_OK) {
+		if (!left)
+			json_object_set_new(group, "status",
+					    json_string(cmd->cancel ? "cancelled" : "executed"));
+		if (cmd->webhook != NULL)
+			json_object_set_new(group, "webhook_url", json_string(cmd->webhook));
+		gmeta.updated_ms = cmd->now_ms;
+		st = wp_doc_save(tx, &gmeta, group, false);
+	}
+	struct wp_account acct;
+	if (st == WP_OK)
+		st = tx->ops->account_get(tx, payout, &acct);
+	if (st == WP_OK) {
+		cmd->remain = wp_account_available(&acct);
+		cmd->code = PAYPLE_OK;
+	}
+out:
+	json_decref(group);
+	json_decref(items);
+	wp_arena_free(&a);
+	return st;
+}
+
+static void finish_execute(struct wp_req *r, struct wp_write *w)
+{
+	(void)r;
+	struct execute_cmd *cmd = (struct execute_cmd *)w;
+	struct payple_req *p = cmd->p;
+	if (w->cmd.status != WP_OK) {
+		payple_answer(p, PAYPLE_SYSTEM);
+		return;
+	}
+	if (cmd->code == PAYPLE_OK) {
+		json_t *d = p->data;
+		json_object_set_new(d, "cst_id", json_string(p->cst_id));
+		json_object_set_new(d, "group_key", json_string(cmd->group));
+		json_object_set_new(d, "billing_tran_id", json_string(cmd->billing));
+		payple_set_amount(d, "tot_tran_amt", cmd->total);
+		payple_set_amount(d, "remain_amt", cmd->remain);
+		json_object_set_new(d, "execute_type", json_string(cmd->cancel ? "CANCEL" : "NOW"));
+		json_object_set_new(d, "api_tran_dtm", json_string(cmd->dtm));
+	} else {
+		p->data = NULL;
+	}
+	payple_answer(p, cmd->code);
+}
+
+/* An absolute http(s) URL: where results go (delivered by the webhook sender). */
+static bool webhook_url_valid(const char *u)
+{
+	size_t skip = strncmp(u, "http://", 7) == 0 ? 7 : strncmp(u, "https://", 8) == 0 ? 8 : 0;
+	return skip != 0 && u[skip] != '\0' && u[skip] != '/' && strpbrk(u, " \t\r\n") == NULL;
+}
+
+static enum payple_code start(struct payple_req *p, const char *group, const char *billing,
+			      bool cancel, const char *webhook)
+{
+	if (webhook != NULL && !webhook_url_valid(webhook)) {
+		p->message = wp_arena_printf(&p->r->arena,
+					     "%s: webhook_url must be an absolute http:// or "
+					     "https:// URL",
+					     payple_codes[PAYPLE_FIELD].message);
+		return PAYPLE_FIELD;
+	}
+	struct execute_cmd *cmd =
+	    WP_WRITE_NEW(p->r, struct execute_cmd, apply_execute, finish_execute);
+	if (cmd == NULL || (p->data = wp_req_json(p->r, json_object())) == NULL)
+		return PAYPLE_SYSTEM;
+	cmd->p = p;
+	cmd->app = p->r->app;
+	cmd->group = group;
+	cmd->billing = billing;
+	cmd->cancel = cancel;
+	cmd->webhook = webhook;
+	cmd->dtm = payple_dtm(p);
+	cmd->now_ms = wp_clock_now_ms(&p->r->app->clock);
+	snprintf(cmd->date, sizeof(cmd->date), "%.8s", cmd->dtm);
+	wp_write_submit(&cmd->w);
+	return PAYPLE_DEFERRED;
+}
+
+enum payple_code payple_transfer_execute(struct payple_req *p)
+{
+	struct wp_value v[WP_COUNT(execute_fields)];
+	enum payple_code c =
+	    payple_fields(p, execute_fields, WP_COUNT(execute_fields), v, PAYPLE_FIELD);
+	if (c != PAYPLE_OK)
+		return c;
+	return start(p, v[E_GROUP].s, v[E_BILLING].s, strcmp(v[E_TYPE].s, "CANCEL") == 0,
+		     v[E_WEBHOOK].present ? v[E_WEBHOOK].s : NULL);
+}
+
+enum payple_code payple_transfer_cancel(struct payple_req *p)
+{
+	struct wp_value v[WP_COUNT(cancel_fields)];
+	enum payple_code c =
+	    payple_fields(p, cancel_fields, WP_COUNT(cancel_fields), v, PAYPLE_FIELD);
+	return c != PAYPLE_OK ? c : start(p, v[C_GROUP].s, v[C_BILLING].s, true, NULL);
+}
+
+/* ---- results ---- */
+
+static const struct wp_field result_id_field[] = {
+    {"api_tran_id", WP_FIELD_TEXT, WP_FIELD_REQUIRED, 1, 40},
+};
+
+enum payple_code payple_transfer_result(struct payple_req *p)
+{
+	struct wp_value v[1];
+	enum payple_code c = payple_fields(p, result_id_field, 1, v, PAYPLE_FIELD);
+	if (c != PAYPLE_OK)
+		return c;
+	json_t *result = NULL;
+	wp_status st = wp_doc_load(p->r->app->store, NULL, PAYPLE_KIND_RESULT, v[0].s, p->cst_id,
+				   &p->r->arena, &result, NULL);
+	if (st == WP_E_NOT_FOUND)
+		return PAYPLE_NO_RESULT;
+	if (st != WP_OK || wp_req_json(p->r, result) == NULL)
+		return PAYPLE_SYSTEM;
+	/* The transfer's own result and message, as its webhook carried them. */
+	p->data = result;
+	p->message = str_or(result, "message");
+	return strcmp(str_or(result, "result"), "A0000") == 0 ? PAYPLE_OK : PAYPLE_BANK;
+}
+
+static const struct wp_field date_field[] = {
+    {"bank_tran_date", WP_FIELD_DIGITS, WP_FIELD_REQUIRED, 8, 8},
+};
+
+/* A list lookup's answer: total, count, list (results in order). */
+static enum payple_code list_answer(struct payple_req *p, json_t *results)
+{
+	if (json_array_size(results) == 0)
+		return PAYPLE_NO_RESULT;
+	int64_t total = 0;
+	size_t i;
+	json_t *r;
+	json_array_foreach(results, i, r)
+	{
+		int64_t amount = 0;
+		const char *s = str_or(r, "tran_amt");
+		if (!wp_parse_i64(s, strlen(s), 0, INT64_MAX, &amount) ||
+		    __builtin_add_overflow(total, amount, &total))
+			return PAYPLE_SYSTEM;
+		json_object_del(r, "_id");
+	}
+	if ((p->data = wp_req_json(p->r, json_object())) == NULL)
+		return PAYPLE_SYSTEM;
+	payple_set_amount(p->data, "total", total);
+	payple_set_amount(p->data, "count", (int64_t)json_array_size(results));
+	json_object_set(p->data, "list", results);
+	return PAYPLE_OK;
+}
+
+enum payple_code payple_transfer_result_date(struct payple_req *p)
+{
+	struct wp_value v[1];
+	enum payple_code c = payple_fields(p, date_field, 1, v, PAYPLE_FIELD);
+	if (c != PAYPLE_OK)
+		return c;
+	if (!wp_birth_date_valid(v[0].s, false)) {
+		p->message =
+		    wp_arena_printf(&p->r->arena, "%s: bank_tran_date must be a date, yyyyMMdd",
+				    payple_codes[PAYPLE_FIELD].message);
+		return PAYPLE_FIELD;
+	}
+	json_t *results = NULL;
+	wp_status st = wp_doc_list(p->r->app->store, NULL, PAYPLE_KIND_RESULT, p->cst_id, v[0].s,
+				   PAYPLE_RESULTS_MAX, &results);
+	if (st != WP_OK || wp_req_json(p->r, results) == NULL)
+		return PAYPLE_SYSTEM;
+	return list_answer(p, results);
+}
+
+enum payple_code payple_transfer_result_group(struct payple_req *p)
+{
+	struct wp_value v[1];
+	enum payple_code c = payple_fields(p, execute_fields, 1, v, PAYPLE_FIELD);
+	if (c != PAYPLE_OK)
+		return c;
+	json_t *items = NULL, *results = NULL;
+	wp_status st = payple_group_items(p->r->app->store, NULL, p->cst_id, v[0].s, &items);
+	if (st != WP_OK || wp_req_json(p->r, items) == NULL ||
+	    (results = wp_req_json(p->r, json_array())) == NULL)
+		return PAYPLE_SYSTEM;
+	size_t i;
+	json_t *item;
+	json_array_foreach(items, i, item)
+	{
+		json_t *r = json_object_get(item, "result");
+		if (r != NULL)
+			json_array_append(results, r);
+	}
+	return list_answer(p, results);
+}
+
+/* ---- the OpenAPI rows ---- */
+
+static const struct wp_doc_shape execute_shape[] = {
+    {NULL, execute_fields, WP_COUNT(execute_fields)}};
+static const struct wp_doc_prop execute_answer[] = {
+    {"result", "string", "A0000; A0005 unknown or closed group, A0011 nothing pending"},
+    {"message", "string", NULL},
+    {"cst_id", "string", NULL},
+    {"group_key", "string", NULL},
+    {"billing_tran_id", "string", "the one executed, or ALL"},
+    {"tot_tran_amt", "string", "the amount executed or cancelled"},
+    {"remain_amt", "string", "after it (a payout the bank refused is back in it)"},
+    {"execute_type", "string", "NOW or CANCEL"},
+    {"api_tran_dtm", "string", NULL},
+};
+const struct wp_route_doc payple_doc_transfer_execute = {
+    .summary = "Execute (NOW) or cancel (CANCEL) a group's pending requests",
+    .description = "NOW pays each out through the sandbox bank; a refusal returns the money "
+		   "and the item's result is A0009 with its bank_rsp_code (412, 415, 416, 419, "
+		   "420 and 815 also end the billing_tran_id). Results: /transfer/result*.",
+    .body = WP_DOC_JSON,
+    .shapes = execute_shape,
+    .shape_count = 1,
+    .answer_props = execute_answer,
+    .answer_prop_count = WP_COUNT(execute_answer),
+};
+static const struct wp_doc_shape cancel_shape[] = {{NULL, cancel_fields, WP_COUNT(cancel_fields)}};
+const struct wp_route_doc payple_doc_transfer_cancel = {
+    .summary = "Cancel pending requests (as execute_type CANCEL)",
+    .body = WP_DOC_JSON,
+    .shapes = cancel_shape,
+    .shape_count = 1,
+    .answer_props = execute_answer,
+    .answer_prop_count = WP_COUNT(execute_answer),
+};
+static const struct wp_doc_prop result_answer[] = {
+    {"result", "string", "the transfer's own: A0000, or A0009 with bank_rsp_code; A0008 none"},
+    {"message", "string", NULL},
+    {"api_tran_id", "string", NULL},
+    {"bank_tran_id", "string", NULL},
+    {"bank_tran_date", "string", "yyyyMMdd"},
+    {"bank_rsp_code", "string", NULL},
+    {"account_num_masked", "string", NULL},
+    {"account_holder_name", "string", NULL},
+    {"tran_amt", "string", NULL},
+};
+static const struct wp_doc_shape result_shape[] = {{NULL, result_id_field, 1}};
+const struct wp_route_doc payple_doc_transfer_result = {
+    .summary = "One executed transfer's result, by api_tran_id",
+    .body = WP_DOC_JSON,
+    .shapes = result_shape,
+    .shape_count = 1,
+    .answer_props = result_answer,
+    .answer_prop_count = WP_COUNT(result_answer),
+};
+static const struct wp_doc_prop list_props[] = {
+    {"result", "string", "A0000; A0008 when there is none"},
+    {"message", "string", NULL},
+    {"total", "string", NULL},
+    {"count", "string", NULL},
+    {"list", "array", "each result, as /transfer/result answers it"},
+};
+static const struct wp_doc_shape date_shape[] = {{NULL, date_field, 1}};
+const struct wp_route_doc payple_doc_transfer_result_date = {
+    .summary = "The results a bank completed on a date (bank_tran_date)",
+    .body = WP_DOC_JSON,
+    .shapes = date_shape,
+    .shape_count = 1,
+    .answer_props = list_props,
+    .answer_prop_count = WP_COUNT(list_props),
+};
+static const struct wp_doc_shape group_shape[] = {{NULL, execute_fields, 1}};
+const struct wp_route_doc payple_doc_transfer_result_group = {
+    .summary = "A group's executed results",
+    .body = WP_DOC_JSON,
+    .shapes = group_shape,
+    .shape_count = 1,
+    .answer_props = list_props,
+    .answer_prop_count = WP_COUNT(list_props),
+};
