@@ -4,7 +4,7 @@
 CC      ?= cc
 Q       ?= @
 PYTHON  ?= /usr/bin/python3
-PKGS    := libmicrohttpd jansson sqlite3 libqrencode libpng openssl
+PKGS    := libmicrohttpd jansson sqlite3 libqrencode libpng openssl libcurl
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -11,7 +11,8 @@ set -eu
 profile=${1:-run}
 
 run_pkgs="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev \
-libssl-dev libqrencode-dev libpng-dev curl python3 python3-requests python3-jwcrypto"
+libssl-dev libqrencode-dev libpng-dev libcurl4-openssl-dev curl python3 python3-requests \
+python3-jwcrypto"
 test_pkgs="libcmocka-dev python3-pytest python3-selenium chromium chromium-driver \
 zbar-tools fonts-nanum libjs-jquery"
 

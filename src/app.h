@@ -26,6 +26,7 @@
 
 struct wp_journal;
 struct wp_metrics;
+struct wp_webhooks;
 
 struct wp_app {
 	const struct wp_config *cfg;
@@ -36,6 +37,7 @@ struct wp_app {
 	struct wp_timer *timer;		     /* delayed work: slow banks, simulated calls */
 	struct wp_journal *journal;	     /* sandbox only: GET /sandbox/requests */
 	struct wp_metrics *metrics;	     /* GET /metrics: the counters (core/metrics.h) */
+	struct wp_webhooks *webhooks;	     /* the webhook sender (core/webhook.h) */
 	uint8_t data_key[WP_DATA_KEY_BYTES]; /* seals personal data at rest */
 	wp_clock clock;
 	bool sandbox_partner_created;	    /* this start made the sandbox partner */

@@ -75,6 +75,30 @@
 /* Timers (slow sandbox banks) */
 #define WP_TIMER_MAX 16384 /* callbacks waiting */
 
+/* Webhooks (core/webhook.c): the outbox and its sender */
+#define WP_WEBHOOK_MAX_ATTEMPTS_DEFAULT 12	   /* attempts per round before giving up */
+#define WP_WEBHOOK_MAX_AGE_S_DEFAULT 86400	   /* a round's total time before giving up */
+#define WP_WEBHOOK_RETRY_BASE_MS_DEFAULT 5000	   /* the first retry's delay; doubles */
+#define WP_WEBHOOK_RETRY_MAX_MS_DEFAULT 3600000	   /* no retry waits longer */
+#define WP_WEBHOOK_TIMEOUT_MS_DEFAULT 10000	   /* one attempt, connect to last byte */
+#define WP_WEBHOOK_CONNECT_TIMEOUT_MS_DEFAULT 3000 /* one attempt's TCP (and TLS) connect */
+#define WP_WEBHOOK_CONCURRENCY_DEFAULT 64	   /* attempts in flight at once */
+#define WP_WEBHOOK_CONCURRENCY_MAX 1024
+#define WP_WEBHOOK_PER_HOST_MAX 16	 /* in flight to one host:port: a slow one waits alone */
+#define WP_WEBHOOK_PER_HOST_TAKEN_MAX 64 /* one host's deliveries taken from the outbox at once */
+#define WP_WEBHOOK_TAKEN_PER_SLOT 4	 /* deliveries taken at once per --webhook-concurrency */
+#define WP_WEBHOOK_FETCH_EVERY_MS 5	 /* looks for due deliveries at most this often */
+#define WP_WEBHOOK_IDLE_POLL_MS 1000	 /* and at least this often */
+#define WP_WEBHOOK_STOP_GRACE_MS 3000	 /* on stop, attempts in flight may finish within */
+#define WP_WEBHOOK_BODY_MAX_BYTES (64 * 1024) /* one event's JSON */
+#define WP_WEBHOOK_RESOLVERS 2		      /* threads resolving webhook hosts (getaddrinfo) */
+#define WP_WEBHOOK_RESOLVE_QUEUE_MAX 1024     /* host look-ups waiting */
+#define WP_WEBHOOK_ADDRS_MAX 8		      /* addresses of one host checked and pinned */
+#define WP_WEBHOOK_LIST_MAX 200		      /* deliveries in one sandbox listing */
+#define WP_WEBHOOK_LIST_DEFAULT 50
+#define WP_WEBHOOK_ATTEMPTS_LISTED_MAX 100 /* a delivery's attempts in a listing (the last) */
+#define WP_WEBHOOK_ERROR_MAX_BYTES 200	   /* an attempt's error, as recorded */
+
 /* Sandbox */
 #define WP_BANK_LATENCY_MAX_MS 600000 /* a fault's latency, and the ARS call's delay */
 #define WP_JOURNAL_DEFAULT_LIMIT 100  /* GET /sandbox/requests without ?limit */

@@ -88,6 +88,27 @@ static const struct option options[] = {
     {"--commit-wait-us", "WONPAY_COMMIT_WAIT_US", "N", K_UINT, FIELD(commit_wait_us), 0, 1000000,
      "linger to fill a batch, microseconds (default 0: batches form while the "
      "previous commit syncs)"},
+    {"--webhook-max-attempts", "WONPAY_WEBHOOK_MAX_ATTEMPTS", "N", K_UINT,
+     FIELD(webhook_max_attempts), 1, 100,
+     "attempts to deliver a webhook before giving up (default 12)"},
+    {"--webhook-max-age", "WONPAY_WEBHOOK_MAX_AGE", "S", K_UINT, FIELD(webhook_max_age_s), 1,
+     30 * 86400, "seconds a webhook is retried before giving up (default 86400)"},
+    {"--webhook-retry-base-ms", "WONPAY_WEBHOOK_RETRY_BASE_MS", "N", K_UINT,
+     FIELD(webhook_retry_base_ms), 1, 3600000,
+     "delay before the first retry, doubled for each next one (default 5000)"},
+    {"--webhook-retry-max-ms", "WONPAY_WEBHOOK_RETRY_MAX_MS", "N", K_UINT,
+     FIELD(webhook_retry_max_ms), 1, 86400000, "longest delay between retries (default 3600000)"},
+    {"--webhook-timeout-ms", "WONPAY_WEBHOOK_TIMEOUT_MS", "N", K_UINT, FIELD(webhook_timeout_ms),
+     100, 300000, "one delivery attempt, connect to answer (default 10000)"},
+    {"--webhook-connect-timeout-ms", "WONPAY_WEBHOOK_CONNECT_TIMEOUT_MS", "N", K_UINT,
+     FIELD(webhook_connect_timeout_ms), 10, 60000, "one delivery attempt's connect (default 3000)"},
+    {"--webhook-concurrency", "WONPAY_WEBHOOK_CONCURRENCY", "N", K_UINT, FIELD(webhook_concurrency),
+     1, WP_WEBHOOK_CONCURRENCY_MAX,
+     "webhook deliveries in flight at once (default 64; 16 to one host)"},
+    {"--webhook-allow-private", "WONPAY_WEBHOOK_ALLOW_PRIVATE", NULL, K_FLAG,
+     FIELD(webhook_allow_private), 0, 0,
+     "send webhooks to loopback, private (RFC 1918, CGNAT), link-local and unique-local "
+     "addresses too (default: refused; sandbox mode allows loopback)"},
 };
 
 #define OPTION_COUNT (sizeof(options) / sizeof(options[0]))
@@ -112,7 +133,7 @@ size_t wp_config_usage(const char *const *only, char *out, size_t cap)
 		snprintf(head, sizeof(head), "%s%s%s", o->flag, o->arg ? " " : "",
 			 o->arg ? o->arg : "");
 		int n =
-		    snprintf(out + used, cap - used, "  %-22s %s (%s)\n", head, o->help, o->env);
+		    snprintf(out + used, cap - used, "  %-30s %s (%s)\n", head, o->help, o->env);
 		if (n < 0 || (size_t)n >= cap - used)
 			break;
 		used += (size_t)n;
@@ -262,6 +283,13 @@ bool wp_config_defaults(struct wp_config *c, char *err, size_t err_cap)
 	c->commit_batch = WP_COMMIT_BATCH_MAX_DEFAULT;
 	c->commit_wait_us = WP_COMMIT_WAIT_US_DEFAULT;
 	c->ars_delay_ms = WP_KONA_ARS_DELAY_MS_DEFAULT;
+	c->webhook_max_attempts = WP_WEBHOOK_MAX_ATTEMPTS_DEFAULT;
+	c->webhook_max_age_s = WP_WEBHOOK_MAX_AGE_S_DEFAULT;
+	c->webhook_retry_base_ms = WP_WEBHOOK_RETRY_BASE_MS_DEFAULT;
+	c->webhook_retry_max_ms = WP_WEBHOOK_RETRY_MAX_MS_DEFAULT;
+	c->webhook_timeout_ms = WP_WEBHOOK_TIMEOUT_MS_DEFAULT;
+	c->webhook_connect_timeout_ms = WP_WEBHOOK_CONNECT_TIMEOUT_MS_DEFAULT;
+	c->webhook_concurrency = WP_WEBHOOK_CONCURRENCY_DEFAULT;
 	for (size_t i = 0; i < OPTION_COUNT; i++) {
 		const struct option *o = &options[i];
 		const char *v = getenv(o->env);

@@ -41,6 +41,15 @@ struct wp_config {
 	unsigned ars_delay_ms;	 /* Kona: the simulated member answers the ARS call; 0 = never */
 	unsigned commit_batch;	 /* commands per group commit */
 	unsigned commit_wait_us; /* linger to fill a batch */
+	/* Webhooks (core/webhook.h) */
+	unsigned webhook_max_attempts;	     /* per round, then given up */
+	unsigned webhook_max_age_s;	     /* a round's total time, then given up */
+	unsigned webhook_retry_base_ms;	     /* the first retry's delay; doubles */
+	unsigned webhook_retry_max_ms;	     /* the longest delay */
+	unsigned webhook_timeout_ms;	     /* one attempt */
+	unsigned webhook_connect_timeout_ms; /* one attempt's connect */
+	unsigned webhook_concurrency;	     /* attempts in flight */
+	bool webhook_allow_private;	     /* loopback, private, link-local destinations too */
 };
 
 /* Defaults, then WONPAY_* variables. False with a message on a bad value. */

@@ -28,6 +28,7 @@
 #include "core/metrics.h"
 #include "core/replay.h"
 #include "core/sandbox.h"
+#include "core/webhook.h"
 #include "http/accesslog.h"
 #include "http/server.h"
 #include "surface/kit.h"
@@ -418,7 +419,7 @@ static int cmd_serve(int argc, char **argv)
 	}
 	if (ensure_parent_dir(cfg.db_path) != 0 || lock_database(cfg.db_path) < 0)
 		return 1; /* the lock's descriptor stays open until the process ends */
-	app.store = open_store(&cfg, cfg.threads + 2);
+	app.store = open_store(&cfg, cfg.threads + 3); /* workers, writer, sender, spare */
 	if (app.store == NULL)
 		return 1;
 	int rc = 1;
@@ -466,6 +467,23 @@ static int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "wonpay: cannot start the commit writer\n");
 		goto out_timer;
 	}
+	struct wp_webhook_config hooks = {
+	    .max_attempts = cfg.webhook_max_attempts,
+	    .max_age_s = cfg.webhook_max_age_s,
+	    .retry_base_ms = cfg.webhook_retry_base_ms,
+	    .retry_max_ms = cfg.webhook_retry_max_ms,
+	    .timeout_ms = cfg.webhook_timeout_ms,
+	    .connect_timeout_ms = cfg.webhook_connect_timeout_ms,
+	    .concurrency = cfg.webhook_concurrency,
+	    .allow_loopback = cfg.sandbox,
+	    .allow_private = cfg.webhook_allow_private,
+	};
+	/* It resumes every delivery a previous run left pending. */
+	if (wp_webhooks_start(app.store, app.commit, app.data_key, &app.clock, app.metrics, &hooks,
+			      &app.webhooks) != WP_OK) {
+		fprintf(stderr, "wonpay: cannot start the webhook sender\n");
+		goto out_commit;
+	}
 	struct wp_server *server = NULL;
 	uint16_t port = 0;
 	if (wp_server_bind(&http, &server, &port, err, sizeof(err)) != WP_OK) {
@@ -492,8 +510,11 @@ static int cmd_serve(int argc, char **argv)
 	wp_server_stop(server);
 	rc = 0;
 out_commit:
-	wp_timer_stop(app.timer);   /* runs what waits on timers: they submit their writes */
-	wp_commit_stop(app.commit); /* drains: every accepted write is committed or refused */
+	wp_webhooks_stop(app.webhooks); /* attempts in flight finish (briefly) and are recorded */
+	wp_timer_stop(app.timer);	/* runs what waits on timers: they submit their writes */
+	wp_commit_stop(app.commit);	/* drains: every accepted write is committed or refused */
+	wp_webhooks_free(app.webhooks);
+	app.webhooks = NULL;
 	if (rc == 0)
 		fprintf(stderr, "wonpay: stopped cleanly\n");
 out_timer:
@@ -644,7 +665,8 @@ static int partner_add(struct wp_store *s, const struct wp_config *cfg, struct p
 	uint8_t data_key[WP_DATA_KEY_BYTES] = {0};
 	bool sealing = false;
 	for (size_t i = 0; i < wp_module_count; i++)
-		sealing |= issuing(o, i) && !wp_modules[i]->issuer->always;
+		sealing |= issuing(o, i) &&
+			   (!wp_modules[i]->issuer->always || wp_modules[i]->issuer->seals);
 	char err[256] = "";
 	wp_status st = WP_OK;
 	for (size_t i = 0; st == WP_OK && i < wp_module_count; i++)

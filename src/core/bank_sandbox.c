@@ -419,6 +419,37 @@ wp_status wp_bank_sandbox_open(struct wp_tx *tx, const struct wp_bank_account *i
 	return st;
 }
 
+wp_status wp_bank_sandbox_deposit(struct wp_tx *tx, const char *bank_code, const char *number,
+				  const char *id, int64_t amount, int64_t now_ms, int *outcome)
+{
+	*outcome = WP_BANK_OK;
+	if (amount <= 0)
+		return WP_E_INVALID;
+	struct wp_bank_account a;
+	wp_status st = tx->ops->bank_account_get(tx, bank_code, number, &a);
+	if (st == WP_E_NOT_FOUND) {
+		*outcome = WP_BANK_ACCOUNT_NOT_FOUND;
+		return WP_OK;
+	}
+	int64_t reserve;
+	if (st == WP_OK)
+		st = reserve_of(tx, bank_code, now_ms, &reserve);
+	if (st != WP_OK)
+		return st;
+	struct wp_transfer t = {.debit_account_id = reserve,
+				.credit_account_id = a.ledger_account_id,
+				.amount = amount,
+				.code = WP_TRANSFER_CODE_DEPOSIT};
+	if (snprintf(t.id, sizeof(t.id), "%s", id) >= (int)sizeof(t.id))
+		return WP_E_INVALID;
+	struct wp_transfer out;
+	bool replayed;
+	st = wp_ledger_transfer(tx, &t, now_ms, &out, &replayed);
+	if (st == WP_OK && out.result != WP_TR_OK)
+		*outcome = WP_BANK_LEDGER_REJECTED;
+	return st;
+}
+
 /*
  * The documented test accounts (README: "Sandbox bank accounts"). Together
  * with holder names or birth dates that do not match, and account numbers

@@ -49,6 +49,15 @@ void wp_bank_sandbox_clear_faults(struct wp_bank_net *n);
 wp_status wp_bank_sandbox_open(struct wp_tx *tx, const struct wp_bank_account *a, int64_t balance,
 			       int64_t now_ms, int *outcome);
 
+/*
+ * Inside a write transaction: cash paid into an existing account at its bank
+ * (from the bank's reserve), as ledger transfer `id` (idempotent by id).
+ * *outcome is WP_BANK_OK, WP_BANK_ACCOUNT_NOT_FOUND, or WP_BANK_LEDGER_REJECTED
+ * (the reserve's sums cannot take it, or the id was used with other fields).
+ */
+wp_status wp_bank_sandbox_deposit(struct wp_tx *tx, const char *bank_code, const char *number,
+				  const char *id, int64_t amount, int64_t now_ms, int *outcome);
+
 /* Inside a write transaction: the documented test accounts (README). Idempotent. */
 wp_status wp_bank_sandbox_seed(struct wp_tx *tx, int64_t now_ms);
 

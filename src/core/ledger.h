@@ -64,6 +64,7 @@ enum wp_transfer_code {
 	WP_TRANSFER_CODE_OPENING = 2,	     /* a sandbox account's opening deposit */
 	WP_TRANSFER_CODE_PAYOUT_FUNDING = 3, /* a partner prefunds its payout account */
 	WP_TRANSFER_CODE_PAYOUT = 4,	     /* a payout: reserved, posted, paid out, returned */
+	WP_TRANSFER_CODE_DEPOSIT = 5,	     /* sandbox: cash paid into an account at its bank */
 	WP_TRANSFER_CODE_TEST = 99,
 };
 

@@ -77,7 +77,19 @@ static const struct bound size_bounds[] = {
     {50, "50"}, {100, "100"}, {200, "200"}, {500, "500"}, {1000, "1000"},
 };
 
+/* A webhook's time from queued to delivered, in ns (retries make it long). */
+static const struct bound delivery_bounds[] = {
+    {10000000, "0.01"},	      {50000000, "0.05"},	  {100000000, "0.1"},
+    {500000000, "0.5"},	      {1000000000, "1"},	  {5000000000u, "5"},
+    {30000000000u, "30"},     {60000000000u, "60"},	  {300000000000u, "300"},
+    {3600000000000u, "3600"}, {86400000000000u, "86400"},
+};
+
+static const char *const webhook_outcomes[WP_METRICS_WEBHOOK_OUTCOMES] = {
+    "2xx", "non_2xx", "timeout", "connect_error", "refused", "error"};
+
 #define LATENCY_B (COUNT(latency_bounds) + 1)
+#define DELIVERY_B (COUNT(delivery_bounds) + 1)
 #define FSYNC_B (COUNT(fsync_bounds) + 1)
 #define SIZE_B (COUNT(size_bounds) + 1)
 
@@ -103,7 +115,10 @@ struct block {
 	counter commit_batches, commit_failures, commit_refused;
 	counter size_b[SIZE_B], size_sum;
 	counter fsync_b[FSYNC_B], fsync_sum_ns;
-	/* ---- webhook deliveries: the webhook issue adds its counters here ---- */
+	/* ---- webhook deliveries ---- */
+	counter wh_attempts[WP_METRICS_WEBHOOK_OUTCOMES], wh_retries, wh_delivered, wh_failed;
+	counter wh_duration_b[LATENCY_B], wh_duration_sum_ns;
+	counter wh_latency_b[DELIVERY_B], wh_latency_sum_ns;
 	/* Sized once labels are fixed: requests[rows][STATUS_N], latency[names][LATENCY_B],
 	   latency_sum_ns[names]. */
 	counter dyn[];
@@ -137,6 +152,7 @@ struct wp_metrics {
 	struct slot *slots;
 	size_t slot_count, slot_cap;
 	_Atomic uint64_t commit_depth;
+	_Atomic uint64_t webhook_in_flight;
 	struct timespec started;
 };
 
@@ -410,6 +426,42 @@ void wp_metrics_commit_depth(struct wp_metrics *m, unsigned depth)
 		atomic_store_explicit(&m->commit_depth, depth, memory_order_relaxed);
 }
 
+void wp_metrics_webhook_attempt(struct wp_metrics *m, int outcome, bool retry, uint64_t duration_ns)
+{
+	struct block *b = m != NULL ? mine(m) : NULL;
+	if (b == NULL)
+		return;
+	if (outcome < 0 || outcome >= WP_METRICS_WEBHOOK_OUTCOMES)
+		outcome = WP_METRICS_WEBHOOK_ERROR;
+	bump(b, &b->wh_attempts[outcome], 1);
+	if (retry)
+		bump(b, &b->wh_retries, 1);
+	bump(b, &b->wh_duration_b[bucket_of(latency_bounds, COUNT(latency_bounds), duration_ns)],
+	     1);
+	bump(b, &b->wh_duration_sum_ns, duration_ns);
+}
+
+void wp_metrics_webhook_done(struct wp_metrics *m, bool delivered, uint64_t latency_ns)
+{
+	struct block *b = m != NULL ? mine(m) : NULL;
+	if (b == NULL)
+		return;
+	if (!delivered) {
+		bump(b, &b->wh_failed, 1);
+		return;
+	}
+	bump(b, &b->wh_delivered, 1);
+	bump(b, &b->wh_latency_b[bucket_of(delivery_bounds, COUNT(delivery_bounds), latency_ns)],
+	     1);
+	bump(b, &b->wh_latency_sum_ns, latency_ns);
+}
+
+void wp_metrics_webhook_in_flight(struct wp_metrics *m, unsigned n)
+{
+	if (m != NULL)
+		atomic_store_explicit(&m->webhook_in_flight, n, memory_order_relaxed);
+}
+
 /* ---- the scrape ---- */
 
 static uint64_t get(const counter *c)
@@ -437,6 +489,14 @@ static void sum_blocks(struct wp_metrics *m, struct block *t)
 		add(&t->size_sum, &b->size_sum, 1);
 		add(t->fsync_b, b->fsync_b, FSYNC_B);
 		add(&t->fsync_sum_ns, &b->fsync_sum_ns, 1);
+		add(t->wh_attempts, b->wh_attempts, WP_METRICS_WEBHOOK_OUTCOMES);
+		add(&t->wh_retries, &b->wh_retries, 1);
+		add(&t->wh_delivered, &b->wh_delivered, 1);
+		add(&t->wh_failed, &b->wh_failed, 1);
+		add(t->wh_duration_b, b->wh_duration_b, LATENCY_B);
+		add(&t->wh_duration_sum_ns, &b->wh_duration_sum_ns, 1);
+		add(t->wh_latency_b, b->wh_latency_b, DELIVERY_B);
+		add(&t->wh_latency_sum_ns, &b->wh_latency_sum_ns, 1);
 		add(t->dyn, b->dyn, m->dyn_count);
 	}
 }
@@ -594,12 +654,35 @@ static void render_commit(struct wp_metrics *m, const struct block *t, wp_buf *o
 		      atomic_load_explicit(&m->commit_depth, memory_order_relaxed));
 }
 
-/* Webhook deliveries: the webhook issue renders its families here. Nothing yet. */
 static void render_webhooks(struct wp_metrics *m, const struct block *t, wp_buf *out)
 {
-	(void)m;
-	(void)t;
-	(void)out;
+	family(out, "wonpay_webhook_attempts_total", "counter",
+	       "Webhook delivery attempts, by outcome: 2xx (delivered), non_2xx, timeout, "
+	       "connect_error (refused, unreachable, DNS, TLS), refused (the address is not "
+	       "allowed), error.");
+	for (size_t i = 0; i < WP_METRICS_WEBHOOK_OUTCOMES; i++)
+		wp_buf_printf(out, "wonpay_webhook_attempts_total{outcome=\"%s\"} %" PRIu64 "\n",
+			      webhook_outcomes[i], get(&t->wh_attempts[i]));
+	family(out, "wonpay_webhook_retries_total", "counter",
+	       "Attempts that were not a delivery's first.");
+	wp_buf_printf(out, "wonpay_webhook_retries_total %" PRIu64 "\n", get(&t->wh_retries));
+	family(out, "wonpay_webhook_delivered_total", "counter",
+	       "Deliveries a receiver took (answered 2xx), redeliveries included.");
+	wp_buf_printf(out, "wonpay_webhook_delivered_total %" PRIu64 "\n", get(&t->wh_delivered));
+	family(out, "wonpay_webhook_failed_total", "counter",
+	       "Deliveries given up after their last attempt or their total time.");
+	wp_buf_printf(out, "wonpay_webhook_failed_total %" PRIu64 "\n", get(&t->wh_failed));
+	family(out, "wonpay_webhook_attempt_duration_seconds", "histogram",
+	       "One attempt, from its start to its answer or error.");
+	histogram(out, "wonpay_webhook_attempt_duration_seconds", NULL, latency_bounds,
+		  COUNT(latency_bounds), t->wh_duration_b, get(&t->wh_duration_sum_ns), true);
+	family(out, "wonpay_webhook_delivery_latency_seconds", "histogram",
+	       "From a delivery's queueing (or redelivery) to its 2xx, retries included.");
+	histogram(out, "wonpay_webhook_delivery_latency_seconds", NULL, delivery_bounds,
+		  COUNT(delivery_bounds), t->wh_latency_b, get(&t->wh_latency_sum_ns), true);
+	family(out, "wonpay_webhook_in_flight", "gauge", "Webhook attempts in flight now.");
+	wp_buf_printf(out, "wonpay_webhook_in_flight %" PRIu64 "\n",
+		      atomic_load_explicit(&m->webhook_in_flight, memory_order_relaxed));
 }
 
 bool wp_metrics_render(struct wp_metrics *m, wp_buf *out)

@@ -27,9 +27,10 @@
  *   http_connections_open, http_connections_total, http_connections_refused_total
  *   commit_batches_total, commit_failures_total, commit_refused_total,
  *   commit_batch_size (histogram), commit_fsync_seconds (histogram), commit_queue_depth
- *   webhook deliveries: not yet. The webhook issue adds its counters to
- *   struct block's "webhook deliveries" section in metrics.c, a recorder
- *   here, and its families in render_webhooks().
+ *   webhook_attempts_total{outcome}, webhook_retries_total,
+ *   webhook_delivered_total, webhook_failed_total,
+ *   webhook_attempt_duration_seconds (histogram),
+ *   webhook_delivery_latency_seconds (histogram), webhook_in_flight
  */
 #ifndef WP_METRICS_H
 #define WP_METRICS_H
@@ -75,6 +76,24 @@ void wp_metrics_commit_time(struct wp_metrics *m, uint64_t ns);
 void wp_metrics_commit_refused(struct wp_metrics *m);
 /* Commands waiting now (set by the queue under its own lock). */
 void wp_metrics_commit_depth(struct wp_metrics *m, unsigned depth);
+
+/* How a webhook attempt ended: the label `outcome` (fixed list, metrics.c). */
+enum wp_metrics_webhook_outcome {
+	WP_METRICS_WEBHOOK_2XX,	     /* answered 2xx: delivered */
+	WP_METRICS_WEBHOOK_NON_2XX,  /* answered with another status */
+	WP_METRICS_WEBHOOK_TIMEOUT,  /* no answer in time (connect or total) */
+	WP_METRICS_WEBHOOK_CONNECT,  /* no connection (refused, unreachable, DNS, TLS) */
+	WP_METRICS_WEBHOOK_REFUSED,  /* the address is not allowed (SSRF rule) */
+	WP_METRICS_WEBHOOK_ERROR,    /* anything else */
+	WP_METRICS_WEBHOOK_OUTCOMES, /* count */
+};
+/* A webhook attempt ended: how, whether it was a retry, and how long it took. */
+void wp_metrics_webhook_attempt(struct wp_metrics *m, int outcome, bool retry,
+				uint64_t duration_ns);
+/* A delivery ended for good: delivered (latency: since it was queued) or given up. */
+void wp_metrics_webhook_done(struct wp_metrics *m, bool delivered, uint64_t latency_ns);
+/* Attempts in flight now (set by the sender). */
+void wp_metrics_webhook_in_flight(struct wp_metrics *m, unsigned n);
 
 /* Appends the whole exposition to out; false when it did not fit or memory ran out. */
 bool wp_metrics_render(struct wp_metrics *m, wp_buf *out);

@@ -73,6 +73,17 @@ enum stmt_id {
 	ST_DOC_GET,
 	ST_DOC_BY_UNIQ,
 	ST_DOC_FIND,
+	ST_WEBHOOK_INSERT,
+	ST_WEBHOOK_UPDATE,
+	ST_WEBHOOK_GET,
+	ST_WEBHOOK_DUE,
+	ST_WEBHOOK_NEXT_DUE,
+	ST_WEBHOOK_LIST,
+	ST_WEBHOOK_LIST_OWNER,
+	ST_WEBHOOK_ATTEMPT_INSERT,
+	ST_WEBHOOK_ATTEMPTS,
+	ST_WEBHOOK_SECRET_INSERT,
+	ST_WEBHOOK_SECRET_GET,
 	ST_COUNT
 };
 
@@ -83,6 +94,11 @@ enum stmt_id {
 	"id, surface, partner_id, login, server_private_sealed, server_public, "                   \
 	"partner_public, created_ms"
 #define DOC_COLS "kind, id, owner, ref, uniq, body, created_ms, updated_ms"
+
+/* A delivery's columns; BODY is "body", or "NULL" where the body is not wanted. */
+#define WEBHOOK_COLS(BODY)                                                                         \
+	"id, surface, owner, event_id, url, " BODY ", state, attempts, tries, last_status, "       \
+	"last_error, round_ms, next_ms, created_ms, updated_ms"
 
 #define BANK_COLS                                                                                  \
 	"bank_code, account_number, holder_name, birth_date, business_no, kind, "                  \
@@ -169,6 +185,35 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_DOC_BY_UNIQ] = "SELECT " DOC_COLS " FROM docs WHERE kind = ?1 AND uniq = ?2",
     [ST_DOC_FIND] = "SELECT " DOC_COLS " FROM docs WHERE kind = ?1 AND owner = ?2 AND ref = ?3 "
 		    "ORDER BY created_ms DESC, id DESC LIMIT ?4",
+    [ST_WEBHOOK_INSERT] = "INSERT INTO webhook_deliveries(" WEBHOOK_COLS(
+	"body") ") "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+    [ST_WEBHOOK_UPDATE] = "UPDATE webhook_deliveries SET state = ?7, attempts = ?8, tries = ?9, "
+			  "last_status = ?10, last_error = ?11, round_ms = ?12, next_ms = ?13, "
+			  "updated_ms = ?15 WHERE id = ?1",
+    [ST_WEBHOOK_GET] = "SELECT " WEBHOOK_COLS("body") " FROM webhook_deliveries WHERE id = ?1",
+    /* webhook_deliveries_due: the partial index of pending rows by next_ms */
+    [ST_WEBHOOK_DUE] = "SELECT " WEBHOOK_COLS(
+	"NULL") " FROM webhook_deliveries "
+		"WHERE state = 0 AND next_ms <= ?1 ORDER BY next_ms LIMIT ?2",
+    [ST_WEBHOOK_NEXT_DUE] = "SELECT next_ms FROM webhook_deliveries WHERE state = 0 "
+			    "ORDER BY next_ms LIMIT 1",
+    [ST_WEBHOOK_LIST] =
+	"SELECT " WEBHOOK_COLS("body") " FROM webhook_deliveries "
+				       "WHERE surface = ?1 ORDER BY seq DESC LIMIT ?2",
+    [ST_WEBHOOK_LIST_OWNER] = "SELECT " WEBHOOK_COLS(
+	"body") " FROM webhook_deliveries "
+		"WHERE surface = ?1 AND owner = ?3 ORDER BY seq DESC LIMIT ?2",
+    [ST_WEBHOOK_ATTEMPT_INSERT] =
+	"INSERT INTO webhook_attempts(delivery_id, n, at_ms, "
+	"duration_ms, http_status, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_WEBHOOK_ATTEMPTS] = "SELECT * FROM (SELECT delivery_id, n, at_ms, duration_ms, "
+			    "http_status, error FROM webhook_attempts WHERE delivery_id = ?1 "
+			    "ORDER BY n DESC LIMIT ?2) ORDER BY n",
+    [ST_WEBHOOK_SECRET_INSERT] = "INSERT INTO webhook_secrets(surface, owner, sealed, created_ms) "
+				 "VALUES (?1, ?2, ?3, ?4)",
+    [ST_WEBHOOK_SECRET_GET] = "SELECT sealed FROM webhook_secrets WHERE surface = ?1 AND "
+			      "owner = ?2",
     [ST_PENDING_EXPIRED] = "SELECT id FROM ledger_transfers WHERE state = 1 AND expires_ms > 0 "
 			   "AND expires_ms <= ?1 ORDER BY expires_ms LIMIT ?2",
 };
@@ -1545,6 +1590,254 @@ static wp_status sqlite_doc_find(struct wp_store *s, struct wp_tx *tx, const cha
 			 NULL, cb, ctx);
 }
 
+/* ---- webhook outbox ---- */
+
+static void bind_webhook(sqlite3_stmt *st, const struct wp_webhook *w)
+{
+	sqlite3_bind_text(st, 1, w->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, w->surface, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, w->owner, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, w->event_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, w->url, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, w->body ? w->body : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 7, w->state);
+	sqlite3_bind_int(st, 8, w->attempts);
+	sqlite3_bind_int(st, 9, w->tries);
+	sqlite3_bind_int(st, 10, w->last_status);
+	sqlite3_bind_text(st, 11, w->last_error ? w->last_error : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 12, w->round_ms);
+	sqlite3_bind_int64(st, 13, w->next_ms);
+	sqlite3_bind_int64(st, 14, w->created_ms);
+	sqlite3_bind_int64(st, 15, w->updated_ms);
+}
+
+static wp_status webhook_write(struct wp_tx *tx, enum stmt_id id, const struct wp_webhook *w)
+{
+	struct conn *c = txc(tx);
+	sqlite3_stmt *st = stmt(c, id);
+	wp_status r = WP_E_STORAGE;
+	if (st != NULL) {
+		bind_webhook(st, w);
+		r = step_write(c, st, "webhook_write");
+		if (r == WP_OK && id == ST_WEBHOOK_UPDATE && sqlite3_changes(c->db) != 1)
+			r = WP_E_NOT_FOUND;
+	}
+	done(st);
+	return r;
+}
+
+static wp_status sqlite_webhook_insert(struct wp_tx *tx, const struct wp_webhook *w)
+{
+	return webhook_write(tx, ST_WEBHOOK_INSERT, w);
+}
+
+static wp_status sqlite_webhook_update(struct wp_tx *tx, const struct wp_webhook *w)
+{
+	return webhook_write(tx, ST_WEBHOOK_UPDATE, w);
+}
+
+/* A row of WEBHOOK_COLS; body NULL when the query left it out. */
+static bool read_webhook(sqlite3_stmt *st, wp_arena *a, struct wp_webhook *w)
+{
+	w->id = col_text(st, 0, a);
+	w->surface = col_text(st, 1, a);
+	w->owner = col_text(st, 2, a);
+	w->event_id = col_text(st, 3, a);
+	w->url = col_text(st, 4, a);
+	w->body = sqlite3_column_type(st, 5) == SQLITE_NULL ? NULL : col_text(st, 5, a);
+	w->state = sqlite3_column_int(st, 6);
+	w->attempts = sqlite3_column_int(st, 7);
+	w->tries = sqlite3_column_int(st, 8);
+	w->last_status = sqlite3_column_int(st, 9);
+	w->last_error = col_text(st, 10, a);
+	w->round_ms = sqlite3_column_int64(st, 11);
+	w->next_ms = sqlite3_column_int64(st, 12);
+	w->created_ms = sqlite3_column_int64(st, 13);
+	w->updated_ms = sqlite3_column_int64(st, 14);
+	return w->id && w->surface && w->owner && w->event_id && w->url && w->last_error &&
+	       (w->body != NULL || sqlite3_column_type(st, 5) == SQLITE_NULL);
+}
+
+static wp_status sqlite_webhook_get(struct wp_store *base, struct wp_tx *tx, const char *id,
+				    wp_arena *a, struct wp_webhook *out)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	struct conn *c = tx ? txc(tx) : acquire(s);
+	sqlite3_stmt *st = stmt(c, ST_WEBHOOK_GET);
+	wp_status r = WP_E_STORAGE;
+	if (st != NULL) {
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		r = step_row(c, st, "webhook_get");
+		if (r == WP_OK && !read_webhook(st, a, out))
+			r = WP_E_NOMEM;
+	}
+	done(st);
+	if (tx == NULL)
+		release(s, c);
+	return r;
+}
+
+/* Each row of a bound query to cb, with its strings in a row arena. */
+static wp_status webhook_rows(struct conn *c, sqlite3_stmt *st, wp_webhook_cb cb, void *ctx)
+{
+	if (fault(c->store, FAULT_READ))
+		return WP_E_STORAGE;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		wp_arena row;
+		wp_arena_init(&row, WP_STORE_ROW_ARENA_BYTES);
+		struct wp_webhook w;
+		if (read_webhook(st, &row, &w))
+			cb(ctx, &w);
+		wp_arena_free(&row);
+	}
+	if (rc == SQLITE_DONE)
+		return WP_OK;
+	log_db_error(c->db, "webhook_rows");
+	return WP_E_STORAGE;
+}
+
+static wp_status sqlite_webhook_due(struct wp_store *base, int64_t now_ms, size_t max,
+				    wp_webhook_cb cb, void *ctx)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	struct conn *c = acquire(s);
+	sqlite3_stmt *st = stmt(c, ST_WEBHOOK_DUE);
+	wp_status r = WP_E_STORAGE;
+	if (st != NULL) {
+		sqlite3_bind_int64(st, 1, now_ms);
+		sqlite3_bind_int64(st, 2, max > 0 ? (int64_t)max : 1);
+		r = webhook_rows(c, st, cb, ctx);
+	}
+	done(st);
+	release(s, c);
+	return r;
+}
+
+static wp_status sqlite_webhook_next_due(struct wp_store *base, int64_t *next_ms)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	struct conn *c = acquire(s);
+	sqlite3_stmt *st = stmt(c, ST_WEBHOOK_NEXT_DUE);
+	wp_status r = st ? step_row(c, st, "webhook_next_due") : WP_E_STORAGE;
+	if (r == WP_OK)
+		*next_ms = sqlite3_column_int64(st, 0);
+	done(st);
+	release(s, c);
+	return r;
+}
+
+static wp_status sqlite_webhook_list(struct wp_store *base, const char *surface, const char *owner,
+				     size_t max, wp_webhook_cb cb, void *ctx)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	struct conn *c = acquire(s);
+	sqlite3_stmt *st = stmt(c, owner ? ST_WEBHOOK_LIST_OWNER : ST_WEBHOOK_LIST);
+	wp_status r = WP_E_STORAGE;
+	if (st != NULL) {
+		sqlite3_bind_text(st, 1, surface, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, max > 0 ? (int64_t)max : 1);
+		if (owner != NULL)
+			sqlite3_bind_text(st, 3, owner, -1, SQLITE_STATIC);
+		r = webhook_rows(c, st, cb, ctx);
+	}
+	done(st);
+	release(s, c);
+	return r;
+}
+
+static wp_status sqlite_webhook_attempt_insert(struct wp_tx *tx, const struct wp_webhook_attempt *a)
+{
+	struct conn *c = txc(tx);
+	sqlite3_stmt *st = stmt(c, ST_WEBHOOK_ATTEMPT_INSERT);
+	wp_status r = WP_E_STORAGE;
+	if (st != NULL) {
+		sqlite3_bind_text(st, 1, a->delivery_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, a->n);
+		sqlite3_bind_int64(st, 3, a->at_ms);
+		sqlite3_bind_int64(st, 4, a->duration_ms);
+		sqlite3_bind_int(st, 5, a->http_status);
+		sqlite3_bind_text(st, 6, a->error ? a->error : "", -1, SQLITE_STATIC);
+		r = step_write(c, st, "webhook_attempt_insert");
+	}
+	done(st);
+	return r;
+}
+
+static wp_status sqlite_webhook_attempts(struct wp_store *base, const char *delivery_id, size_t max,
+					 wp_webhook_attempt_cb cb, void *ctx)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	struct conn *c = acquire(s);
+	sqlite3_stmt *st = stmt(c, ST_WEBHOOK_ATTEMPTS);
+	wp_status r = WP_E_STORAGE;
+	if (st != NULL && !fault(s, FAULT_READ)) {
+		sqlite3_bind_text(st, 1, delivery_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, max > 0 ? (int64_t)max : 1);
+		int rc;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			wp_arena row;
+			wp_arena_init(&row, WP_SCRATCH_ARENA_BYTES);
+			struct wp_webhook_attempt a = {
+			    .delivery_id = col_text(st, 0, &row),
+			    .n = sqlite3_column_int(st, 1),
+			    .at_ms = sqlite3_column_int64(st, 2),
+			    .duration_ms = sqlite3_column_int64(st, 3),
+			    .http_status = sqlite3_column_int(st, 4),
+			    .error = col_text(st, 5, &row),
+			};
+			if (a.delivery_id != NULL && a.error != NULL)
+				cb(ctx, &a);
+			wp_arena_free(&row);
+		}
+		if (rc == SQLITE_DONE)
+			r = WP_OK;
+		else
+			log_db_error(c->db, "webhook_attempts");
+	}
+	done(st);
+	release(s, c);
+	return r;
+}
+
+static wp_status sqlite_webhook_secret_insert(struct wp_tx *tx, const char *surface,
+					      const char *owner, const char *sealed, int64_t now_ms)
+{
+	struct conn *c = txc(tx);
+	sqlite3_stmt *st = stmt(c, ST_WEBHOOK_SECRET_INSERT);
+	wp_status r = WP_E_STORAGE;
+	if (st != NULL) {
+		sqlite3_bind_text(st, 1, surface, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, owner, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, sealed, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, now_ms);
+		r = step_write(c, st, "webhook_secret_insert");
+	}
+	done(st);
+	return r;
+}
+
+static wp_status sqlite_webhook_secret_get(struct wp_store *base, struct wp_tx *tx,
+					   const char *surface, const char *owner, wp_arena *a,
+					   const char **sealed)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	struct conn *c = tx ? txc(tx) : acquire(s);
+	sqlite3_stmt *st = stmt(c, ST_WEBHOOK_SECRET_GET);
+	wp_status r = WP_E_STORAGE;
+	if (st != NULL) {
+		sqlite3_bind_text(st, 1, surface, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, owner, -1, SQLITE_STATIC);
+		r = step_row(c, st, "webhook_secret_get");
+		if (r == WP_OK && (*sealed = col_text(st, 0, a)) == NULL)
+			r = WP_E_NOMEM;
+	}
+	done(st);
+	if (tx == NULL)
+		release(s, c);
+	return r;
+}
+
 static const struct wp_store_ops sqlite_ops = {
     .name = "sqlite",
     .close = sqlite_close,
@@ -1595,4 +1888,14 @@ static const struct wp_store_ops sqlite_ops = {
     .doc_get = sqlite_doc_get,
     .doc_by_uniq = sqlite_doc_by_uniq,
     .doc_find = sqlite_doc_find,
+    .webhook_insert = sqlite_webhook_insert,
+    .webhook_update = sqlite_webhook_update,
+    .webhook_get = sqlite_webhook_get,
+    .webhook_due = sqlite_webhook_due,
+    .webhook_next_due = sqlite_webhook_next_due,
+    .webhook_list = sqlite_webhook_list,
+    .webhook_attempt_insert = sqlite_webhook_attempt_insert,
+    .webhook_attempts = sqlite_webhook_attempts,
+    .webhook_secret_insert = sqlite_webhook_secret_insert,
+    .webhook_secret_get = sqlite_webhook_secret_get,
 };

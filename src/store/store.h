@@ -140,6 +140,41 @@ struct wp_doc {
 
 typedef void (*wp_doc_cb)(void *ctx, const struct wp_doc *d);
 
+/*
+ * A webhook delivery in the outbox (core/webhook.h has the rules; the store
+ * only keeps them). Strings are the caller's or, when read, an arena's.
+ */
+struct wp_webhook {
+	const char *id;	      /* the stable delivery id */
+	const char *surface;  /* "payple" */
+	const char *owner;    /* the partner's login on the surface */
+	const char *event_id; /* the event's own id (one delivery per surface and event) */
+	const char *url;
+	const char *body; /* sealed */
+	int32_t state;	  /* 0 pending, 1 delivered, 2 failed */
+	int32_t attempts; /* every attempt made */
+	int32_t tries;	  /* attempts in this round */
+	int32_t last_status;
+	const char *last_error;
+	int64_t round_ms; /* this round's start */
+	int64_t next_ms;  /* the next attempt, while pending */
+	int64_t created_ms;
+	int64_t updated_ms;
+};
+
+/* One attempt of a delivery. */
+struct wp_webhook_attempt {
+	const char *delivery_id;
+	int32_t n; /* 1, 2, ... */
+	int64_t at_ms;
+	int64_t duration_ms;
+	int32_t http_status; /* 0: no answer */
+	const char *error;   /* "" when answered */
+};
+
+typedef void (*wp_webhook_cb)(void *ctx, const struct wp_webhook *w);
+typedef void (*wp_webhook_attempt_cb)(void *ctx, const struct wp_webhook_attempt *a);
+
 struct wp_store_ops;
 /* An open write transaction; backends embed this as their first member. */
 struct wp_tx {
@@ -248,6 +283,35 @@ struct wp_store_ops {
 	wp_status (*doc_find)(struct wp_store *s, struct wp_tx *tx, const char *kind,
 			      const char *owner, const char *ref, size_t max, wp_doc_cb cb,
 			      void *ctx);
+
+	/* Webhook outbox. insert: WP_E_CONFLICT on a taken id, or an event that has one. */
+	wp_status (*webhook_insert)(struct wp_tx *tx, const struct wp_webhook *w);
+	/* Replaces state, attempts, tries, round, next, last status and error, updated_ms. */
+	wp_status (*webhook_update)(struct wp_tx *tx, const struct wp_webhook *w);
+	/* tx may be NULL: a committed read. */
+	wp_status (*webhook_get)(struct wp_store *s, struct wp_tx *tx, const char *id, wp_arena *a,
+				 struct wp_webhook *out);
+	/*
+	 * Pending deliveries due at now_ms (next_ms <= now_ms), soonest first, at
+	 * most max, without their bodies (body NULL): what the sender may start.
+	 */
+	wp_status (*webhook_due)(struct wp_store *s, int64_t now_ms, size_t max, wp_webhook_cb cb,
+				 void *ctx);
+	/* The soonest next_ms of any pending delivery; WP_E_NOT_FOUND when none is pending. */
+	wp_status (*webhook_next_due)(struct wp_store *s, int64_t *next_ms);
+	/* A surface's deliveries (of one owner, or all with owner NULL), newest first, at most max. */
+	wp_status (*webhook_list)(struct wp_store *s, const char *surface, const char *owner,
+				  size_t max, wp_webhook_cb cb, void *ctx);
+	wp_status (*webhook_attempt_insert)(struct wp_tx *tx, const struct wp_webhook_attempt *a);
+	/* A delivery's attempts in order, the last max of them. */
+	wp_status (*webhook_attempts)(struct wp_store *s, const char *delivery_id, size_t max,
+				      wp_webhook_attempt_cb cb, void *ctx);
+	/* A partner's sealed signing secret. insert: WP_E_CONFLICT when it has one. */
+	wp_status (*webhook_secret_insert)(struct wp_tx *tx, const char *surface, const char *owner,
+					   const char *sealed, int64_t now_ms);
+	/* tx may be NULL: a committed read. WP_E_NOT_FOUND when it has none. */
+	wp_status (*webhook_secret_get)(struct wp_store *s, struct wp_tx *tx, const char *surface,
+					const char *owner, wp_arena *a, const char **sealed);
 
 	/* Committed reads, for lookups and `ledger verify`. */
 	wp_status (*account_read)(struct wp_store *s, int64_t id, struct wp_account *out);

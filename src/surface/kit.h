@@ -47,6 +47,7 @@ struct wp_issuer {
 	const char *option; /* the command-line option that asks for it, or NULL */
 	const char *help;   /* its line in --help */
 	bool always;	    /* issue without the option too */
+	bool seals;	    /* its add() seals with the data key (an option's issuer always may) */
 	/* Outside the transaction (files, key generation); *issue is the module's. */
 	wp_status (*prepare)(const uint8_t *data_key, const char *option_value, void **issue,
 			     char *err, size_t err_cap);

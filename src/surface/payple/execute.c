@@ -14,6 +14,14 @@
  * CANCEL voids the reservations. Every executed item keeps its result
  * (the webhook's fields); a "payple_result" document (ref the bank date)
  * serves the date lookup.
+ *
+ * Webhooks (payple-notes §6): with a webhook_url (this call's, or the one an
+ * earlier execute of the group gave), each executed item's result is queued
+ * for delivery in the same transaction as the result itself
+ * (core/webhook.h: the outbox), and the sender is woken once it is durable.
+ * The body is the result exactly, Payple's fields in Payple's order; a
+ * CANCEL sends nothing. The URL must be http(s) and, outside sandbox mode,
+ * must not reach a loopback, private or link-local address (A0003).
  */
 #include <inttypes.h>
 #include <openssl/crypto.h>
@@ -25,6 +33,7 @@
 #include "core/crypto.h"
 #include "core/docs.h"
 #include "core/ledger.h"
+#include "core/webhook.h"
 #include "surface/payple/payple.h"
 #include "util/date.h"
 #include "util/text.h"
@@ -55,7 +64,9 @@ struct execute_cmd {
 	struct payple_req *p;
 	const struct wp_app *app;
 	const char *group, *billing, *webhook, *dtm;
+	const char *hook; /* where results go: webhook, or the group's kept one (NULL: none) */
 	bool cancel;
+	bool queued; /* webhooks were queued: wake the sender once durable */
 	int64_t now_ms;
 	char date[9]; /* the bank date: yyyyMMdd, KST */
 	enum payple_code code;
@@ -167,6 +178,30 @@ static wp_status pay_out(struct wp_tx *tx, struct execute_cmd *cmd, json_t *item
 	return st;
 }
 
+/* The item's result, exactly as /transfer/result answers it, into the outbox. */
+static wp_status queue_webhook(struct wp_tx *tx, struct execute_cmd *cmd, const char *api_tran_id,
+			       json_t *result)
+{
+	char *body = json_dumps(result, JSON_COMPACT);
+	if (body == NULL)
+		return WP_E_NOMEM;
+	struct wp_webhook_event e = {
+	    .surface = PAYPLE_SURFACE,
+	    .owner = cmd->p->cst_id,
+	    .event_id = api_tran_id,
+	    .url = cmd->hook,
+	    .body = body,
+	    .body_len = strlen(body),
+	    .now_ms = cmd->now_ms,
+	};
+	wp_status st = wp_webhook_enqueue(tx, cmd->app->data_key, &e, NULL);
+	OPENSSL_cleanse(body, e.body_len); /* the recipient's account number and name */
+	free(body);
+	if (st == WP_OK)
+		cmd->queued = true;
+	return st == WP_E_CONFLICT ? WP_E_INTERNAL : st; /* an item executes once */
+}
+
 /* One requested item: posted and paid out, or voided. */
 static wp_status settle(struct wp_tx *tx, struct execute_cmd *cmd, json_t *item, int64_t payout,
 			int64_t clearing, wp_arena *a)
@@ -211,6 +246,8 @@ static wp_status settle(struct wp_tx *tx, struct execute_cmd *cmd, json_t *item,
 				       .updated_ms = cmd->now_ms};
 		st = wp_doc_save(tx, &rmeta, result, true);
 	}
+	if (st == WP_OK && result != NULL && cmd->hook != NULL)
+		st = queue_webhook(tx, cmd, api_tran_id, result);
 	json_decref(result);
 	return st;
 }
@@ -235,6 +272,8 @@ static wp_status apply_execute(struct wp_tx *tx, struct wp_cmd *c)
 		st = payple_group_items(NULL, tx, owner, cmd->group, &items);
 	if (st == WP_OK)
 		st = payple_payout_account(NULL, tx, owner, &payout, &clearing);
+	const char *kept = str_or(group, "webhook_url");
+	cmd->hook = cmd->cancel ? NULL : cmd->webhook ? cmd->webhook : kept[0] ? kept : NULL;
 	bool all = strcmp(cmd->billing, "ALL") == 0, left = false;
 	size_t i, settled = 0;
 	json_t *item;
@@ -304,27 +343,56 @@ static void finish_execute(struct wp_req *r, struct wp_write *w)
 	payple_answer(p, cmd->code);
 }
 
-/* An absolute http(s) URL: where results go (delivered by the webhook sender). */
-static bool webhook_url_valid(const char *u)
+/* Once durable: the sender looks at the outbox now. */
+static void execute_committed(struct wp_app *app, struct wp_write *w)
 {
-	size_t skip = strncmp(u, "http://", 7) == 0 ? 7 : strncmp(u, "https://", 8) == 0 ? 8 : 0;
-	return skip != 0 && u[skip] != '\0' && u[skip] != '/' && strpbrk(u, " \t\r\n") == NULL;
+	if (((struct execute_cmd *)w)->queued)
+		wp_webhooks_kick(app->webhooks);
+}
+
+static enum payple_code url_refused(struct payple_req *p, const char *why)
+{
+	p->message = wp_arena_printf(&p->r->arena, "%s: webhook_url %s",
+				     payple_codes[PAYPLE_FIELD].message, why);
+	p->data = NULL;
+	return PAYPLE_FIELD;
+}
+
+/* The webhook_url's host was resolved (a resolver thread): execute, or refuse. */
+static void url_checked(void *ctx, bool ok, const char *why)
+{
+	struct execute_cmd *cmd = ctx;
+	struct payple_req *p = cmd->p;
+	struct wp_req *r = p->r;
+	if (ok)
+		wp_write_submit(&cmd->w);
+	else
+		payple_answer(p, url_refused(p, why));
+	wp_req_release(r);
 }
 
 static enum payple_code start(struct payple_req *p, const char *group, const char *billing,
 			      bool cancel, const char *webhook)
 {
-	if (webhook != NULL && !webhook_url_valid(webhook)) {
-		p->message = wp_arena_printf(&p->r->arena,
-					     "%s: webhook_url must be an absolute http:// or "
-					     "https:// URL",
-					     payple_codes[PAYPLE_FIELD].message);
-		return PAYPLE_FIELD;
+	struct wp_app *app = p->r->app;
+	enum wp_webhook_check check = WP_WEBHOOK_URL_OK;
+	if (webhook != NULL) {
+		char why[WP_MESSAGE_MAX_BYTES];
+		struct wp_webhook_url u;
+		if (app->webhooks == NULL) /* not serving (a tool): the URL's form only */
+			check = wp_webhook_url_parse(webhook, &u, why, sizeof(why))
+				    ? WP_WEBHOOK_URL_OK
+				    : WP_WEBHOOK_URL_REFUSED;
+		else
+			check = wp_webhooks_check(app->webhooks, webhook, why, sizeof(why));
+		if (check == WP_WEBHOOK_URL_REFUSED)
+			return url_refused(p, why);
 	}
 	struct execute_cmd *cmd =
 	    WP_WRITE_NEW(p->r, struct execute_cmd, apply_execute, finish_execute);
 	if (cmd == NULL || (p->data = wp_req_json(p->r, json_object())) == NULL)
 		return PAYPLE_SYSTEM;
+	cmd->w.after_commit = execute_committed;
 	cmd->p = p;
 	cmd->app = p->r->app;
 	cmd->group = group;
@@ -334,6 +402,17 @@ static enum payple_code start(struct payple_req *p, const char *group, const cha
 	cmd->dtm = payple_dtm(p);
 	cmd->now_ms = wp_clock_now_ms(&p->r->app->clock);
 	snprintf(cmd->date, sizeof(cmd->date), "%.8s", cmd->dtm);
+	if (check == WP_WEBHOOK_URL_RESOLVE) {
+		/* A host name: resolved off this worker, then executed (or refused) from there. */
+		bool was_deferred = p->r->deferred;
+		wp_req_hold(p->r);
+		if (wp_webhooks_check_async(app->webhooks, webhook, url_checked, cmd) == WP_OK)
+			return PAYPLE_DEFERRED;
+		wp_req_release(p->r);
+		p->r->deferred = was_deferred;
+		p->data = NULL;
+		return PAYPLE_SYSTEM;
+	}
 	wp_write_submit(&cmd->w);
 	return PAYPLE_DEFERRED;
 }
@@ -472,7 +551,10 @@ const struct wp_route_doc payple_doc_transfer_execute = {
     .summary = "Execute (NOW) or cancel (CANCEL) a group's pending requests",
     .description = "NOW pays each out through the sandbox bank; a refusal returns the money "
 		   "and the item's result is A0009 with its bank_rsp_code (412, 415, 416, 419, "
-		   "420 and 815 also end the billing_tran_id). Results: /transfer/result*.",
+		   "420 and 815 also end the billing_tran_id). Results: /transfer/result*, and "
+		   "with webhook_url one POST per executed item there (its result; header "
+		   "X-Wonpay-Signature, README: Webhooks). Outside sandbox mode webhook_url must "
+		   "not reach a loopback, private or link-local address (A0003).",
     .body = WP_DOC_JSON,
     .shapes = execute_shape,
     .shape_count = 1,

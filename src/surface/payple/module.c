@@ -3,6 +3,7 @@
  * and what `wonpay partner add` issues (a cst_id and a custKey).
  */
 #include <inttypes.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "core/bank_sandbox.h"
 #include "core/crypto.h"
 #include "core/ledger.h"
+#include "core/webhook.h"
 #include "surface/payple/payple.h"
 
 #define PAYPLE_ROUTE(path, fn, doc)                                                                \
@@ -37,6 +39,23 @@ static const struct wp_route payple_routes[] = {
 static const char *const payple_paths[] = {"/oauth/*", "/inquiry/*", "/transfer/*", "/request/*",
 					   "/account/*"};
 
+/* Sandbox only (the control API: admin token, wonpay's envelope). */
+static const struct wp_route payple_sandbox_routes[] = {
+    {"GET", "/sandbox/payple/webhooks", wp_ctl_run, (wp_impl)payple_sandbox_webhooks,
+     &payple_doc_sandbox_webhooks},
+    {"POST", "/sandbox/payple/webhooks/{id}/redeliver", wp_ctl_run,
+     (wp_impl)payple_sandbox_redeliver, &payple_doc_sandbox_redeliver},
+    {"POST", "/sandbox/payple/topup", wp_ctl_run, (wp_impl)payple_sandbox_topup,
+     &payple_doc_sandbox_topup},
+};
+
+static const struct wp_surface payple_sandbox_surface = {
+    .name = "sandbox",
+    .routes = payple_sandbox_routes,
+    .route_count = WP_COUNT(payple_sandbox_routes),
+    .reply_error = wp_own_reply_error,
+};
+
 static const struct wp_surface payple_surface = {
     .name = PAYPLE_SURFACE,
     .routes = payple_routes,
@@ -51,7 +70,7 @@ static const struct wp_surface payple_surface = {
 /* ---- the spec's sample partner (sandbox) ---- */
 
 /* Its company account at a sandbox bank, which prefunds its payout account. */
-static const struct wp_bank_account funding_account = {
+const struct wp_bank_account payple_funding_account = {
     .bank_code = "004",
     .account_number = "77700000001",
     .holder_name = "(주)페이플테스트",
@@ -61,18 +80,17 @@ static const struct wp_bank_account funding_account = {
 };
 
 /* Prefunds a payout account from a sandbox bank account, through the bank (idempotent by id). */
-static wp_status fund(struct wp_app *app, struct wp_tx *tx, const char *id, int64_t payout_id,
-		      int64_t amount, int64_t now_ms)
+wp_status payple_fund(struct wp_app *app, struct wp_tx *tx, const char *id,
+		      const struct wp_bank_party *from, int64_t payout_id, int64_t amount,
+		      int64_t now_ms, int *outcome)
 {
-	struct wp_bank_party from = {funding_account.bank_code, funding_account.account_number, 0};
 	struct wp_bank_party to = {NULL, NULL, payout_id};
 	struct wp_transfer t;
 	bool replayed;
-	int outcome = WP_BANK_OK;
-	wp_status st =
-	    app->bank->ops->move(app->bank, tx, id, &from, &to, amount,
-				 WP_TRANSFER_CODE_PAYOUT_FUNDING, now_ms, &outcome, &t, &replayed);
-	return st != WP_OK ? st : outcome == WP_BANK_OK ? WP_OK : WP_E_INTERNAL;
+	*outcome = WP_BANK_OK;
+	return app->bank->ops->move(app->bank, tx, id, from, &to, amount,
+				    WP_TRANSFER_CODE_PAYOUT_FUNDING, now_ms, outcome, &t,
+				    &replayed);
 }
 
 /* The sample partner, and its funded payout account (again after a sandbox reset). */
@@ -85,6 +103,12 @@ static wp_status payple_seed(struct wp_app *app, void *state, const struct wp_se
 					: wp_auth_add(s->tx, app->data_key, s->partner_id,
 						      PAYPLE_SURFACE, PAYPLE_SANDBOX_CST_ID,
 						      PAYPLE_SANDBOX_CUST_KEY, NULL, s->now_ms);
+	/* Its webhook signing secret: documented, so a receiver under test can check it. */
+	if (st == WP_OK &&
+	    !wp_webhook_secret_exists(app->store, s->tx, PAYPLE_SURFACE, PAYPLE_SANDBOX_CST_ID))
+		st = wp_webhook_secret_set(s->tx, app->data_key, PAYPLE_SURFACE,
+					   PAYPLE_SANDBOX_CST_ID, PAYPLE_SANDBOX_WEBHOOK_SECRET,
+					   s->now_ms);
 	int64_t payout_id = 0;
 	if (st == WP_OK)
 		st = payple_payout_account(NULL, s->tx, PAYPLE_SANDBOX_CST_ID, &payout_id, NULL);
@@ -93,14 +117,16 @@ static wp_status payple_seed(struct wp_app *app, void *state, const struct wp_se
 	int outcome = WP_BANK_OK;
 	st = payple_payout_account_open(s->tx, PAYPLE_SANDBOX_CST_ID, s->now_ms, &payout_id);
 	if (st == WP_OK)
-		st = wp_bank_sandbox_open(s->tx, &funding_account, PAYPLE_SANDBOX_FUNDS, s->now_ms,
-					  &outcome);
+		st = wp_bank_sandbox_open(s->tx, &payple_funding_account, PAYPLE_SANDBOX_FUNDS,
+					  s->now_ms, &outcome);
 	if (st == WP_E_CONFLICT) /* an earlier start opened it */
 		st = WP_OK;
+	struct wp_bank_party from = {payple_funding_account.bank_code,
+				     payple_funding_account.account_number, 0};
 	if (st == WP_OK)
-		st = fund(app, s->tx, "payple:fund:" PAYPLE_SANDBOX_CST_ID, payout_id,
-			  PAYPLE_SANDBOX_FUNDS, s->now_ms);
-	return st;
+		st = payple_fund(app, s->tx, "payple:fund:" PAYPLE_SANDBOX_CST_ID, &from, payout_id,
+				 PAYPLE_SANDBOX_FUNDS, s->now_ms, &outcome);
+	return st != WP_OK ? st : outcome == WP_BANK_OK ? WP_OK : WP_E_INTERNAL;
 }
 
 static void payple_describe(const struct wp_app *app, FILE *out)
@@ -110,21 +136,27 @@ static void payple_describe(const struct wp_app *app, FILE *out)
 		"/transfer/execute, ... (README: Payple)\n",
 		app->cfg->public_url);
 	if (app->cfg->sandbox)
-		fprintf(out, "  sandbox Payple partner: cst_id=%s custKey=%s\n",
-			PAYPLE_SANDBOX_CST_ID, PAYPLE_SANDBOX_CUST_KEY);
+		fprintf(
+		    out,
+		    "  sandbox Payple partner: cst_id=%s custKey=%s (webhooks signed with %s)\n",
+		    PAYPLE_SANDBOX_CST_ID, PAYPLE_SANDBOX_CUST_KEY, PAYPLE_SANDBOX_WEBHOOK_SECRET);
 }
 
-/* ---- `partner add`: a cst_id and a custKey, shown once; an empty payout account ---- */
+/*
+ * ---- `partner add`: a cst_id, a custKey and a webhook secret, shown once; an
+ * empty payout account ----
+ */
 
 struct payple_issue {
 	char cst_id[PAYPLE_CST_ID_MAX + 1];
 	char cust_key[33];
+	char webhook_secret[WP_WEBHOOK_SECRET_LEN + 1];
+	const uint8_t *data_key; /* filled by the caller before add() */
 };
 
 static wp_status payple_prepare(const uint8_t *data_key, const char *value, void **issue, char *err,
 				size_t cap)
 {
-	(void)data_key;
 	(void)value;
 	(void)err;
 	(void)cap;
@@ -137,12 +169,22 @@ static wp_status payple_prepare(const uint8_t *data_key, const char *value, void
 				      PAYPLE_CST_ID_MAX - 1);
 	if (st == WP_OK)
 		st = wp_random_alnum(i->cust_key, sizeof(i->cust_key) - 1);
+	if (st == WP_OK)
+		st = wp_webhook_secret_new(i->webhook_secret);
 	if (st != WP_OK) {
 		free(i);
 		return st;
 	}
+	i->data_key = data_key;
 	*issue = i;
 	return WP_OK;
+}
+
+static void payple_issue_free(void *issue)
+{
+	if (issue != NULL)
+		OPENSSL_cleanse(issue, sizeof(struct payple_issue));
+	free(issue);
 }
 
 static wp_status payple_add(struct wp_tx *tx, void *issue, int64_t partner_id, int64_t now_ms)
@@ -151,21 +193,26 @@ static wp_status payple_add(struct wp_tx *tx, void *issue, int64_t partner_id, i
 	int64_t payout_id;
 	wp_status st =
 	    wp_auth_add(tx, NULL, partner_id, PAYPLE_SURFACE, i->cst_id, i->cust_key, NULL, now_ms);
+	if (st == WP_OK)
+		st = wp_webhook_secret_set(tx, i->data_key, PAYPLE_SURFACE, i->cst_id,
+					   i->webhook_secret, now_ms);
 	return st == WP_OK ? payple_payout_account_open(tx, i->cst_id, now_ms, &payout_id) : st;
 }
 
 static void payple_print(void *issue, FILE *out)
 {
 	struct payple_issue *i = issue;
-	fprintf(out, "Payple cst_id: %s\nPayple custKey: %s\n", i->cst_id, i->cust_key);
+	fprintf(out, "Payple cst_id: %s\nPayple custKey: %s\nPayple webhook secret: %s\n",
+		i->cst_id, i->cust_key, i->webhook_secret);
 }
 
 static const struct wp_issuer payple_issuer = {
     .always = true,
+    .seals = true, /* the webhook secret */
     .prepare = payple_prepare,
     .add = payple_add,
     .print = payple_print,
-    .free = free,
+    .free = payple_issue_free,
 };
 
 static const struct wp_public_credential payple_sandbox_credentials[] = {
@@ -214,6 +261,7 @@ static const char *const payple_reset_kinds[] = {PAYPLE_KIND_ACCOUNT, PAYPLE_KIN
 const struct wp_module wp_module_payple = {
     .name = PAYPLE_SURFACE,
     .surface = &payple_surface,
+    .sandbox_surface = &payple_sandbox_surface,
     .seed = payple_seed,
     .describe = payple_describe,
     .issuer = &payple_issuer,

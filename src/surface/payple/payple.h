@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/bank.h"
 #include "surface/kit.h"
 
 #define PAYPLE_SURFACE "payple"
@@ -28,6 +29,9 @@
 #define PAYPLE_SANDBOX_CST_ID "test"
 #define PAYPLE_SANDBOX_CUST_KEY "abcd1234567890"
 #define PAYPLE_SANDBOX_FUNDS 10000000 /* won in the sample partner's payout account */
+/* The sample partner's webhook signing secret (README: "Webhooks"): a test value. */
+#define PAYPLE_SANDBOX_WEBHOOK_SECRET "whsec_sandbox_test"
+#define PAYPLE_TOPUP_MAX 1000000000000LL /* won in one sandbox top-up */
 
 #define PAYPLE_CST_ID_MAX 12 /* aN(8) in the spec, String 12 on the token call */
 #define PAYPLE_CUST_KEY_MAX 255
@@ -127,6 +131,22 @@ wp_status payple_payout_account(struct wp_store *s, struct wp_tx *tx, const char
 wp_status payple_payout_account_open(struct wp_tx *tx, const char *cst_id, int64_t now_ms,
 				     int64_t *ledger_account_id);
 
+/*
+ * Sandbox: pays amount into the partner's payout account through the sandbox
+ * bank, from its company account there (the sample partner's is 004
+ * 77700000001; another partner's is opened on first use and kept in its
+ * payout account's document), into which the bank first takes the amount as
+ * cash. *outcome is the bank's (WP_BANK_OK when paid). WP_E_NOT_FOUND when
+ * cst_id is not a Payple partner.
+ */
+wp_status payple_topup(struct wp_app *app, struct wp_tx *tx, const char *cst_id, int64_t amount,
+		       int64_t now_ms, int *outcome, struct wp_account *payout);
+/* The sandbox funding account of the sample partner, and the prefunding move. */
+extern const struct wp_bank_account payple_funding_account;
+wp_status payple_fund(struct wp_app *app, struct wp_tx *tx, const char *id,
+		      const struct wp_bank_party *from, int64_t payout_id, int64_t amount,
+		      int64_t now_ms, int *outcome);
+
 /* o[name] = won as Payple's string amount. */
 void payple_set_amount(json_t *o, const char *name, int64_t won);
 /* Now as Payple's api_tran_dtm: yyyyMMddHHmmssSSS, KST (in the arena). */
@@ -152,6 +172,13 @@ wp_status payple_group_items(struct wp_store *s, struct wp_tx *tx, const char *o
 void payple_bank_tran_id(char out[21]);
 /* Payple's bank_rsp_code for a bank outcome: "000", 412, 415, 416, 419, 420, 815 or 499. */
 const char *payple_bank_rsp_code(int outcome);
+
+/* The sandbox control API's Payple routes (sandbox.c): admin token, wonpay's envelope. */
+void payple_sandbox_webhooks(struct wp_ctl *c); /* GET /sandbox/payple/webhooks */
+void payple_sandbox_redeliver(struct wp_ctl *c);
+void payple_sandbox_topup(struct wp_ctl *c);
+extern const struct wp_route_doc payple_doc_sandbox_webhooks, payple_doc_sandbox_redeliver,
+    payple_doc_sandbox_topup;
 
 /* OpenAPI rows: the body fields every call has, and each route's. */
 #define PAYPLE_PARTNER_FIELDS 2

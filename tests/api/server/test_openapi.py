@@ -29,7 +29,9 @@ SANDBOX = {("post", "/sandbox/bank-accounts"),
            ("post", "/sandbox/transfers"), ("get", "/sandbox/transfers/{id}"),
            ("put", "/sandbox/banks/{bank_code}/fault"), ("get", "/sandbox/banks/{bank_code}/fault"),
            ("get", "/sandbox/clock"), ("post", "/sandbox/clock"), ("post", "/sandbox/reset"),
-           ("get", "/sandbox/requests"), ("post", "/sandbox/kona/ars/{regNo}/answer")}
+           ("get", "/sandbox/requests"), ("post", "/sandbox/kona/ars/{regNo}/answer"),
+           ("get", "/sandbox/payple/webhooks"), ("post", "/sandbox/payple/webhooks/{id}/redeliver"),
+           ("post", "/sandbox/payple/topup")}
 SYSTEM = {("get", "/health"), ("get", "/ready"), ("get", "/metrics")}
 PAYPLE = {("post", p) for p in ["/oauth/token", "/inquiry/real_name", "/transfer/request",
                                  "/request/result/group_key", "/transfer/execute",

@@ -463,6 +463,39 @@ static void test_commit_buckets(void **state)
 	wp_metrics_free(m);
 }
 
+static void test_webhook_counters(void **state)
+{
+	(void)state;
+	struct wp_metrics *m = new_metrics();
+	wp_metrics_webhook_attempt(m, WP_METRICS_WEBHOOK_NON_2XX, false, 1000000); /* 1 ms */
+	wp_metrics_webhook_attempt(m, WP_METRICS_WEBHOOK_TIMEOUT, true, 10000000000u);
+	wp_metrics_webhook_attempt(m, WP_METRICS_WEBHOOK_2XX, true, 2000000);
+	wp_metrics_webhook_attempt(m, 99, false, 1);	/* out of range: "error" */
+	wp_metrics_webhook_done(m, true, 40000000000u); /* 40 s after it was queued */
+	wp_metrics_webhook_done(m, false, 0);
+	wp_metrics_webhook_in_flight(m, 3);
+	char *text = render(m);
+	check_document(text);
+	assert_true(value(text, "wonpay_webhook_attempts_total{outcome=\"non_2xx\"}") == 1);
+	assert_true(value(text, "wonpay_webhook_attempts_total{outcome=\"timeout\"}") == 1);
+	assert_true(value(text, "wonpay_webhook_attempts_total{outcome=\"2xx\"}") == 1);
+	assert_true(value(text, "wonpay_webhook_attempts_total{outcome=\"error\"}") == 1);
+	assert_true(value(text, "wonpay_webhook_attempts_total{outcome=\"refused\"}") == 0);
+	assert_true(value(text, "wonpay_webhook_retries_total") == 2);
+	assert_true(value(text, "wonpay_webhook_delivered_total") == 1);
+	assert_true(value(text, "wonpay_webhook_failed_total") == 1);
+	assert_true(value(text, "wonpay_webhook_attempt_duration_seconds_bucket{le=\"0.001\"}") ==
+		    2);
+	assert_true(value(text, "wonpay_webhook_attempt_duration_seconds_bucket{le=\"+Inf\"}") ==
+		    4);
+	assert_true(value(text, "wonpay_webhook_delivery_latency_seconds_bucket{le=\"30\"}") == 0);
+	assert_true(value(text, "wonpay_webhook_delivery_latency_seconds_bucket{le=\"60\"}") == 1);
+	assert_true(value(text, "wonpay_webhook_delivery_latency_seconds_sum") == 40);
+	assert_true(value(text, "wonpay_webhook_in_flight") == 3);
+	free(text);
+	wp_metrics_free(m);
+}
+
 static void test_bounded_labels(void **state)
 {
 	(void)state;
@@ -557,11 +590,9 @@ static void test_empty_and_off(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_threads_add_up),
-	    cmocka_unit_test(test_request_buckets),
-	    cmocka_unit_test(test_commit_buckets),
-	    cmocka_unit_test(test_bounded_labels),
-	    cmocka_unit_test(test_shared_names_and_escaping),
+	    cmocka_unit_test(test_threads_add_up), cmocka_unit_test(test_request_buckets),
+	    cmocka_unit_test(test_commit_buckets), cmocka_unit_test(test_webhook_counters),
+	    cmocka_unit_test(test_bounded_labels), cmocka_unit_test(test_shared_names_and_escaping),
 	    cmocka_unit_test(test_empty_and_off),
 	};
 	return cmocka_run_group_tests_name("metrics", tests, NULL, NULL);
