@@ -300,7 +300,7 @@ static wp_status apply_execute(struct wp_tx *tx, struct wp_cmd *c)
 		if (!left)
 			json_object_set_new(group, "status",
 					    json_string(cmd->cancel ? "cancelled" : "executed"));
-		if (cmd->webhook != NULL)
+		if (cmd->webhook != NULL && !cmd->cancel) /* CANCEL sends nothing, keeps nothing */
 			json_object_set_new(group, "webhook_url", json_string(cmd->webhook));
 		gmeta.updated_ms = cmd->now_ms;
 		st = wp_doc_save(tx, &gmeta, group, false);
