@@ -73,12 +73,6 @@ struct execute_cmd {
 	int64_t total, remain;
 };
 
-static const char *str_or(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	return s ? s : "";
-}
-
 /* One ledger transfer that must apply (a reservation's post or void, a return). */
 static wp_status must(struct wp_tx *tx, struct wp_transfer *t, int64_t now_ms)
 {
@@ -107,16 +101,16 @@ static wp_status pay_out(struct wp_tx *tx, struct execute_cmd *cmd, json_t *item
 	int64_t amount = json_integer_value(json_object_get(item, "amount"));
 	json_t *billing = NULL;
 	struct wp_doc bmeta;
-	wp_status st = wp_doc_load(NULL, tx, PAYPLE_KIND_BILLING, str_or(item, "billing_tran_id"),
-				   owner, a, &billing, &bmeta);
+	wp_status st = wp_doc_load(NULL, tx, PAYPLE_KIND_BILLING,
+				   payple_str(item, "billing_tran_id"), owner, a, &billing, &bmeta);
 	if (st != WP_OK)
 		return st;
-	const char *bank_code = str_or(billing, "bank_code");
+	const char *bank_code = payple_str(billing, "bank_code");
 	size_t n;
 	char *account = wp_open(cmd->app->data_key, "payple.billing.account_num",
-				str_or(billing, "account_num"), &n);
+				payple_str(billing, "account_num"), &n);
 	char *holder =
-	    wp_open(cmd->app->data_key, "payple.billing.holder", str_or(billing, "holder"), &n);
+	    wp_open(cmd->app->data_key, "payple.billing.holder", payple_str(billing, "holder"), &n);
 	struct wp_bank_answer reach;
 	int outcome = WP_BANK_FAILED;
 	if (account != NULL && holder != NULL) {
@@ -160,14 +154,15 @@ static wp_status pay_out(struct wp_tx *tx, struct execute_cmd *cmd, json_t *item
 	    ok ? "처리 성공"
 	       : wp_arena_printf(a, "%s (%s)", payple_codes[PAYPLE_BANK].message,
 				 wp_bank_outcome_name(outcome)),
-	    "cst_id", owner, "sub_id", str_or(item, "sub_id"), "distinct_key",
-	    str_or(item, "distinct_key"), "group_key", cmd->group, "billing_tran_id",
-	    str_or(item, "billing_tran_id"), "api_tran_id", api_tran_id, "api_tran_dtm", cmd->dtm,
-	    "bank_tran_id", tran_id, "bank_tran_date", cmd->date, "bank_rsp_code", rsp,
+	    "cst_id", owner, "sub_id", payple_str(item, "sub_id"), "distinct_key",
+	    payple_str(item, "distinct_key"), "group_key", cmd->group, "billing_tran_id",
+	    payple_str(item, "billing_tran_id"), "api_tran_id", api_tran_id, "api_tran_dtm",
+	    cmd->dtm, "bank_tran_id", tran_id, "bank_tran_date", cmd->date, "bank_rsp_code", rsp,
 	    "bank_code_std", bank_code, "bank_code_sub", wp_arena_printf(a, "%s0001", bank_code),
 	    "bank_name", bank ? bank->name : "", "account_num", account ? account : "",
 	    "account_num_masked", masked, "account_holder_name", holder ? holder : "",
-	    "print_content", str_or(item, "print_content"), "tran_amt", str_or(item, "tran_amt"));
+	    "print_content", payple_str(item, "print_content"), "tran_amt",
+	    payple_str(item, "tran_amt"));
 	if (account != NULL)
 		OPENSSL_cleanse(account, strlen(account));
 	free(account);
@@ -206,7 +201,7 @@ static wp_status queue_webhook(struct wp_tx *tx, struct execute_cmd *cmd, const 
 static wp_status settle(struct wp_tx *tx, struct execute_cmd *cmd, json_t *item, int64_t payout,
 			int64_t clearing, wp_arena *a)
 {
-	const char *api_tran_id = str_or(item, "_id");
+	const char *api_tran_id = payple_str(item, "_id");
 	struct wp_transfer t = {.flags = cmd->cancel ? WP_TRANSFER_VOID_PENDING
 						     : WP_TRANSFER_POST_PENDING,
 				.code = WP_TRANSFER_CODE_PAYOUT};
@@ -218,7 +213,7 @@ static wp_status settle(struct wp_tx *tx, struct execute_cmd *cmd, json_t *item,
 		st = pay_out(tx, cmd, item, api_tran_id, payout, clearing, a, &result);
 	if (st != WP_OK)
 		return st;
-	bool failed = result != NULL && strcmp(str_or(result, "result"), "A0000") != 0;
+	bool failed = result != NULL && strcmp(payple_str(result, "result"), "A0000") != 0;
 	json_object_set_new(item, "status",
 			    json_string(cmd->cancel ? "cancelled"
 					: failed    ? "failed"
@@ -231,9 +226,9 @@ static wp_status settle(struct wp_tx *tx, struct execute_cmd *cmd, json_t *item,
 			      .ref = cmd->group,
 			      .updated_ms = cmd->now_ms};
 	json_t *uniq = json_object_get(item, "distinct_key");
-	char u[PAYPLE_CST_ID_MAX + PAYPLE_KEY_MAX + 2];
+	char u[PAYPLE_UNIQ_MAX];
 	if (json_string_length(uniq) > 0) {
-		snprintf(u, sizeof(u), "%s:%s", cmd->p->cst_id, json_string_value(uniq));
+		payple_uniq(cmd->p->cst_id, json_string_value(uniq), u, sizeof(u));
 		meta.uniq = u;
 	}
 	st = wp_doc_save(tx, &meta, item, false);
@@ -262,7 +257,8 @@ static wp_status apply_execute(struct wp_tx *tx, struct wp_cmd *c)
 	struct wp_doc gmeta;
 	wp_status st =
 	    wp_doc_load(NULL, tx, PAYPLE_KIND_GROUP, cmd->group, owner, &a, &group, &gmeta);
-	if (st == WP_E_NOT_FOUND || (st == WP_OK && strcmp(str_or(group, "status"), "open") != 0)) {
+	if (st == WP_E_NOT_FOUND ||
+	    (st == WP_OK && strcmp(payple_str(group, "status"), "open") != 0)) {
 		cmd->code = PAYPLE_NO_GROUP;
 		st = WP_OK;
 		goto out;
@@ -272,16 +268,16 @@ static wp_status apply_execute(struct wp_tx *tx, struct wp_cmd *c)
 		st = payple_group_items(NULL, tx, owner, cmd->group, &items);
 	if (st == WP_OK)
 		st = payple_payout_account(NULL, tx, owner, &payout, &clearing);
-	const char *kept = str_or(group, "webhook_url");
+	const char *kept = payple_str(group, "webhook_url");
 	cmd->hook = cmd->cancel ? NULL : cmd->webhook ? cmd->webhook : kept[0] ? kept : NULL;
 	bool all = strcmp(cmd->billing, "ALL") == 0, left = false;
 	size_t i, settled = 0;
 	json_t *item;
 	json_array_foreach(items, i, item)
 	{
-		if (st != WP_OK || strcmp(str_or(item, "status"), "requested") != 0)
+		if (st != WP_OK || strcmp(payple_str(item, "status"), "requested") != 0)
 			continue;
-		if (!all && strcmp(str_or(item, "billing_tran_id"), cmd->billing) != 0) {
+		if (!all && strcmp(payple_str(item, "billing_tran_id"), cmd->billing) != 0) {
 			left = true;
 			continue;
 		}
@@ -352,10 +348,8 @@ static void execute_committed(struct wp_app *app, struct wp_write *w)
 
 static enum payple_code url_refused(struct payple_req *p, const char *why)
 {
-	p->message = wp_arena_printf(&p->r->arena, "%s: webhook_url %s",
-				     payple_codes[PAYPLE_FIELD].message, why);
 	p->data = NULL;
-	return PAYPLE_FIELD;
+	return payple_fail(p, PAYPLE_FIELD, "webhook_url %s", why);
 }
 
 /* The webhook_url's host was resolved (a resolver thread): execute, or refuse. */
@@ -457,8 +451,8 @@ enum payple_code payple_transfer_result(struct payple_req *p)
 		return PAYPLE_SYSTEM;
 	/* The transfer's own result and message, as its webhook carried them. */
 	p->data = result;
-	p->message = str_or(result, "message");
-	return strcmp(str_or(result, "result"), "A0000") == 0 ? PAYPLE_OK : PAYPLE_BANK;
+	p->message = payple_str(result, "message");
+	return strcmp(payple_str(result, "result"), "A0000") == 0 ? PAYPLE_OK : PAYPLE_BANK;
 }
 
 static const struct wp_field date_field[] = {
@@ -476,7 +470,7 @@ static enum payple_code list_answer(struct payple_req *p, json_t *results)
 	json_array_foreach(results, i, r)
 	{
 		int64_t amount = 0;
-		const char *s = str_or(r, "tran_amt");
+		const char *s = payple_str(r, "tran_amt");
 		if (!wp_parse_i64(s, strlen(s), 0, INT64_MAX, &amount) ||
 		    __builtin_add_overflow(total, amount, &total))
 			return PAYPLE_SYSTEM;
@@ -497,10 +491,7 @@ enum payple_code payple_transfer_result_date(struct payple_req *p)
 	if (c != PAYPLE_OK)
 		return c;
 	if (!wp_birth_date_valid(v[0].s, false)) {
-		p->message =
-		    wp_arena_printf(&p->r->arena, "%s: bank_tran_date must be a date, yyyyMMdd",
-				    payple_codes[PAYPLE_FIELD].message);
-		return PAYPLE_FIELD;
+		return payple_fail(p, PAYPLE_FIELD, "bank_tran_date must be a date, yyyyMMdd");
 	}
 	json_t *results = NULL;
 	wp_status st = wp_doc_list(p->r->app->store, NULL, PAYPLE_KIND_RESULT, p->cst_id, v[0].s,

@@ -107,6 +107,17 @@ void payple_run(struct wp_req *r);
 void payple_answer(struct payple_req *p, enum payple_code c);
 /* Errors from the server itself (404, 405, 413, framing) in Payple's envelope. */
 void payple_reply_error(struct wp_req *r, wp_status st, const char *msg);
+/*
+ * The code's message, ": ", then the formatted detail, as p->message;
+ * returns c (so an endpoint can `return payple_fail(p, PAYPLE_FIELD, ...)`).
+ */
+enum payple_code payple_fail(struct payple_req *p, enum payple_code c, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* o[key] when it is a string, else "". */
+const char *payple_str(json_t *o, const char *key);
+/* The documents' uniq of a distinct_key: "<cst_id>:<key>" (cap >= PAYPLE_UNIQ_MAX). */
+#define PAYPLE_UNIQ_MAX (PAYPLE_CST_ID_MAX + PAYPLE_KEY_MAX + 2)
+void payple_uniq(const char *cst_id, const char *distinct_key, char *out, size_t cap);
 /* Checks p->body against a table: PAYPLE_OK, or the code of the first failure (message set). */
 enum payple_code payple_fields(struct payple_req *p, const struct wp_field *t, size_t n,
 			       struct wp_value *out, enum payple_code fail);

@@ -5,6 +5,7 @@
  * which must be the token's partner. One answer per request, in Payple's
  * envelope: result and message, then the endpoint's fields.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -38,6 +39,28 @@ void payple_reply_error(struct wp_req *r, wp_status st, const char *msg)
 	payple_answer(&p, c);
 }
 
+enum payple_code payple_fail(struct payple_req *p, enum payple_code c, const char *fmt, ...)
+{
+	char detail[WP_MESSAGE_MAX_BYTES];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	p->message = wp_arena_printf(&p->r->arena, "%s: %s", payple_codes[c].message, detail);
+	return c;
+}
+
+const char *payple_str(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : "";
+}
+
+void payple_uniq(const char *cst_id, const char *distinct_key, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s:%s", cst_id, distinct_key);
+}
+
 enum payple_code payple_fields(struct payple_req *p, const struct wp_field *t, size_t n,
 			       struct wp_value *out, enum payple_code fail)
 {
@@ -47,8 +70,7 @@ enum payple_code payple_fields(struct payple_req *p, const struct wp_field *t, s
 	enum payple_code c = e.field->code != 0 && e.fail != WP_FIELD_MISSING
 				 ? (enum payple_code)e.field->code
 				 : fail; /* a row's own code is for any failure but absence */
-	p->message = wp_arena_printf(&p->r->arena, "%s: %s", payple_codes[c].message, e.message);
-	return c;
+	return payple_fail(p, c, "%s", e.message);
 }
 
 /* The body: one JSON object; Payple's strings, and numbers as their decimal strings. */
@@ -58,9 +80,7 @@ static enum payple_code read_body(struct payple_req *p, enum payple_code fail)
 	json_t *v = NULL;
 	if (wp_json_body(p->r->body, p->r->body_len, &v, err, sizeof(err)) != WP_OK ||
 	    wp_req_json(p->r, v) == NULL) {
-		p->message =
-		    wp_arena_printf(&p->r->arena, "%s: %s", payple_codes[fail].message, err);
-		return fail;
+		return payple_fail(p, fail, "%s", err);
 	}
 	for (void *it = json_object_iter(v); it != NULL; it = json_object_iter_next(v, it)) {
 		json_t *val = json_object_iter_value(it);

@@ -137,9 +137,8 @@ static void decide(struct wp_req *r, void *ctx)
 	if (rn->bank.outcome != WP_BANK_OK) {
 		json_object_set_new(p->data, "bank_rsp_code",
 				    json_string(payple_bank_rsp_code(rn->bank.outcome)));
-		p->message = wp_arena_printf(&r->arena, "%s: %s", payple_codes[PAYPLE_BANK].message,
-					     wp_bank_outcome_name(rn->bank.outcome));
-		payple_answer(p, PAYPLE_BANK);
+		payple_answer(
+		    p, payple_fail(p, PAYPLE_BANK, "%s", wp_bank_outcome_name(rn->bank.outcome)));
 		return;
 	}
 	struct billing_write *bw =
@@ -178,17 +177,13 @@ enum payple_code payple_real_name(struct payple_req *p)
 	bool person = strcmp(v[F_TYPE].s, "0") == 0;
 	const char *info = v[F_INFO].s;
 	if (person ? !(strlen(info) == 6 && wp_birth_date_valid(info, true)) : strlen(info) != 10) {
-		p->message = wp_arena_printf(
-		    &p->r->arena, "%s: account_holder_info %s", payple_codes[PAYPLE_FIELD].message,
-		    person ? "must be a birth date YYMMDD for type 0"
-			   : "must be a 10-digit business number for type 6");
-		return PAYPLE_FIELD;
+		return payple_fail(p, PAYPLE_FIELD, "account_holder_info %s",
+				   person ? "must be a birth date YYMMDD for type 0"
+					  : "must be a 10-digit business number for type 6");
 	}
 	if (wp_bank_by_code(v[F_BANK].s) == NULL) {
-		p->message =
-		    wp_arena_printf(&p->r->arena, "%s: bank_code_std %s is not a bank code",
-				    payple_codes[PAYPLE_FIELD].message, v[F_BANK].s);
-		return PAYPLE_FIELD;
+		return payple_fail(p, PAYPLE_FIELD, "bank_code_std %s is not a bank code",
+				   v[F_BANK].s);
 	}
 	struct realname *rn = wp_arena_alloc(&p->r->arena, sizeof(*rn));
 	if (rn == NULL || (p->data = wp_req_json(p->r, json_object())) == NULL)

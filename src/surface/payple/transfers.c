@@ -59,19 +59,13 @@ struct request_cmd {
 	json_t *answer;	       /* the answer's fields, or the first one's on a replay */
 };
 
-static const char *str_or(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	return s ? s : "";
-}
-
 static bool same_request(json_t *item, const struct request_in *in)
 {
-	return strcmp(str_or(item, "billing_tran_id"), in->billing) == 0 &&
-	       strcmp(str_or(item, "sub_id"), in->sub_id ? in->sub_id : "") == 0 &&
-	       strcmp(str_or(item, "print_content"), in->print ? in->print : "") == 0 &&
+	return strcmp(payple_str(item, "billing_tran_id"), in->billing) == 0 &&
+	       strcmp(payple_str(item, "sub_id"), in->sub_id ? in->sub_id : "") == 0 &&
+	       strcmp(payple_str(item, "print_content"), in->print ? in->print : "") == 0 &&
 	       json_integer_value(json_object_get(item, "amount")) == in->amount &&
-	       (!in->group_given || strcmp(str_or(item, "group_key"), in->group) == 0);
+	       (!in->group_given || strcmp(payple_str(item, "group_key"), in->group) == 0);
 }
 
 /* The group's document: the token's group is opened by its first request. */
@@ -108,7 +102,8 @@ static wp_status reserve(struct wp_tx *tx, struct request_cmd *cmd, wp_arena *a)
 	}
 	if (st == WP_OK)
 		st = open_group(tx, cmd, a, &group);
-	if (st == WP_E_NOT_FOUND || (st == WP_OK && strcmp(str_or(group, "status"), "open") != 0)) {
+	if (st == WP_E_NOT_FOUND ||
+	    (st == WP_OK && strcmp(payple_str(group, "status"), "open") != 0)) {
 		json_decref(group);
 		cmd->code = PAYPLE_NO_GROUP;
 		return WP_OK;
@@ -174,8 +169,8 @@ static wp_status reserve(struct wp_tx *tx, struct request_cmd *cmd, wp_arena *a)
 	if (item == NULL)
 		return WP_E_NOMEM;
 	json_object_update(item, ans); /* its fields, for the lookups */
-	char uniq[PAYPLE_CST_ID_MAX + PAYPLE_KEY_MAX + 2];
-	snprintf(uniq, sizeof(uniq), "%s:%s", owner, cmd->in.distinct ? cmd->in.distinct : "");
+	char uniq[PAYPLE_UNIQ_MAX];
+	payple_uniq(owner, cmd->in.distinct ? cmd->in.distinct : "", uniq, sizeof(uniq));
 	struct wp_doc imeta = {.kind = PAYPLE_KIND_ITEM,
 			       .id = cmd->api_tran_id,
 			       .owner = owner,
@@ -197,8 +192,8 @@ static wp_status apply_request(struct wp_tx *tx, struct wp_cmd *c)
 	wp_status st = WP_OK;
 	/* distinct_key: the first answer again, or A0006 when the fields differ. */
 	if (cmd->in.distinct != NULL) {
-		char uniq[PAYPLE_CST_ID_MAX + PAYPLE_KEY_MAX + 2];
-		snprintf(uniq, sizeof(uniq), "%s:%s", cmd->p->cst_id, cmd->in.distinct);
+		char uniq[PAYPLE_UNIQ_MAX];
+		payple_uniq(cmd->p->cst_id, cmd->in.distinct, uniq, sizeof(uniq));
 		json_t *seen = NULL;
 		st = wp_doc_load_uniq(NULL, tx, PAYPLE_KIND_ITEM, uniq, &seen);
 		if (st == WP_OK) {
@@ -256,10 +251,7 @@ enum payple_code payple_transfer_request(struct payple_req *p)
 		return c;
 	int64_t amount;
 	if (!wp_parse_i64(v[F_AMOUNT].s, v[F_AMOUNT].len, 1, INT64_MAX, &amount)) {
-		p->message = wp_arena_printf(&p->r->arena, "%s: tran_amt %s",
-					     payple_codes[PAYPLE_FIELD].message,
-					     request_fields[F_AMOUNT].expect);
-		return PAYPLE_FIELD;
+		return payple_fail(p, PAYPLE_FIELD, "tran_amt %s", request_fields[F_AMOUNT].expect);
 	}
 	struct request_cmd *cmd =
 	    WP_WRITE_NEW(p->r, struct request_cmd, apply_request, finish_request);
@@ -348,7 +340,7 @@ enum payple_code payple_request_result_group(struct payple_req *p)
 	json_t *item;
 	json_array_foreach(items, i, item)
 	{
-		if (strcmp(str_or(item, "status"), "requested") != 0)
+		if (strcmp(payple_str(item, "status"), "requested") != 0)
 			continue;
 		int64_t amount = json_integer_value(json_object_get(item, "amount"));
 		if (__builtin_add_overflow(total, amount, &total))
@@ -359,8 +351,9 @@ enum payple_code payple_request_result_group(struct payple_req *p)
 						   "billing_tran_id", "print_content", "tran_amt",
 						   "remain_amt"};
 		for (size_t k = 0; k < WP_COUNT(keys); k++)
-			json_object_set_new(e, keys[k], json_string(str_or(item, keys[k])));
-		json_object_set_new(e, "request_date", json_string(str_or(item, "request_date")));
+			json_object_set_new(e, keys[k], json_string(payple_str(item, keys[k])));
+		json_object_set_new(e, "request_date",
+				    json_string(payple_str(item, "request_date")));
 		json_array_append_new(list, e);
 	}
 	payple_set_amount(p->data, "total", total);
