@@ -981,6 +981,7 @@ struct fetch {
 	size_t *host_load; /* flights waiting or on the wire, per host */
 	size_t host_count;
 	size_t want, taken, seen, next_free;
+	int64_t after_ms, after_seq; /* the last row seen: the next page starts after it */
 };
 
 static bool busy_id(const struct fetch *ft, const char *id)
@@ -1013,6 +1014,8 @@ static void take(void *ctx, const struct wp_webhook *d)
 	struct fetch *ft = ctx;
 	struct wp_webhooks *w = ft->w;
 	ft->seen++;
+	ft->after_ms = d->next_ms;
+	ft->after_seq = d->seq;
 	if (ft->taken >= ft->want || strlen(d->id) > WP_WEBHOOK_ID_LEN ||
 	    strlen(d->url) >= sizeof(w->flights[0].url) ||
 	    strlen(d->surface) >= sizeof(w->flights[0].surface) ||
@@ -1121,9 +1124,22 @@ static int64_t fetch(struct wp_webhooks *w, struct fetch *ft)
 	ft->want = w->flight_count - n_busy;
 	if (ft->want == 0)
 		return now + WP_WEBHOOK_IDLE_POLL_MS;
-	size_t limit = n_busy + ft->want;
-	if (w->store->ops->webhook_due(w->store, now, limit, take, ft) != WP_OK)
-		return now + WP_WEBHOOK_IDLE_POLL_MS; /* the store is failing: try again later */
+	/*
+	 * Page through the due rows in (next_ms, seq) order until the free
+	 * flights are taken: a host with its share already taken (a slow one
+	 * with a backlog) is read past, so the hosts behind it are not starved.
+	 */
+	size_t page = n_busy + ft->want;
+	bool full_page = false;
+	ft->after_ms = INT64_MIN;
+	ft->after_seq = 0;
+	do {
+		size_t before = ft->seen;
+		if (w->store->ops->webhook_due(w->store, now, ft->after_ms, ft->after_seq, page,
+					       take, ft) != WP_OK)
+			return now + WP_WEBHOOK_IDLE_POLL_MS; /* the store is failing: later */
+		full_page = ft->seen - before == page;
+	} while (full_page && ft->taken < ft->want && ft->seen < WP_WEBHOOK_SCAN_MAX);
 	for (size_t i = 0; i < w->flight_count; i++) {
 		struct flight *f = &w->flights[i];
 		if (f->state != FL_READY || f->body != NULL)
@@ -1136,7 +1152,7 @@ static int64_t fetch(struct wp_webhooks *w, struct fetch *ft)
 		else
 			fail_now(w, f, WP_METRICS_WEBHOOK_ERROR, why);
 	}
-	if (ft->taken > 0 && ft->seen == limit)
+	if (ft->taken > 0 && full_page)
 		return now; /* more may be due */
 	int64_t next = 0;
 	if (ft->taken > 0 || w->store->ops->webhook_next_due(w->store, &next) != WP_OK ||

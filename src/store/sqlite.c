@@ -99,6 +99,8 @@ enum stmt_id {
 #define WEBHOOK_COLS(BODY)                                                                         \
 	"id, surface, owner, event_id, url, " BODY ", state, attempts, tries, last_status, "       \
 	"last_error, round_ms, next_ms, created_ms, updated_ms"
+/* What a read selects: the columns, then the row's creation order. */
+#define WEBHOOK_READ(BODY) WEBHOOK_COLS(BODY) ", seq"
 
 #define BANK_COLS                                                                                  \
 	"bank_code, account_number, holder_name, birth_date, business_no, kind, "                  \
@@ -191,17 +193,18 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_WEBHOOK_UPDATE] = "UPDATE webhook_deliveries SET state = ?7, attempts = ?8, tries = ?9, "
 			  "last_status = ?10, last_error = ?11, round_ms = ?12, next_ms = ?13, "
 			  "updated_ms = ?15 WHERE id = ?1",
-    [ST_WEBHOOK_GET] = "SELECT " WEBHOOK_COLS("body") " FROM webhook_deliveries WHERE id = ?1",
+    [ST_WEBHOOK_GET] = "SELECT " WEBHOOK_READ("body") " FROM webhook_deliveries WHERE id = ?1",
     /* webhook_deliveries_due: the partial index of pending rows by next_ms */
-    [ST_WEBHOOK_DUE] = "SELECT " WEBHOOK_COLS(
+    [ST_WEBHOOK_DUE] = "SELECT " WEBHOOK_READ(
 	"NULL") " FROM webhook_deliveries "
-		"WHERE state = 0 AND next_ms <= ?1 ORDER BY next_ms LIMIT ?2",
+		"WHERE state = 0 AND next_ms <= ?1 AND (next_ms > ?3 OR (next_ms = ?3 AND seq > ?4)) "
+		"ORDER BY next_ms, seq LIMIT ?2",
     [ST_WEBHOOK_NEXT_DUE] = "SELECT next_ms FROM webhook_deliveries WHERE state = 0 "
 			    "ORDER BY next_ms LIMIT 1",
     [ST_WEBHOOK_LIST] =
-	"SELECT " WEBHOOK_COLS("body") " FROM webhook_deliveries "
+	"SELECT " WEBHOOK_READ("body") " FROM webhook_deliveries "
 				       "WHERE surface = ?1 ORDER BY seq DESC LIMIT ?2",
-    [ST_WEBHOOK_LIST_OWNER] = "SELECT " WEBHOOK_COLS(
+    [ST_WEBHOOK_LIST_OWNER] = "SELECT " WEBHOOK_READ(
 	"body") " FROM webhook_deliveries "
 		"WHERE surface = ?1 AND owner = ?3 ORDER BY seq DESC LIMIT ?2",
     [ST_WEBHOOK_ATTEMPT_INSERT] =
@@ -1636,7 +1639,7 @@ static wp_status sqlite_webhook_update(struct wp_tx *tx, const struct wp_webhook
 	return webhook_write(tx, ST_WEBHOOK_UPDATE, w);
 }
 
-/* A row of WEBHOOK_COLS; body NULL when the query left it out. */
+/* A row of WEBHOOK_READ; body NULL when the query left it out. */
 static bool read_webhook(sqlite3_stmt *st, wp_arena *a, struct wp_webhook *w)
 {
 	w->id = col_text(st, 0, a);
@@ -1654,6 +1657,7 @@ static bool read_webhook(sqlite3_stmt *st, wp_arena *a, struct wp_webhook *w)
 	w->next_ms = sqlite3_column_int64(st, 12);
 	w->created_ms = sqlite3_column_int64(st, 13);
 	w->updated_ms = sqlite3_column_int64(st, 14);
+	w->seq = sqlite3_column_int64(st, 15);
 	return w->id && w->surface && w->owner && w->event_id && w->url && w->last_error &&
 	       (w->body != NULL || sqlite3_column_type(st, 5) == SQLITE_NULL);
 }
@@ -1697,8 +1701,8 @@ static wp_status webhook_rows(struct conn *c, sqlite3_stmt *st, wp_webhook_cb cb
 	return WP_E_STORAGE;
 }
 
-static wp_status sqlite_webhook_due(struct wp_store *base, int64_t now_ms, size_t max,
-				    wp_webhook_cb cb, void *ctx)
+static wp_status sqlite_webhook_due(struct wp_store *base, int64_t now_ms, int64_t after_ms,
+				    int64_t after_seq, size_t max, wp_webhook_cb cb, void *ctx)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
 	struct conn *c = acquire(s);
@@ -1707,6 +1711,8 @@ static wp_status sqlite_webhook_due(struct wp_store *base, int64_t now_ms, size_
 	if (st != NULL) {
 		sqlite3_bind_int64(st, 1, now_ms);
 		sqlite3_bind_int64(st, 2, max > 0 ? (int64_t)max : 1);
+		sqlite3_bind_int64(st, 3, after_ms);
+		sqlite3_bind_int64(st, 4, after_seq);
 		r = webhook_rows(c, st, cb, ctx);
 	}
 	done(st);

@@ -160,6 +160,7 @@ struct wp_webhook {
 	int64_t next_ms;  /* the next attempt, while pending */
 	int64_t created_ms;
 	int64_t updated_ms;
+	int64_t seq; /* creation order (the outbox's row number) */
 };
 
 /* One attempt of a delivery. */
@@ -292,11 +293,13 @@ struct wp_store_ops {
 	wp_status (*webhook_get)(struct wp_store *s, struct wp_tx *tx, const char *id, wp_arena *a,
 				 struct wp_webhook *out);
 	/*
-	 * Pending deliveries due at now_ms (next_ms <= now_ms), soonest first, at
-	 * most max, without their bodies (body NULL): what the sender may start.
+	 * Pending deliveries due at now_ms (next_ms <= now_ms) in (next_ms, seq)
+	 * order after the cursor (after_ms, after_seq) — INT64_MIN, 0 for the
+	 * first page — at most max, without their bodies (body NULL): what the
+	 * sender may start. The cursor lets it page past a host with its share.
 	 */
-	wp_status (*webhook_due)(struct wp_store *s, int64_t now_ms, size_t max, wp_webhook_cb cb,
-				 void *ctx);
+	wp_status (*webhook_due)(struct wp_store *s, int64_t now_ms, int64_t after_ms,
+				 int64_t after_seq, size_t max, wp_webhook_cb cb, void *ctx);
 	/* The soonest next_ms of any pending delivery; WP_E_NOT_FOUND when none is pending. */
 	wp_status (*webhook_next_due)(struct wp_store *s, int64_t *next_ms);
 	/* A surface's deliveries (of one owner, or all with owner NULL), newest first, at most max. */

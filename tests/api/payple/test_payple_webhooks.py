@@ -271,6 +271,25 @@ def test_a_slow_receiver_slows_neither_the_api_nor_other_deliveries(make_server,
     assert sum(d["state"] == "pending" for d in deliveries(srv)) >= 3  # the slow ones still wait
 
 
+def test_a_backlog_for_one_slow_host_does_not_starve_another_host(make_server, receivers):
+    """300 deliveries due to a receiver that holds each for 8 s: more than the sender takes
+    from the outbox at once (64 flights x 4), all due before the other host's one. The
+    other host's delivery still goes out at once."""
+    srv = make_server(["--sandbox"]).avoid_bank_night()
+    slow = receivers(lambda n: (200, 8))
+    fast = receivers()
+    tok = token(srv)
+    assert execute(srv, tok, group_of(srv, tok, 300, amount="1"),
+                   webhook_url=slow.url)["result"] == "A0000"
+    slow.wait(16, timeout=10)  # the slow host has its share on the wire
+    started = time.monotonic()
+    tok = token(srv)
+    assert execute(srv, tok, group_of(srv, tok, 1), webhook_url=fast.url)["result"] == "A0000"
+    fast.wait(1, timeout=3)
+    assert time.monotonic() - started < 3.0
+    assert len(slow.got) < 300  # the backlog was still there
+
+
 def test_redeliver_sends_the_same_delivery_again(make_server, receivers):
     srv = make_server(["--sandbox"]).avoid_bank_night()
     rec = receivers()

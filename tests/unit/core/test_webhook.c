@@ -183,6 +183,7 @@ struct collect {
 	char ids[8][WP_WEBHOOK_ID_LEN + 1];
 	size_t n;
 	bool bodies;
+	int64_t last_ms, last_seq; /* the cursor after the last row */
 };
 
 static void collect(void *ctx, const struct wp_webhook *w)
@@ -191,6 +192,8 @@ static void collect(void *ctx, const struct wp_webhook *w)
 	if (c->n < 8)
 		snprintf(c->ids[c->n++], sizeof(c->ids[0]), "%s", w->id);
 	c->bodies |= w->body != NULL;
+	c->last_ms = w->next_ms;
+	c->last_seq = w->seq;
 }
 
 static wp_status redeliver_fn(struct wp_tx *tx, void *arg)
@@ -243,13 +246,25 @@ static void test_outbox(void **state)
 	assert_int_equal(wp_store_write(s, enqueue_fn, &again), WP_E_CONFLICT);
 	/* due now, soonest first, without bodies */
 	struct collect due = {0};
-	assert_int_equal(s->ops->webhook_due(s, NOW + 10, 10, collect, &due), WP_OK);
+	assert_int_equal(s->ops->webhook_due(s, NOW + 10, INT64_MIN, 0, 10, collect, &due), WP_OK);
 	assert_int_equal(due.n, 2);
 	assert_string_equal(due.ids[0], a.id);
 	assert_false(due.bodies);
 	memset(&due, 0, sizeof(due));
-	assert_int_equal(s->ops->webhook_due(s, NOW + 5, 10, collect, &due), WP_OK);
+	assert_int_equal(s->ops->webhook_due(s, NOW + 5, INT64_MIN, 0, 10, collect, &due), WP_OK);
 	assert_int_equal(due.n, 1);
+	/* pages: the cursor (next_ms, seq) of the last row starts the next page */
+	struct collect p1 = {0}, p2 = {0}, p3 = {0};
+	assert_int_equal(s->ops->webhook_due(s, NOW + 10, INT64_MIN, 0, 1, collect, &p1), WP_OK);
+	assert_int_equal(p1.n, 1);
+	assert_string_equal(p1.ids[0], a.id);
+	assert_int_equal(s->ops->webhook_due(s, NOW + 10, p1.last_ms, p1.last_seq, 1, collect, &p2),
+			 WP_OK);
+	assert_int_equal(p2.n, 1);
+	assert_string_equal(p2.ids[0], b.id);
+	assert_int_equal(s->ops->webhook_due(s, NOW + 10, p2.last_ms, p2.last_seq, 1, collect, &p3),
+			 WP_OK);
+	assert_int_equal(p3.n, 0);
 	/* the body is sealed at rest and opens to the exact bytes */
 	wp_arena ar;
 	wp_arena_init(&ar, WP_SCRATCH_ARENA_BYTES);
@@ -265,7 +280,7 @@ static void test_outbox(void **state)
 	/* an attempt moves it out of "due now"; next_due says when */
 	assert_int_equal(wp_store_write(s, attempt_fn, a.id), WP_OK);
 	memset(&due, 0, sizeof(due));
-	assert_int_equal(s->ops->webhook_due(s, NOW + 10, 10, collect, &due), WP_OK);
+	assert_int_equal(s->ops->webhook_due(s, NOW + 10, INT64_MIN, 0, 10, collect, &due), WP_OK);
 	assert_int_equal(due.n, 1);
 	assert_string_equal(due.ids[0], b.id);
 	int64_t next = 0;
