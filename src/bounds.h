@@ -50,8 +50,10 @@
 /* Credentials (core/auth.c) */
 #define WP_LOGIN_MAX 64 /* the public half of a credential (an AspId) */
 #define WP_CRYPTO_KEY_ID_MAX 64
-#define WP_AUTH_REFUSED_MAX 8	    /* credentials refused in live mode (the sandbox's) */
-#define WP_AUTH_KEY_CACHE_SLOTS 256 /* parsed key pairs kept in memory */
+#define WP_AUTH_REFUSED_MAX 8	     /* credentials refused in live mode (the sandbox's) */
+#define WP_AUTH_KEY_CACHE_SLOTS 256  /* parsed key pairs kept in memory */
+#define WP_AUTH_CHECK_CACHE_SLOTS 64 /* credentials recently checked, kept in memory */
+#define WP_AUTH_CHECK_CACHE_MS 2000  /* how long a checked credential is believed */
 #define WP_PEM_MAX_BYTES (16 * 1024)
 #define WP_RSA_BITS 2048 /* key pairs wonpay generates (Kona's JWE) */
 #define WP_JWE_HEADER_MAX_BYTES                                                                    \

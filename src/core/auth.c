@@ -25,6 +25,22 @@ struct cached_key {
 	EVP_PKEY *partner_public;
 };
 
+/*
+ * A credential that checked out recently (one without a sealed secret: no
+ * plaintext secret is kept): a call that repeats it within
+ * WP_AUTH_CHECK_CACHE_MS skips the database. Credentials are never removed
+ * while a server runs, so this only saves the look-up.
+ */
+struct checked {
+	char surface[16];
+	char asked[WP_LOGIN_MAX + 1]; /* the login asked for; "" when by secret only */
+	char login[WP_LOGIN_MAX + 1]; /* the credential's ("" when it has none) */
+	bool has_login;
+	uint8_t digest[WP_SHA256_BYTES];
+	int64_t partner_id, partner_created_ms, until_ns; /* until_ns 0: a free slot */
+	char email[256], name[256];
+};
+
 struct refused {
 	char surface[16];
 	uint8_t digest[WP_SHA256_BYTES];
@@ -39,7 +55,9 @@ struct wp_auth {
 	size_t refused_count; /* set before serving, read-only after */
 	pthread_mutex_t lock; /* guards keys */
 	struct cached_key keys[WP_AUTH_KEY_CACHE_SLOTS];
-	size_t next_key; /* round-robin replacement when full */
+	size_t next_key;				   /* round-robin replacement when full */
+	struct checked checked[WP_AUTH_CHECK_CACHE_SLOTS]; /* guarded by lock too */
+	size_t next_checked;
 };
 
 struct wp_auth *wp_auth_new(struct wp_store *s, const uint8_t *data_key,
@@ -124,6 +142,64 @@ static bool is_refused(const struct wp_auth *a, const char *surface, const uint8
 	return false;
 }
 
+static bool checked_same(const struct checked *k, const char *surface, const char *login,
+			 const uint8_t digest[WP_SHA256_BYTES])
+{
+	return strcmp(k->surface, surface) == 0 && strcmp(k->asked, login ? login : "") == 0 &&
+	       wp_ct_equal(k->digest, digest, WP_SHA256_BYTES);
+}
+
+/* A recent check of the same credential, copied into out; false when none. */
+static bool checked_find(struct wp_auth *a, const char *surface, const char *login,
+			 const uint8_t digest[WP_SHA256_BYTES], wp_arena *ar,
+			 struct wp_principal *out)
+{
+	int64_t now = (int64_t)wp_mono_ns();
+	bool hit = false;
+	pthread_mutex_lock(&a->lock);
+	for (size_t i = 0; i < WP_AUTH_CHECK_CACHE_SLOTS && !hit; i++) {
+		const struct checked *k = &a->checked[i];
+		if (k->until_ns <= now || !checked_same(k, surface, login, digest))
+			continue;
+		out->partner.id = k->partner_id;
+		out->partner.created_ms = k->partner_created_ms;
+		out->partner.email = wp_arena_strndup(ar, k->email, strlen(k->email));
+		out->partner.name = wp_arena_strndup(ar, k->name, strlen(k->name));
+		out->login = k->has_login ? wp_arena_strndup(ar, k->login, strlen(k->login)) : NULL;
+		hit = out->partner.email && out->partner.name && (!k->has_login || out->login);
+	}
+	pthread_mutex_unlock(&a->lock);
+	if (hit) {
+		memcpy(out->digest, digest, WP_SHA256_BYTES);
+		out->shared_secret = NULL;
+	}
+	return hit;
+}
+
+static void checked_add(struct wp_auth *a, const char *surface, const char *login,
+			const struct wp_principal *p)
+{
+	if (strlen(surface) >= sizeof(a->checked[0].surface) ||
+	    strlen(p->partner.email) >= sizeof(a->checked[0].email) ||
+	    strlen(p->partner.name) >= sizeof(a->checked[0].name) ||
+	    (p->login != NULL && strlen(p->login) > WP_LOGIN_MAX))
+		return; /* not kept: checked at the database every time */
+	pthread_mutex_lock(&a->lock);
+	struct checked *k = &a->checked[a->next_checked];
+	a->next_checked = (a->next_checked + 1) % WP_AUTH_CHECK_CACHE_SLOTS;
+	snprintf(k->surface, sizeof(k->surface), "%s", surface);
+	snprintf(k->asked, sizeof(k->asked), "%s", login ? login : "");
+	snprintf(k->login, sizeof(k->login), "%s", p->login ? p->login : "");
+	k->has_login = p->login != NULL;
+	memcpy(k->digest, p->digest, WP_SHA256_BYTES);
+	k->partner_id = p->partner.id;
+	k->partner_created_ms = p->partner.created_ms;
+	snprintf(k->email, sizeof(k->email), "%s", p->partner.email);
+	snprintf(k->name, sizeof(k->name), "%s", p->partner.name);
+	k->until_ns = (int64_t)wp_mono_ns() + (int64_t)WP_AUTH_CHECK_CACHE_MS * 1000000;
+	pthread_mutex_unlock(&a->lock);
+}
+
 static wp_status check(struct wp_auth *a, const char *surface, const char *login,
 		       const char *secret, wp_arena *ar, struct wp_principal *out)
 {
@@ -132,6 +208,8 @@ static wp_status check(struct wp_auth *a, const char *surface, const char *login
 		return WP_E_UNAUTHORIZED;
 	uint8_t digest[WP_SHA256_BYTES];
 	wp_sha256(secret, n, digest);
+	if (!is_refused(a, surface, digest) && checked_find(a, surface, login, digest, ar, out))
+		return WP_OK;
 	struct wp_credential c;
 	wp_status st = a->store->ops->credential_get(a->store, NULL, surface, login, digest, ar, &c,
 						     &out->partner);
@@ -144,6 +222,8 @@ static wp_status check(struct wp_auth *a, const char *surface, const char *login
 	memcpy(out->digest, c.secret_sha256, sizeof(out->digest));
 	out->login = c.login;
 	out->shared_secret = NULL;
+	if (c.sealed_secret[0] == '\0' && out->partner.email && out->partner.name)
+		checked_add(a, surface, login, out);
 	if (c.sealed_secret[0] != '\0') {
 		char aad[32];
 		aad_for(surface, "secret", aad, sizeof(aad));

@@ -180,6 +180,7 @@ wp_status wp_commit_start(struct wp_store *s, const struct wp_commit_config *cfg
 		free(q);
 		return WP_E_NOMEM;
 	}
+	pthread_setname_np(q->thread, "wp-writer"); /* in top, perf and /proc */
 	*out = q;
 	return WP_OK;
 }

@@ -1,16 +1,82 @@
 #include "core/crypto.h"
 
 #include <assert.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * Each thread keeps what it needs for SHA-256 (the digest fetched once, a
+ * context of its own) and a pool of random bytes drawn from OpenSSL's DRBG
+ * 256 at a time: OpenSSL's one-shot calls fetch the algorithm and set up a
+ * context on every call, which cost more than the hashing (bench/payple.sh).
+ */
+struct thread_crypto {
+	EVP_MD_CTX *md_ctx;
+	uint8_t pool[256];
+	size_t pool_left; /* unused bytes at the pool's end */
+};
+
+static pthread_once_t crypto_once = PTHREAD_ONCE_INIT;
+static pthread_key_t crypto_key; /* its destructor frees a thread's state at its exit */
+static EVP_MD *sha256_md;
+static __thread struct thread_crypto thread_state;
+
+static void thread_crypto_free(void *p)
+{
+	struct thread_crypto *t = p;
+	EVP_MD_CTX_free(t->md_ctx);
+	t->md_ctx = NULL;
+	OPENSSL_cleanse(t->pool, sizeof(t->pool));
+	t->pool_left = 0;
+}
+
+static void crypto_init(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	if (pthread_key_create(&crypto_key, thread_crypto_free) != 0)
+		abort();
+}
+
+/* The calling thread's state, set up on first use; NULL when out of memory. */
+static struct thread_crypto *thread_crypto(void)
+{
+	struct thread_crypto *t = &thread_state;
+	if (t->md_ctx != NULL)
+		return t;
+	pthread_once(&crypto_once, crypto_init);
+	if ((t->md_ctx = EVP_MD_CTX_new()) == NULL)
+		return NULL;
+	if (pthread_setspecific(crypto_key, t) != 0) {
+		EVP_MD_CTX_free(t->md_ctx);
+		t->md_ctx = NULL;
+		return NULL;
+	}
+	return t;
+}
+
 wp_status wp_random_bytes(void *out, size_t n)
 {
-	if (n > INT32_MAX || RAND_bytes(out, (int)n) != 1)
-		return WP_E_INTERNAL;
+	struct thread_crypto *t = n <= sizeof(t->pool) / 4 ? thread_crypto() : NULL;
+	if (t == NULL) { /* a large request, or no pool: straight from the DRBG */
+		if (n > INT32_MAX || RAND_bytes(out, (int)n) != 1)
+			return WP_E_INTERNAL;
+		return WP_OK;
+	}
+	if (t->pool_left < n) {
+		if (RAND_bytes(t->pool, (int)sizeof(t->pool)) != 1)
+			return WP_E_INTERNAL;
+		t->pool_left = sizeof(t->pool);
+	}
+	uint8_t *from = t->pool + sizeof(t->pool) - t->pool_left;
+	memcpy(out, from, n);
+	OPENSSL_cleanse(from, n); /* handed out once */
+	t->pool_left -= n;
 	return WP_OK;
 }
 
@@ -40,8 +106,20 @@ wp_status wp_random_alnum(char *out, size_t n)
 			      n);
 }
 
+/* SHA-256 of two parts on the thread's context; false when it cannot run. */
+static bool sha256_two(const void *a, size_t an, const void *b, size_t bn,
+		       uint8_t out[WP_SHA256_BYTES])
+{
+	struct thread_crypto *t = thread_crypto();
+	return t != NULL && sha256_md != NULL && EVP_DigestInit_ex2(t->md_ctx, sha256_md, NULL) &&
+	       EVP_DigestUpdate(t->md_ctx, a, an) && EVP_DigestUpdate(t->md_ctx, b, bn) &&
+	       EVP_DigestFinal_ex(t->md_ctx, out, NULL);
+}
+
 void wp_sha256(const void *data, size_t n, uint8_t out[WP_SHA256_BYTES])
 {
+	if (sha256_two(data, n, "", 0, out))
+		return;
 	unsigned int len = WP_SHA256_BYTES;
 	EVP_Digest(data, n, out, &len, EVP_sha256(), NULL);
 }
@@ -56,11 +134,29 @@ void wp_hex(const uint8_t *data, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
+/* HMAC-SHA256 (RFC 2104) on the thread's context: H(K^opad || H(K^ipad || data)). */
 void wp_hmac_sha256(const void *key, size_t key_len, const void *data, size_t n,
 		    uint8_t out[WP_SHA256_BYTES])
 {
-	unsigned int len = WP_SHA256_BYTES;
-	HMAC(EVP_sha256(), key, (int)key_len, data, n, out, &len);
+	enum { BLOCK = 64 };
+	uint8_t k[BLOCK] = {0}, pad[BLOCK], inner[WP_SHA256_BYTES];
+	bool ok = true;
+	if (key_len > BLOCK)
+		ok = sha256_two(key, key_len, "", 0, k);
+	else
+		memcpy(k, key, key_len);
+	for (size_t i = 0; i < BLOCK; i++)
+		pad[i] = k[i] ^ 0x36;
+	ok = ok && sha256_two(pad, BLOCK, data, n, inner);
+	for (size_t i = 0; i < BLOCK; i++)
+		pad[i] = k[i] ^ 0x5c;
+	ok = ok && sha256_two(pad, BLOCK, inner, sizeof(inner), out);
+	OPENSSL_cleanse(k, sizeof(k));
+	OPENSSL_cleanse(pad, sizeof(pad));
+	if (!ok) { /* no thread state (out of memory): OpenSSL's one-shot */
+		unsigned int len = WP_SHA256_BYTES;
+		HMAC(EVP_sha256(), key, (int)key_len, data, n, out, &len);
+	}
 }
 
 static size_t b64_encode(const uint8_t *in, size_t n, char *out, const char *alpha, bool pad)

@@ -103,6 +103,7 @@ wp_status wp_timer_start(struct wp_timer **out)
 		free(t);
 		return WP_E_NOMEM;
 	}
+	pthread_setname_np(t->thread, "wp-timer"); /* in top, perf and /proc */
 	*out = t;
 	return WP_OK;
 }

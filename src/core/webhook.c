@@ -1391,6 +1391,7 @@ wp_status wp_webhooks_start(struct wp_store *s, struct wp_commit *commit, const 
 	for (size_t i = 0; i < WP_WEBHOOK_RESOLVERS; i++) {
 		if (pthread_create(&w->resolvers[i], NULL, resolver_main, w) != 0)
 			break;
+		pthread_setname_np(w->resolvers[i], "wp-resolver");
 		w->resolver_count++;
 	}
 	if (w->resolver_count == 0 || pthread_create(&w->sender, NULL, sender_main, w) != 0) {
@@ -1398,6 +1399,7 @@ wp_status wp_webhooks_start(struct wp_store *s, struct wp_commit *commit, const 
 		wp_webhooks_free(w);
 		return WP_E_NOMEM;
 	}
+	pthread_setname_np(w->sender, "wp-webhook");
 	w->sender_started = true;
 	*out = w;
 	return WP_OK;

@@ -141,6 +141,7 @@ struct wp_guard *wp_guard_new(const struct wp_guard_config *cfg)
 		free(g);
 		return NULL;
 	}
+	pthread_setname_np(g->sweeper, "wp-guard"); /* in top, perf and /proc */
 	return g;
 }
 

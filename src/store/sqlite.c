@@ -445,8 +445,14 @@ static wp_status open_conn(const char *path, struct conn *c, char *err, size_t e
 	sqlite3_extended_result_codes(c->db, 1);
 	sqlite3_create_function(c->db, "unhex", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
 				sql_unhex, NULL, NULL);
+	/*
+	 * temp_store=MEMORY keeps the savepoints' statement journal (a batch
+	 * puts each command in one) in memory: past 64 KiB it otherwise spills
+	 * to a temp file with two writes per page. A crash never needs it (the
+	 * WAL holds what committed); measured: bench/payple.sh.
+	 */
 	const char *pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-			      "PRAGMA foreign_keys=ON;";
+			      "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;";
 	char *msg = NULL;
 	if (sqlite3_exec(c->db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
 		snprintf(err, err_cap, "cannot configure database %s: %s", path,

@@ -321,7 +321,7 @@ static void finish_execute(struct wp_req *r, struct wp_write *w)
 	struct execute_cmd *cmd = (struct execute_cmd *)w;
 	struct payple_req *p = cmd->p;
 	if (w->cmd.status != WP_OK) {
-		payple_answer(p, PAYPLE_SYSTEM);
+		payple_answer_later(p, PAYPLE_SYSTEM);
 		return;
 	}
 	if (cmd->code == PAYPLE_OK) {
@@ -336,7 +336,7 @@ static void finish_execute(struct wp_req *r, struct wp_write *w)
 	} else {
 		p->data = NULL;
 	}
-	payple_answer(p, cmd->code);
+	payple_answer_later(p, cmd->code);
 }
 
 /* Once durable: the sender looks at the outbox now. */

@@ -89,12 +89,13 @@ enum payple_code payple_code_of_status(wp_status st);
 /* A request on a Payple path, owned by payple_run. */
 struct payple_req {
 	struct wp_req *r;
-	json_t *body;	     /* the JSON object, numbers turned into strings */
-	int64_t partner_id;  /* once the credentials (and token) checked out */
-	const char *cst_id;  /* the body's, once checked */
-	const char *group;   /* the token's group key (not for /oauth/token) */
-	json_t *data;	     /* the answer's fields after result and message */
-	const char *message; /* replaces the code's message (a field error) */
+	json_t *body;		/* the JSON object, numbers turned into strings */
+	int64_t partner_id;	/* once the credentials (and token) checked out */
+	const char *cst_id;	/* the body's, once checked */
+	const char *group;	/* the token's group key (not for /oauth/token) */
+	json_t *data;		/* the answer's fields after result and message */
+	const char *message;	/* replaces the code's message (a field error) */
+	enum payple_code later; /* payple_answer_later's code */
 	bool answered;
 };
 
@@ -105,6 +106,12 @@ typedef enum payple_code (*payple_handler)(struct payple_req *p);
 void payple_run(struct wp_req *r);
 /* Answers once: result, message, then p->data's fields. */
 void payple_answer(struct payple_req *p, enum payple_code c);
+/*
+ * payple_answer, but on the HTTP thread just before the answer is queued:
+ * what a write's finish calls, so the commit writer (the serial stage) does
+ * not build and print JSON.
+ */
+void payple_answer_later(struct payple_req *p, enum payple_code c);
 /* Errors from the server itself (404, 405, 413, framing) in Payple's envelope. */
 void payple_reply_error(struct wp_req *r, wp_status st, const char *msg);
 /*

@@ -29,6 +29,19 @@ void payple_answer(struct payple_req *p, enum payple_code c)
 	wp_reply_header(p->r, "Cache-Control", "no-store");
 }
 
+static void answer_now(struct wp_req *r)
+{
+	struct payple_req *p = r->surface_ctx;
+	payple_answer(p, p->later);
+}
+
+void payple_answer_later(struct payple_req *p, enum payple_code c)
+{
+	p->later = c;
+	p->r->surface_ctx = p;
+	p->r->before_answer = answer_now;
+}
+
 void payple_reply_error(struct wp_req *r, wp_status st, const char *msg)
 {
 	struct payple_req p = {.r = r};

@@ -89,7 +89,7 @@ static void finish_billing(struct wp_req *r, struct wp_write *w)
 	struct realname *rn = bw->rn;
 	struct payple_req *p = rn->p;
 	if (w->cmd.status != WP_OK) {
-		payple_answer(p, PAYPLE_SYSTEM);
+		payple_answer_later(p, PAYPLE_SYSTEM);
 		return;
 	}
 	const struct wp_bank *bank = wp_bank_by_code(rn->bank_code);
@@ -110,7 +110,7 @@ static void finish_billing(struct wp_req *r, struct wp_write *w)
 	json_object_set_new(d, "bank_name", json_string(bank ? bank->name : ""));
 	json_object_set_new(d, "account_num", json_string(rn->account));
 	json_object_set_new(d, "account_holder_name", json_string(rn->bank.holder_name));
-	payple_answer(p, PAYPLE_OK);
+	payple_answer_later(p, PAYPLE_OK);
 }
 
 /* A UUID v4, the shape of Payple's billing keys ("6fen3g2m-j9hb-..."). */

@@ -59,6 +59,11 @@ struct request_cmd {
 	json_t *answer;	       /* the answer's fields, or the first one's on a replay */
 };
 
+/* The answer's fields, which the item keeps (a distinct_key replay answers them again). */
+static const char *const answer_keys[] = {"cst_id",	"sub_id",	   "distinct_key",
+					  "group_key",	"billing_tran_id", "tran_amt",
+					  "remain_amt", "print_content",   "api_tran_dtm"};
+
 static bool same_request(json_t *item, const struct request_in *in)
 {
 	return strcmp(payple_str(item, "billing_tran_id"), in->billing) == 0 &&
@@ -163,12 +168,12 @@ static wp_status reserve(struct wp_tx *tx, struct request_cmd *cmd, wp_arena *a)
 	payple_set_amount(ans, "remain_amt", wp_account_available(&acct));
 	json_object_set_new(ans, "print_content", json_string(cmd->in.print ? cmd->in.print : ""));
 	json_object_set_new(ans, "api_tran_dtm", json_string(cmd->dtm));
-	json_t *item = json_pack("{s:s, s:I, s:I, s:s, s:O}", "status", "requested", "amount",
+	json_t *item = json_pack("{s:s, s:I, s:I, s:s}", "status", "requested", "amount",
 				 (json_int_t)cmd->in.amount, "seq", (json_int_t)seq, "request_date",
-				 cmd->request_date, "answer", ans);
+				 cmd->request_date);
 	if (item == NULL)
 		return WP_E_NOMEM;
-	json_object_update(item, ans); /* its fields, for the lookups */
+	json_object_update(item, ans); /* the answer's fields: lookups and replays read them */
 	char uniq[PAYPLE_UNIQ_MAX];
 	payple_uniq(owner, cmd->in.distinct ? cmd->in.distinct : "", uniq, sizeof(uniq));
 	struct wp_doc imeta = {.kind = PAYPLE_KIND_ITEM,
@@ -198,7 +203,9 @@ static wp_status apply_request(struct wp_tx *tx, struct wp_cmd *c)
 		st = wp_doc_load_uniq(NULL, tx, PAYPLE_KIND_ITEM, uniq, &seen);
 		if (st == WP_OK) {
 			if (same_request(seen, &cmd->in)) {
-				json_object_update(cmd->answer, json_object_get(seen, "answer"));
+				for (size_t k = 0; k < WP_COUNT(answer_keys); k++)
+					json_object_set(cmd->answer, answer_keys[k],
+							json_object_get(seen, answer_keys[k]));
 				cmd->code = PAYPLE_OK;
 			} else {
 				cmd->code = PAYPLE_DUPLICATE;
@@ -223,12 +230,12 @@ static void finish_request(struct wp_req *r, struct wp_write *w)
 	struct request_cmd *cmd = (struct request_cmd *)w;
 	struct payple_req *p = cmd->p;
 	if (w->cmd.status != WP_OK) {
-		payple_answer(p, PAYPLE_SYSTEM);
+		payple_answer_later(p, PAYPLE_SYSTEM);
 		return;
 	}
 	if (cmd->code == PAYPLE_OK)
 		p->data = cmd->answer;
-	payple_answer(p, cmd->code);
+	payple_answer_later(p, cmd->code);
 }
 
 /* "P" + yyyyMMddHHmmssSSS (KST) + 12 random letters and digits: api_tran_id, aNS(40). */

@@ -275,7 +275,7 @@ def test_a_backlog_for_one_slow_host_does_not_starve_another_host(make_server, r
     """300 deliveries due to a receiver that holds each for 8 s: more than the sender takes
     from the outbox at once (64 flights x 4), all due before the other host's one. The
     other host's delivery still goes out at once."""
-    srv = make_server(["--sandbox"]).avoid_bank_night()
+    srv = make_server(["--sandbox", "--rate-limit", "0"]).avoid_bank_night()
     slow = receivers(lambda n: (200, 8))
     fast = receivers()
     tok = token(srv)

@@ -56,6 +56,42 @@ static void test_hmac_rfc4231(void **state)
 	wp_hex(mac, 32, hex);
 	assert_string_equal(hex,
 			    "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+	/* test case 6: a key longer than the block is hashed first */
+	uint8_t key[131];
+	memset(key, 0xaa, sizeof(key));
+	const char *data = "Test Using Larger Than Block-Size Key - Hash Key First";
+	wp_hmac_sha256(key, sizeof(key), data, strlen(data), mac);
+	wp_hex(mac, 32, hex);
+	assert_string_equal(hex,
+			    "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+	/* test case 1: a 20-byte key, and a key of exactly one block (64) after it */
+	memset(key, 0x0b, 20);
+	wp_hmac_sha256(key, 20, "Hi There", 8, mac);
+	wp_hex(mac, 32, hex);
+	assert_string_equal(hex,
+			    "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+	wp_sha256("abc", 3, mac);
+	wp_hex(mac, 32, hex);
+	assert_string_equal(hex,
+			    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+/* Random bytes come from a per-thread pool for small draws: never handed out twice. */
+static void test_random_pool(void **state)
+{
+	(void)state;
+	uint8_t a[16], b[16], big[1000];
+	for (int i = 0; i < 100; i++) { /* across several refills of the pool */
+		assert_int_equal(wp_random_bytes(a, sizeof(a)), WP_OK);
+		assert_int_equal(wp_random_bytes(b, sizeof(b)), WP_OK);
+		assert_memory_not_equal(a, b, sizeof(a));
+	}
+	memset(big, 0, sizeof(big));
+	assert_int_equal(wp_random_bytes(big, sizeof(big)), WP_OK);
+	size_t zeros = 0;
+	for (size_t i = 0; i < sizeof(big); i++)
+		zeros += big[i] == 0;
+	assert_true(zeros < 30); /* ~4 expected */
 }
 
 static void test_seal_open(void **state)
@@ -143,6 +179,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_base64_rfc4648_vectors),
 	    cmocka_unit_test(test_hmac_rfc4231),
+	    cmocka_unit_test(test_random_pool),
 	    cmocka_unit_test(test_seal_open),
 	    cmocka_unit_test(test_jwe_roundtrip_and_tamper),
 	};
