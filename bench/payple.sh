@@ -5,7 +5,7 @@
 # same run, on the same server; then execution of groups of 100 items with a
 # webhook per item to a local receiver (bench/payple_webhooks.py).
 #
-#   DURATION=10 CONNS=64 GROUPS=50 bench/payple.sh
+#   DURATION=10 CONNS=64 EXEC_GROUPS=50 bench/payple.sh
 #
 # Prints requests/s, p50, p99, CPU per request (utime+stime of the server /
 # requests: the stable figure on a shared machine) and the commit writer's
@@ -29,8 +29,8 @@ die() { echo "payple.sh: $*" >&2; exit 1; }
 case "$DURATION" in '' | *[!0-9]* | 0) die "DURATION must be a positive integer (seconds)" ;; esac
 [ "$DURATION" -le 45 ] || die "DURATION must be at most 45: the access tokens live 60 s"
 case "$CONNS" in '' | *[!0-9]* | 0) die "CONNS must be a positive integer" ;; esac
-GROUPS=${GROUPS:-50}
-case "$GROUPS" in '' | *[!0-9]* | 0) die "GROUPS must be a positive integer" ;; esac
+EXEC_GROUPS=${EXEC_GROUPS:-50}
+case "$EXEC_GROUPS" in '' | *[!0-9]* | 0) die "EXEC_GROUPS must be a positive integer" ;; esac
 "$root/scripts/deps.sh" bench
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/payple-bench.XXXXXX")
@@ -126,9 +126,9 @@ if [ "$on_disk" -lt "$acked" ] || [ "$on_disk" -gt $((acked + CONNS)) ]; then
 fi
 [ "$other" -eq 0 ] || { echo "!! $other answers other than A0000" >&2; failed=1; }
 
-# 3. Execution with webhooks: GROUPS groups of 100 items, each executed NOW with a
+# 3. Execution with webhooks: EXEC_GROUPS groups of 100 items, each executed NOW with a
 # webhook_url on a local receiver (its own server, as bench/payple_webhooks.py says).
-"$PY" "$root/bench/payple_webhooks.py" "$root/build/wonpay" "$GROUPS" 100 >"$tmp/webhooks.txt" 2>&1 ||
+"$PY" "$root/bench/payple_webhooks.py" "$root/build/wonpay" "$EXEC_GROUPS" 100 >"$tmp/webhooks.txt" 2>&1 ||
 	{ cat "$tmp/webhooks.txt" >&2; echo "!! webhook run failed (lost, duplicated or exit)" >&2; failed=1; }
 settled=$(sed -n 's/.*(\([0-9]*\) items settled\/s).*/\1/p' "$tmp/webhooks.txt")
 hooks=$(sed -n 's/.*: \([0-9]*\)\/s end to end.*/\1/p' "$tmp/webhooks.txt")
@@ -142,5 +142,5 @@ echo "| raw transfers (/sandbox/transfers) | $t_rps | $t_p50 | $t_p99 | $t_cpu |
 echo "| Payple /transfer/request | $p_rps | $p_p50 | $p_p99 | $p_cpu | $p_w |"
 echo
 echo "ratio $ratio (target >= 0.5); RSS now/peak $rss MiB; A0000 $acked, reservations on disk $on_disk; ledger verify: $(tail -1 "$tmp/verify.txt")"
-echo "execute: $GROUPS groups x 100 items, ${settled:-?} items settled/s; ${received:-0} of $((GROUPS * 100)) webhooks received, ${hooks:-?}/s end to end (target >= 2,000), none twice"
+echo "execute: $EXEC_GROUPS groups x 100 items, ${settled:-?} items settled/s; ${received:-0} of $((EXEC_GROUPS * 100)) webhooks received, ${hooks:-?}/s end to end (target >= 2,000), none twice"
 exit "$failed"

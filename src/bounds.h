@@ -86,13 +86,14 @@
 #define WP_WEBHOOK_CONNECT_TIMEOUT_MS_DEFAULT 3000 /* one attempt's TCP (and TLS) connect */
 #define WP_WEBHOOK_CONCURRENCY_DEFAULT 64	   /* attempts in flight at once */
 #define WP_WEBHOOK_CONCURRENCY_MAX 1024
-#define WP_WEBHOOK_PER_HOST_MAX 16	 /* in flight to one host:port: a slow one waits alone */
-#define WP_WEBHOOK_PER_HOST_TAKEN_MAX 64 /* one host's deliveries taken from the outbox at once */
-#define WP_WEBHOOK_TAKEN_PER_SLOT 4	 /* deliveries taken at once per --webhook-concurrency */
-#define WP_WEBHOOK_SCAN_MAX 8192	 /* due rows one fetch reads past hosts with their share */
-#define WP_WEBHOOK_FETCH_EVERY_MS 5	 /* looks for due deliveries at most this often */
-#define WP_WEBHOOK_IDLE_POLL_MS 1000	 /* and at least this often */
-#define WP_WEBHOOK_STOP_GRACE_MS 3000	 /* on stop, attempts in flight may finish within */
+#define WP_WEBHOOK_PER_HOST_MAX 16	  /* in flight to one host:port: a slow one waits alone */
+#define WP_WEBHOOK_PER_HOST_TAKEN_MAX 64  /* one host's deliveries taken from the outbox at once */
+#define WP_WEBHOOK_TAKEN_PER_SLOT 4	  /* deliveries taken at once per --webhook-concurrency */
+#define WP_WEBHOOK_SCAN_MAX 8192	  /* due rows one fetch reads past hosts with their share */
+#define WP_WEBHOOK_DEEP_SCAN_EVERY_MS 200 /* and it does so at most this often */
+#define WP_WEBHOOK_FETCH_EVERY_MS 5	  /* looks for due deliveries at most this often */
+#define WP_WEBHOOK_IDLE_POLL_MS 1000	  /* and at least this often */
+#define WP_WEBHOOK_STOP_GRACE_MS 3000	  /* on stop, attempts in flight may finish within */
 #define WP_WEBHOOK_BODY_MAX_BYTES (64 * 1024) /* one event's JSON */
 #define WP_WEBHOOK_RESOLVERS 2		      /* threads resolving webhook hosts (getaddrinfo) */
 #define WP_WEBHOOK_RESOLVE_QUEUE_MAX 1024     /* host look-ups waiting */

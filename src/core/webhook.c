@@ -459,6 +459,7 @@ struct wp_webhooks {
 	pthread_cond_t job;   /* a resolver job waits, or stopping */
 	bool stopping, refetch;
 	uint64_t pause_until_ns; /* a record was refused: do not fetch again before */
+	uint64_t deep_scan_ns;	 /* no paging past saturated hosts before (sender only) */
 	struct flight *flights;
 	size_t flight_count;
 	struct resolve_job *jobs_head, *jobs_tail;
@@ -1125,21 +1126,32 @@ static int64_t fetch(struct wp_webhooks *w, struct fetch *ft)
 	if (ft->want == 0)
 		return now + WP_WEBHOOK_IDLE_POLL_MS;
 	/*
-	 * Page through the due rows in (next_ms, seq) order until the free
-	 * flights are taken: a host with its share already taken (a slow one
-	 * with a backlog) is read past, so the hosts behind it are not starved.
+	 * The due rows in (next_ms, seq) order, one page; when free flights are
+	 * left after a full page (the hosts in it have their share: a slow one
+	 * with a backlog), page on past them so the hosts behind are not
+	 * starved — at most every WP_WEBHOOK_DEEP_SCAN_EVERY_MS, since a backlog
+	 * of one host would otherwise be read through on every look.
 	 */
 	size_t page = n_busy + ft->want;
-	bool full_page = false;
+	bool full_page = false, deep = false;
 	ft->after_ms = INT64_MIN;
 	ft->after_seq = 0;
-	do {
+	for (;;) {
 		size_t before = ft->seen;
 		if (w->store->ops->webhook_due(w->store, now, ft->after_ms, ft->after_seq, page,
 					       take, ft) != WP_OK)
 			return now + WP_WEBHOOK_IDLE_POLL_MS; /* the store is failing: later */
 		full_page = ft->seen - before == page;
-	} while (full_page && ft->taken < ft->want && ft->seen < WP_WEBHOOK_SCAN_MAX);
+		if (!full_page || ft->taken >= ft->want || ft->seen >= WP_WEBHOOK_SCAN_MAX)
+			break;
+		if (!deep) {
+			uint64_t mono = wp_mono_ns();
+			if (mono < w->deep_scan_ns)
+				break;
+			w->deep_scan_ns = mono + (uint64_t)WP_WEBHOOK_DEEP_SCAN_EVERY_MS * 1000000u;
+			deep = true;
+		}
+	}
 	for (size_t i = 0; i < w->flight_count; i++) {
 		struct flight *f = &w->flights[i];
 		if (f->state != FL_READY || f->body != NULL)
