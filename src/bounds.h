@@ -89,6 +89,7 @@
 #define WP_WEBHOOK_PER_HOST_MAX 16	  /* in flight to one host:port: a slow one waits alone */
 #define WP_WEBHOOK_PER_HOST_TAKEN_MAX 64  /* one host's deliveries taken from the outbox at once */
 #define WP_WEBHOOK_TAKEN_PER_SLOT 4	  /* deliveries taken at once per --webhook-concurrency */
+#define WP_ONEQ_EXPIRY_S_DEFAULT 900	  /* OneQ Pay: an unapproved payment's life */
 #define WP_WEBHOOK_SCAN_MAX 8192	  /* due rows one fetch reads past hosts with their share */
 #define WP_WEBHOOK_DEEP_SCAN_EVERY_MS 200 /* and it does so at most this often */
 #define WP_WEBHOOK_FETCH_EVERY_MS 5	  /* looks for due deliveries at most this often */

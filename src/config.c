@@ -98,6 +98,8 @@ static const struct option options[] = {
      "delay before the first retry, doubled for each next one (default 5000)"},
     {"--webhook-retry-max-ms", "WONPAY_WEBHOOK_RETRY_MAX_MS", "N", K_UINT,
      FIELD(webhook_retry_max_ms), 1, 86400000, "longest delay between retries (default 3600000)"},
+    {"--oneq-expiry-s", "WONPAY_ONEQ_EXPIRY_S", "N", K_UINT, FIELD(oneq_expiry_s), 10, 86400,
+     "OneQ Pay: seconds before an unapproved payment expires (default 900)"},
     {"--webhook-timeout-ms", "WONPAY_WEBHOOK_TIMEOUT_MS", "N", K_UINT, FIELD(webhook_timeout_ms),
      100, 300000, "one delivery attempt, connect to answer (default 10000)"},
     {"--webhook-connect-timeout-ms", "WONPAY_WEBHOOK_CONNECT_TIMEOUT_MS", "N", K_UINT,
@@ -290,6 +292,7 @@ bool wp_config_defaults(struct wp_config *c, char *err, size_t err_cap)
 	c->webhook_timeout_ms = WP_WEBHOOK_TIMEOUT_MS_DEFAULT;
 	c->webhook_connect_timeout_ms = WP_WEBHOOK_CONNECT_TIMEOUT_MS_DEFAULT;
 	c->webhook_concurrency = WP_WEBHOOK_CONCURRENCY_DEFAULT;
+	c->oneq_expiry_s = WP_ONEQ_EXPIRY_S_DEFAULT;
 	for (size_t i = 0; i < OPTION_COUNT; i++) {
 		const struct option *o = &options[i];
 		const char *v = getenv(o->env);

@@ -41,6 +41,7 @@ struct wp_config {
 	unsigned ars_delay_ms;	 /* Kona: the simulated member answers the ARS call; 0 = never */
 	unsigned commit_batch;	 /* commands per group commit */
 	unsigned commit_wait_us; /* linger to fill a batch */
+	unsigned oneq_expiry_s;	 /* OneQ Pay: an unapproved payment expires after */
 	/* Webhooks (core/webhook.h) */
 	unsigned webhook_max_attempts;	     /* per round, then given up */
 	unsigned webhook_max_age_s;	     /* a round's total time, then given up */

@@ -65,6 +65,8 @@ enum wp_transfer_code {
 	WP_TRANSFER_CODE_PAYOUT_FUNDING = 3, /* a partner prefunds its payout account */
 	WP_TRANSFER_CODE_PAYOUT = 4,	     /* a payout: reserved, posted, paid out, returned */
 	WP_TRANSFER_CODE_DEPOSIT = 5,	     /* sandbox: cash paid into an account at its bank */
+	WP_TRANSFER_CODE_PAYMENT = 6,	     /* a shopper pays a merchant: held, posted, refunded */
+	WP_TRANSFER_CODE_CHARGE = 7,	     /* a wallet charged from a bank account */
 	WP_TRANSFER_CODE_TEST = 99,
 };
 

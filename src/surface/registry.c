@@ -12,11 +12,12 @@ extern const struct wp_module wp_module_system;
 extern const struct wp_module wp_module_sandbox;
 extern const struct wp_module wp_module_payple;
 extern const struct wp_module wp_module_openapi;
+extern const struct wp_module wp_module_oneq;
 
 /* Also the order of the start-up banner. */
 const struct wp_module *const wp_modules[] = {
-    &wp_module_system, &wp_module_aqr,	  &wp_module_sandbox,
-    &wp_module_kona,   &wp_module_payple, &wp_module_openapi,
+    &wp_module_system, &wp_module_aqr,	&wp_module_sandbox, &wp_module_kona,
+    &wp_module_payple, &wp_module_oneq, &wp_module_openapi,
 };
 
 const size_t wp_module_count = WP_COUNT(wp_modules);

@@ -1,0 +1,817 @@
+/*
+ * pay.c — the payment: POST /pay (ready), /pay/success (approve), /pay/cancel
+ * and /pay/order, and what they share with the pages (state, expiry, the
+ * release of held money).
+ *
+ * Money: the shopper's PIN holds the amount (pages.c) as a pending ledger
+ * transfer to the merchant's settlement account — from the 하나머니 wallet,
+ * or for 계좌 from OneQ's holding account after a withdrawal through the
+ * sandbox bank. Approve posts it; a cancel before approve, a locked PIN or
+ * expiry voids it (and pays a withdrawal back to the bank account); a cancel
+ * after approve refunds from the settlement account. Every decision is made
+ * in the commit writer.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/bank.h"
+#include "core/crypto.h"
+#include "core/docs.h"
+#include "core/ledger.h"
+#include "surface/oneq/oneq.h"
+#include "util/text.h"
+
+/* ---- the payment document ---- */
+
+wp_status oneq_payment_load(struct wp_store *s, struct wp_tx *tx, const char *tid, json_t **out)
+{
+	wp_arena a;
+	wp_arena_init(&a, WP_STORE_ROW_ARENA_BYTES);
+	wp_status st = wp_doc_load(s, tx, ONEQ_KIND_PAYMENT, tid, NULL, &a, out, NULL);
+	wp_arena_free(&a);
+	return st;
+}
+
+static wp_status payment_by_order(struct wp_tx *tx, const char *cid, const char *order_id,
+				  json_t **out)
+{
+	char uniq[ONEQ_CID_LEN + 1 + 400 + 1];
+	snprintf(uniq, sizeof(uniq), "%s:%s", cid, order_id);
+	return wp_doc_load_uniq(NULL, tx, ONEQ_KIND_PAYMENT, uniq, out);
+}
+
+wp_status oneq_payment_save(struct wp_tx *tx, const char *tid, json_t *payment, bool insert,
+			    int64_t now_ms)
+{
+	char uniq[ONEQ_CID_LEN + 1 + 400 + 1];
+	snprintf(uniq, sizeof(uniq), "%s:%s", oneq_str(payment, "cid"),
+		 oneq_str(payment, "order_id"));
+	struct wp_doc meta = {.kind = ONEQ_KIND_PAYMENT,
+			      .id = tid,
+			      .owner = oneq_str(payment, "cid"),
+			      .ref = "",
+			      .uniq = uniq,
+			      .created_ms = now_ms,
+			      .updated_ms = now_ms};
+	return wp_doc_save(tx, &meta, payment, insert);
+}
+
+static int64_t num(json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
+}
+
+static bool approved_or_after(const char *status)
+{
+	return strcmp(status, "SUCCESS_PAYMENT") == 0 ||
+	       strcmp(status, "PART_CANCEL_PAYMENT") == 0 || strcmp(status, "CANCEL_PAYMENT") == 0;
+}
+
+static bool open_status(const char *status)
+{
+	return strcmp(status, "READY") == 0 || strcmp(status, "OPEN_PAYMENT") == 0 ||
+	       strcmp(status, "SELECT_METHOD") == 0 || strcmp(status, "AUTH_PASSWORD") == 0;
+}
+
+bool oneq_expired(json_t *payment, int64_t now_ms)
+{
+	return open_status(oneq_str(payment, "status")) && now_ms >= num(payment, "expires_ms");
+}
+
+const char *oneq_status(json_t *payment, int64_t now_ms)
+{
+	return oneq_expired(payment, now_ms) ? "FAIL_PAYMENT" : oneq_str(payment, "status");
+}
+
+void oneq_action(json_t *payment, const char *type, int64_t amount, int64_t now_ms)
+{
+	json_t *list = json_object_get(payment, "actions");
+	if (!json_is_array(list)) {
+		list = json_array();
+		json_object_set_new(payment, "actions", list);
+	}
+	char at[20];
+	oneq_time(now_ms, at);
+	json_array_append_new(list, json_pack("{s:s, s:I, s:s}", "payment_action_type", type,
+					      "amount", (json_int_t)amount, "approved_at", at));
+}
+
+wp_status oneq_release(struct wp_app *app, struct wp_tx *tx, const char *tid, json_t *payment,
+		       int64_t now_ms)
+{
+	const char *hold = oneq_str(payment, "hold_id");
+	if (hold[0] == '\0' || json_is_true(json_object_get(payment, "released")))
+		return WP_OK;
+	struct wp_transfer t = {.code = WP_TRANSFER_CODE_PAYMENT,
+				.flags = WP_TRANSFER_VOID_PENDING},
+			   out;
+	snprintf(t.id, sizeof(t.id), "oneq:void:%s", tid);
+	snprintf(t.pending_id, sizeof(t.pending_id), "%s", hold);
+	bool replayed;
+	wp_status st = wp_ledger_transfer(tx, &t, now_ms, &out, &replayed);
+	if (st != WP_OK)
+		return st;
+	/* voided now, or the ledger's timeout released it already: either way it is back */
+	if (strcmp(oneq_str(payment, "method"), "계좌") == 0) {
+		int64_t holding = num(payment, "source_account_id");
+		struct wp_bank_party from = {NULL, NULL, holding},
+				     to = {oneq_str(payment, "bank_code"),
+					   oneq_str(payment, "bank_acct_num"), 0};
+		char id[WP_TRANSFER_ID_MAX + 1];
+		snprintf(id, sizeof(id), "oneq:back:%s", tid);
+		int outcome = 0;
+		struct wp_transfer moved;
+		st = app->bank->ops->move(app->bank, tx, id, &from, &to, num(payment, "amount"),
+					  WP_TRANSFER_CODE_PAYMENT, now_ms, &outcome, &moved,
+					  &replayed);
+		if (st != WP_OK)
+			return st;
+		if (outcome != WP_BANK_OK) /* the account cannot take it back: kept, and said */
+			json_object_set_new(payment, "refund_error",
+					    json_string(wp_bank_outcome_name(outcome)));
+	}
+	json_object_set_new(payment, "released", json_true());
+	return WP_OK;
+}
+
+/* ---- POST /pay: ready ---- */
+
+static const char *const method_values[] = {"계좌", "MONEY", NULL};
+
+enum {
+	R_CID,
+	R_CATEGORY,
+	R_NAME,
+	R_ITEM,
+	R_ITEM_CODE,
+	R_MEMBER,
+	R_ORDER,
+	R_QUANTITY,
+	R_AMOUNT,
+	R_METHOD,
+	R_ACCT,
+	R_ALIAS,
+	R_BALANCE,
+	R_APPROVAL,
+	R_CANCEL,
+	R_FAIL
+};
+
+#define URL_FIELD(name)                                                                            \
+	{                                                                                          \
+		name, WP_FIELD_TEXT, WP_FIELD_REQUIRED | WP_FIELD_TRIM, 1, 255,                    \
+		    .expect = "must be an absolute http:// or https:// URL of at most 255 "        \
+			      "characters"                                                         \
+	}
+
+static const struct wp_field ready_fields[] = {
+    [R_CID] = {"cid", WP_FIELD_ALNUM, WP_FIELD_REQUIRED | WP_FIELD_TRIM, 10, 10},
+    [R_CATEGORY] = {"category_cd", WP_FIELD_INT, WP_FIELD_REQUIRED | WP_FIELD_TRIM, 1, INT64_MAX},
+    [R_NAME] = {"opponent_name", WP_FIELD_TEXT, WP_FIELD_REQUIRED, 1, 100},
+    [R_ITEM] = {"item_name", WP_FIELD_TEXT, WP_FIELD_REQUIRED, 1, 200},
+    [R_ITEM_CODE] = {"item_code", WP_FIELD_TEXT, WP_FIELD_EMPTY_ABSENT, 1, 100},
+    [R_MEMBER] = {"member_id", WP_FIELD_TEXT, WP_FIELD_REQUIRED, 1, 100},
+    [R_ORDER] = {"order_id", WP_FIELD_TEXT, WP_FIELD_REQUIRED, 1, 100},
+    [R_QUANTITY] = {"quantity", WP_FIELD_INT, WP_FIELD_REQUIRED | WP_FIELD_TRIM, 1, INT64_MAX},
+    [R_AMOUNT] = {"amount", WP_FIELD_INT, WP_FIELD_REQUIRED | WP_FIELD_TRIM, 1, INT64_MAX},
+    [R_METHOD] = {"payment_method_type", WP_FIELD_ENUM, WP_FIELD_EMPTY_ABSENT | WP_FIELD_TRIM, 1,
+		  10, method_values},
+    [R_ACCT] = {"bank_acct_num", WP_FIELD_NUMBER, WP_FIELD_REQUIRED | WP_FIELD_TRIM, 6, 12,
+		.expect = "must be the registered account number: 6 to 12 characters of digits "
+			  "and hyphens"},
+    [R_ALIAS] = {"bank_acct_alias", WP_FIELD_TEXT, WP_FIELD_EMPTY_ABSENT, 1, 50},
+    [R_BALANCE] = {"balance", WP_FIELD_INT, WP_FIELD_REQUIRED | WP_FIELD_TRIM, 0, INT64_MAX},
+    [R_APPROVAL] = URL_FIELD("approval_url"),
+    [R_CANCEL] = URL_FIELD("cancel_url"),
+    [R_FAIL] = URL_FIELD("fail_url"),
+};
+
+static bool absolute_http_url(const char *u)
+{
+	const char *rest = strncmp(u, "https://", 8) == 0  ? u + 8
+			   : strncmp(u, "http://", 7) == 0 ? u + 7
+							   : NULL;
+	if (rest == NULL || *rest == '\0' || *rest == '/' || *rest == '?' || *rest == '#')
+		return false;
+	for (const char *p = u; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == '"' || *p == '<' || *p == '>' || *p == '\\')
+			return false;
+	return true;
+}
+
+/* The ready's fields as the payment keeps them; two readies of one order must agree. */
+static const char *const ready_keys[] = {
+    "category_cd", "opponent_name", "item_name",	   "item_code",	    "member_id",
+    "quantity",	   "amount",	    "payment_method_type", "bank_acct_num", "bank_acct_alias",
+    "balance",	   "approval_url",  "cancel_url",	   "fail_url"};
+
+enum pay_op { OP_READY, OP_APPROVE, OP_CANCEL };
+
+struct pay_cmd {
+	struct wp_write w;
+	struct oneq_req *q;
+	enum pay_op op;
+	const char *cid, *order_id, *member_id, *item_name, *pg_token, *tid, *tran_dt;
+	int64_t amount, category, cancel_amount, cancel_available; /* -1: not given */
+	json_t *ready; /* OP_READY: the new payment (the request's) */
+	char new_tid[ONEQ_TID_LEN + 1];
+	int64_t now_ms;
+	enum oneq_code code;
+	json_t *answer;
+	char why[WP_MESSAGE_MAX_BYTES];
+};
+
+static enum oneq_code cmd_fail(struct pay_cmd *cmd, enum oneq_code c, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static enum oneq_code cmd_fail(struct pay_cmd *cmd, enum oneq_code c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd->why, sizeof(cmd->why), fmt, ap);
+	va_end(ap);
+	cmd->code = c;
+	return c;
+}
+
+static wp_status new_tid(char out[ONEQ_TID_LEN + 1])
+{
+	wp_status st = wp_random_from("0123456789", out, ONEQ_TID_LEN);
+	if (st == WP_OK && out[0] == '0')
+		out[0] = '1' + (char)(out[1] - '0') % 9;
+	return st;
+}
+
+static void page_urls(const struct wp_app *app, json_t *payment, const char *tid, json_t *into)
+{
+	const char *key = oneq_str(payment, "page_key");
+	char pc[WP_URL_MAX + 96], mobile[WP_URL_MAX + 96];
+	snprintf(pc, sizeof(pc), "%s/pay/showQRCode?tid=%s&key=%s", app->cfg->public_url, tid, key);
+	snprintf(mobile, sizeof(mobile), "%s/pay/oneq/transfer?tid=%s&key=%s", app->cfg->public_url,
+		 tid, key);
+	json_object_set_new(into, "next_redirect_url", json_string(pc));
+	json_object_set_new(into, "android_app_scheme", json_string(mobile));
+}
+
+static wp_status apply_ready(struct wp_tx *tx, struct pay_cmd *cmd)
+{
+	json_t *merchant = NULL;
+	wp_status st = oneq_merchant_load(NULL, tx, cmd->cid, &merchant);
+	if (st == WP_E_NOT_FOUND) {
+		cmd_fail(cmd, ONEQ_NO_MERCHANT, "cid %s is not a OneQ Pay merchant", cmd->cid);
+		return WP_OK;
+	}
+	if (st != WP_OK)
+		return st;
+	const char *approved_at =
+	    wp_arena_strndup(&cmd->q->r->arena, oneq_str(merchant, "approved_at"),
+			     strlen(oneq_str(merchant, "approved_at")));
+	json_decref(merchant);
+	json_t *seen = NULL;
+	json_object_set_new(cmd->answer, "tid", json_null()); /* first, as in the document */
+	st = payment_by_order(tx, cmd->cid, cmd->order_id, &seen);
+	if (st == WP_OK) {
+		bool same = true;
+		for (size_t i = 0; i < WP_COUNT(ready_keys); i++)
+			same = same && json_equal(json_object_get(seen, ready_keys[i]),
+						  json_object_get(cmd->ready, ready_keys[i]));
+		if (!same) {
+			json_decref(seen);
+			cmd_fail(cmd, ONEQ_DUPLICATE,
+				 "order_id %s was readied with other fields; use a new order_id",
+				 cmd->order_id);
+			return WP_OK;
+		}
+		snprintf(cmd->new_tid, sizeof(cmd->new_tid), "%s", oneq_str(seen, "tid"));
+		/* the same order again: its payment's pages */
+		page_urls(cmd->q->r->app, seen, cmd->new_tid, cmd->answer);
+		json_decref(seen);
+	} else if (st != WP_E_NOT_FOUND) {
+		return st;
+	} else {
+		for (int i = 0; i < 8; i++) {
+			st = new_tid(cmd->new_tid);
+			json_object_set_new(cmd->ready, "tid", json_string(cmd->new_tid));
+			if (st == WP_OK)
+				st = oneq_payment_save(tx, cmd->new_tid, cmd->ready, true,
+						       cmd->now_ms);
+			if (st != WP_E_CONFLICT)
+				break;
+		}
+		if (st != WP_OK)
+			return st;
+		page_urls(cmd->q->r->app, cmd->ready, cmd->new_tid, cmd->answer);
+	}
+	json_object_set_new(cmd->answer, "tid", json_string(cmd->new_tid));
+	json_object_set_new(cmd->answer, "approved_at",
+			    json_string(approved_at ? approved_at : ""));
+	cmd->code = ONEQ_OK;
+	return WP_OK;
+}
+
+/* ---- approve ---- */
+
+static void approve_answer(json_t *p, json_t *into)
+{
+	static const char *const keys[] = {
+	    "tid", "cid", "order_id", "member_id", "payment_method_type", "item_name"};
+	for (size_t i = 0; i < WP_COUNT(keys); i++)
+		json_object_set_new(into, keys[i], json_string(oneq_str(p, keys[i])));
+	/* what the shopper paid with (the ready's payment_method_type only allowed it) */
+	json_object_set_new(into, "payment_method_type", json_string(oneq_str(p, "method")));
+	json_object_set_new(into, "amount", json_integer(num(p, "amount")));
+	json_object_set_new(into, "tran_dt", json_string(oneq_str(p, "tran_dt")));
+}
+
+/* Records expiry (money released, FAIL_PAYMENT) when the payment ran out of time. */
+static wp_status settle_expiry(struct wp_tx *tx, struct pay_cmd *cmd, json_t *p, bool *expired)
+{
+	*expired = oneq_expired(p, cmd->now_ms);
+	if (!*expired)
+		return WP_OK;
+	wp_status st = oneq_release(cmd->q->r->app, tx, oneq_str(p, "tid"), p, cmd->now_ms);
+	if (st != WP_OK)
+		return st;
+	json_object_set_new(p, "status", json_string("FAIL_PAYMENT"));
+	json_object_set_new(p, "fail_reason", json_string("expired"));
+	return oneq_payment_save(tx, oneq_str(p, "tid"), p, false, cmd->now_ms);
+}
+
+static wp_status apply_approve(struct wp_tx *tx, struct pay_cmd *cmd)
+{
+	json_t *p = NULL;
+	wp_status st = payment_by_order(tx, cmd->cid, cmd->order_id, &p);
+	if (st == WP_E_NOT_FOUND) {
+		cmd_fail(cmd, ONEQ_NO_PAYMENT, "no payment of merchant %s has order_id %s",
+			 cmd->cid, cmd->order_id);
+		return WP_OK;
+	}
+	if (st != WP_OK)
+		return st;
+	const char *status = oneq_str(p, "status");
+	if (strcmp(oneq_str(p, "member_id"), cmd->member_id) != 0)
+		cmd_fail(cmd, ONEQ_MISMATCH, "member_id %s is not the member of order_id %s",
+			 cmd->member_id, cmd->order_id);
+	else if (num(p, "amount") != cmd->amount)
+		cmd_fail(cmd, ONEQ_MISMATCH,
+			 "amount %" PRId64 " is not the payment's (%" PRId64 ")", cmd->amount,
+			 num(p, "amount"));
+	else if (strcmp(oneq_str(p, "item_name"), cmd->item_name) != 0)
+		cmd_fail(cmd, ONEQ_MISMATCH, "item_name is not the payment's (%s)",
+			 oneq_str(p, "item_name"));
+	else if (num(p, "category_cd") != cmd->category)
+		cmd_fail(cmd, ONEQ_MISMATCH,
+			 "category_cd %" PRId64 " is not the payment's (%" PRId64 ")",
+			 cmd->category, num(p, "category_cd"));
+	if (cmd->code != ONEQ_OK) {
+		json_decref(p);
+		return WP_OK;
+	}
+	if (approved_or_after(status)) { /* approving twice: the same answer */
+		approve_answer(p, cmd->answer);
+		json_decref(p);
+		return WP_OK;
+	}
+	bool expired;
+	st = settle_expiry(tx, cmd, p, &expired);
+	if (st == WP_OK && expired)
+		cmd_fail(cmd, ONEQ_EXPIRED, "the payment was not approved in time (tid %s)",
+			 oneq_str(p, "tid"));
+	else if (st == WP_OK && strcmp(status, "AUTH_PASSWORD") != 0)
+		cmd_fail(
+		    cmd, open_status(status) ? ONEQ_NOT_CONFIRMED : ONEQ_CLOSED,
+		    open_status(status)
+			? "the shopper has not confirmed the payment with the PIN yet (status %s)"
+			: "the payment ended without approval (status %s)",
+		    status);
+	else if (st == WP_OK && cmd->pg_token &&
+		 strcmp(cmd->pg_token, oneq_str(p, "pg_token")) != 0)
+		cmd_fail(cmd, ONEQ_BAD_PG_TOKEN, "pg_token is not the one sent to approval_url");
+	if (st != WP_OK || cmd->code != ONEQ_OK) {
+		json_decref(p);
+		return st;
+	}
+	struct wp_transfer t = {.code = WP_TRANSFER_CODE_PAYMENT,
+				.flags = WP_TRANSFER_POST_PENDING},
+			   out;
+	snprintf(t.id, sizeof(t.id), "oneq:post:%s", oneq_str(p, "tid"));
+	snprintf(t.pending_id, sizeof(t.pending_id), "%s", oneq_str(p, "hold_id"));
+	bool replayed;
+	st = wp_ledger_transfer(tx, &t, cmd->now_ms, &out, &replayed);
+	if (st == WP_OK && out.result != WP_TR_OK) { /* the hold ran out in the ledger */
+		json_object_set_new(p, "expires_ms", json_integer(cmd->now_ms));
+		st = settle_expiry(tx, cmd, p, &replayed);
+		cmd_fail(cmd, ONEQ_EXPIRED, "the payment was not approved in time (tid %s)",
+			 oneq_str(p, "tid"));
+		json_decref(p);
+		return st;
+	}
+	if (st != WP_OK) {
+		json_decref(p);
+		return st;
+	}
+	char at[20];
+	oneq_time(cmd->now_ms, at);
+	json_object_set_new(p, "status", json_string("SUCCESS_PAYMENT"));
+	json_object_set_new(p, "approved_at", json_string(at));
+	json_object_set_new(p, "tran_dt", json_string(cmd->tran_dt));
+	json_object_set_new(p, "canceled_amount", json_integer(0));
+	oneq_action(p, "PAYMENT", num(p, "amount"), cmd->now_ms);
+	st = oneq_payment_save(tx, oneq_str(p, "tid"), p, false, cmd->now_ms);
+	approve_answer(p, cmd->answer);
+	json_decref(p);
+	return st;
+}
+
+/* ---- cancel and order: KakaoPay's fields under OneQ's names ---- */
+
+static void order_answer(json_t *p, int64_t now_ms, json_t *into)
+{
+	static const char *const keys[] = {"tid",	"cid",	     "order_id",  "member_id",
+					   "item_name", "item_code", "created_at"};
+	for (size_t i = 0; i < WP_COUNT(keys); i++)
+		json_object_set_new(into, keys[i], json_string(oneq_str(p, keys[i])));
+	json_object_set_new(into, "status", json_string(oneq_status(p, now_ms)));
+	const char *method = oneq_str(p, "method");
+	json_object_set_new(into, "payment_method_type",
+			    json_string(method[0] ? method : oneq_str(p, "payment_method_type")));
+	int64_t amount = num(p, "amount"), canceled = num(p, "canceled_amount");
+	bool approved = approved_or_after(oneq_str(p, "status"));
+	json_object_set_new(into, "amount", json_integer(amount));
+	json_object_set_new(into, "quantity", json_integer(num(p, "quantity")));
+	json_object_set_new(into, "canceled_amount", json_integer(canceled));
+	json_object_set_new(into, "cancel_available_amount",
+			    json_integer(approved ? amount - canceled : 0));
+	json_object_set_new(into, "approved_at", json_string(oneq_str(p, "approved_at")));
+	json_object_set_new(into, "canceled_at", json_string(oneq_str(p, "canceled_at")));
+	json_t *actions = json_object_get(p, "actions");
+	json_object_set_new(into, "payment_action_details",
+			    json_is_array(actions) ? json_deep_copy(actions) : json_array());
+}
+
+static wp_status apply_cancel(struct wp_tx *tx, struct pay_cmd *cmd)
+{
+	json_t *p = NULL;
+	wp_status st = oneq_payment_load(NULL, tx, cmd->tid, &p);
+	if (st == WP_OK && strcmp(oneq_str(p, "cid"), cmd->cid) != 0) {
+		json_decref(p);
+		st = WP_E_NOT_FOUND;
+	}
+	if (st == WP_E_NOT_FOUND) {
+		cmd_fail(cmd, ONEQ_NO_PAYMENT, "merchant %s has no payment with tid %s", cmd->cid,
+			 cmd->tid);
+		return WP_OK;
+	}
+	if (st != WP_OK)
+		return st;
+	const char *status = oneq_str(p, "status");
+	int64_t amount = num(p, "amount"), canceled = num(p, "canceled_amount");
+	int64_t available = amount - canceled;
+	if (!approved_or_after(status)) {
+		bool expired;
+		st = settle_expiry(tx, cmd, p, &expired);
+		cmd_fail(cmd, ONEQ_NOT_APPROVED,
+			 "only an approved payment can be cancelled (status %s)",
+			 oneq_status(p, cmd->now_ms));
+	} else if (cmd->cancel_available >= 0 && cmd->cancel_available != available) {
+		cmd_fail(cmd, ONEQ_MISMATCH,
+			 "cancel_available_amount %" PRId64 " is not the payment's (%" PRId64 ")",
+			 cmd->cancel_available, available);
+	} else if (json_array_size(json_object_get(p, "actions")) > ONEQ_CANCELS_MAX) {
+		cmd_fail(cmd, ONEQ_CANCEL_EXCEEDS, "a payment takes at most %d cancels",
+			 ONEQ_CANCELS_MAX);
+	} else if (cmd->cancel_amount > available) {
+		cmd_fail(cmd, ONEQ_CANCEL_EXCEEDS,
+			 "cancel_amount %" PRId64 " is more than cancel_available_amount %" PRId64,
+			 cmd->cancel_amount, available);
+	}
+	if (st != WP_OK || cmd->code != ONEQ_OK) {
+		json_decref(p);
+		return st;
+	}
+	/* The refund: from the settlement account back to where the money came from. */
+	json_t *merchant = NULL;
+	st = oneq_merchant_load(NULL, tx, cmd->cid, &merchant);
+	int64_t settlement = num(merchant, "settlement_account_id");
+	json_decref(merchant);
+	size_t n = json_array_size(json_object_get(p, "actions"));
+	char id[WP_TRANSFER_ID_MAX + 1];
+	snprintf(id, sizeof(id), "oneq:refund:%s:%zu", cmd->tid, n);
+	bool replayed;
+	if (st == WP_OK && strcmp(oneq_str(p, "method"), "계좌") == 0) {
+		struct wp_bank_party from = {NULL, NULL, settlement},
+				     to = {oneq_str(p, "bank_code"), oneq_str(p, "bank_acct_num"),
+					   0};
+		int outcome = 0;
+		struct wp_transfer moved;
+		st = cmd->q->r->app->bank->ops->move(cmd->q->r->app->bank, tx, id, &from, &to,
+						     cmd->cancel_amount, WP_TRANSFER_CODE_PAYMENT,
+						     cmd->now_ms, &outcome, &moved, &replayed);
+		if (st == WP_OK && outcome != WP_BANK_OK)
+			cmd_fail(cmd, ONEQ_BANK, "the refund to the account failed at the bank: %s",
+				 wp_bank_outcome_name(outcome));
+	} else if (st == WP_OK) {
+		struct wp_transfer t = {.debit_account_id = settlement,
+					.credit_account_id = num(p, "source_account_id"),
+					.amount = cmd->cancel_amount,
+					.code = WP_TRANSFER_CODE_PAYMENT},
+				   out;
+		snprintf(t.id, sizeof(t.id), "%s", id);
+		st = wp_ledger_transfer(tx, &t, cmd->now_ms, &out, &replayed);
+		if (st == WP_OK && out.result != WP_TR_OK)
+			cmd_fail(cmd, ONEQ_SYSTEM, "the refund could not be booked: %s",
+				 wp_transfer_result_name(out.result));
+	}
+	if (st != WP_OK || cmd->code != ONEQ_OK) {
+		json_decref(p);
+		return st;
+	}
+	canceled += cmd->cancel_amount;
+	char at[20];
+	oneq_time(cmd->now_ms, at);
+	json_object_set_new(p, "canceled_amount", json_integer(canceled));
+	json_object_set_new(p, "canceled_at", json_string(at));
+	json_object_set_new(
+	    p, "status",
+	    json_string(canceled == amount ? "CANCEL_PAYMENT" : "PART_CANCEL_PAYMENT"));
+	oneq_action(p, "CANCEL", cmd->cancel_amount, cmd->now_ms);
+	st = oneq_payment_save(tx, cmd->tid, p, false, cmd->now_ms);
+	order_answer(p, cmd->now_ms, cmd->answer);
+	json_object_del(cmd->answer, "payment_action_details");
+	json_object_set_new(cmd->answer, "approved_cancel_amount",
+			    json_integer(cmd->cancel_amount));
+	json_decref(p);
+	return st;
+}
+
+static wp_status apply_pay(struct wp_tx *tx, struct wp_cmd *c)
+{
+	struct pay_cmd *cmd = (struct pay_cmd *)c;
+	cmd->code = ONEQ_OK;
+	cmd->why[0] = '\0';
+	json_object_clear(cmd->answer);
+	switch (cmd->op) {
+	case OP_READY:
+		return apply_ready(tx, cmd);
+	case OP_APPROVE:
+		return apply_approve(tx, cmd);
+	case OP_CANCEL:
+		return apply_cancel(tx, cmd);
+	}
+	return WP_E_INTERNAL;
+}
+
+static void finish_pay(struct wp_req *r, struct wp_write *w)
+{
+	(void)r;
+	struct pay_cmd *cmd = (struct pay_cmd *)w;
+	struct oneq_req *q = cmd->q;
+	if (w->cmd.status != WP_OK) {
+		oneq_answer_later(q, ONEQ_SYSTEM);
+		return;
+	}
+	if (cmd->code == ONEQ_OK)
+		q->data = cmd->answer;
+	else
+		snprintf(q->message, sizeof(q->message), "%s", cmd->why);
+	oneq_answer_later(q, cmd->code);
+}
+
+static struct pay_cmd *new_cmd(struct oneq_req *q, enum pay_op op)
+{
+	struct pay_cmd *cmd = WP_WRITE_NEW(q->r, struct pay_cmd, apply_pay, finish_pay);
+	if (cmd == NULL || (cmd->answer = wp_req_json(q->r, json_object())) == NULL)
+		return NULL;
+	cmd->q = q;
+	cmd->op = op;
+	cmd->now_ms = wp_clock_now_ms(&q->r->app->clock);
+	cmd->cancel_available = -1;
+	return cmd;
+}
+
+enum oneq_code oneq_ready(struct oneq_req *q)
+{
+	struct wp_value v[WP_COUNT(ready_fields)];
+	enum oneq_code c = oneq_fields(q, ready_fields, WP_COUNT(ready_fields), v);
+	if (c != ONEQ_OK)
+		return c;
+	for (int i = R_APPROVAL; i <= R_FAIL; i++)
+		if (!absolute_http_url(v[i].s))
+			return oneq_fail(q, ONEQ_INVALID, "%s %s", ready_fields[i].name,
+					 ready_fields[i].expect);
+	if (v[R_AMOUNT].i < v[R_QUANTITY].i)
+		return oneq_fail(q, ONEQ_INVALID,
+				 "amount %" PRId64 " is less than quantity %" PRId64
+				 ": each item costs at least 1 won",
+				 v[R_AMOUNT].i, v[R_QUANTITY].i);
+	struct pay_cmd *cmd = new_cmd(q, OP_READY);
+	if (cmd == NULL)
+		return ONEQ_SYSTEM;
+	cmd->cid = oneq_cid_canonical(v[R_CID].s);
+	cmd->order_id = v[R_ORDER].s;
+	char key[ONEQ_PAGE_KEY_LEN + 1];
+	if (wp_random_alnum(key, ONEQ_PAGE_KEY_LEN) != WP_OK)
+		return ONEQ_SYSTEM;
+	char at[20];
+	oneq_time(cmd->now_ms, at);
+	json_t *p = json_pack(
+	    "{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:I, s:s, s:s, s:s, "
+	    "s:s, s:s, s:I, s:I, s:I, s:s}",
+	    "status", "READY", "cid", cmd->cid, "category_cd", (json_int_t)v[R_CATEGORY].i,
+	    "opponent_name", v[R_NAME].s, "item_name", v[R_ITEM].s, "item_code",
+	    v[R_ITEM_CODE].present ? v[R_ITEM_CODE].s : "", "member_id", v[R_MEMBER].s, "order_id",
+	    v[R_ORDER].s, "quantity", (json_int_t)v[R_QUANTITY].i, "amount",
+	    (json_int_t)v[R_AMOUNT].i, "payment_method_type",
+	    v[R_METHOD].present ? v[R_METHOD].s : "", "bank_acct_num", v[R_ACCT].s,
+	    "bank_acct_alias", v[R_ALIAS].present ? v[R_ALIAS].s : "", "balance",
+	    (json_int_t)v[R_BALANCE].i, "approval_url", v[R_APPROVAL].s, "cancel_url",
+	    v[R_CANCEL].s, "fail_url", v[R_FAIL].s, "page_key", key, "created_at", at, "created_ms",
+	    (json_int_t)cmd->now_ms, "expires_ms",
+	    (json_int_t)(cmd->now_ms + (int64_t)q->r->app->cfg->oneq_expiry_s * 1000), "pin_fails",
+	    (json_int_t)0, "tid", "");
+	if (p == NULL || wp_req_json(q->r, p) == NULL)
+		return ONEQ_SYSTEM;
+	cmd->ready = p;
+	wp_write_submit(&cmd->w);
+	return ONEQ_DEFERRED;
+}
+
+enum { A_CID, A_ORDER, A_CATEGORY, A_NAME, A_ITEM, A_MEMBER, A_AMOUNT, A_TRAN_DT, A_PG_TOKEN };
+
+static const struct wp_field approve_fields[] = {
+    [A_CID] = {"cid", WP_FIELD_ALNUM, WP_FIELD_REQUIRED | WP_FIELD_TRIM, 10, 10},
+    [A_ORDER] = {"order_id", WP_FIELD_TEXT, WP_FIELD_REQUIRED, 1, 100},
+    [A_CATEGORY] = {"category_cd", WP_FIELD_INT, WP_FIELD_REQUIRED | WP_FIELD_TRIM, 1, INT64_MAX},
+    [A_NAME] = {"opponent_name", WP_FIELD_TEXT, WP_FIELD_EMPTY_ABSENT, 1, 100},
+    [A_ITEM] = {"item_name", WP_FIELD_TEXT, WP_FIELD_REQUIRED, 1, 200},
+    [A_MEMBER] = {"member_id", WP_FIELD_TEXT, WP_FIELD_REQUIRED, 1, 100},
+    [A_AMOUNT] = {"amount", WP_FIELD_INT, WP_FIELD_REQUIRED | WP_FIELD_TRIM, 1, INT64_MAX},
+    [A_TRAN_DT] = {"tran_dt", WP_FIELD_TEXT, WP_FIELD_REQUIRED | WP_FIELD_TRIM, 1, 20},
+    [A_PG_TOKEN] = {"pg_token", WP_FIELD_ALNUM, WP_FIELD_EMPTY_ABSENT | WP_FIELD_TRIM, 1, 40},
+};
+
+enum oneq_code oneq_approve(struct oneq_req *q)
+{
+	struct wp_value v[WP_COUNT(approve_fields)];
+	enum oneq_code c = oneq_fields(q, approve_fields, WP_COUNT(approve_fields), v);
+	if (c != ONEQ_OK)
+		return c;
+	struct pay_cmd *cmd = new_cmd(q, OP_APPROVE);
+	if (cmd == NULL)
+		return ONEQ_SYSTEM;
+	cmd->cid = oneq_cid_canonical(v[A_CID].s);
+	cmd->order_id = v[A_ORDER].s;
+	cmd->category = v[A_CATEGORY].i;
+	cmd->item_name = v[A_ITEM].s;
+	cmd->member_id = v[A_MEMBER].s;
+	cmd->amount = v[A_AMOUNT].i;
+	cmd->tran_dt = v[A_TRAN_DT].s;
+	cmd->pg_token = v[A_PG_TOKEN].present ? v[A_PG_TOKEN].s : NULL;
+	wp_write_submit(&cmd->w);
+	return ONEQ_DEFERRED;
+}
+
+enum { C_CID, C_TID, C_AMOUNT, C_TAX_FREE, C_VAT, C_AVAILABLE, C_PAYLOAD };
+
+static const struct wp_field cancel_fields[] = {
+    [C_CID] = {"cid", WP_FIELD_ALNUM, WP_FIELD_REQUIRED | WP_FIELD_TRIM, 10, 10},
+    [C_TID] = {"tid", WP_FIELD_DIGITS, WP_FIELD_REQUIRED | WP_FIELD_TRIM, 1, 20},
+    [C_AMOUNT] = {"cancel_amount", WP_FIELD_INT, WP_FIELD_REQUIRED | WP_FIELD_TRIM, 1, INT64_MAX},
+    [C_TAX_FREE] = {"cancel_tax_free_amount", WP_FIELD_INT, WP_FIELD_EMPTY_ABSENT | WP_FIELD_TRIM,
+		    0, INT64_MAX},
+    [C_VAT] = {"cancel_vat_amount", WP_FIELD_INT, WP_FIELD_EMPTY_ABSENT | WP_FIELD_TRIM, 0,
+	       INT64_MAX},
+    [C_AVAILABLE] = {"cancel_available_amount", WP_FIELD_INT, WP_FIELD_EMPTY_ABSENT | WP_FIELD_TRIM,
+		     0, INT64_MAX},
+    [C_PAYLOAD] = {"payload", WP_FIELD_TEXT, WP_FIELD_EMPTY_ABSENT, 1, 200},
+};
+
+enum oneq_code oneq_cancel(struct oneq_req *q)
+{
+	struct wp_value v[WP_COUNT(cancel_fields)];
+	enum oneq_code c = oneq_fields(q, cancel_fields, WP_COUNT(cancel_fields), v);
+	if (c != ONEQ_OK)
+		return c;
+	if (v[C_TAX_FREE].present && v[C_TAX_FREE].i > v[C_AMOUNT].i)
+		return oneq_fail(q, ONEQ_INVALID,
+				 "cancel_tax_free_amount is more than cancel_amount");
+	struct pay_cmd *cmd = new_cmd(q, OP_CANCEL);
+	if (cmd == NULL)
+		return ONEQ_SYSTEM;
+	cmd->cid = oneq_cid_canonical(v[C_CID].s);
+	cmd->tid = v[C_TID].s;
+	cmd->cancel_amount = v[C_AMOUNT].i;
+	if (v[C_AVAILABLE].present)
+		cmd->cancel_available = v[C_AVAILABLE].i;
+	wp_write_submit(&cmd->w);
+	return ONEQ_DEFERRED;
+}
+
+static const struct wp_field order_fields[] = {
+    {"cid", WP_FIELD_ALNUM, WP_FIELD_REQUIRED | WP_FIELD_TRIM, 10, 10},
+    {"tid", WP_FIELD_DIGITS, WP_FIELD_REQUIRED | WP_FIELD_TRIM, 1, 20},
+};
+
+enum oneq_code oneq_order(struct oneq_req *q)
+{
+	struct wp_value v[2];
+	enum oneq_code c = oneq_fields(q, order_fields, 2, v);
+	if (c != ONEQ_OK)
+		return c;
+	const char *cid = oneq_cid_canonical(v[0].s);
+	json_t *p = NULL;
+	wp_status st = oneq_payment_load(q->r->app->store, NULL, v[1].s, &p);
+	if (st == WP_OK && strcmp(oneq_str(p, "cid"), cid) != 0) {
+		json_decref(p);
+		st = WP_E_NOT_FOUND;
+	}
+	if (st == WP_E_NOT_FOUND)
+		return oneq_fail(q, ONEQ_NO_PAYMENT, "merchant %s has no payment with tid %s", cid,
+				 v[1].s);
+	if (st != WP_OK || wp_req_json(q->r, p) == NULL ||
+	    (q->data = wp_req_json(q->r, json_object())) == NULL)
+		return ONEQ_SYSTEM;
+	order_answer(p, wp_clock_now_ms(&q->r->app->clock), q->data);
+	return ONEQ_OK;
+}
+
+/* ---- the OpenAPI rows ---- */
+
+static const struct wp_doc_shape ready_shape[] = {{NULL, ready_fields, WP_COUNT(ready_fields)}};
+static const struct wp_doc_prop ready_answer[] = {
+    {"tid", "string", "the payment's number: 18 digits (an Integer, sent as a string)"},
+    {"next_redirect_url", "string", "the PC page: the order and a QR code of the mobile page"},
+    {"android_app_scheme", "string", "the mobile page: 다음, the method, the PIN"},
+    {"approved_at", "string", "the merchant's affiliation approval time, yyyy.MM.dd HH:mm:ss"},
+};
+const struct wp_route_doc oneq_doc_ready = {
+    .summary = "Ready: a payment for the shopper to confirm on the pages",
+    .description = "order_id is unique per merchant: the same fields again answer the same "
+		   "tid; other fields are refused (-405). Unapproved, it expires.",
+    .body = WP_DOC_FORM,
+    .shapes = ready_shape,
+    .shape_count = 1,
+    .answer_props = ready_answer,
+    .answer_prop_count = WP_COUNT(ready_answer),
+};
+
+static const struct wp_doc_shape approve_shape[] = {
+    {NULL, approve_fields, WP_COUNT(approve_fields)}};
+static const struct wp_doc_prop approve_answer_props[] = {
+    {"tid", "string", NULL},
+    {"cid", "string", NULL},
+    {"order_id", "string", NULL},
+    {"member_id", "string", NULL},
+    {"payment_method_type", "string", "계좌 or MONEY: what the shopper paid with"},
+    {"item_name", "string", NULL},
+    {"amount", "integer", NULL},
+    {"tran_dt", "string", "the merchant's tran_dt of the first approval"},
+};
+const struct wp_route_doc oneq_doc_approve = {
+    .summary = "Approve: the payment the shopper confirmed, by cid + order_id + member_id",
+    .description = "Refused before the shopper's PIN (-780), after a quit, failure or cancel "
+		   "(-781), after expiry (-782). Approving twice answers the first approval.",
+    .body = WP_DOC_FORM,
+    .shapes = approve_shape,
+    .shape_count = 1,
+    .answer_props = approve_answer_props,
+    .answer_prop_count = WP_COUNT(approve_answer_props),
+};
+
+static const struct wp_doc_shape cancel_shape[] = {{NULL, cancel_fields, WP_COUNT(cancel_fields)}};
+static const struct wp_doc_prop cancel_answer_props[] = {
+    {"tid", "string", NULL},
+    {"status", "string", "PART_CANCEL_PAYMENT or CANCEL_PAYMENT"},
+    {"amount", "integer", "the payment's amount"},
+    {"approved_cancel_amount", "integer", "this cancel's amount"},
+    {"canceled_amount", "integer", "all cancels so far"},
+    {"cancel_available_amount", "integer", "what can still be cancelled"},
+};
+const struct wp_route_doc oneq_doc_cancel = {
+    .summary = "Cancel an approved payment, fully or in part (KakaoPay's fields)",
+    .body = WP_DOC_FORM,
+    .shapes = cancel_shape,
+    .shape_count = 1,
+    .answer_props = cancel_answer_props,
+    .answer_prop_count = WP_COUNT(cancel_answer_props),
+};
+
+static const struct wp_doc_shape order_shape[] = {{NULL, order_fields, 2}};
+static const struct wp_doc_prop order_answer_props[] = {
+    {"tid", "string", NULL},
+    {"status", "string",
+     "READY, OPEN_PAYMENT, SELECT_METHOD, AUTH_PASSWORD, SUCCESS_PAYMENT, "
+     "PART_CANCEL_PAYMENT, CANCEL_PAYMENT, FAIL_AUTH_PASSWORD, QUIT_PAYMENT, FAIL_PAYMENT"},
+    {"amount", "integer", NULL},
+    {"canceled_amount", "integer", NULL},
+    {"cancel_available_amount", "integer", NULL},
+    {"payment_action_details", "array", "PAYMENT and CANCEL actions, oldest first"},
+};
+const struct wp_route_doc oneq_doc_order = {
+    .summary = "Order: a payment's status, amounts and history",
+    .body = WP_DOC_FORM,
+    .shapes = order_shape,
+    .shape_count = 1,
+    .answer_props = order_answer_props,
+    .answer_prop_count = WP_COUNT(order_answer_props),
+};
