@@ -31,13 +31,18 @@ SANDBOX = {("post", "/sandbox/bank-accounts"),
            ("get", "/sandbox/clock"), ("post", "/sandbox/clock"), ("post", "/sandbox/reset"),
            ("get", "/sandbox/requests"), ("post", "/sandbox/kona/ars/{regNo}/answer"),
            ("get", "/sandbox/payple/webhooks"), ("post", "/sandbox/payple/webhooks/{id}/redeliver"),
-           ("post", "/sandbox/payple/topup")}
+           ("post", "/sandbox/payple/topup"), ("post", "/sandbox/oneq/shoppers")}
 SYSTEM = {("get", "/health"), ("get", "/ready"), ("get", "/metrics")}
 PAYPLE = {("post", p) for p in ["/oauth/token", "/inquiry/real_name", "/transfer/request",
                                  "/request/result/group_key", "/transfer/execute",
                                  "/transfer/cancel", "/transfer/result", "/transfer/result/date",
                                  "/transfer/result/group_key", "/account/remain"]}
+ONEQ = {("post", p) for p in ["/pay/store/token", "/pay", "/pay/success", "/pay/cancel",
+                               "/pay/order", "/pay/oneq/api/state", "/pay/oneq/api/step",
+                               "/pay/oneq/api/confirm"]} | {
+    ("get", p) for p in ["/pay/showQRCode", "/pay/oneq/transfer", "/pay/oneq/qr.png"]}
 EXPECTED = {"aqr": AQR, "kona": KONA, "sandbox": SANDBOX, "system": SYSTEM, "payple": PAYPLE,
+            "oneq": ONEQ,
             "openapi": {("get", "/openapi"), ("get", "/openapi/{document}")}}
 
 
