@@ -5,8 +5,10 @@
  * merchant it already is.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "core/auth.h"
 #include "core/crypto.h"
 #include "core/docs.h"
 #include "core/ledger.h"
@@ -62,6 +64,7 @@ struct store_cmd {
 	json_t *body; /* the merchant to open, or (after apply) the one that answers */
 	char cid[ONEQ_CID_LEN + 1];
 	int64_t now_ms;
+	enum oneq_code code;
 };
 
 static wp_status apply_store(struct wp_tx *tx, struct wp_cmd *c)
@@ -71,6 +74,12 @@ static wp_status apply_store(struct wp_tx *tx, struct wp_cmd *c)
 	snprintf(uniq, sizeof(uniq), "bn:%s", oneq_str(cmd->body, "business_no"));
 	json_t *seen = NULL;
 	wp_status st = wp_doc_load_uniq(NULL, tx, ONEQ_KIND_MERCHANT, uniq, &seen);
+	cmd->code = ONEQ_OK;
+	if (st == WP_OK && !oneq_owns(cmd->q, seen)) {
+		json_decref(seen);
+		cmd->code = ONEQ_INVALID; /* another partner's merchant: not named */
+		return WP_OK;
+	}
 	if (st == WP_OK) { /* the same business again: its merchant */
 		json_object_update(cmd->body, seen);
 		json_decref(seen);
@@ -100,6 +109,12 @@ static void finish_store(struct wp_req *r, struct wp_write *w)
 	struct oneq_req *q = cmd->q;
 	if (w->cmd.status != WP_OK) {
 		oneq_answer_later(q, ONEQ_SYSTEM);
+		return;
+	}
+	if (cmd->code != ONEQ_OK) {
+		oneq_fail(q, cmd->code, "business_no %s is affiliated under another account",
+			  oneq_str(cmd->body, "business_no"));
+		oneq_answer_later(q, cmd->code);
 		return;
 	}
 	json_t *b = cmd->body;
@@ -135,9 +150,10 @@ enum oneq_code oneq_store_token(struct oneq_req *q)
 	char at[20];
 	oneq_time(cmd->now_ms, at);
 	cmd->body = wp_req_json(
-	    r, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s}", "business_no",
-			 v[F_BUSINESS].s, "opponent_name", v[F_NAME].s, "store_phone", v[F_PHONE].s,
-			 "store_address1", v[F_ADDR1].s, "store_address2", v[F_ADDR2].s, "post_no",
+	    r, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s}", "partner_id",
+			 (json_int_t)q->partner_id, "business_no", v[F_BUSINESS].s, "opponent_name",
+			 v[F_NAME].s, "store_phone", v[F_PHONE].s, "store_address1", v[F_ADDR1].s,
+			 "store_address2", v[F_ADDR2].s, "post_no",
 			 v[F_POST].present ? v[F_POST].s : "", "category_cd", ONEQ_SANDBOX_CATEGORY,
 			 "created_at", at, "approved_at", at));
 	if (cmd->body == NULL)
@@ -145,6 +161,97 @@ enum oneq_code oneq_store_token(struct oneq_req *q)
 	wp_write_submit(&cmd->w);
 	return ONEQ_DEFERRED;
 }
+
+/* ---- `wonpay partner add --oneq BUSINESS_NO`: a merchant and its secret ---- */
+
+struct oneq_issue {
+	char business_no[16];
+	char cid[ONEQ_CID_LEN + 1];
+	char secret[WP_TOKEN_MAX_BYTES];
+};
+
+static wp_status issue_prepare(const uint8_t *data_key, const char *value, void **issue, char *err,
+			       size_t cap)
+{
+	(void)data_key;
+	char digits[16];
+	size_t n = 0;
+	for (const char *p = value; *p; p++) {
+		if (*p == '-')
+			continue;
+		if (*p < '0' || *p > '9' || n == 10) {
+			n = 11;
+			break;
+		}
+		digits[n++] = *p;
+	}
+	digits[n < sizeof(digits) ? n : 0] = '\0';
+	if (n != 10 || !oneq_business_no_valid(digits)) {
+		snprintf(err, cap,
+			 "--oneq wants a business registration number: 10 digits with a valid "
+			 "check digit (123-45-67891)");
+		return WP_E_INVALID;
+	}
+	struct oneq_issue *i = calloc(1, sizeof(*i));
+	if (i == NULL)
+		return WP_E_NOMEM;
+	memcpy(i->business_no, digits, 11);
+	*issue = i;
+	return WP_OK;
+}
+
+static wp_status issue_add(struct wp_tx *tx, void *issue, int64_t partner_id, int64_t now_ms)
+{
+	struct oneq_issue *i = issue;
+	char at[20];
+	oneq_time(now_ms, at);
+	wp_status st =
+	    wp_auth_issue(tx, partner_id, ONEQ_SURFACE, now_ms, i->secret, sizeof(i->secret));
+	json_t *body =
+	    json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s}", "partner_id",
+		      (json_int_t)partner_id, "business_no", i->business_no, "opponent_name", "",
+		      "store_phone", "", "store_address1", "", "store_address2", "", "post_no", "",
+		      "category_cd", ONEQ_SANDBOX_CATEGORY, "created_at", at, "approved_at", at);
+	for (int k = 0; k < 8 && st == WP_OK; k++) {
+		memcpy(i->cid, "OQ", 2);
+		st = wp_random_from("ABCDEFGHJKLMNPQRSTUVWXYZ23456789", i->cid + 2, 8);
+		if (st == WP_OK && body != NULL) {
+			json_object_set_new(body, "cid", json_string(i->cid));
+			st = oneq_merchant_open(tx, i->cid, body, now_ms);
+			if (st != WP_E_CONFLICT)
+				break;
+			json_t *seen = NULL; /* the business is affiliated already */
+			char uniq[32];
+			snprintf(uniq, sizeof(uniq), "bn:%s", i->business_no);
+			if (wp_doc_load_uniq(NULL, tx, ONEQ_KIND_MERCHANT, uniq, &seen) == WP_OK) {
+				json_decref(seen);
+				st = WP_E_CONFLICT;
+				break;
+			}
+		}
+	}
+	if (st == WP_OK && body == NULL)
+		st = WP_E_NOMEM;
+	json_decref(body);
+	return st;
+}
+
+static void issue_print(void *issue, FILE *out)
+{
+	struct oneq_issue *i = issue;
+	fprintf(out, "OneQ Pay cid: %s\n", i->cid);
+	fprintf(out, "OneQ Pay secret (Authorization: OneQ <secret>): %s\n", i->secret);
+}
+
+const struct wp_issuer oneq_issuer = {
+    .option = "--oneq",
+    .help = "--oneq BUSINESS_NO  also make a OneQ Pay merchant for this business registration "
+	    "number, and its secret",
+    .prepare = issue_prepare,
+    .add = issue_add,
+    .print = issue_print,
+    .free = free,
+};
 
 static const struct wp_doc_shape store_shape[] = {{NULL, store_fields, WP_COUNT(store_fields)}};
 static const struct wp_doc_prop store_answer[] = {

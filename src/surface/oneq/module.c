@@ -105,6 +105,7 @@ const struct wp_module wp_module_oneq = {
     .sandbox_surface = &oneq_sandbox_surface,
     .seed = oneq_seed,
     .describe = oneq_describe,
+    .issuer = &oneq_issuer,
     .api = &oneq_api,
     .reset_kinds = oneq_reset_kinds,
 };

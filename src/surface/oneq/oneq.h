@@ -72,6 +72,7 @@ enum oneq_code {
 	ONEQ_NOT_FOUND,	     /* -404 route, HTTP 404 */
 	ONEQ_METHOD,	     /* -405 route method, HTTP 405 */
 	ONEQ_TOO_LARGE,	     /* -413 body, HTTP 413 */
+	ONEQ_RATE_LIMITED,   /* -429 outside sandbox: too many requests, HTTP 429 */
 	ONEQ_SYSTEM,	     /* -999 storage: try again (HTTP 503) */
 	ONEQ_CODE_COUNT
 };
@@ -92,6 +93,7 @@ struct oneq_req {
 	json_t *data;			    /* the success answer */
 	char message[WP_MESSAGE_MAX_BYTES]; /* method_result_message on failure */
 	enum oneq_code later;		    /* oneq_answer_later's code */
+	int64_t partner_id; /* outside sandbox: the merchant secret's partner (0 in sandbox) */
 	bool answered;
 };
 
@@ -134,6 +136,14 @@ enum oneq_code oneq_page_confirm(struct oneq_req *q);
 void oneq_page_pc(struct wp_req *r);
 void oneq_page_mobile(struct wp_req *r);
 void oneq_page_qr(struct wp_req *r);
+
+/*
+ * Outside sandbox a merchant belongs to the partner whose secret made it
+ * (`wonpay partner add --oneq`, or affiliation with that secret): true when
+ * q may act for the merchant or payment doc `o` (its "partner_id").
+ */
+bool oneq_owns(const struct oneq_req *q, json_t *o);
+extern const struct wp_issuer oneq_issuer;
 
 /* The merchant's document and settlement account; WP_E_NOT_FOUND when unknown. */
 wp_status oneq_merchant_load(struct wp_store *s, struct wp_tx *tx, const char *cid,

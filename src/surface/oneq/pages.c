@@ -507,6 +507,33 @@ static void finish_page(struct wp_req *r, struct wp_write *w)
 	oneq_answer_later(q, cmd->code);
 }
 
+/*
+ * 계좌: can the shopper's bank take a withdrawal now (hours, maintenance,
+ * faults)? Asked before the write, as a bank would answer before moving
+ * anything; the payment stays as it is, so the shopper may retry or pick
+ * 하나머니.
+ */
+static enum oneq_code bank_reachable(struct oneq_req *q, const char *tid, const char *key)
+{
+	struct wp_app *app = q->r->app;
+	json_t *p = NULL, *shopper = NULL;
+	wp_status st = page_payment(app->store, NULL, tid, key, &p);
+	if (st == WP_OK)
+		st = shopper_load(app->store, NULL, oneq_str(p, "bank_acct_num"), &shopper);
+	json_decref(p);
+	if (st == WP_E_NOT_FOUND)
+		return ONEQ_OK; /* the write says what is missing */
+	if (st != WP_OK)
+		return ONEQ_SYSTEM;
+	struct wp_bank_answer a;
+	app->bank->ops->reach(app->bank, oneq_str(shopper, "bank_code"), &a);
+	json_decref(shopper);
+	if (a.outcome == WP_BANK_OK)
+		return ONEQ_OK;
+	return oneq_fail(q, ONEQ_BANK, "the bank cannot take a withdrawal now: %s",
+			 wp_bank_outcome_name(a.outcome));
+}
+
 static enum oneq_code page_write(struct oneq_req *q, enum page_op op)
 {
 	struct wp_value v[WP_COUNT(page_fields)];
@@ -529,6 +556,11 @@ static enum oneq_code page_write(struct oneq_req *q, enum page_op op)
 		cmd->step = v[P_STEP].s;
 	} else {
 		cmd->method = v[P_METHOD].s;
+		if (strcmp(cmd->method, "계좌") == 0) {
+			c = bank_reachable(q, cmd->tid, cmd->key);
+			if (c != ONEQ_OK)
+				return c;
+		}
 		pin_digest(v[P_PIN].s, cmd->pin_digest);
 		if (wp_random_alnum(cmd->pg_token, ONEQ_PG_TOKEN_LEN) != WP_OK)
 			return ONEQ_SYSTEM;

@@ -257,12 +257,17 @@ static wp_status apply_ready(struct wp_tx *tx, struct pay_cmd *cmd)
 {
 	json_t *merchant = NULL;
 	wp_status st = oneq_merchant_load(NULL, tx, cmd->cid, &merchant);
+	if (st == WP_OK && !oneq_owns(cmd->q, merchant)) {
+		json_decref(merchant);
+		st = WP_E_NOT_FOUND; /* another partner's: not named to this one */
+	}
 	if (st == WP_E_NOT_FOUND) {
 		cmd_fail(cmd, ONEQ_NO_MERCHANT, "cid %s is not a OneQ Pay merchant", cmd->cid);
 		return WP_OK;
 	}
 	if (st != WP_OK)
 		return st;
+	json_object_set(cmd->ready, "partner_id", json_object_get(merchant, "partner_id"));
 	const char *approved_at =
 	    wp_arena_strndup(&cmd->q->r->arena, oneq_str(merchant, "approved_at"),
 			     strlen(oneq_str(merchant, "approved_at")));
@@ -341,6 +346,10 @@ static wp_status apply_approve(struct wp_tx *tx, struct pay_cmd *cmd)
 {
 	json_t *p = NULL;
 	wp_status st = payment_by_order(tx, cmd->cid, cmd->order_id, &p);
+	if (st == WP_OK && !oneq_owns(cmd->q, p)) {
+		json_decref(p);
+		st = WP_E_NOT_FOUND;
+	}
 	if (st == WP_E_NOT_FOUND) {
 		cmd_fail(cmd, ONEQ_NO_PAYMENT, "no payment of merchant %s has order_id %s",
 			 cmd->cid, cmd->order_id);
@@ -453,7 +462,7 @@ static wp_status apply_cancel(struct wp_tx *tx, struct pay_cmd *cmd)
 {
 	json_t *p = NULL;
 	wp_status st = oneq_payment_load(NULL, tx, cmd->tid, &p);
-	if (st == WP_OK && strcmp(oneq_str(p, "cid"), cmd->cid) != 0) {
+	if (st == WP_OK && (strcmp(oneq_str(p, "cid"), cmd->cid) != 0 || !oneq_owns(cmd->q, p))) {
 		json_decref(p);
 		st = WP_E_NOT_FOUND;
 	}
@@ -721,7 +730,7 @@ enum oneq_code oneq_order(struct oneq_req *q)
 	const char *cid = oneq_cid_canonical(v[0].s);
 	json_t *p = NULL;
 	wp_status st = oneq_payment_load(q->r->app->store, NULL, v[1].s, &p);
-	if (st == WP_OK && strcmp(oneq_str(p, "cid"), cid) != 0) {
+	if (st == WP_OK && (strcmp(oneq_str(p, "cid"), cid) != 0 || !oneq_owns(q, p))) {
 		json_decref(p);
 		st = WP_E_NOT_FOUND;
 	}

@@ -6,7 +6,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
+#include "core/auth.h"
 #include "http/json_body.h"
 #include "surface/oneq/oneq.h"
 #include "util/date.h"
@@ -34,6 +36,7 @@ const struct oneq_code_row oneq_codes[ONEQ_CODE_COUNT] = {
     [ONEQ_NOT_FOUND] = {-404, 404, "NOT_FOUND", "not found"},
     [ONEQ_METHOD] = {-405, 405, "METHOD_NOT_ALLOWED", "method not allowed"},
     [ONEQ_TOO_LARGE] = {-413, 413, "PAYLOAD_TOO_LARGE", "request too large"},
+    [ONEQ_RATE_LIMITED] = {-429, 429, "TOO_MANY_REQUESTS", "too many requests"},
     [ONEQ_SYSTEM] = {-999, 503, "SYSTEM_ERROR", "system error, try again"},
 };
 
@@ -51,7 +54,7 @@ void oneq_answer(struct oneq_req *q, enum oneq_code c)
 				      row->method_result_code, "method_result_message",
 				      q->message[0] ? q->message : row->message);
 		wp_reply_json(q->r, row->http, o);
-		if (c == ONEQ_SYSTEM)
+		if (c == ONEQ_SYSTEM || c == ONEQ_RATE_LIMITED)
 			wp_reply_header(q->r, "Retry-After", "1");
 	}
 	wp_reply_header(q->r, "Cache-Control", "no-store");
@@ -180,12 +183,52 @@ static struct oneq_req *new_req(struct wp_req *r)
 	return q;
 }
 
+bool oneq_owns(const struct oneq_req *q, json_t *o)
+{
+	return q->r->app->cfg->sandbox ||
+	       json_integer_value(json_object_get(o, "partner_id")) == q->partner_id;
+}
+
+/*
+ * Outside sandbox mode, wonpay's addition to the document: `Authorization:
+ * OneQ <secret>` (or Bearer), the secret `wonpay partner add --oneq` issued.
+ * Sandbox mode asks for nothing, as the document does.
+ */
+static enum oneq_code merchant_secret(struct oneq_req *q)
+{
+	struct wp_req *r = q->r;
+	if (r->app->cfg->sandbox)
+		return ONEQ_OK;
+	const char *h = wp_req_header(r, "Authorization");
+	const char *secret = NULL;
+	if (h != NULL && strncasecmp(h, "OneQ ", 5) == 0)
+		secret = h + 5;
+	else if (h != NULL && strncasecmp(h, "Bearer ", 7) == 0)
+		secret = h + 7;
+	if (secret == NULL || secret[0] == '\0')
+		return oneq_fail(q, ONEQ_UNAUTHORIZED,
+				 "send Authorization: OneQ <secret> (wonpay partner add --oneq)");
+	struct wp_principal who;
+	wp_status st =
+	    wp_auth_check(r->app->auth, ONEQ_SURFACE, NULL, secret, r->client, &r->arena, &who);
+	if (st == WP_E_UNAUTHORIZED)
+		return oneq_fail(q, ONEQ_UNAUTHORIZED, "the merchant secret is not valid");
+	if (st == WP_E_RATE_LIMITED || (st == WP_OK && !wp_auth_take(r->app->auth, &who)))
+		return oneq_fail(q, ONEQ_RATE_LIMITED, "too many requests; retry shortly");
+	if (st != WP_OK)
+		return ONEQ_SYSTEM;
+	q->partner_id = who.partner.id;
+	return ONEQ_OK;
+}
+
 void oneq_run(struct wp_req *r)
 {
 	struct oneq_req *q = new_req(r);
 	if (q == NULL)
 		return;
-	enum oneq_code c = read_form(q);
+	enum oneq_code c = merchant_secret(q);
+	if (c == ONEQ_OK)
+		c = read_form(q);
 	if (c == ONEQ_OK)
 		c = ((oneq_handler)r->route->impl)(q);
 	if (c != ONEQ_DEFERRED)
