@@ -53,9 +53,11 @@ writer_ticks() {
 	for t in /proc/"$wonpay_pid"/task/*; do
 		[ "$(cat "$t/comm" 2>/dev/null)" = wp-writer ] && { awk '{ print $14 + $15 }' "$t/stat"; return; }
 	done
-	echo 0
+	die "no thread named wp-writer in wonpay $wonpay_pid"
 }
 hz=$(getconf CLK_TCK)
+
+writer_ticks >/dev/null # stops the run here when the writer thread cannot be found
 
 # Run wrk, print "rps p50 p99 cpu_us_per_request writer_us_per_request":
 # $1 = label, rest = wrk arguments.
@@ -128,8 +130,10 @@ fi
 
 # 3. Execution with webhooks: EXEC_GROUPS groups of 100 items, each executed NOW with a
 # webhook_url on a local receiver (its own server, as bench/payple_webhooks.py says).
+hooks_ok="none lost, none twice"
 "$PY" "$root/bench/payple_webhooks.py" "$root/build/wonpay" "$EXEC_GROUPS" 100 >"$tmp/webhooks.txt" 2>&1 ||
-	{ cat "$tmp/webhooks.txt" >&2; echo "!! webhook run failed (lost, duplicated or exit)" >&2; failed=1; }
+	{ cat "$tmp/webhooks.txt" >&2; echo "!! webhook run failed (lost, duplicated or exit)" >&2
+	  hooks_ok="FAILED: lost, duplicated or a bad exit (above)"; failed=1; }
 settled=$(sed -n 's/.*(\([0-9]*\) items settled\/s).*/\1/p' "$tmp/webhooks.txt")
 hooks=$(sed -n 's/.*: \([0-9]*\)\/s end to end.*/\1/p' "$tmp/webhooks.txt")
 received=$(sed -n 's/^received \([0-9]*\) webhooks.*/\1/p' "$tmp/webhooks.txt")
@@ -142,5 +146,5 @@ echo "| raw transfers (/sandbox/transfers) | $t_rps | $t_p50 | $t_p99 | $t_cpu |
 echo "| Payple /transfer/request | $p_rps | $p_p50 | $p_p99 | $p_cpu | $p_w |"
 echo
 echo "ratio $ratio (target >= 0.5); RSS now/peak $rss MiB; A0000 $acked, reservations on disk $on_disk; ledger verify: $(tail -1 "$tmp/verify.txt")"
-echo "execute: $EXEC_GROUPS groups x 100 items, ${settled:-?} items settled/s; ${received:-0} of $((EXEC_GROUPS * 100)) webhooks received, ${hooks:-?}/s end to end (target >= 2,000), none twice"
+echo "execute: $EXEC_GROUPS groups x 100 items, ${settled:-?} items settled/s; ${received:-0} of $((EXEC_GROUPS * 100)) webhooks received, ${hooks:-?}/s end to end (target >= 2,000), $hooks_ok"
 exit "$failed"

@@ -33,7 +33,8 @@ struct cached_key {
  */
 struct checked {
 	char surface[16];
-	char asked[WP_LOGIN_MAX + 1]; /* the login asked for; "" when by secret only */
+	char asked[WP_LOGIN_MAX + 1]; /* the login asked for ("" with by_login false) */
+	bool by_login;		      /* a login was asked for (else: by the secret alone) */
 	char login[WP_LOGIN_MAX + 1]; /* the credential's ("" when it has none) */
 	bool has_login;
 	uint8_t digest[WP_SHA256_BYTES];
@@ -145,7 +146,8 @@ static bool is_refused(const struct wp_auth *a, const char *surface, const uint8
 static bool checked_same(const struct checked *k, const char *surface, const char *login,
 			 const uint8_t digest[WP_SHA256_BYTES])
 {
-	return strcmp(k->surface, surface) == 0 && strcmp(k->asked, login ? login : "") == 0 &&
+	return strcmp(k->surface, surface) == 0 && k->by_login == (login != NULL) &&
+	       strcmp(k->asked, login ? login : "") == 0 &&
 	       wp_ct_equal(k->digest, digest, WP_SHA256_BYTES);
 }
 
@@ -189,6 +191,7 @@ static void checked_add(struct wp_auth *a, const char *surface, const char *logi
 	a->next_checked = (a->next_checked + 1) % WP_AUTH_CHECK_CACHE_SLOTS;
 	snprintf(k->surface, sizeof(k->surface), "%s", surface);
 	snprintf(k->asked, sizeof(k->asked), "%s", login ? login : "");
+	k->by_login = login != NULL;
 	snprintf(k->login, sizeof(k->login), "%s", p->login ? p->login : "");
 	k->has_login = p->login != NULL;
 	memcpy(k->digest, p->digest, WP_SHA256_BYTES);

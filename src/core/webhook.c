@@ -985,6 +985,15 @@ struct fetch {
 	int64_t after_ms, after_seq; /* the last row seen: the next page starts after it */
 };
 
+/* Marks flight i's id busy for the rest of this fetch (its later pages). */
+static void ids_add(struct fetch *ft, size_t i)
+{
+	size_t h = fnv1a(ft->w->flights[i].id) & ft->ids_mask;
+	while (ft->ids[h] != 0)
+		h = (h + 1) & ft->ids_mask;
+	ft->ids[h] = (int32_t)i + 1;
+}
+
 static bool busy_id(const struct fetch *ft, const char *id)
 {
 	for (size_t h = fnv1a(id) & ft->ids_mask;; h = (h + 1) & ft->ids_mask) {
@@ -1040,6 +1049,7 @@ static void take(void *ctx, const struct wp_webhook *d)
 	ft->host_load[h]++;
 	struct flight *f = &w->flights[i];
 	snprintf(f->id, sizeof(f->id), "%s", d->id);
+	ids_add(ft, i); /* a later page of this fetch may return it again (a redelivery) */
 	snprintf(f->surface, sizeof(f->surface), "%s", d->surface);
 	snprintf(f->owner, sizeof(f->owner), "%s", d->owner);
 	snprintf(f->url, sizeof(f->url), "%s", d->url);
@@ -1111,10 +1121,7 @@ static int64_t fetch(struct wp_webhooks *w, struct fetch *ft)
 		if (!ft->busy[i])
 			continue;
 		n_busy++;
-		size_t h = fnv1a(f->id) & ft->ids_mask;
-		while (ft->ids[h] != 0)
-			h = (h + 1) & ft->ids_mask;
-		ft->ids[h] = (int32_t)i + 1;
+		ids_add(ft, i);
 		if (f->state != FL_RECORDING) {
 			size_t slot = host_slot(ft, f->hostkey);
 			if (slot != SIZE_MAX)
@@ -1154,7 +1161,10 @@ static int64_t fetch(struct wp_webhooks *w, struct fetch *ft)
 	}
 	for (size_t i = 0; i < w->flight_count; i++) {
 		struct flight *f = &w->flights[i];
-		if (f->state != FL_READY || f->body != NULL)
+		pthread_mutex_lock(&w->lock); /* record_done sets states under it */
+		bool to_load = f->state == FL_READY && f->body == NULL;
+		pthread_mutex_unlock(&w->lock);
+		if (!to_load)
 			continue;
 		char why[160];
 		if (load(w, f, why, sizeof(why)))
