@@ -376,7 +376,8 @@ static wp_status hold(struct page_cmd *cmd, struct wp_tx *tx, json_t *p, json_t 
 
 static wp_status confirm(struct page_cmd *cmd, struct wp_tx *tx, json_t *p)
 {
-	const char *status = oneq_str(p, "status");
+	char status[32]; /* a copy: setting "status" frees the string it points to */
+	snprintf(status, sizeof(status), "%s", oneq_str(p, "status"));
 	const char *allowed = oneq_str(p, "payment_method_type");
 	if (strcmp(status, "SELECT_METHOD") != 0 && strcmp(status, "OPEN_PAYMENT") != 0) {
 		cmd->code = ONEQ_STATE;
@@ -452,10 +453,15 @@ static wp_status apply_page(struct wp_tx *tx, struct wp_cmd *c)
 	}
 	if (st != WP_OK)
 		return st;
-	const char *status = oneq_str(p, "status");
+	char status[32]; /* a copy: setting "status" frees the string it points to */
+	snprintf(status, sizeof(status), "%s", oneq_str(p, "status"));
 	bool unconfirmed = strcmp(status, "READY") == 0 || strcmp(status, "OPEN_PAYMENT") == 0 ||
 			   strcmp(status, "SELECT_METHOD") == 0;
-	if (oneq_expired(p, cmd->now_ms)) {
+	if (strcmp(status, "FAIL_PAYMENT") == 0 &&
+	    strcmp(oneq_str(p, "fail_reason"), "expired") == 0) {
+		cmd->code = ONEQ_EXPIRED; /* recorded by an earlier call */
+		snprintf(cmd->why, sizeof(cmd->why), "the payment expired");
+	} else if (oneq_expired(p, cmd->now_ms)) {
 		st = oneq_release(cmd->q->r->app, tx, cmd->tid, p, cmd->now_ms);
 		json_object_set_new(p, "status", json_string("FAIL_PAYMENT"));
 		json_object_set_new(p, "fail_reason", json_string("expired"));

@@ -342,10 +342,28 @@ static wp_status settle_expiry(struct wp_tx *tx, struct pay_cmd *cmd, json_t *p,
 	return oneq_payment_save(tx, oneq_str(p, "tid"), p, false, cmd->now_ms);
 }
 
+/* The merchant exists and q may act for it; else why not (cmd->code). */
+static wp_status known_merchant(struct wp_tx *tx, struct pay_cmd *cmd, bool *known)
+{
+	json_t *m = NULL;
+	wp_status st = oneq_merchant_load(NULL, tx, cmd->cid, &m);
+	*known = st == WP_OK && oneq_owns(cmd->q, m);
+	json_decref(m);
+	if (st == WP_E_NOT_FOUND || (st == WP_OK && !*known)) {
+		cmd_fail(cmd, ONEQ_NO_MERCHANT, "cid %s is not a OneQ Pay merchant", cmd->cid);
+		return WP_OK;
+	}
+	return st;
+}
+
 static wp_status apply_approve(struct wp_tx *tx, struct pay_cmd *cmd)
 {
 	json_t *p = NULL;
-	wp_status st = payment_by_order(tx, cmd->cid, cmd->order_id, &p);
+	bool known;
+	wp_status st = known_merchant(tx, cmd, &known);
+	if (st != WP_OK || !known)
+		return st;
+	st = payment_by_order(tx, cmd->cid, cmd->order_id, &p);
 	if (st == WP_OK && !oneq_owns(cmd->q, p)) {
 		json_decref(p);
 		st = WP_E_NOT_FOUND;
@@ -357,7 +375,8 @@ static wp_status apply_approve(struct wp_tx *tx, struct pay_cmd *cmd)
 	}
 	if (st != WP_OK)
 		return st;
-	const char *status = oneq_str(p, "status");
+	char status[32]; /* a copy: setting "status" frees the string it points to */
+	snprintf(status, sizeof(status), "%s", oneq_str(p, "status"));
 	if (strcmp(oneq_str(p, "member_id"), cmd->member_id) != 0)
 		cmd_fail(cmd, ONEQ_MISMATCH, "member_id %s is not the member of order_id %s",
 			 cmd->member_id, cmd->order_id);
@@ -461,7 +480,11 @@ static void order_answer(json_t *p, int64_t now_ms, json_t *into)
 static wp_status apply_cancel(struct wp_tx *tx, struct pay_cmd *cmd)
 {
 	json_t *p = NULL;
-	wp_status st = oneq_payment_load(NULL, tx, cmd->tid, &p);
+	bool known;
+	wp_status st = known_merchant(tx, cmd, &known);
+	if (st != WP_OK || !known)
+		return st;
+	st = oneq_payment_load(NULL, tx, cmd->tid, &p);
 	if (st == WP_OK && (strcmp(oneq_str(p, "cid"), cmd->cid) != 0 || !oneq_owns(cmd->q, p))) {
 		json_decref(p);
 		st = WP_E_NOT_FOUND;
@@ -473,7 +496,8 @@ static wp_status apply_cancel(struct wp_tx *tx, struct pay_cmd *cmd)
 	}
 	if (st != WP_OK)
 		return st;
-	const char *status = oneq_str(p, "status");
+	char status[32]; /* a copy: setting "status" frees the string it points to */
+	snprintf(status, sizeof(status), "%s", oneq_str(p, "status"));
 	int64_t amount = num(p, "amount"), canceled = num(p, "canceled_amount");
 	int64_t available = amount - canceled;
 	if (!approved_or_after(status)) {
@@ -729,7 +753,15 @@ enum oneq_code oneq_order(struct oneq_req *q)
 		return c;
 	const char *cid = oneq_cid_canonical(v[0].s);
 	json_t *p = NULL;
-	wp_status st = oneq_payment_load(q->r->app->store, NULL, v[1].s, &p);
+	wp_status st = oneq_merchant_load(q->r->app->store, NULL, cid, &p);
+	bool known = st == WP_OK && oneq_owns(q, p);
+	json_decref(p);
+	p = NULL;
+	if (st == WP_E_NOT_FOUND || (st == WP_OK && !known))
+		return oneq_fail(q, ONEQ_NO_MERCHANT, "cid %s is not a OneQ Pay merchant", cid);
+	if (st != WP_OK)
+		return ONEQ_SYSTEM;
+	st = oneq_payment_load(q->r->app->store, NULL, v[1].s, &p);
 	if (st == WP_OK && (strcmp(oneq_str(p, "cid"), cid) != 0 || !oneq_owns(q, p))) {
 		json_decref(p);
 		st = WP_E_NOT_FOUND;
