@@ -42,7 +42,13 @@ static wp_status expire_pending(struct wp_tx *tx, void *ctx)
 	unsigned n = 0;
 	int64_t now = wp_clock_now_ms(&app->clock);
 	wp_status st = wp_ledger_expire(tx, now, WP_EXPIRE_BATCH_MAX, &n);
-	return st == WP_OK ? wp_replay_expire(tx, now, WP_EXPIRE_BATCH_MAX) : st;
+	if (st == WP_OK)
+		st = wp_replay_expire(tx, now, WP_EXPIRE_BATCH_MAX);
+	for (size_t i = 0; st == WP_OK && i < wp_module_count; i++)
+		if (wp_modules[i]->housekeeping != NULL)
+			st = wp_modules[i]->housekeeping(app, wp_module_state(app, wp_modules[i]),
+							 tx, now);
+	return st;
 }
 
 static void usage(FILE *out)

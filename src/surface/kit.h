@@ -80,6 +80,13 @@ struct wp_module {
 	wp_status (*seed)(struct wp_app *app, void *state, const struct wp_seed *s);
 	/* At start, after listening: its lines of the banner. */
 	void (*describe)(const struct wp_app *app, FILE *out);
+	/*
+	 * In the commit writer, about once a second and at once after the
+	 * sandbox clock moved (the ledger's pending expiry runs just before):
+	 * the module's own expiry. Its failure undoes the housekeeping only.
+	 */
+	wp_status (*housekeeping)(struct wp_app *app, void *state, struct wp_tx *tx,
+				  int64_t now_ms);
 	/* After the server, timers and commit queue stopped. */
 	void (*free)(void *state);
 	const struct wp_issuer *issuer; /* NULL: nothing for `partner add` */

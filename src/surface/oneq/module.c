@@ -96,14 +96,17 @@ static const struct wp_api_doc oneq_api = {
     .codes = oneq_code_rows,
 };
 
-static const char *const oneq_reset_kinds[] = {ONEQ_KIND_MERCHANT, ONEQ_KIND_PAYMENT,
-					       ONEQ_KIND_SHOPPER, "oneq_holding", NULL};
+static const char *const oneq_reset_kinds[] = {
+    ONEQ_KIND_MERCHANT, ONEQ_KIND_PAYMENT, ONEQ_KIND_SHOPPER, "oneq_holding", "oneq_due", NULL};
 
 const struct wp_module wp_module_oneq = {
     .name = ONEQ_SURFACE,
     .surface = &oneq_surface,
     .sandbox_surface = &oneq_sandbox_surface,
+    .init = oneq_init,
     .seed = oneq_seed,
+    .housekeeping = oneq_housekeeping,
+    .free = oneq_free,
     .describe = oneq_describe,
     .issuer = &oneq_issuer,
     .api = &oneq_api,

@@ -173,6 +173,13 @@ wp_status oneq_release(struct wp_app *app, struct wp_tx *tx, const char *tid, js
 /* The stored form of a PIN: hex SHA-256 of "oneq.pin:" + PIN (pages.c). */
 void oneq_pin_digest_hex(const char *pin, char out[2 * WP_SHA256_BYTES + 1]);
 
+/* Expiry (expiry.c): a payment holding money is due at its expiry until the hold ends. */
+wp_status oneq_due_add(struct wp_tx *tx, const char *tid, int64_t expires_ms, int64_t now_ms);
+wp_status oneq_due_remove(struct wp_tx *tx, const char *tid);
+wp_status oneq_housekeeping(struct wp_app *app, void *state, struct wp_tx *tx, int64_t now_ms);
+wp_status oneq_init(struct wp_app *app, void **state);
+void oneq_free(void *state);
+
 /* Sandbox (sandbox.c). */
 wp_status oneq_seed(struct wp_app *app, void *state, const struct wp_seed *s);
 void oneq_sandbox_shopper(struct wp_ctl *c);

@@ -435,7 +435,7 @@ static wp_status confirm(struct page_cmd *cmd, struct wp_tx *tx, json_t *p)
 	}
 	json_object_set_new(p, "status", json_string("AUTH_PASSWORD"));
 	json_object_set_new(p, "pg_token", json_string(cmd->pg_token));
-	return WP_OK;
+	return oneq_due_add(tx, oneq_str(p, "tid"), num(p, "expires_ms"), cmd->now_ms);
 }
 
 static wp_status apply_page(struct wp_tx *tx, struct wp_cmd *c)

@@ -132,7 +132,7 @@ wp_status oneq_release(struct wp_app *app, struct wp_tx *tx, const char *tid, js
 					    json_string(wp_bank_outcome_name(outcome)));
 	}
 	json_object_set_new(payment, "released", json_true());
-	return WP_OK;
+	return oneq_due_remove(tx, tid);
 }
 
 /* ---- POST /pay: ready ---- */
@@ -402,6 +402,8 @@ static wp_status apply_approve(struct wp_tx *tx, struct pay_cmd *cmd)
 	}
 	bool expired;
 	st = settle_expiry(tx, cmd, p, &expired);
+	expired = expired || (strcmp(status, "FAIL_PAYMENT") == 0 &&
+			      strcmp(oneq_str(p, "fail_reason"), "expired") == 0);
 	if (st == WP_OK && expired)
 		cmd_fail(cmd, ONEQ_EXPIRED, "the payment was not approved in time (tid %s)",
 			 oneq_str(p, "tid"));
@@ -445,7 +447,9 @@ static wp_status apply_approve(struct wp_tx *tx, struct pay_cmd *cmd)
 	json_object_set_new(p, "tran_dt", json_string(cmd->tran_dt));
 	json_object_set_new(p, "canceled_amount", json_integer(0));
 	oneq_action(p, "PAYMENT", num(p, "amount"), cmd->now_ms);
-	st = oneq_payment_save(tx, oneq_str(p, "tid"), p, false, cmd->now_ms);
+	st = oneq_due_remove(tx, oneq_str(p, "tid"));
+	if (st == WP_OK)
+		st = oneq_payment_save(tx, oneq_str(p, "tid"), p, false, cmd->now_ms);
 	approve_answer(p, cmd->answer);
 	json_decref(p);
 	return st;
