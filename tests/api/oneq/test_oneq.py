@@ -1140,7 +1140,7 @@ def test_outside_sandbox_a_partners_secret(tmp_path):
 
         body = ready_body(cid=cid_a)
         expect_error(call("/pay", body), -403)
-        expect_error(call("/pay", body, secret_a[:-1] + "x"), -403)
+        expect_error(call("/pay", body, secret_a[:-1] + ("y" if secret_a.endswith("x") else "x")), -403)
         r = call("/pay", body, secret_a)
         assert r.status_code == 200, r.text
         tid = r.json()["tid"]
