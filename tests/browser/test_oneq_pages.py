@@ -212,8 +212,18 @@ def test_mobile_page_pays_with_hana_money(server, driver, shop, shots):
     assert order(server, answer["tid"])["status"] == "SUCCESS_PAYMENT"
 
 
+def own_shopper(server, money=100_000):
+    """A shopper of its own: five wrong PINs in a row lock a shopper for 30 minutes."""
+    acct = "7" + uuid.uuid4().int.__str__()[:11]
+    r = server.admin("POST", "/sandbox/oneq/shoppers",
+                     {"bank_acct_num": acct, "bank_code": "081", "holder_name": "김테스트",
+                      "pin": "123456", "bank_balance": money, "money": money})
+    assert r.status_code == 201, r.text
+    return acct
+
+
 def test_mobile_page_five_wrong_pins_land_on_fail_url(server, driver, shop, shots):
-    fields, answer = ready(server, shop)
+    fields, answer = ready(server, shop, bank_acct_num=own_shopper(server))
     open_mobile(driver, answer)
     to_pin_pad(driver)
     msg = driver.find_element(By.ID, "msg")

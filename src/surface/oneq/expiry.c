@@ -8,22 +8,26 @@
  * Each payment holding money has a "oneq_due" document (owner "oneq", ref
  * "m:<the minute it expires>"), removed when the hold ends. Housekeeping
  * lists the minutes from the last one it finished up to now: one indexed
- * look-up per minute (at start, the longest expiry back).
+ * look-up per minute (at start a week and a day back; after a jump of the
+ * sandbox clock, the two days around it).
  */
 #include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "core/docs.h"
 #include "surface/oneq/oneq.h"
 
 #define DUE_KIND "oneq_due"
-#define DUE_PAGE 200 /* payments released per minute per housekeeping run */
+#define DUE_PAGE 200		      /* payments released per minute per housekeeping run */
+#define DAY_MINUTES 1441	      /* a payment lives at most a day (--oneq-expiry-s) */
+#define FIRST_LOOK_MINUTES (8 * 1440) /* at start: a week's downtime, and a day */
 
-struct oneq_state {
-	int64_t done_minute; /* every minute before it was swept (writer thread only) */
-};
+/*
+ * Every minute before it was swept (the commit writer's alone: housekeeping
+ * and oneq_due_add both run there). 0: not yet this process.
+ */
+static int64_t done_minute;
 
 static void due_ref(int64_t expires_ms, char out[32])
 {
@@ -43,6 +47,8 @@ wp_status oneq_due_add(struct wp_tx *tx, const char *tid, int64_t expires_ms, in
 			      .updated_ms = now_ms};
 	wp_status st = body ? wp_doc_save(tx, &meta, body, true) : WP_E_NOMEM;
 	json_decref(body);
+	if (st == WP_OK && done_minute != 0 && expires_ms / 60000 < done_minute)
+		done_minute = expires_ms / 60000; /* due in a minute swept already: again */
 	return st;
 }
 
@@ -50,6 +56,13 @@ wp_status oneq_due_remove(struct wp_tx *tx, const char *tid)
 {
 	wp_status st = tx->ops->doc_delete(tx, DUE_KIND, tid);
 	return st == WP_E_NOT_FOUND ? WP_OK : st;
+}
+
+static bool ended_unpaid(json_t *p)
+{
+	const char *s = oneq_str(p, "status");
+	return strcmp(s, "FAIL_PAYMENT") == 0 || strcmp(s, "FAIL_AUTH_PASSWORD") == 0 ||
+	       strcmp(s, "QUIT_PAYMENT") == 0;
 }
 
 /* One minute's due payments: released when expired. *full when a page was full. */
@@ -72,14 +85,18 @@ static wp_status sweep_minute(struct wp_app *app, struct wp_tx *tx, int64_t minu
 			continue; /* later in this minute */
 		json_t *p = NULL;
 		st = oneq_payment_load(NULL, tx, tid, &p);
-		if (st == WP_OK && oneq_expired(p, now)) {
+		bool expired = st == WP_OK && oneq_expired(p, now);
+		if (expired || (st == WP_OK && ended_unpaid(p))) {
+			/* expired now, or ended earlier with its pay-back still owed */
 			st = oneq_release(app, tx, tid, p, now);
-			json_object_set_new(p, "status", json_string("FAIL_PAYMENT"));
-			json_object_set_new(p, "fail_reason", json_string("expired"));
+			if (st == WP_OK && expired) {
+				json_object_set_new(p, "status", json_string("FAIL_PAYMENT"));
+				json_object_set_new(p, "fail_reason", json_string("expired"));
+			}
 			if (st == WP_OK)
 				st = oneq_payment_save(tx, tid, p, false, now);
 		} else if (st == WP_E_NOT_FOUND || st == WP_OK) {
-			st = oneq_due_remove(tx, tid); /* gone, or no longer holding */
+			st = oneq_due_remove(tx, tid); /* gone, or approved */
 		}
 		json_decref(p);
 		if (st != WP_OK)
@@ -89,33 +106,49 @@ static wp_status sweep_minute(struct wp_app *app, struct wp_tx *tx, int64_t minu
 	return st;
 }
 
-wp_status oneq_housekeeping(struct wp_app *app, void *state, struct wp_tx *tx, int64_t now_ms)
+/* Sweeps [from, to]; false when a minute had more than a page (the rest next run). */
+static wp_status sweep(struct wp_app *app, struct wp_tx *tx, int64_t from, int64_t to, int64_t now,
+		       bool *all)
 {
-	struct oneq_state *s = state;
-	int64_t now_minute = now_ms / 60000;
-	if (s->done_minute == 0) /* first run: as far back as a payment can live, and a day */
-		s->done_minute = now_minute - 2 * (86400 / 60) - 1;
-	for (int64_t m = s->done_minute; m <= now_minute; m++) {
+	*all = true;
+	for (int64_t m = from; m <= to; m++) {
 		bool full = false;
-		wp_status st = sweep_minute(app, tx, m, now_ms, &full);
+		wp_status st = sweep_minute(app, tx, m, now, &full);
 		if (st != WP_OK)
 			return st;
-		if (full)
-			return WP_OK; /* more in this minute: the next run goes on from here */
-		if (m < now_minute)
-			s->done_minute = m + 1;
+		if (full) {
+			*all = false;
+			return WP_OK;
+		}
 	}
 	return WP_OK;
 }
 
-wp_status oneq_init(struct wp_app *app, void **state)
+wp_status oneq_housekeeping(struct wp_app *app, void *state, struct wp_tx *tx, int64_t now_ms)
 {
-	(void)app;
-	*state = calloc(1, sizeof(struct oneq_state));
-	return *state ? WP_OK : WP_E_NOMEM;
-}
-
-void oneq_free(void *state)
-{
-	free(state);
+	(void)state;
+	int64_t now_minute = now_ms / 60000;
+	if (done_minute == 0)
+		done_minute = now_minute - FIRST_LOOK_MINUTES;
+	else if (done_minute > now_minute + 1) /* the clock went back (a sandbox reset) */
+		done_minute = now_minute - DAY_MINUTES;
+	/*
+	 * From a little before the last minute finished (a sweep whose
+	 * transaction rolled back left its payments due) to now. After a jump of
+	 * the clock (the sandbox's) only two windows can hold due payments: a
+	 * day after the old now, and the day before the new one.
+	 */
+	int64_t from = done_minute - 2;
+	bool all = true;
+	wp_status st = WP_OK;
+	if (now_minute - from > 2 * DAY_MINUTES + FIRST_LOOK_MINUTES) {
+		st = sweep(app, tx, from, from + DAY_MINUTES, now_ms, &all);
+		if (st != WP_OK || !all)
+			return st;
+		from = now_minute - DAY_MINUTES;
+	}
+	st = sweep(app, tx, from, now_minute, now_ms, &all);
+	if (st == WP_OK && all)
+		done_minute = now_minute; /* the current minute is looked at again next run */
+	return st;
 }

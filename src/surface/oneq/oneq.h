@@ -36,6 +36,8 @@
 #define ONEQ_PAGE_KEY_LEN 24 /* the pages' unguessable part */
 #define ONEQ_PG_TOKEN_LEN 20
 #define ONEQ_PIN_TRIES 5
+#define ONEQ_PIN_LOCK_MS (30 * 60 * 1000) /* a shopper locked after 5 wrong PINs in a row */
+#define ONEQ_RETRY_MS 60000		  /* a failed pay-back to the bank, tried again after */
 #define ONEQ_CANCELS_MAX 100 /* partial cancels of one payment (its history stays bounded) */
 
 /* The sandbox: the document's merchant and one shopper (README: OneQ Pay). */
@@ -177,8 +179,6 @@ void oneq_pin_digest_hex(const char *pin, char out[2 * WP_SHA256_BYTES + 1]);
 wp_status oneq_due_add(struct wp_tx *tx, const char *tid, int64_t expires_ms, int64_t now_ms);
 wp_status oneq_due_remove(struct wp_tx *tx, const char *tid);
 wp_status oneq_housekeeping(struct wp_app *app, void *state, struct wp_tx *tx, int64_t now_ms);
-wp_status oneq_init(struct wp_app *app, void **state);
-void oneq_free(void *state);
 
 /* Sandbox (sandbox.c). */
 wp_status oneq_seed(struct wp_app *app, void *state, const struct wp_seed *s);

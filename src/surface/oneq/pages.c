@@ -401,13 +401,44 @@ static wp_status confirm(struct page_cmd *cmd, struct wp_tx *tx, json_t *p)
 	}
 	if (st != WP_OK)
 		return st;
+	/* Five wrong PINs in a row lock the shopper (across payments) for a while. */
+	int64_t locked = num(shopper, "locked_until");
+	if (locked > cmd->now_ms) {
+		json_object_set_new(p, "status", json_string("FAIL_AUTH_PASSWORD"));
+		cmd->code = ONEQ_PIN_LOCKED;
+		snprintf(cmd->why, sizeof(cmd->why),
+			 "the PIN was wrong %d times in a row: it is locked for %" PRId64
+			 " more minutes",
+			 ONEQ_PIN_TRIES, (locked - cmd->now_ms + 59999) / 60000);
+		json_decref(shopper);
+		return WP_OK;
+	}
 	char hex[2 * WP_SHA256_BYTES + 1];
 	wp_hex(cmd->pin_digest, WP_SHA256_BYTES, hex);
 	const char *want = oneq_str(shopper, "pin_sha256");
-	if (strlen(want) != strlen(hex) || !wp_ct_equal(want, hex, strlen(hex))) {
+	bool right = strlen(want) == strlen(hex) && wp_ct_equal(want, hex, strlen(hex));
+	int64_t in_a_row = right ? 0 : num(shopper, "pin_fails") + 1;
+	if (in_a_row != num(shopper, "pin_fails")) {
+		json_object_set_new(shopper, "pin_fails",
+				    json_integer(in_a_row >= ONEQ_PIN_TRIES ? 0 : in_a_row));
+		if (in_a_row >= ONEQ_PIN_TRIES)
+			json_object_set_new(shopper, "locked_until",
+					    json_integer(cmd->now_ms + ONEQ_PIN_LOCK_MS));
+		struct wp_doc meta = {.kind = ONEQ_KIND_SHOPPER,
+				      .id = oneq_str(shopper, "bank_acct_num"),
+				      .owner = ONEQ_SHOPPER_OWNER,
+				      .ref = "",
+				      .updated_ms = cmd->now_ms};
+		st = wp_doc_save(tx, &meta, shopper, false);
+		if (st != WP_OK) {
+			json_decref(shopper);
+			return st;
+		}
+	}
+	if (!right) {
 		int64_t fails = num(p, "pin_fails") + 1;
 		json_object_set_new(p, "pin_fails", json_integer(fails));
-		if (fails >= ONEQ_PIN_TRIES) {
+		if (fails >= ONEQ_PIN_TRIES || in_a_row >= ONEQ_PIN_TRIES) {
 			json_object_set_new(p, "status", json_string("FAIL_AUTH_PASSWORD"));
 			cmd->code = ONEQ_PIN_LOCKED;
 			snprintf(cmd->why, sizeof(cmd->why),
@@ -441,6 +472,7 @@ static wp_status confirm(struct page_cmd *cmd, struct wp_tx *tx, json_t *p)
 static wp_status apply_page(struct wp_tx *tx, struct wp_cmd *c)
 {
 	struct page_cmd *cmd = (struct page_cmd *)c;
+	cmd->now_ms = wp_clock_now_ms(&cmd->q->r->app->clock); /* the writer's now */
 	cmd->code = ONEQ_OK;
 	cmd->why[0] = '\0';
 	json_object_clear(cmd->answer);

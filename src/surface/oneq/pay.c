@@ -127,9 +127,14 @@ wp_status oneq_release(struct wp_app *app, struct wp_tx *tx, const char *tid, js
 					  &replayed);
 		if (st != WP_OK)
 			return st;
-		if (outcome != WP_BANK_OK) /* the account cannot take it back: kept, and said */
+		if (outcome != WP_BANK_OK) { /* the account cannot take it back now: again later */
 			json_object_set_new(payment, "refund_error",
 					    json_string(wp_bank_outcome_name(outcome)));
+			st = oneq_due_remove(tx, tid);
+			return st == WP_OK ? oneq_due_add(tx, tid, now_ms + ONEQ_RETRY_MS, now_ms)
+					   : st;
+		}
+		json_object_del(payment, "refund_error");
 	}
 	json_object_set_new(payment, "released", json_true());
 	return oneq_due_remove(tx, tid);
@@ -584,6 +589,8 @@ static wp_status apply_cancel(struct wp_tx *tx, struct pay_cmd *cmd)
 static wp_status apply_pay(struct wp_tx *tx, struct wp_cmd *c)
 {
 	struct pay_cmd *cmd = (struct pay_cmd *)c;
+	if (cmd->op != OP_READY) /* the writer's now: housekeeping may have run since */
+		cmd->now_ms = wp_clock_now_ms(&cmd->q->r->app->clock);
 	cmd->code = ONEQ_OK;
 	cmd->why[0] = '\0';
 	json_object_clear(cmd->answer);

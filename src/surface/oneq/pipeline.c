@@ -12,6 +12,7 @@
 #include "http/json_body.h"
 #include "surface/oneq/oneq.h"
 #include "util/date.h"
+#include "util/text.h"
 
 /* KakaoPay publishes no code table (oneq-notes §4); these are wonpay's, in its style. */
 const struct oneq_code_row oneq_codes[ONEQ_CODE_COUNT] = {
@@ -49,10 +50,17 @@ void oneq_answer(struct oneq_req *q, enum oneq_code c)
 	if (c == ONEQ_OK) {
 		wp_reply_json(q->r, 200, q->data ? json_incref(q->data) : json_object());
 	} else {
+		/* a message cut at its buffer's end may end inside a character: cut it there */
+		q->message[wp_utf8_valid_prefix(q->message, strlen(q->message))] = '\0';
 		json_t *o = json_pack("{s:i, s:s, s:{s:s, s:s}}", "error_code", row->error_code,
 				      "error_message", row->message, "extras", "method_result_code",
 				      row->method_result_code, "method_result_message",
 				      q->message[0] ? q->message : row->message);
+		if (o == NULL) /* never an answer outside the error shape */
+			o = json_pack("{s:i, s:s, s:{s:s, s:s}}", "error_code", row->error_code,
+				      "error_message", row->message, "extras", "method_result_code",
+				      row->method_result_code, "method_result_message",
+				      row->message);
 		wp_reply_json(q->r, row->http, o);
 		if (c == ONEQ_SYSTEM || c == ONEQ_RATE_LIMITED)
 			wp_reply_header(q->r, "Retry-After", "1");

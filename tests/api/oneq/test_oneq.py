@@ -779,6 +779,30 @@ def test_wrong_pin_five_times_locks(server):
     assert wallet(server, acct) == 20_000
 
 
+def test_five_wrong_pins_in_a_row_lock_the_shopper_across_payments(make_server):
+    """One wrong PIN on each of five payments: the shopper is locked for 30 minutes, so
+    new payments do not buy new tries (README); the sandbox clock ends the lock."""
+    srv = make_server(["--sandbox", "--rate-limit", "0"]).avoid_bank_night()
+    acct = shopper(srv, money=50_000)
+    for n in range(1, 6):
+        p = ready(srv, bank_acct_num=acct, amount="1000")
+        p.to_pin()
+        expect_error(p.confirm("000000"), -801 if n < 5 else -802)
+    p = ready(srv, bank_acct_num=acct, amount="1000")
+    p.to_pin()
+    expect_error(p.confirm(PIN), -802, "locked")
+    assert p.status() == "FAIL_AUTH_PASSWORD"
+    advance(srv, 31 * 60)
+    p = ready(srv, bank_acct_num=acct, amount="1000")
+    assert p.pay()["status"] == "AUTH_PASSWORD"
+    # a right PIN resets the count: four wrong ones after it do not lock
+    for _ in range(4):
+        q = ready(srv, bank_acct_num=acct, amount="1000")
+        q.to_pin()
+        expect_error(q.confirm("000000"), -801)
+    assert ready(srv, bank_acct_num=acct, amount="1000").pay()["status"] == "AUTH_PASSWORD"
+
+
 def test_concurrent_wrong_pins_get_five_tries_at_most(server):
     """Guessing in parallel gets no more than the five tries one after another."""
     acct = shopper(server, money=50_000)
@@ -1163,3 +1187,59 @@ def test_outside_sandbox_a_partners_secret(tmp_path):
         expect_error(call("/pay", ready_body(), secret_a), -402)
     finally:
         srv.stop()
+
+
+# ---------------------------------------------------------------- review findings
+
+def test_long_korean_messages_keep_the_error_shape(server):
+    """A message naming a long Korean value is cut on a character, never into a 503."""
+    p = ready(server, member_id="가" * 100, order_id="주문" * 50)
+    r = p.approve(member_id="나" * 100)
+    expect_error(r, -406)
+    r = form(server, "/pay/success", p.approve_body(order_id="없는주문" * 25))
+    expect_error(r, -404)
+
+
+def test_a_pay_back_the_bank_refuses_is_tried_again(make_server):
+    """계좌: the account is suspended when the payment expires, so the money cannot go back
+    yet; it is not forgotten: once the account is active again it goes back."""
+    srv = make_server(["--sandbox", "--rate-limit", "0"]).avoid_bank_night()
+    acct = shopper(srv, money=0, bank_balance=100_000)
+    p = ready(srv, bank_acct_num=acct, amount="5000")
+    p.pay(method="계좌")
+    assert bank_balance(srv, acct) == 95_000
+    r = srv.admin("PATCH", f"/sandbox/bank-accounts/081/{acct}", {"status": "suspended"})
+    assert r.status_code == 200, r.text
+    advance(srv, 15 * 60 + 1)
+    deadline = time.monotonic() + 5
+    while p.status() != "FAIL_PAYMENT":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(1.5)  # a housekeeping run or two: the bank still refuses
+    assert bank_balance(srv, acct) == 95_000
+    r = srv.admin("PATCH", f"/sandbox/bank-accounts/081/{acct}", {"status": "active"})
+    assert r.status_code == 200, r.text
+    advance(srv, 61)
+    deadline = time.monotonic() + 5
+    while bank_balance(srv, acct) != 100_000:
+        assert time.monotonic() < deadline, bank_balance(srv, acct)
+        time.sleep(0.05)
+
+
+def test_a_sandbox_reset_after_a_clock_jump_still_expires_payments(make_server):
+    """The housekeeping follows the clock back after a reset (it moves to real time)."""
+    srv = make_server(["--sandbox", "--rate-limit", "0"]).avoid_bank_night()
+    advance(srv, 3600)
+    time.sleep(1.5)  # housekeeping ran at the later time
+    r = srv.admin("POST", "/sandbox/reset", {})
+    assert r.status_code == 200, r.text
+    srv.avoid_bank_night()
+    acct = shopper(srv, money=0, bank_balance=100_000)
+    p = ready(srv, bank_acct_num=acct, amount="16000")
+    p.pay(method="계좌")
+    assert bank_balance(srv, acct) == 84_000
+    advance(srv, 1000)
+    deadline = time.monotonic() + 5
+    while bank_balance(srv, acct) != 100_000:
+        assert time.monotonic() < deadline, bank_balance(srv, acct)
+        time.sleep(0.05)
