@@ -30,6 +30,7 @@ const struct kona_code_row kona_codes[KONA_CODE_COUNT] = {
     [KONA_SYSTEM] = {"000_999", "System error. Try again.", 503},
     [KONA_USER_EXISTS] = {"001_001", "User already exists.", 400},
     [KONA_BAD_USER] = {"000_002", "Invalid input parameter. userId", 400},
+    [KONA_BAD_CARD] = {"000_002", "Invalid input parameter. cardNo", 400},
     [KONA_ACC_FORMAT] = {"002_001",
 			 "Bank account is length over limit or including not-number digit.", 400},
     [KONA_NO_RESPONSE] = {"002_002", "No response name check api.", 400},

@@ -50,6 +50,8 @@
 #define KONA_KIND_MEMBER "kona.member"
 #define KONA_KIND_ARS "kona.arsauth"
 #define KONA_KIND_BANKACC "kona.bankacc"
+#define KONA_KIND_CARD "kona.card"
+#define KONA_CARDS_MAX 100 /* cards one member's list shows */
 
 /* Registration statuses (bankaccounts/ars/register/inquiry). */
 #define KONA_ARS_IN_PROGRESS "ARS_AUTH_IN_PROGRESS"
@@ -79,6 +81,7 @@ enum kona_code {
 	KONA_SYSTEM,
 	KONA_USER_EXISTS,
 	KONA_BAD_USER,
+	KONA_BAD_CARD, /* 000_002 with the field: no such card (of this partner) */
 	KONA_ACC_FORMAT,
 	KONA_NO_RESPONSE,
 	KONA_NAME,
@@ -221,6 +224,19 @@ struct kona_doc_write {
  */
 void *kona_doc_write_new(struct kona_req *k, size_t size, wp_cmd_apply apply, const char *kind,
 			 const char *id, const char *ref, const char *uniq);
+
+/* ---- cards.c ---- */
+
+/*
+ * Inside a write: a new mobile card for the member (its ledger account and
+ * document); its basicCardInfo {par, cardNo, expiryDate, serviceId} into reply.
+ */
+wp_status kona_card_issue(struct kona_req *k, struct wp_tx *tx, int64_t user_id, int64_t now_ms,
+			  json_t *reply);
+bool kona_luhn_valid(const char *no, size_t n);
+enum kona_code kona_card_list(struct kona_req *k);
+enum kona_code kona_card_info(struct kona_req *k);
+extern const struct wp_route_doc kona_doc_card_list, kona_doc_card_info;
 
 /* ---- members.c ---- */
 

@@ -98,8 +98,12 @@ static wp_status apply_member(struct wp_tx *tx, struct wp_cmd *c)
 		cmd->doc.id = id;
 		st = wp_doc_save(tx, &cmd->doc, cmd->body, true);
 		cmd->doc.id = "";
-		if (st == WP_OK)
+		if (st == WP_OK) { /* and its mobile card (cards.c) */
 			json_object_set_new(cmd->kw.reply, "userId", json_integer(user_id));
+			st = kona_card_issue(cmd->kw.k, tx, user_id, cmd->doc.created_ms,
+					     cmd->kw.reply);
+			return st == WP_E_CONFLICT ? WP_E_UNAVAILABLE : st;
+		}
 		if (st != WP_E_CONFLICT)
 			return st;
 	}
@@ -111,6 +115,9 @@ static const struct wp_doc_shape registration_shape[] = {
 };
 static const struct wp_doc_prop registration_answer[] = {
     {"userId", "integer", "the new member's id (10 digits)"},
+    {"basicCardInfo", "object",
+     "the mobile card issued with it: par (27), cardNo (16, Luhn), expiryDate (YYMMDD), "
+     "serviceId (15)"},
     {"response", "object", "code \"000_000\" and its description"},
 };
 const struct wp_route_doc kona_doc_registration = {

@@ -29,6 +29,8 @@
 static const struct wp_route kona_routes[] = {
     KONA_ROUTE("user/registration", kona_user_registration, kona_doc_registration),
     KONA_ROUTE("user/info", kona_user_info, kona_doc_user_info),
+    KONA_ROUTE("user/card/list", kona_card_list, kona_doc_card_list),
+    KONA_ROUTE("user/card/info", kona_card_info, kona_doc_card_info),
     KONA_ROUTE("bankaccounts/user/valid", kona_user_valid, kona_doc_user_valid),
     KONA_ROUTE("bankaccounts/ars/auth", kona_ars_auth, kona_doc_ars_auth),
     KONA_ROUTE("bankaccounts/ars/register", kona_ars_register, kona_doc_ars_register),
@@ -302,6 +304,9 @@ static const struct wp_api_doc kona_api = {
     .codes = kona_doc_codes,
 };
 
+/* Cards hold ledger accounts: a sandbox reset removes them with the ledger. */
+static const char *const kona_reset_kinds[] = {KONA_KIND_CARD, NULL};
+
 const struct wp_module wp_module_kona = {
     .name = KONA_SURFACE,
     .surface = &kona_surface,
@@ -313,4 +318,5 @@ const struct wp_module wp_module_kona = {
     .issuer = &kona_issuer,
     .sandbox_credentials = kona_sandbox_credentials,
     .api = &kona_api,
+    .reset_kinds = kona_reset_kinds,
 };

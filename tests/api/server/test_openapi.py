@@ -17,7 +17,7 @@ LINT = ROOT / "tests" / "openapi"
 AQR = {("post", "/api/"), ("post", "/api"), ("get", "/res/api/{keyword}"),
        ("get", "/res/api/{keyword}/{amount}"), ("get", "/res"), ("get", "/f/{keyword}"),
        ("get", "/f/{keyword}/qr"), ("get", "/f/{keyword}/{amount}")}
-KONA_PATHS = ["user/registration", "user/info", "bankaccounts/user/valid",
+KONA_PATHS = ["user/registration", "user/info", "user/card/list", "user/card/info", "bankaccounts/user/valid",
               "bankaccounts/ars/auth", "bankaccounts/ars/register",
               "bankaccounts/ars/register/inquiry", "bankaccounts/as-rcg-svc/ars/register",
               "bankaccounts/info", "bankaccounts/inquiry", "bankaccounts/delete",

@@ -1,0 +1,283 @@
+/*
+ * cards.c — a member's prepaid cards: the mobile card issued at
+ * registration (user/registration answers its basicCardInfo), user/card/list
+ * and user/card/info.
+ *
+ * A card is a document (kind "kona.card", id its par, owner the AspId, ref
+ * the userId, uniq "cardno:" + a keyed hash of its number) and a ledger
+ * account that holds its balance: the surface never does arithmetic on it.
+ * The card number and CVC are sealed at rest like other personal data; the
+ * number under a sandbox BIN (949133, the portal's cards') with a valid Luhn
+ * check digit; par is 27 characters: "Q" and 26 hexadecimal digits.
+ */
+#include <inttypes.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/crypto.h"
+#include "core/docs.h"
+#include "core/ledger.h"
+#include "surface/kona/kona.h"
+#include "util/date.h"
+
+#define CARD_BIN "949133"
+#define CARD_SERVICE_ID "000170000002000" /* the portal's cards' serviceId */
+#define CARD_YEARS 5			  /* a new card's validity */
+
+/* Limits of a debit prepaid card, won (decisions.md: Kona cards). */
+#define LIMIT_ONCE 2000000
+#define LIMIT_DAY 2000000
+#define LIMIT_MONTH 5000000
+
+/* The Luhn check digit of the first 15 digits, as the 16th. */
+static char luhn_digit(const char *d15)
+{
+	int sum = 0;
+	for (int i = 14, dbl = 1; i >= 0; i--, dbl = !dbl) {
+		int v = d15[i] - '0';
+		if (dbl && (v *= 2) > 9)
+			v -= 9;
+		sum += v;
+	}
+	return (char)('0' + (10 - sum % 10) % 10);
+}
+
+bool kona_luhn_valid(const char *no, size_t n)
+{
+	if (n != 16)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (no[i] < '0' || no[i] > '9')
+			return false;
+	return luhn_digit(no) == no[15];
+}
+
+static void card_uniq(const struct wp_app *app, const char *card_no, char *out, size_t cap)
+{
+	char hash[2 * WP_SHA256_BYTES + 1];
+	wp_lookup_hash(app->data_key, "kona.cardNo", card_no, hash);
+	snprintf(out, cap, "cardno:%s", hash);
+}
+
+/* The last day of the month CARD_YEARS from now (KST), as YYMMDD. */
+static void expiry_of(int64_t now_ms, char out[7])
+{
+	char stamp[24];
+	wp_format_stamp(now_ms, WP_KST_OFFSET_MIN, false, false, stamp, sizeof(stamp));
+	int year = wp_digits_value(stamp, 4) + CARD_YEARS, month = wp_digits_value(stamp + 4, 2);
+	int day = 31;
+	while (day > 28 && !wp_date_valid(year, month, day))
+		day--;
+	char buf[32];
+	snprintf(buf, sizeof(buf), "%02d%02d%02d", year % 100, month % 100, day % 100);
+	memcpy(out, buf, 6);
+	out[6] = '\0';
+}
+
+wp_status kona_card_issue(struct kona_req *k, struct wp_tx *tx, int64_t user_id, int64_t now_ms,
+			  json_t *reply)
+{
+	const struct wp_app *app = k->app;
+	struct wp_account acct;
+	wp_status st =
+	    wp_ledger_create_account(tx, WP_ACCOUNT_PREPAID_WALLET,
+				     WP_ACCOUNT_DEBITS_MUST_NOT_EXCEED_CREDITS, now_ms, &acct);
+	if (st != WP_OK)
+		return st;
+	char expiry[7], user[24];
+	expiry_of(now_ms, expiry);
+	snprintf(user, sizeof(user), "%" PRId64, user_id);
+	for (int attempt = 0; attempt < 8; attempt++) {
+		char no[17], par[28], cvc[4], uniq[96];
+		memcpy(no, CARD_BIN, 6);
+		if (wp_random_from("0123456789", no + 6, 9) != WP_OK ||
+		    wp_random_from("0123456789ABCDEF", par + 1, 26) != WP_OK ||
+		    wp_random_from("0123456789", cvc, 3) != WP_OK)
+			return WP_E_INTERNAL;
+		no[15] = luhn_digit(no);
+		no[16] = '\0';
+		par[0] = 'Q';
+		card_uniq(app, no, uniq, sizeof(uniq));
+		char *sealed_no = wp_seal(app->data_key, "kona.cardNo", no, 16);
+		char *sealed_cvc = wp_seal(app->data_key, "kona.cardCVC", cvc, 3);
+		json_t *body =
+		    sealed_no && sealed_cvc
+			? json_pack(
+			      "{s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:{s:i, "
+			      "s:i, s:i}, s:I}",
+			      "aspId", k->asp_id, "userId", (json_int_t)user_id, "cardNo",
+			      sealed_no, "cardCVC", sealed_cvc, "last4", no + 12, "expiryDate",
+			      expiry, "serviceId", CARD_SERVICE_ID, "status", "ACTIVE", "cardType",
+			      "MOBILE", "isNamed", 1, "ledger_account_id", (json_int_t)acct.id,
+			      "limits", "once", LIMIT_ONCE, "day", LIMIT_DAY, "month", LIMIT_MONTH,
+			      "issued_ms", (json_int_t)now_ms)
+			: NULL;
+		free(sealed_no);
+		free(sealed_cvc);
+		if (body == NULL)
+			return WP_E_NOMEM;
+		struct wp_doc meta = {.kind = KONA_KIND_CARD,
+				      .id = par,
+				      .owner = k->asp_id,
+				      .ref = user,
+				      .uniq = uniq,
+				      .created_ms = now_ms,
+				      .updated_ms = now_ms};
+		st = wp_doc_save(tx, &meta, body, true);
+		json_decref(body);
+		if (st == WP_OK) {
+			json_object_set_new(reply, "basicCardInfo",
+					    json_pack("{s:s, s:s, s:s, s:s}", "par", par, "cardNo",
+						      no, "expiryDate", expiry, "serviceId",
+						      CARD_SERVICE_ID));
+			OPENSSL_cleanse(cvc, sizeof(cvc));
+			return WP_OK;
+		}
+		if (st != WP_E_CONFLICT)
+			return st;
+	}
+	return WP_E_UNAVAILABLE;
+}
+
+/* A card's balance: what its ledger account holds, posted. */
+static json_t *balance_of(struct kona_req *k, json_t *card)
+{
+	struct wp_store *s = k->app->store;
+	struct wp_account a;
+	int64_t balance = 0;
+	if (s->ops->account_read(s, json_integer_value(json_object_get(card, "ledger_account_id")),
+				 &a) != WP_OK ||
+	    !wp_account_balance(&a, &balance))
+		return NULL;
+	return json_integer(balance);
+}
+
+/* ---- user/card/list ---- */
+
+enum { L_USER, L_PAR, L_PHYSICAL };
+
+static const struct wp_field list_fields[] = {
+    [L_USER] = {"userId", WP_FIELD_INT, WP_FIELD_REQUIRED, 1, INT64_MAX},
+    [L_PAR] = {"par", WP_FIELD_ALNUM, 0, 27, 27},
+    [L_PHYSICAL] = {"physicalCardNo", WP_FIELD_DIGITS, 0, 16, 16},
+};
+
+enum kona_code kona_card_list(struct kona_req *k)
+{
+	struct wp_value v[WP_COUNT(list_fields)];
+	enum kona_code c = kona_fields(k, list_fields, WP_COUNT(list_fields), v);
+	json_t *member;
+	if (c == KONA_OK)
+		c = kona_member(k, v[L_USER].i, &member);
+	if (c != KONA_OK)
+		return c;
+	char user[24];
+	snprintf(user, sizeof(user), "%" PRId64, v[L_USER].i);
+	json_t *cards = NULL;
+	if (wp_doc_list(k->app->store, NULL, KONA_KIND_CARD, k->asp_id, user, KONA_CARDS_MAX,
+			&cards) != WP_OK ||
+	    kona_json(k, cards) == NULL)
+		return KONA_SYSTEM;
+	json_t *out = json_array();
+	size_t i;
+	json_t *card;
+	json_array_foreach(cards, i, card)
+	{
+		if (v[L_PAR].present &&
+		    strcmp(json_string_value(json_object_get(card, "_id")), v[L_PAR].s) != 0)
+			continue;
+		if (v[L_PHYSICAL].present) /* no physical card is registered yet */
+			continue;
+		json_t *balance = balance_of(k, card);
+		if (balance == NULL) {
+			json_decref(out);
+			return KONA_SYSTEM;
+		}
+		json_array_append_new(
+		    out, json_pack("{s:O, s:o, s:i, s:O, s:O, s:O, s:O, s:O, s:O}", "par",
+				   json_object_get(card, "_id"), "balance", balance,
+				   "pendingAmount", 0, "limits", json_object_get(card, "limits"),
+				   "isNamed", json_object_get(card, "isNamed"), "cardStatus",
+				   json_object_get(card, "status"), "expiryDate",
+				   json_object_get(card, "expiryDate"), "cardType",
+				   json_object_get(card, "cardType"), "serviceId",
+				   json_object_get(card, "serviceId")));
+	}
+	if ((k->data = kona_json(k, json_object())) == NULL) {
+		json_decref(out);
+		return KONA_SYSTEM;
+	}
+	json_object_set_new(k->data, "cardDataInfo", out);
+	return KONA_OK;
+}
+
+/* ---- user/card/info ---- */
+
+static const struct wp_field info_fields[] = {
+    {"cardNo", WP_FIELD_DIGITS, WP_FIELD_REQUIRED, 16, 16},
+};
+
+enum kona_code kona_card_info(struct kona_req *k)
+{
+	struct wp_value v[1];
+	enum kona_code c = kona_fields(k, info_fields, 1, v);
+	if (c != KONA_OK)
+		return c;
+	if (!kona_luhn_valid(v[0].s, v[0].len))
+		return KONA_BAD_CARD;
+	char uniq[96];
+	card_uniq(k->app, v[0].s, uniq, sizeof(uniq));
+	json_t *card = NULL;
+	wp_status st = wp_doc_load_uniq(k->app->store, NULL, KONA_KIND_CARD, uniq, &card);
+	if (kona_json(k, card) == NULL && st == WP_OK)
+		return KONA_SYSTEM;
+	/* another partner's card does not exist for this one */
+	if (st == WP_E_NOT_FOUND ||
+	    (st == WP_OK &&
+	     strcmp(json_string_value(json_object_get(card, "aspId")) ?: "", k->asp_id) != 0))
+		return KONA_BAD_CARD;
+	if (st != WP_OK)
+		return KONA_SYSTEM;
+	json_t *balance = balance_of(k, card);
+	if (balance == NULL || (k->data = kona_json(k, json_object())) == NULL) {
+		json_decref(balance);
+		return KONA_SYSTEM;
+	}
+	json_object_set(k->data, "userId", json_object_get(card, "userId"));
+	json_object_set_new(k->data, "balance", balance);
+	return KONA_OK;
+}
+
+/* ---- the OpenAPI rows ---- */
+
+static const struct wp_doc_shape list_shape[] = {{NULL, list_fields, WP_COUNT(list_fields), NULL}};
+static const struct wp_doc_prop list_answer[] = {
+    {"cardDataInfo", "array",
+     "the member's cards: par, balance, pendingAmount, limits{once, day, month}, isNamed, "
+     "cardStatus, expiryDate, cardType, serviceId"},
+    {"response", "object", "code and description"},
+};
+const struct wp_route_doc kona_doc_card_list = {
+    .summary = "A member's cards and their balances (user/card/list)",
+    .body = WP_DOC_JSON,
+    .shapes = list_shape,
+    .shape_count = 1,
+    .answer_props = list_answer,
+    .answer_prop_count = WP_COUNT(list_answer),
+};
+static const struct wp_doc_shape info_shape[] = {{NULL, info_fields, 1, NULL}};
+static const struct wp_doc_prop info_answer[] = {
+    {"userId", "integer", "the card's member"},
+    {"balance", "integer", "won on the card"},
+    {"response", "object", "code and description"},
+};
+const struct wp_route_doc kona_doc_card_info = {
+    .summary = "A card's member and balance, by its number (user/card/info)",
+    .body = WP_DOC_JSON,
+    .shapes = info_shape,
+    .shape_count = 1,
+    .answer_props = info_answer,
+    .answer_prop_count = WP_COUNT(info_answer),
+};

@@ -1,0 +1,83 @@
+"""Kona cards, black-box, as an integrator's client calls them (kona_client: HMAC tran
+tokens, JWE with jwcrypto): user/registration issues a mobile card and answers its
+basicCardInfo (kona-notes §7); user/card/list and user/card/info (§8)."""
+import re
+import secrets
+
+import pytest
+
+from kona_client import for_server
+from test_kona import fails, member_body, ok
+
+
+def luhn_ok(number):
+    total = 0
+    for i, ch in enumerate(reversed(number)):
+        d = int(ch)
+        if i % 2 == 1:
+            d = d * 2 - 9 if d * 2 > 9 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+@pytest.fixture(params=[None, "A256GCM"], ids=["plain", "encrypted"])
+def kona(request, server):
+    server.avoid_bank_night()
+    return for_server(server, enc=request.param)
+
+
+def register(kona):
+    out = ok(kona.call("user/registration", member_body()), kona)
+    return out["userId"], out["basicCardInfo"]
+
+
+def test_registration_issues_a_mobile_card(kona):
+    uid, card = register(kona)
+    assert set(card) == {"par", "cardNo", "expiryDate", "serviceId"}, card
+    assert re.fullmatch(r"Q[0-9A-F]{26}", card["par"]), card
+    assert re.fullmatch(r"\d{16}", card["cardNo"]) and luhn_ok(card["cardNo"]), card
+    assert re.fullmatch(r"\d{6}", card["expiryDate"]), card
+    assert card["serviceId"] == "000170000002000"
+    # a second member gets another card
+    _, other = register(kona)
+    assert other["cardNo"] != card["cardNo"] and other["par"] != card["par"]
+
+
+def test_card_list_and_info(kona):
+    uid, card = register(kona)
+    out = ok(kona.call("user/card/list", {"userId": uid}), kona)
+    (info,) = out["cardDataInfo"]
+    assert info["par"] == card["par"] and info["balance"] == 0
+    assert info["pendingAmount"] == 0 and info["isNamed"] is True
+    assert set(info["limits"]) == {"once", "day", "month"}
+    assert info["cardStatus"] == "ACTIVE" and info["expiryDate"] == card["expiryDate"]
+    out = ok(kona.call("user/card/list", {"userId": uid, "par": card["par"]}), kona)
+    assert len(out["cardDataInfo"]) == 1
+    out = ok(kona.call("user/card/list", {"userId": uid, "par": "Q" + "0" * 26}), kona)
+    assert out["cardDataInfo"] == []
+    out = ok(kona.call("user/card/info", {"cardNo": card["cardNo"]}), kona)
+    assert out["userId"] == uid and out["balance"] == 0
+
+
+def test_card_info_refuses_unknown_and_malformed_numbers(kona):
+    _, card = register(kona)
+    number = card["cardNo"]
+    wrong_check = number[:15] + str((int(number[15]) + 1) % 10)
+    fails(kona.call("user/card/info", {"cardNo": wrong_check}), "000_002")
+    unknown = "949133" + "".join(secrets.choice("0123456789") for _ in range(9))
+    for d in "0123456789":
+        if luhn_ok(unknown + d) and unknown + d != number:
+            fails(kona.call("user/card/info", {"cardNo": unknown + d}), "000_002",
+                  description="Invalid input parameter. cardNo")
+            break
+    fails(kona.call("user/card/info", {"cardNo": number[:15]}), "000_015")
+    fails(kona.call("user/card/info", {}), "000_003")
+    fails(kona.call("user/card/list", {"userId": 1}), "000_002")
+
+
+def test_card_numbers_are_sealed_at_rest(server):
+    kona = for_server(server)
+    server.avoid_bank_night()
+    _, card = register(kona)
+    raw = server.db.read_bytes() + (server.db.parent / (server.db.name + "-wal")).read_bytes()
+    assert card["cardNo"].encode() not in raw
