@@ -105,14 +105,15 @@ wp_status kona_card_issue(struct kona_req *k, struct wp_tx *tx, int64_t user_id,
 		json_t *body =
 		    sealed_no && sealed_cvc
 			? json_pack(
-			      "{s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:{s:i, "
-			      "s:i, s:i}, s:I}",
-			      "aspId", k->asp_id, "userId", (json_int_t)user_id, "cardNo",
-			      sealed_no, "cardCVC", sealed_cvc, "last4", no + 12, "expiryDate",
-			      expiry, "serviceId", CARD_SERVICE_ID, "status", "ACTIVE", "cardType",
-			      "MOBILE", "isNamed", 1, "ledger_account_id", (json_int_t)acct.id,
-			      "limits", "once", LIMIT_ONCE, "day", LIMIT_DAY, "month", LIMIT_MONTH,
-			      "issued_ms", (json_int_t)now_ms)
+			      "{s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:I, "
+			      "s:{s:i, s:i, s:i}, s:I}",
+			      "par", par, "uniq", uniq, "aspId", k->asp_id, "userId",
+			      (json_int_t)user_id, "cardNo", sealed_no, "cardCVC", sealed_cvc,
+			      "last4", no + 12, "expiryDate", expiry, "serviceId", CARD_SERVICE_ID,
+			      "status", "ACTIVE", "cardType", "MOBILE", "isNamed", 1,
+			      "ledger_account_id", (json_int_t)acct.id, "limits", "once",
+			      LIMIT_ONCE, "day", LIMIT_DAY, "month", LIMIT_MONTH, "issued_ms",
+			      (json_int_t)now_ms)
 			: NULL;
 		free(sealed_no);
 		free(sealed_cvc);
@@ -139,6 +140,12 @@ wp_status kona_card_issue(struct kona_req *k, struct wp_tx *tx, int64_t user_id,
 			return st;
 	}
 	return WP_E_UNAVAILABLE;
+}
+
+static const char *str_of(json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+	return v ? v : "";
 }
 
 /* A card's balance: what its ledger account holds, posted. */
@@ -280,4 +287,233 @@ const struct wp_route_doc kona_doc_card_info = {
     .shape_count = 1,
     .answer_props = info_answer,
     .answer_prop_count = WP_COUNT(info_answer),
+};
+
+/* ---- v2 payment/generate/onetimetoken ---- */
+
+static const char *const token_types[] = {"ATM", "CREDIT", NULL};
+
+static const struct wp_field token_fields[] = {
+    {"cardNo", WP_FIELD_DIGITS, WP_FIELD_REQUIRED, 16, 16},
+    {"type", WP_FIELD_ENUM, WP_FIELD_EMPTY_ABSENT, 3, 6, token_types},
+};
+
+struct token_write {
+	struct kona_write kw;
+	char uniq[96];
+	char token[17], dcvv[4];
+	char dcvv_hash[2 * WP_SHA256_BYTES + 1];
+	int64_t now_ms, life_ms;
+	const char *type;
+};
+
+/*
+ * A card has one live one-time token (a new one replaces it): a document
+ * (kind "kona.ott", id the 16 digits, ref the card's par) with the dcvv's
+ * keyed hash, its expiry and whether it was used; the card names it.
+ */
+static wp_status apply_token(struct wp_tx *tx, struct wp_cmd *c)
+{
+	struct token_write *t = (struct token_write *)c;
+	struct kona_req *k = t->kw.k;
+	json_t *card = NULL;
+	wp_status st = wp_doc_load_uniq(NULL, tx, KONA_KIND_CARD, t->uniq, &card);
+	if (st == WP_OK && strcmp(str_of(card, "aspId"), k->asp_id) != 0)
+		st = WP_E_NOT_FOUND; /* another partner's card */
+	if (st == WP_OK && strcmp(str_of(card, "status"), "ACTIVE") != 0)
+		st = WP_E_FORBIDDEN;
+	const char *old = st == WP_OK ? str_of(card, "ottId") : "";
+	if (old[0] != '\0') {
+		st = tx->ops->doc_delete(tx, KONA_KIND_OTT, old);
+		if (st == WP_E_NOT_FOUND)
+			st = WP_OK;
+	}
+	const char *par = st == WP_OK ? str_of(card, "par") : "";
+	for (int i = 0; st == WP_OK; i++) {
+		if (wp_random_from("0123456789", t->token, 16) != WP_OK) {
+			st = WP_E_INTERNAL;
+			break;
+		}
+		if (t->token[0] == '0')
+			t->token[0] = '9';
+		json_t *body =
+		    json_pack("{s:s, s:s, s:I, s:s, s:b}", "par", par, "dcvv", t->dcvv_hash,
+			      "expires_ms", (json_int_t)(t->now_ms + t->life_ms), "type",
+			      t->type ? t->type : "", "used", 0);
+		struct wp_doc d = {.kind = KONA_KIND_OTT,
+				   .id = t->token,
+				   .owner = k->asp_id,
+				   .ref = par,
+				   .created_ms = t->now_ms,
+				   .updated_ms = t->now_ms};
+		st = body ? wp_doc_save(tx, &d, body, true) : WP_E_NOMEM;
+		json_decref(body);
+		if (st != WP_E_CONFLICT)
+			break;
+		st = i < 7 ? WP_OK : WP_E_UNAVAILABLE; /* a live token has these digits: again */
+	}
+	if (st == WP_OK) {
+		char user[24];
+		snprintf(user, sizeof(user), "%" PRId64,
+			 (int64_t)json_integer_value(json_object_get(card, "userId")));
+		json_object_set_new(card, "ottId", json_string(t->token));
+		struct wp_doc cm = {.kind = KONA_KIND_CARD,
+				    .id = par,
+				    .owner = k->asp_id,
+				    .ref = user,
+				    .uniq = t->uniq,
+				    .updated_ms = t->now_ms};
+		st = wp_doc_save(tx, &cm, card, false);
+	}
+	json_decref(card);
+	if (st == WP_OK) {
+		json_object_set_new(t->kw.reply, "oneTimeToken", json_string(t->token));
+		json_object_set_new(t->kw.reply, "dcvv", json_string(t->dcvv));
+	}
+	return st;
+}
+
+enum kona_code kona_onetime_token(struct kona_req *k)
+{
+	struct wp_value v[2];
+	enum kona_code c = kona_fields(k, token_fields, 2, v);
+	if (c != KONA_OK)
+		return c;
+	if (!kona_luhn_valid(v[0].s, v[0].len))
+		return KONA_BAD_CARD;
+	struct token_write *t = kona_write_new(k, sizeof(*t), apply_token);
+	if (t == NULL || (t->kw.reply = kona_json(k, json_object())) == NULL)
+		return KONA_SYSTEM;
+	card_uniq(k->app, v[0].s, t->uniq, sizeof(t->uniq));
+	if (wp_random_from("0123456789", t->dcvv, 3) != WP_OK)
+		return KONA_SYSTEM;
+	wp_lookup_hash(k->app->data_key, "kona.dcvv", t->dcvv, t->dcvv_hash);
+	t->now_ms = wp_clock_now_ms(&k->app->clock);
+	t->type = v[1].present ? v[1].s : NULL;
+	t->life_ms = t->type ? KONA_OTT_LONG_MS : KONA_OTT_MS;
+	t->kw.on_not_found = KONA_BAD_CARD;
+	t->kw.on_forbidden = KONA_CARD_STATUS;
+	wp_write_submit(&t->kw.w);
+	return KONA_DEFERRED;
+}
+
+static const struct wp_doc_shape token_shape[] = {{NULL, token_fields, 2, NULL}};
+static const struct wp_doc_prop token_answer[] = {
+    {"oneTimeToken", "string", "16 digits: single use, bound to the card"},
+    {"dcvv", "string", "3 digits, sent with the token"},
+    {"response", "object", "code and description"},
+};
+const struct wp_route_doc kona_doc_onetime_token = {
+    .summary = "A one-time token for the card: 30 s, or 5 minutes with type ATM or CREDIT",
+    .description = "A new token replaces the card's previous one. 000_002 for a number that "
+		   "is no card of this partner; a suspended card gets none.",
+    .body = WP_DOC_JSON,
+    .shapes = token_shape,
+    .shape_count = 1,
+    .answer_props = token_answer,
+    .answer_prop_count = WP_COUNT(token_answer),
+};
+
+/* ---- card/status: SUSPEND and RESUME ---- */
+
+static const char *const status_values[] = {"SUSPEND", "RESUME", NULL};
+
+enum { S_USER, S_PAR, S_CARD, S_STATUS };
+
+static const struct wp_field status_fields[] = {
+    [S_USER] = {"userId", WP_FIELD_INT, WP_FIELD_REQUIRED, 1, INT64_MAX},
+    [S_PAR] = {"par", WP_FIELD_ALNUM, WP_FIELD_EMPTY_ABSENT, 27, 27},
+    [S_CARD] = {"cardNo", WP_FIELD_DIGITS, WP_FIELD_EMPTY_ABSENT, 16, 16},
+    [S_STATUS] = {"status", WP_FIELD_ENUM, WP_FIELD_REQUIRED, 6, 7, status_values},
+};
+
+struct status_write {
+	struct kona_write kw;
+	int64_t user_id, now_ms;
+	const char *par; /* or */
+	char uniq[96];	 /* the card number's */
+	bool suspend;
+};
+
+static wp_status apply_status(struct wp_tx *tx, struct wp_cmd *c)
+{
+	struct status_write *w = (struct status_write *)c;
+	struct kona_req *k = w->kw.k;
+	json_t *card = NULL;
+	wp_status st;
+	if (w->par != NULL) {
+		wp_arena a;
+		wp_arena_init(&a, WP_STORE_ROW_ARENA_BYTES);
+		st = wp_doc_load(NULL, tx, KONA_KIND_CARD, w->par, k->asp_id, &a, &card, NULL);
+		wp_arena_free(&a);
+	} else {
+		st = wp_doc_load_uniq(NULL, tx, KONA_KIND_CARD, w->uniq, &card);
+	}
+	if (st == WP_OK && (strcmp(str_of(card, "aspId"), k->asp_id) != 0 ||
+			    json_integer_value(json_object_get(card, "userId")) != w->user_id))
+		st = WP_E_NOT_FOUND; /* not this member's card */
+	if (st != WP_OK) {
+		json_decref(card);
+		return st;
+	}
+	json_object_set_new(card, "status", json_string(w->suspend ? "SUSPENDED" : "ACTIVE"));
+	char user[24];
+	snprintf(user, sizeof(user), "%" PRId64, w->user_id);
+	struct wp_doc cm = {.kind = KONA_KIND_CARD,
+			    .id = str_of(card, "par"),
+			    .owner = k->asp_id,
+			    .ref = user,
+			    .updated_ms = w->now_ms};
+	cm.uniq = str_of(card, "uniq"); /* kept: the number's keyed hash */
+	st = wp_doc_save(tx, &cm, card, false);
+	if (st == WP_OK) {
+		json_object_set_new(w->kw.reply, "par", json_string(str_of(card, "par")));
+		json_object_set_new(w->kw.reply, "cardStatus", json_string(str_of(card, "status")));
+	}
+	json_decref(card);
+	return st;
+}
+
+enum kona_code kona_card_status(struct kona_req *k)
+{
+	struct wp_value v[WP_COUNT(status_fields)];
+	enum kona_code c = kona_fields(k, status_fields, WP_COUNT(status_fields), v);
+	if (c != KONA_OK)
+		return c;
+	if (!v[S_PAR].present && !v[S_CARD].present) {
+		k->field = "par or cardNo";
+		return KONA_MISSING;
+	}
+	if (v[S_CARD].present && !kona_luhn_valid(v[S_CARD].s, v[S_CARD].len))
+		return KONA_BAD_CARD;
+	struct status_write *w = kona_write_new(k, sizeof(*w), apply_status);
+	if (w == NULL || (w->kw.reply = kona_json(k, json_object())) == NULL)
+		return KONA_SYSTEM;
+	w->user_id = v[S_USER].i;
+	w->par = v[S_PAR].present ? v[S_PAR].s : NULL;
+	if (w->par == NULL)
+		card_uniq(k->app, v[S_CARD].s, w->uniq, sizeof(w->uniq));
+	w->suspend = strcmp(v[S_STATUS].s, "SUSPEND") == 0;
+	w->now_ms = wp_clock_now_ms(&k->app->clock);
+	w->kw.on_not_found = v[S_PAR].present ? KONA_BAD_PAR : KONA_BAD_CARD;
+	wp_write_submit(&w->kw.w);
+	return KONA_DEFERRED;
+}
+
+static const struct wp_doc_shape status_shape[] = {
+    {NULL, status_fields, WP_COUNT(status_fields), NULL}};
+static const struct wp_doc_prop status_answer[] = {
+    {"par", "string", NULL},
+    {"cardStatus", "string", "ACTIVE or SUSPENDED"},
+    {"response", "object", "code and description"},
+};
+const struct wp_route_doc kona_doc_card_status = {
+    .summary = "Suspend or resume a member's card (card/status), named by par or cardNo",
+    .description = "A suspended card gets no one-time token (003_001), so it can neither "
+		   "charge nor pay.",
+    .body = WP_DOC_JSON,
+    .shapes = status_shape,
+    .shape_count = 1,
+    .answer_props = status_answer,
+    .answer_prop_count = WP_COUNT(status_answer),
 };

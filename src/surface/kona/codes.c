@@ -31,6 +31,8 @@ const struct kona_code_row kona_codes[KONA_CODE_COUNT] = {
     [KONA_USER_EXISTS] = {"001_001", "User already exists.", 400},
     [KONA_BAD_USER] = {"000_002", "Invalid input parameter. userId", 400},
     [KONA_BAD_CARD] = {"000_002", "Invalid input parameter. cardNo", 400},
+    [KONA_CARD_STATUS] = {"003_001", "Card status is not valid.", 400},
+    [KONA_BAD_PAR] = {"000_002", "Invalid input parameter. par", 400},
     [KONA_ACC_FORMAT] = {"002_001",
 			 "Bank account is length over limit or including not-number digit.", 400},
     [KONA_NO_RESPONSE] = {"002_002", "No response name check api.", 400},

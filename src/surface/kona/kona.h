@@ -52,6 +52,9 @@
 #define KONA_KIND_BANKACC "kona.bankacc"
 #define KONA_KIND_CARD "kona.card"
 #define KONA_CARDS_MAX 100 /* cards one member's list shows */
+#define KONA_KIND_OTT "kona.ott"
+#define KONA_OTT_MS 30000	/* a one-time token's life */
+#define KONA_OTT_LONG_MS 300000 /* with type ATM or CREDIT */
 
 /* Registration statuses (bankaccounts/ars/register/inquiry). */
 #define KONA_ARS_IN_PROGRESS "ARS_AUTH_IN_PROGRESS"
@@ -81,7 +84,9 @@ enum kona_code {
 	KONA_SYSTEM,
 	KONA_USER_EXISTS,
 	KONA_BAD_USER,
-	KONA_BAD_CARD, /* 000_002 with the field: no such card (of this partner) */
+	KONA_BAD_CARD,	  /* 000_002 with the field: no such card (of this partner) */
+	KONA_CARD_STATUS, /* 003_001: the card is not ACTIVE (suspended) */
+	KONA_BAD_PAR,	  /* 000_002 with the field: no such par (of this member) */
 	KONA_ACC_FORMAT,
 	KONA_NO_RESPONSE,
 	KONA_NAME,
@@ -206,6 +211,7 @@ struct kona_write {
 	json_t *reply;
 	enum kona_code on_conflict;
 	enum kona_code on_not_found;
+	enum kona_code on_forbidden; /* WP_E_FORBIDDEN's code, when the write refuses */
 };
 /* A zeroed write of `size` bytes (embedding struct kona_write first), or NULL. */
 void *kona_write_new(struct kona_req *k, size_t size, wp_cmd_apply apply);
@@ -236,7 +242,10 @@ wp_status kona_card_issue(struct kona_req *k, struct wp_tx *tx, int64_t user_id,
 bool kona_luhn_valid(const char *no, size_t n);
 enum kona_code kona_card_list(struct kona_req *k);
 enum kona_code kona_card_info(struct kona_req *k);
-extern const struct wp_route_doc kona_doc_card_list, kona_doc_card_info;
+enum kona_code kona_onetime_token(struct kona_req *k);
+enum kona_code kona_card_status(struct kona_req *k);
+extern const struct wp_route_doc kona_doc_card_list, kona_doc_card_info, kona_doc_onetime_token,
+    kona_doc_card_status;
 
 /* ---- members.c ---- */
 

@@ -27,10 +27,15 @@
 	}
 
 static const struct wp_route kona_routes[] = {
+    {"POST", "/api/v2/payment/generate/onetimetoken", kona_run, (wp_impl)kona_onetime_token,
+     &kona_doc_onetime_token},
+    {"POST", "/open-api/api/v2/payment/generate/onetimetoken", kona_run,
+     (wp_impl)kona_onetime_token, &kona_doc_onetime_token},
     KONA_ROUTE("user/registration", kona_user_registration, kona_doc_registration),
     KONA_ROUTE("user/info", kona_user_info, kona_doc_user_info),
     KONA_ROUTE("user/card/list", kona_card_list, kona_doc_card_list),
     KONA_ROUTE("user/card/info", kona_card_info, kona_doc_card_info),
+    KONA_ROUTE("card/status", kona_card_status, kona_doc_card_status),
     KONA_ROUTE("bankaccounts/user/valid", kona_user_valid, kona_doc_user_valid),
     KONA_ROUTE("bankaccounts/ars/auth", kona_ars_auth, kona_doc_ars_auth),
     KONA_ROUTE("bankaccounts/ars/register", kona_ars_register, kona_doc_ars_register),
@@ -43,7 +48,7 @@ static const struct wp_route kona_routes[] = {
     KONA_ROUTE("bankaccounts/banks", kona_banks, kona_doc_banks),
 };
 
-static const char *const kona_paths[] = {"/api/v1/*", "/open-api/*"};
+static const char *const kona_paths[] = {"/api/v1/*", "/api/v2/*", "/open-api/*"};
 
 static const struct wp_surface kona_surface = {
     .name = KONA_SURFACE,
@@ -305,7 +310,7 @@ static const struct wp_api_doc kona_api = {
 };
 
 /* Cards hold ledger accounts: a sandbox reset removes them with the ledger. */
-static const char *const kona_reset_kinds[] = {KONA_KIND_CARD, NULL};
+static const char *const kona_reset_kinds[] = {KONA_KIND_CARD, KONA_KIND_OTT, NULL};
 
 const struct wp_module wp_module_kona = {
     .name = KONA_SURFACE,

@@ -405,6 +405,7 @@ static void kona_write_finish(struct wp_req *r, struct wp_write *w)
 	enum kona_code c = st == WP_OK				      ? KONA_OK
 			   : st == WP_E_CONFLICT && kw->on_conflict   ? kw->on_conflict
 			   : st == WP_E_NOT_FOUND && kw->on_not_found ? kw->on_not_found
+			   : st == WP_E_FORBIDDEN && kw->on_forbidden ? kw->on_forbidden
 								      : KONA_SYSTEM;
 	k->data = st == WP_OK ? kw->reply : NULL;
 	kona_answer(k, c);

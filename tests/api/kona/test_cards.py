@@ -81,3 +81,44 @@ def test_card_numbers_are_sealed_at_rest(server):
     _, card = register(kona)
     raw = server.db.read_bytes() + (server.db.parent / (server.db.name + "-wal")).read_bytes()
     assert card["cardNo"].encode() not in raw
+
+
+def token(kona, card_no, **over):
+    return kona.call("/api/v2/payment/generate/onetimetoken", {"cardNo": card_no, **over})
+
+
+def test_one_time_token(kona):
+    _, card = register(kona)
+    out = ok(token(kona, card["cardNo"]), kona)
+    assert re.fullmatch(r"\d{16}", out["oneTimeToken"]) and re.fullmatch(r"\d{3}", out["dcvv"])
+    for kind in ("ATM", "CREDIT"):
+        again = ok(token(kona, card["cardNo"], type=kind), kona)
+        assert again["oneTimeToken"] != out["oneTimeToken"]
+    fails(token(kona, card["cardNo"], type="DEBIT"), "000_002")
+    fails(token(kona, card["cardNo"][:15] + str((int(card["cardNo"][15]) + 1) % 10)),
+          "000_002")
+    fails(token(kona, "1234"), "000_015")
+    # the open-api prefix too
+    ok(kona.call("/open-api/api/v2/payment/generate/onetimetoken", {"cardNo": card["cardNo"]}),
+       kona)
+
+
+def test_a_suspended_card_gets_no_token(kona):
+    uid, card = register(kona)
+    out = ok(kona.call("card/status", {"userId": uid, "par": card["par"], "status": "SUSPEND"}),
+             kona)
+    assert out["cardStatus"] == "SUSPENDED"
+    (info,) = ok(kona.call("user/card/list", {"userId": uid}), kona)["cardDataInfo"]
+    assert info["cardStatus"] == "SUSPENDED"
+    fails(token(kona, card["cardNo"]), "003_001")
+    out = ok(kona.call("card/status", {"userId": uid, "cardNo": card["cardNo"],
+                                       "status": "RESUME"}), kona)
+    assert out["cardStatus"] == "ACTIVE"
+    ok(token(kona, card["cardNo"]), kona)
+    # the card must be the member's; one of par or cardNo is needed
+    other, _ = register(kona)
+    fails(kona.call("card/status", {"userId": other, "par": card["par"], "status": "SUSPEND"}),
+          "000_002", description="Invalid input parameter. par")
+    fails(kona.call("card/status", {"userId": uid, "status": "SUSPEND"}), "000_003")
+    fails(kona.call("card/status", {"userId": uid, "par": card["par"], "status": "REVOKED"}),
+          "000_002")

@@ -17,12 +17,15 @@ LINT = ROOT / "tests" / "openapi"
 AQR = {("post", "/api/"), ("post", "/api"), ("get", "/res/api/{keyword}"),
        ("get", "/res/api/{keyword}/{amount}"), ("get", "/res"), ("get", "/f/{keyword}"),
        ("get", "/f/{keyword}/qr"), ("get", "/f/{keyword}/{amount}")}
-KONA_PATHS = ["user/registration", "user/info", "user/card/list", "user/card/info", "bankaccounts/user/valid",
+KONA_PATHS = ["user/registration", "user/info", "user/card/list", "user/card/info",
+              "card/status", "bankaccounts/user/valid",
               "bankaccounts/ars/auth", "bankaccounts/ars/register",
               "bankaccounts/ars/register/inquiry", "bankaccounts/as-rcg-svc/ars/register",
               "bankaccounts/info", "bankaccounts/inquiry", "bankaccounts/delete",
               "bankaccounts/banks"]
-KONA = {("post", prefix + p) for p in KONA_PATHS for prefix in ("/api/v1/", "/open-api/api/v1/")}
+KONA = {("post", prefix + p) for p in KONA_PATHS for prefix in ("/api/v1/", "/open-api/api/v1/")} | {
+    ("post", prefix + "payment/generate/onetimetoken") for prefix in ("/api/v2/",
+                                                                       "/open-api/api/v2/")}
 SANDBOX = {("post", "/sandbox/bank-accounts"),
            ("get", "/sandbox/bank-accounts/{bank_code}/{account_number}"),
            ("patch", "/sandbox/bank-accounts/{bank_code}/{account_number}"),
