@@ -448,7 +448,7 @@ static wp_status confirm(struct page_cmd *cmd, struct wp_tx *tx, json_t *p)
 			cmd->code = ONEQ_PIN_WRONG;
 			snprintf(cmd->why, sizeof(cmd->why),
 				 "the PIN is wrong: %" PRId64 " tries left",
-				 (int64_t)ONEQ_PIN_TRIES - fails);
+				 (int64_t)ONEQ_PIN_TRIES - (fails > in_a_row ? fails : in_a_row));
 		}
 		json_decref(shopper);
 		return WP_OK;
