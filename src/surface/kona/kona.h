@@ -87,6 +87,12 @@ enum kona_code {
 	KONA_BAD_CARD,	  /* 000_002 with the field: no such card (of this partner) */
 	KONA_CARD_STATUS, /* 003_001: the card is not ACTIVE (suspended) */
 	KONA_BAD_PAR,	  /* 000_002 with the field: no such par (of this member) */
+	KONA_BAD_SEQ,	  /* 000_002 sequenceId: used before with other fields, or unknown */
+	KONA_BAD_OTT,	  /* 000_002 oneTimeToken: unknown, used, expired, another's card */
+	KONA_BAD_DCVV,	  /* 000_002 dcvv: not the token's */
+	KONA_LIMIT,	  /* 007_003 the card's limit */
+	KONA_WITHDRAW,	  /* 007_004 the bank did not pay out */
+	KONA_AMOUNT_ZERO, /* 007_007 amount not above zero */
 	KONA_ACC_FORMAT,
 	KONA_NO_RESPONSE,
 	KONA_NAME,
@@ -212,6 +218,7 @@ struct kona_write {
 	enum kona_code on_conflict;
 	enum kona_code on_not_found;
 	enum kona_code on_forbidden; /* WP_E_FORBIDDEN's code, when the write refuses */
+	enum kona_code code;	     /* set by apply: a refusal decided in the writer */
 };
 /* A zeroed write of `size` bytes (embedding struct kona_write first), or NULL. */
 void *kona_write_new(struct kona_req *k, size_t size, wp_cmd_apply apply);
@@ -244,6 +251,10 @@ enum kona_code kona_card_list(struct kona_req *k);
 enum kona_code kona_card_info(struct kona_req *k);
 enum kona_code kona_onetime_token(struct kona_req *k);
 enum kona_code kona_card_status(struct kona_req *k);
+/* recharges.c */
+enum kona_code kona_recharge(struct kona_req *k);
+enum kona_code kona_recharge_result(struct kona_req *k);
+extern const struct wp_route_doc kona_doc_recharge, kona_doc_recharge_result;
 extern const struct wp_route_doc kona_doc_card_list, kona_doc_card_info, kona_doc_onetime_token,
     kona_doc_card_status;
 

@@ -36,6 +36,9 @@ static const struct wp_route kona_routes[] = {
     KONA_ROUTE("user/card/list", kona_card_list, kona_doc_card_list),
     KONA_ROUTE("user/card/info", kona_card_info, kona_doc_card_info),
     KONA_ROUTE("card/status", kona_card_status, kona_doc_card_status),
+    KONA_ROUTE("recharges/by-bank-accounts/no-hce", kona_recharge, kona_doc_recharge),
+    KONA_ROUTE("recharges/by-bank-account/result/inquiry", kona_recharge_result,
+	       kona_doc_recharge_result),
     KONA_ROUTE("bankaccounts/user/valid", kona_user_valid, kona_doc_user_valid),
     KONA_ROUTE("bankaccounts/ars/auth", kona_ars_auth, kona_doc_ars_auth),
     KONA_ROUTE("bankaccounts/ars/register", kona_ars_register, kona_doc_ars_register),
@@ -310,7 +313,7 @@ static const struct wp_api_doc kona_api = {
 };
 
 /* Cards hold ledger accounts: a sandbox reset removes them with the ledger. */
-static const char *const kona_reset_kinds[] = {KONA_KIND_CARD, KONA_KIND_OTT, NULL};
+static const char *const kona_reset_kinds[] = {KONA_KIND_CARD, KONA_KIND_OTT, "kona.charge", NULL};
 
 const struct wp_module wp_module_kona = {
     .name = KONA_SURFACE,

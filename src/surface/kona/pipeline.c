@@ -402,12 +402,13 @@ static void kona_write_finish(struct wp_req *r, struct wp_write *w)
 	struct kona_write *kw = (struct kona_write *)w;
 	struct kona_req *k = kw->k;
 	wp_status st = w->cmd.status;
-	enum kona_code c = st == WP_OK				      ? KONA_OK
+	enum kona_code c = st == WP_OK && kw->code		      ? kw->code
+			   : st == WP_OK			      ? KONA_OK
 			   : st == WP_E_CONFLICT && kw->on_conflict   ? kw->on_conflict
 			   : st == WP_E_NOT_FOUND && kw->on_not_found ? kw->on_not_found
 			   : st == WP_E_FORBIDDEN && kw->on_forbidden ? kw->on_forbidden
 								      : KONA_SYSTEM;
-	k->data = st == WP_OK ? kw->reply : NULL;
+	k->data = st == WP_OK && !kw->code ? kw->reply : NULL;
 	kona_answer(k, c);
 }
 

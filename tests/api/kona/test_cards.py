@@ -122,3 +122,79 @@ def test_a_suspended_card_gets_no_token(kona):
     fails(kona.call("card/status", {"userId": uid, "status": "SUSPEND"}), "000_003")
     fails(kona.call("card/status", {"userId": uid, "par": card["par"], "status": "REVOKED"}),
           "000_002")
+
+
+# -- charges from the registered bank account ---------------------------------------------
+
+from test_kona import HONG_ACCOUNT, register_account  # noqa: E402
+
+
+def bank_balance(server, bank, number):
+    r = server.admin("GET", f"/sandbox/bank-accounts/{bank}/{number}")
+    assert r.status_code == 200, r.text
+    return r.json()["balance"]
+
+
+def charge(kona, uid, tok, amount, seq=None, **over):
+    body = {"sequenceId": seq or secrets.token_hex(8), "userId": uid, "amount": amount,
+            "oneTimeToken": tok["oneTimeToken"], "dcvv": tok["dcvv"],
+            "merchantId": "410195430033901", **over}
+    return body["sequenceId"], kona.call("recharges/by-bank-accounts/no-hce", body)
+
+
+def card_balance(kona, uid):
+    (info,) = ok(kona.call("user/card/list", {"userId": uid}), kona)["cardDataInfo"]
+    return info["balance"]
+
+
+def test_charge_from_the_registered_account(server, kona):
+    uid, card = register(kona)
+    # no registered account yet
+    tok = ok(token(kona, card["cardNo"]), kona)
+    fails(charge(kona, uid, tok, 10_000)[1], "007_001")
+    register_account(server, kona, uid)
+    before = bank_balance(server, *HONG_ACCOUNT)
+    tok = ok(token(kona, card["cardNo"]), kona)
+    fails(charge(kona, uid, tok, 0)[1], "007_007")
+    fails(charge(kona, uid, tok, -5)[1], "007_007")
+    fails(charge(kona, uid, tok, 10_000, dcvv=f"{(int(tok['dcvv']) + 1) % 1000:03d}")[1],
+          "000_002", description="Invalid input parameter. dcvv")
+    seq, ans = charge(kona, uid, tok, 10_000)
+    out = ok(ans, kona)
+    assert re.fullmatch(r"KMN\d{15}", out["nrNumber"]) and out["isPending"] is False, out
+    assert card_balance(kona, uid) == 10_000
+    assert bank_balance(server, *HONG_ACCOUNT) == before - 10_000
+    result = ok(kona.call("recharges/by-bank-account/result/inquiry", {"sequenceId": seq}),
+                kona)
+    assert result["result"] == "COMPLETED"
+    # the same sequenceId: the first answer again, no second charge; other fields: refused
+    assert ok(charge(kona, uid, tok, 10_000, seq=seq)[1], kona)["nrNumber"] == out["nrNumber"]
+    assert card_balance(kona, uid) == 10_000
+    fails(charge(kona, uid, tok, 20_000, seq=seq)[1], "000_002",
+          description="Invalid input parameter. sequenceId")
+    # the token is spent
+    fails(charge(kona, uid, tok, 10_000)[1], "000_002",
+          description="Invalid input parameter. oneTimeToken")
+    # above the card's once limit
+    tok = ok(token(kona, card["cardNo"]), kona)
+    fails(charge(kona, uid, tok, 2_000_001)[1], "007_003")
+    fails(kona.call("recharges/by-bank-account/result/inquiry", {"sequenceId": "nope"}),
+          "000_002", description="Invalid input parameter. sequenceId")
+
+
+def test_a_token_is_bound_to_its_member_and_expires(server, kona):
+    uid, card = register(kona)
+    register_account(server, kona, uid)
+    other, _ = register(kona)
+    tok = ok(token(kona, card["cardNo"]), kona)
+    fails(charge(kona, other, tok, 1_000)[1], "000_002",
+          description="Invalid input parameter. oneTimeToken")
+    r = server.admin("POST", "/sandbox/clock", {"advance_seconds": 31})
+    assert r.status_code == 200, r.text
+    kona.offset_ms = server.admin("GET", "/sandbox/clock").json()["offset_ms"]
+    fails(charge(kona, uid, tok, 1_000)[1], "000_002",
+          description="Invalid input parameter. oneTimeToken")
+    long = ok(token(kona, card["cardNo"], type="ATM"), kona)
+    r = server.admin("POST", "/sandbox/clock", {"advance_seconds": 31})
+    kona.offset_ms = server.admin("GET", "/sandbox/clock").json()["offset_ms"]
+    ok(charge(kona, uid, long, 1_000)[1], kona)

@@ -1,0 +1,308 @@
+/*
+ * recharges.c — charging a card from the member's registered bank account
+ * (recharges/by-bank-accounts/no-hce) and the result inquiry
+ * (recharges/by-bank-account/result/inquiry, singular as documented).
+ *
+ * Everything is decided in the commit writer: the one-time token (live,
+ * unused, its dcvv, the member's active card), the registered account, the
+ * card's limit, then the money moves through the sandbox bank from the
+ * account into the card's ledger account. A charge is a document (kind
+ * "kona.charge", id "<AspId>:<sequenceId>"): the same sequenceId with the
+ * same fields answers the first answer again; with other fields, 000_002.
+ * A charge the bank refuses is kept as FAILED (007_004), so the inquiry says so.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/bank.h"
+#include "core/crypto.h"
+#include "core/docs.h"
+#include "core/ledger.h"
+#include "surface/kona/kona.h"
+
+#define KIND_CHARGE "kona.charge"
+
+enum { C_SEQ, C_USER, C_AMOUNT, C_TOKEN, C_DCVV, C_MERCHANT };
+
+static const struct wp_field charge_fields[] = {
+    [C_SEQ] = {"sequenceId", WP_FIELD_TEXT, WP_FIELD_REQUIRED, 1, 30},
+    [C_USER] = {"userId", WP_FIELD_INT, WP_FIELD_REQUIRED, 1, INT64_MAX},
+    /* at most 9,999,999,999; zero or below is the documented 007_007 */
+    [C_AMOUNT] = {"amount", WP_FIELD_INT, WP_FIELD_REQUIRED, -9999999999LL, 9999999999LL},
+    [C_TOKEN] = {"oneTimeToken", WP_FIELD_DIGITS, WP_FIELD_REQUIRED, 16, 16},
+    [C_DCVV] = {"dcvv", WP_FIELD_DIGITS, WP_FIELD_REQUIRED, 3, 3},
+    [C_MERCHANT] = {"merchantId", WP_FIELD_DIGITS, WP_FIELD_REQUIRED, 1, 20},
+};
+
+struct charge_write {
+	struct kona_write kw;
+	char id[KONA_ASP_ID_LEN + 40];
+	char user[24];
+	const char *token, *merchant;
+	char dcvv_hash[2 * WP_SHA256_BYTES + 1];
+	char nr[24];
+	int64_t user_id, amount, now_ms;
+};
+
+static const char *str_of(json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+	return v ? v : "";
+}
+
+static int64_t int_of(json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
+}
+
+/* The member's registered account: its bank code and (opened) number; false when none. */
+static bool registered_account(struct charge_write *c, struct wp_tx *tx, char *bank, size_t bcap,
+			       char *number, size_t ncap, wp_status *st)
+{
+	struct kona_req *k = c->kw.k;
+	json_t *list = NULL;
+	*st = wp_doc_list(NULL, tx, KONA_KIND_BANKACC, k->asp_id, c->user,
+			  WP_KONA_REGISTRATIONS_MAX, &list);
+	bool found = false;
+	size_t i;
+	json_t *reg;
+	json_array_foreach(list, i, reg)
+	{
+		if (found || !kona_reg_is(reg, KONA_REGISTERED))
+			continue;
+		size_t n = 0;
+		char *plain =
+		    wp_open(k->app->data_key, "kona.bankAccount", str_of(reg, "bankAccount"), &n);
+		if (plain != NULL && n < ncap) {
+			memcpy(number, plain, n);
+			number[n] = '\0';
+			snprintf(bank, bcap, "%s", str_of(reg, "bankCode"));
+			found = true;
+		}
+		free(plain);
+	}
+	json_decref(list);
+	return found;
+}
+
+static wp_status save_charge(struct charge_write *c, struct wp_tx *tx, const char *result,
+			     enum kona_code code)
+{
+	json_t *body = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s}", "userId",
+				 (json_int_t)c->user_id, "amount", (json_int_t)c->amount,
+				 "oneTimeToken", c->token, "merchantId", c->merchant, "nrNumber",
+				 c->nr, "result", result, "code", kona_codes[code].code);
+	struct wp_doc d = {.kind = KIND_CHARGE,
+			   .id = c->id,
+			   .owner = c->kw.k->asp_id,
+			   .ref = c->user,
+			   .created_ms = c->now_ms,
+			   .updated_ms = c->now_ms};
+	wp_status st = body ? wp_doc_save(tx, &d, body, true) : WP_E_NOMEM;
+	json_decref(body);
+	c->kw.code = code;
+	if (st == WP_OK && code == KONA_OK) {
+		json_object_set_new(c->kw.reply, "nrNumber", json_string(c->nr));
+		json_object_set_new(c->kw.reply, "isPending", json_false());
+	}
+	return st;
+}
+
+static wp_status apply_charge(struct wp_tx *tx, struct wp_cmd *cmd)
+{
+	struct charge_write *c = (struct charge_write *)cmd;
+	struct kona_req *k = c->kw.k;
+	c->now_ms = wp_clock_now_ms(&k->app->clock); /* the writer's: tokens expire */
+	wp_arena a;
+	wp_arena_init(&a, WP_STORE_ROW_ARENA_BYTES);
+	json_t *seen = NULL, *member = NULL, *ott = NULL, *card = NULL;
+	wp_status st = wp_doc_load(NULL, tx, KIND_CHARGE, c->id, k->asp_id, &a, &seen, NULL);
+	if (st == WP_OK) { /* the same sequenceId again */
+		if (int_of(seen, "userId") == c->user_id && int_of(seen, "amount") == c->amount &&
+		    strcmp(str_of(seen, "oneTimeToken"), c->token) == 0) {
+			snprintf(c->nr, sizeof(c->nr), "%s", str_of(seen, "nrNumber"));
+			bool done = strcmp(str_of(seen, "result"), "FAILED") != 0;
+			c->kw.code = done ? KONA_OK : KONA_WITHDRAW;
+			if (done) {
+				json_object_set_new(c->kw.reply, "nrNumber", json_string(c->nr));
+				json_object_set_new(c->kw.reply, "isPending", json_false());
+			}
+		} else {
+			c->kw.code = KONA_BAD_SEQ;
+		}
+		goto out;
+	}
+	if (st != WP_E_NOT_FOUND)
+		goto out;
+	st = wp_doc_load(NULL, tx, KONA_KIND_MEMBER, c->user, k->asp_id, &a, &member, NULL);
+	if (st == WP_E_NOT_FOUND) {
+		c->kw.code = KONA_BAD_USER;
+		st = WP_OK;
+		goto out;
+	}
+	if (st != WP_OK)
+		goto out;
+	if (c->amount <= 0) {
+		c->kw.code = KONA_AMOUNT_ZERO;
+		goto out;
+	}
+	st = wp_doc_load(NULL, tx, KONA_KIND_OTT, c->token, k->asp_id, &a, &ott, NULL);
+	if (st == WP_OK)
+		st = wp_doc_load(NULL, tx, KONA_KIND_CARD, str_of(ott, "par"), k->asp_id, &a, &card,
+				 NULL);
+	if (st == WP_E_NOT_FOUND || (st == WP_OK && (json_is_true(json_object_get(ott, "used")) ||
+						     int_of(ott, "expires_ms") < c->now_ms ||
+						     int_of(card, "userId") != c->user_id))) {
+		c->kw.code = KONA_BAD_OTT; /* unknown, used, expired, or not this member's card */
+		st = WP_OK;
+		goto out;
+	}
+	if (st != WP_OK)
+		goto out;
+	if (strcmp(str_of(ott, "dcvv"), c->dcvv_hash) != 0) {
+		c->kw.code = KONA_BAD_DCVV;
+		goto out;
+	}
+	if (strcmp(str_of(card, "status"), "ACTIVE") != 0) {
+		c->kw.code = KONA_CARD_STATUS;
+		goto out;
+	}
+	/* The token is spent by this charge, whatever the bank answers. */
+	json_object_set_new(ott, "used", json_true());
+	struct wp_doc od = {.kind = KONA_KIND_OTT,
+			    .id = c->token,
+			    .owner = k->asp_id,
+			    .ref = str_of(ott, "par"),
+			    .updated_ms = c->now_ms};
+	st = wp_doc_save(tx, &od, ott, false);
+	if (st != WP_OK)
+		goto out;
+	char bank[8], number[40];
+	if (!registered_account(c, tx, bank, sizeof(bank), number, sizeof(number), &st)) {
+		if (st == WP_OK)
+			c->kw.code = KONA_NOT_REGISTERED;
+		goto out;
+	}
+	if (c->amount > int_of(json_object_get(card, "limits"), "once")) {
+		c->kw.code = KONA_LIMIT;
+		goto out;
+	}
+	struct wp_bank_answer reach;
+	k->app->bank->ops->reach(k->app->bank, bank, &reach);
+	int outcome = reach.outcome;
+	if (outcome == WP_BANK_OK) {
+		struct wp_bank_party from = {bank, number, 0},
+				     to = {NULL, NULL, int_of(card, "ledger_account_id")};
+		/* the ledger's id: the charge's own, hashed to fit (AspId + sequenceId) */
+		uint8_t d[WP_SHA256_BYTES];
+		char hex[2 * WP_SHA256_BYTES + 1], tid[WP_TRANSFER_ID_MAX + 1];
+		wp_sha256(c->id, strlen(c->id), d);
+		wp_hex(d, 16, hex);
+		snprintf(tid, sizeof(tid), "kona:charge:%.32s", hex);
+		struct wp_transfer moved;
+		bool replayed;
+		st = k->app->bank->ops->move(k->app->bank, tx, tid, &from, &to, c->amount,
+					     WP_TRANSFER_CODE_CHARGE, c->now_ms, &outcome, &moved,
+					     &replayed);
+		if (st != WP_OK)
+			goto out;
+	}
+	st = save_charge(c, tx, outcome == WP_BANK_OK ? "COMPLETED" : "FAILED",
+			 outcome == WP_BANK_OK ? KONA_OK : KONA_WITHDRAW);
+out:
+	json_decref(seen);
+	json_decref(member);
+	json_decref(ott);
+	json_decref(card);
+	wp_arena_free(&a);
+	return st;
+}
+
+enum kona_code kona_recharge(struct kona_req *k)
+{
+	struct wp_value v[WP_COUNT(charge_fields)];
+	enum kona_code code = kona_fields(k, charge_fields, WP_COUNT(charge_fields), v);
+	if (code != KONA_OK)
+		return code;
+	struct charge_write *c = kona_write_new(k, sizeof(*c), apply_charge);
+	if (c == NULL || (c->kw.reply = kona_json(k, json_object())) == NULL)
+		return KONA_SYSTEM;
+	snprintf(c->id, sizeof(c->id), "%s:%s", k->asp_id, v[C_SEQ].s);
+	snprintf(c->user, sizeof(c->user), "%" PRId64, v[C_USER].i);
+	c->user_id = v[C_USER].i;
+	c->amount = v[C_AMOUNT].i;
+	c->token = v[C_TOKEN].s;
+	c->merchant = v[C_MERCHANT].s;
+	wp_lookup_hash(k->app->data_key, "kona.dcvv", v[C_DCVV].s, c->dcvv_hash);
+	/* "KMN" and 15 digits, the shape of the platform's transaction numbers */
+	memcpy(c->nr, "KMN", 3);
+	if (wp_random_from("0123456789", c->nr + 3, 15) != WP_OK)
+		return KONA_SYSTEM;
+	wp_write_submit(&c->kw.w);
+	return KONA_DEFERRED;
+}
+
+/* ---- recharges/by-bank-account/result/inquiry ---- */
+
+static const struct wp_field result_fields[] = {
+    {"sequenceId", WP_FIELD_TEXT, WP_FIELD_REQUIRED, 1, 30},
+};
+
+enum kona_code kona_recharge_result(struct kona_req *k)
+{
+	struct wp_value v[1];
+	enum kona_code code = kona_fields(k, result_fields, 1, v);
+	if (code != KONA_OK)
+		return code;
+	char id[KONA_ASP_ID_LEN + 40];
+	snprintf(id, sizeof(id), "%s:%s", k->asp_id, v[0].s);
+	json_t *charge = NULL;
+	wp_status st = wp_doc_load(k->app->store, NULL, KIND_CHARGE, id, k->asp_id, &k->r->arena,
+				   &charge, NULL);
+	if (st == WP_E_NOT_FOUND)
+		return KONA_BAD_SEQ;
+	if (st != WP_OK || kona_json(k, charge) == NULL ||
+	    (k->data = kona_json(k, json_object())) == NULL)
+		return KONA_SYSTEM;
+	json_object_set_new(k->data, "result", json_string(str_of(charge, "result")));
+	return KONA_OK;
+}
+
+/* ---- the OpenAPI rows ---- */
+
+static const struct wp_doc_shape charge_shape[] = {
+    {NULL, charge_fields, WP_COUNT(charge_fields), NULL}};
+static const struct wp_doc_prop charge_answer[] = {
+    {"nrNumber", "string", "the charge's transaction number (KMN + 15 digits)"},
+    {"isPending", "boolean", "false: the bank answered"},
+    {"response", "object",
+     "000_000; 000_002 (userId, oneTimeToken, dcvv, sequenceId), 003_001, 007_001, 007_003, "
+     "007_004, 007_007"},
+};
+const struct wp_route_doc kona_doc_recharge = {
+    .summary = "Charge the card from the registered bank account "
+	       "(recharges/by-bank-accounts/no-hce)",
+    .description = "The one-time token's card, through the sandbox bank (its hours, "
+		   "maintenance, faults, the account's state and balance apply). The same "
+		   "sequenceId with the same fields answers the first answer again.",
+    .body = WP_DOC_JSON,
+    .shapes = charge_shape,
+    .shape_count = 1,
+    .answer_props = charge_answer,
+    .answer_prop_count = WP_COUNT(charge_answer),
+};
+static const struct wp_doc_shape result_shape[] = {{NULL, result_fields, 1, NULL}};
+static const struct wp_doc_prop result_answer[] = {
+    {"result", "string", "COMPLETED, FAILED or PENDING"},
+    {"response", "object", "code and description"},
+};
+const struct wp_route_doc kona_doc_recharge_result = {
+    .summary = "A charge's result by its sequenceId (recharges/by-bank-account/result/inquiry)",
+    .body = WP_DOC_JSON,
+    .shapes = result_shape,
+    .shape_count = 1,
+    .answer_props = result_answer,
+    .answer_prop_count = WP_COUNT(result_answer),
+};
