@@ -308,7 +308,7 @@ struct token_write {
 };
 
 /*
- * A card has one live one-time token (a new one replaces it): a document
+ * A card's live one-time tokens (at most KONA_OTT_LIVE_MAX): each a document
  * (kind "kona.ott", id the 16 digits, ref the card's par) with the dcvv's
  * keyed hash, its expiry and whether it was used; the card names it.
  */
@@ -322,11 +322,27 @@ static wp_status apply_token(struct wp_tx *tx, struct wp_cmd *c)
 		st = WP_E_NOT_FOUND; /* another partner's card */
 	if (st == WP_OK && strcmp(str_of(card, "status"), "ACTIVE") != 0)
 		st = WP_E_FORBIDDEN;
-	const char *old = st == WP_OK ? str_of(card, "ottId") : "";
-	if (old[0] != '\0') {
-		st = tx->ops->doc_delete(tx, KONA_KIND_OTT, old);
+	/*
+	 * The card's live tokens: expired ones are deleted now, and past
+	 * KONA_OTT_LIVE_MAX the oldest goes, so a card's tokens stay bounded.
+	 */
+	json_t *live = st == WP_OK ? json_object_get(card, "otts") : NULL;
+	if (st == WP_OK && !json_is_array(live)) {
+		live = json_array();
+		json_object_set_new(card, "otts", live);
+	}
+	for (size_t i = 0; st == WP_OK && i < json_array_size(live);) {
+		json_t *e = json_array_get(live, i);
+		bool old = json_integer_value(json_object_get(e, "expires_ms")) < t->now_ms ||
+			   json_array_size(live) >= KONA_OTT_LIVE_MAX;
+		if (!old) {
+			i++;
+			continue;
+		}
+		st = tx->ops->doc_delete(tx, KONA_KIND_OTT, str_of(e, "id"));
 		if (st == WP_E_NOT_FOUND)
 			st = WP_OK;
+		json_array_remove(live, i);
 	}
 	const char *par = st == WP_OK ? str_of(card, "par") : "";
 	for (int i = 0; st == WP_OK; i++) {
@@ -356,7 +372,8 @@ static wp_status apply_token(struct wp_tx *tx, struct wp_cmd *c)
 		char user[24];
 		snprintf(user, sizeof(user), "%" PRId64,
 			 (int64_t)json_integer_value(json_object_get(card, "userId")));
-		json_object_set_new(card, "ottId", json_string(t->token));
+		json_array_append_new(live, json_pack("{s:s, s:I}", "id", t->token, "expires_ms",
+						      (json_int_t)(t->now_ms + t->life_ms)));
 		struct wp_doc cm = {.kind = KONA_KIND_CARD,
 				    .id = par,
 				    .owner = k->asp_id,
@@ -405,7 +422,7 @@ static const struct wp_doc_prop token_answer[] = {
 };
 const struct wp_route_doc kona_doc_onetime_token = {
     .summary = "A one-time token for the card: 30 s, or 5 minutes with type ATM or CREDIT",
-    .description = "A new token replaces the card's previous one. 000_002 for a number that "
+    .description = "A card keeps at most 256 live tokens. 000_002 for a number that "
 		   "is no card of this partner; a suspended card gets none.",
     .body = WP_DOC_JSON,
     .shapes = token_shape,

@@ -55,6 +55,7 @@
 #define KONA_KIND_OTT "kona.ott"
 #define KONA_OTT_MS 30000	/* a one-time token's life */
 #define KONA_OTT_LONG_MS 300000 /* with type ATM or CREDIT */
+#define KONA_OTT_LIVE_MAX 256	/* live one-time tokens of one card */
 
 /* Registration statuses (bankaccounts/ars/register/inquiry). */
 #define KONA_ARS_IN_PROGRESS "ARS_AUTH_IN_PROGRESS"
@@ -93,6 +94,7 @@ enum kona_code {
 	KONA_LIMIT,	  /* 007_003 the card's limit */
 	KONA_WITHDRAW,	  /* 007_004 the bank did not pay out */
 	KONA_AMOUNT_ZERO, /* 007_007 amount not above zero */
+	KONA_BALANCE,	  /* 003_002 the card holds less than the payment */
 	KONA_ACC_FORMAT,
 	KONA_NO_RESPONSE,
 	KONA_NAME,
@@ -254,7 +256,8 @@ enum kona_code kona_card_status(struct kona_req *k);
 /* recharges.c */
 enum kona_code kona_recharge(struct kona_req *k);
 enum kona_code kona_recharge_result(struct kona_req *k);
-extern const struct wp_route_doc kona_doc_recharge, kona_doc_recharge_result;
+enum kona_code kona_payment(struct kona_req *k);
+extern const struct wp_route_doc kona_doc_recharge, kona_doc_recharge_result, kona_doc_payment;
 extern const struct wp_route_doc kona_doc_card_list, kona_doc_card_info, kona_doc_onetime_token,
     kona_doc_card_status;
 

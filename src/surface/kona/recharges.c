@@ -21,6 +21,7 @@
 #include "core/docs.h"
 #include "core/ledger.h"
 #include "surface/kona/kona.h"
+#include "util/date.h"
 
 #define KIND_CHARGE "kona.charge"
 
@@ -305,4 +306,224 @@ const struct wp_route_doc kona_doc_recharge_result = {
     .shape_count = 1,
     .answer_props = result_answer,
     .answer_prop_count = WP_COUNT(result_answer),
+};
+
+/* ---- payment/no-hce and payment/cancel/no-hce: the card pays a merchant ---- */
+
+#define KIND_PAYMENT "kona.payment"
+#define KIND_MERCHANT "kona.merchant"
+
+enum { P_TOKEN, P_DCVV, P_AMOUNT, P_MERCHANT, P_CHANNEL, P_TRANSACTION };
+
+static const struct wp_field pay_fields[] = {
+    [P_TOKEN] = {"oneTimeToken", WP_FIELD_DIGITS, WP_FIELD_REQUIRED, 16, 16},
+    [P_DCVV] = {"dcvv", WP_FIELD_DIGITS, WP_FIELD_REQUIRED, 3, 3},
+    [P_AMOUNT] = {"amount", WP_FIELD_INT, WP_FIELD_REQUIRED, 1, 9999999999LL},
+    [P_MERCHANT] = {"merchantId", WP_FIELD_DIGITS, WP_FIELD_REQUIRED, 1, 20},
+    [P_CHANNEL] = {"channel", WP_FIELD_TEXT, WP_FIELD_EMPTY_ABSENT, 1, 20},
+    [P_TRANSACTION] = {"transactionId", WP_FIELD_TEXT, WP_FIELD_EMPTY_ABSENT, 1, 50},
+};
+
+struct pay_write {
+	struct kona_write kw;
+	const char *token, *merchant, *nr_in;
+	char dcvv_hash[2 * WP_SHA256_BYTES + 1];
+	char nr[24];
+	char card_uniq[96];
+	int64_t amount, now_ms;
+	bool cancel;
+};
+
+/* The merchant's ledger account (made on its first payment). */
+static wp_status merchant_account(struct wp_tx *tx, const char *merchant, int64_t now_ms,
+				  int64_t *id)
+{
+	wp_arena a;
+	wp_arena_init(&a, 4096);
+	json_t *m = NULL;
+	wp_status st = wp_doc_load(NULL, tx, KIND_MERCHANT, merchant, "kona", &a, &m, NULL);
+	wp_arena_free(&a);
+	if (st == WP_OK) {
+		*id = int_of(m, "ledger_account_id");
+		json_decref(m);
+		return WP_OK;
+	}
+	if (st != WP_E_NOT_FOUND)
+		return st;
+	struct wp_account acct;
+	st = wp_ledger_create_account(tx, WP_ACCOUNT_MERCHANT,
+				      WP_ACCOUNT_DEBITS_MUST_NOT_EXCEED_CREDITS, now_ms, &acct);
+	if (st != WP_OK)
+		return st;
+	m = json_pack("{s:I}", "ledger_account_id", (json_int_t)acct.id);
+	struct wp_doc d = {.kind = KIND_MERCHANT,
+			   .id = merchant,
+			   .owner = "kona",
+			   .ref = "",
+			   .created_ms = now_ms,
+			   .updated_ms = now_ms};
+	st = m ? wp_doc_save(tx, &d, m, true) : WP_E_NOMEM;
+	json_decref(m);
+	*id = acct.id;
+	return st;
+}
+
+/* The day (yyyyMMdd) and month (yyyyMM) of now, KST: the limits' periods. */
+static void periods(int64_t now_ms, char day[9], char month[7])
+{
+	char stamp[24];
+	wp_format_stamp(now_ms, WP_KST_OFFSET_MIN, false, false, stamp, sizeof(stamp));
+	memcpy(day, stamp, 8);
+	day[8] = '\0';
+	memcpy(month, stamp, 6);
+	month[6] = '\0';
+}
+
+/* What the card spent in the period `key` ("day" or "month") whose name is `now`. */
+static int64_t spent(json_t *card, const char *key, const char *now)
+{
+	json_t *p = json_object_get(card, key);
+	return strcmp(str_of(p, "period"), now) == 0 ? int_of(p, "amount") : 0;
+}
+
+static wp_status apply_pay(struct wp_tx *tx, struct wp_cmd *cmd)
+{
+	struct pay_write *w = (struct pay_write *)cmd;
+	struct kona_req *k = w->kw.k;
+	w->now_ms = wp_clock_now_ms(&k->app->clock);
+	wp_arena a;
+	wp_arena_init(&a, WP_STORE_ROW_ARENA_BYTES);
+	json_t *ott = NULL, *card = NULL;
+	wp_status st = wp_doc_load(NULL, tx, KONA_KIND_OTT, w->token, k->asp_id, &a, &ott, NULL);
+	if (st == WP_OK)
+		st = wp_doc_load(NULL, tx, KONA_KIND_CARD, str_of(ott, "par"), k->asp_id, &a, &card,
+				 NULL);
+	if (st == WP_E_NOT_FOUND || (st == WP_OK && (json_is_true(json_object_get(ott, "used")) ||
+						     int_of(ott, "expires_ms") < w->now_ms))) {
+		w->kw.code = KONA_BAD_OTT;
+		st = WP_OK;
+		goto out;
+	}
+	if (st != WP_OK)
+		goto out;
+	if (strcmp(str_of(ott, "dcvv"), w->dcvv_hash) != 0) {
+		w->kw.code = KONA_BAD_DCVV;
+		goto out;
+	}
+	if (strcmp(str_of(card, "status"), "ACTIVE") != 0) {
+		w->kw.code = KONA_CARD_STATUS;
+		goto out;
+	}
+	json_object_set_new(ott, "used", json_true());
+	struct wp_doc od = {.kind = KONA_KIND_OTT,
+			    .id = w->token,
+			    .owner = k->asp_id,
+			    .ref = str_of(ott, "par"),
+			    .updated_ms = w->now_ms};
+	st = wp_doc_save(tx, &od, ott, false);
+	if (st != WP_OK)
+		goto out;
+	char day[9], month[7];
+	periods(w->now_ms, day, month);
+	json_t *limits = json_object_get(card, "limits");
+	int64_t d = spent(card, "spentDay", day), m = spent(card, "spentMonth", month);
+	if (w->amount > int_of(limits, "once") || w->amount > int_of(limits, "day") - d ||
+	    w->amount > int_of(limits, "month") - m) {
+		w->kw.code = KONA_LIMIT;
+		goto out;
+	}
+	int64_t merchant = 0;
+	st = merchant_account(tx, w->merchant, w->now_ms, &merchant);
+	struct wp_transfer t = {.debit_account_id = int_of(card, "ledger_account_id"),
+				.credit_account_id = merchant,
+				.amount = w->amount,
+				.code = WP_TRANSFER_CODE_PAYMENT},
+			   out;
+	snprintf(t.id, sizeof(t.id), "kona:pay:%s", w->nr);
+	bool replayed;
+	if (st == WP_OK)
+		st = wp_ledger_transfer(tx, &t, w->now_ms, &out, &replayed);
+	if (st != WP_OK)
+		goto out;
+	if (out.result == WP_TR_EXCEEDS_CREDITS) {
+		w->kw.code = KONA_BALANCE;
+		goto out;
+	}
+	if (out.result != WP_TR_OK) {
+		st = WP_E_INTERNAL;
+		goto out;
+	}
+	json_object_set_new(
+	    card, "spentDay",
+	    json_pack("{s:s, s:I}", "period", day, "amount", (json_int_t)(d + w->amount)));
+	json_object_set_new(
+	    card, "spentMonth",
+	    json_pack("{s:s, s:I}", "period", month, "amount", (json_int_t)(m + w->amount)));
+	char user[24];
+	snprintf(user, sizeof(user), "%" PRId64, int_of(card, "userId"));
+	struct wp_doc cd = {.kind = KONA_KIND_CARD,
+			    .id = str_of(card, "par"),
+			    .owner = k->asp_id,
+			    .ref = user,
+			    .uniq = str_of(card, "uniq"),
+			    .updated_ms = w->now_ms};
+	st = wp_doc_save(tx, &cd, card, false);
+	json_t *p =
+	    json_pack("{s:s, s:s, s:I, s:I, s:s, s:I}", "par", str_of(card, "par"), "merchantId",
+		      w->merchant, "amount", (json_int_t)w->amount, "canceled", (json_int_t)0,
+		      "cardUniq", str_of(card, "uniq"), "ledger_merchant", (json_int_t)merchant);
+	char id[KONA_ASP_ID_LEN + 32];
+	snprintf(id, sizeof(id), "%s:%s", k->asp_id, w->nr);
+	struct wp_doc pd = {.kind = KIND_PAYMENT,
+			    .id = id,
+			    .owner = k->asp_id,
+			    .ref = str_of(card, "par"),
+			    .created_ms = w->now_ms,
+			    .updated_ms = w->now_ms};
+	if (st == WP_OK)
+		st = p ? wp_doc_save(tx, &pd, p, true) : WP_E_NOMEM;
+	json_decref(p);
+	if (st == WP_OK)
+		json_object_set_new(w->kw.reply, "nrNumber", json_string(w->nr));
+out:
+	json_decref(ott);
+	json_decref(card);
+	wp_arena_free(&a);
+	return st;
+}
+
+enum kona_code kona_payment(struct kona_req *k)
+{
+	struct wp_value v[WP_COUNT(pay_fields)];
+	enum kona_code code = kona_fields(k, pay_fields, WP_COUNT(pay_fields), v);
+	if (code != KONA_OK)
+		return code;
+	struct pay_write *w = kona_write_new(k, sizeof(*w), apply_pay);
+	if (w == NULL || (w->kw.reply = kona_json(k, json_object())) == NULL)
+		return KONA_SYSTEM;
+	w->token = v[P_TOKEN].s;
+	w->merchant = v[P_MERCHANT].s;
+	w->amount = v[P_AMOUNT].i;
+	wp_lookup_hash(k->app->data_key, "kona.dcvv", v[P_DCVV].s, w->dcvv_hash);
+	memcpy(w->nr, "KMP", 3);
+	if (wp_random_from("0123456789", w->nr + 3, 15) != WP_OK)
+		return KONA_SYSTEM;
+	wp_write_submit(&w->kw.w);
+	return KONA_DEFERRED;
+}
+
+static const struct wp_doc_shape pay_shape[] = {{NULL, pay_fields, WP_COUNT(pay_fields), NULL}};
+static const struct wp_doc_prop pay_answer[] = {
+    {"nrNumber", "string", "the payment's transaction number (KMP + 15 digits)"},
+    {"response", "object",
+     "000_000; 000_002 (oneTimeToken, dcvv), 003_001 suspended card, 007_003 a limit "
+     "(once, day, month), 003_002 not enough on the card"},
+};
+const struct wp_route_doc kona_doc_payment = {
+    .summary = "Pay a merchant with the card's one-time token (payment/no-hce)",
+    .body = WP_DOC_JSON,
+    .shapes = pay_shape,
+    .shape_count = 1,
+    .answer_props = pay_answer,
+    .answer_prop_count = WP_COUNT(pay_answer),
 };

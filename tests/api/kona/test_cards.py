@@ -198,3 +198,55 @@ def test_a_token_is_bound_to_its_member_and_expires(server, kona):
     r = server.admin("POST", "/sandbox/clock", {"advance_seconds": 31})
     kona.offset_ms = server.admin("GET", "/sandbox/clock").json()["offset_ms"]
     ok(charge(kona, uid, long, 1_000)[1], kona)
+
+
+# -- paying a merchant with the card -----------------------------------------------------
+
+from concurrent.futures import ThreadPoolExecutor  # noqa: E402
+
+MERCHANT = "410195430033901"  # the portal's 네네치킨 청학점
+
+
+def pay(kona, tok, amount, **over):
+    body = {"oneTimeToken": tok["oneTimeToken"], "dcvv": tok["dcvv"], "amount": amount,
+            "merchantId": MERCHANT, "channel": "OPENAPI",
+            "transactionId": secrets.token_hex(8), **over}
+    return kona.call("payment/no-hce", body)
+
+
+def funded_card(server, kona, amount):
+    uid, card = register(kona)
+    register_account(server, kona, uid)
+    tok = ok(token(kona, card["cardNo"]), kona)
+    ok(charge(kona, uid, tok, amount)[1], kona)
+    return uid, card
+
+
+def test_card_pays_a_merchant(server, kona):
+    uid, card = funded_card(server, kona, 50_000)
+    tok = ok(token(kona, card["cardNo"]), kona)
+    out = ok(pay(kona, tok, 12_000), kona)
+    assert re.fullmatch(r"KMP\d{15}", out["nrNumber"]), out
+    assert card_balance(kona, uid) == 38_000
+    fails(pay(kona, tok, 1_000), "000_002", description="Invalid input parameter. oneTimeToken")
+    tok = ok(token(kona, card["cardNo"]), kona)
+    fails(pay(kona, tok, 1_000, dcvv=f"{(int(tok['dcvv']) + 1) % 1000:03d}"), "000_002",
+          description="Invalid input parameter. dcvv")
+    fails(pay(kona, tok, 38_001), "003_002")  # never below zero
+    tok = ok(token(kona, card["cardNo"]), kona)
+    fails(pay(kona, tok, 2_000_001), "007_003")  # above the once limit
+    assert card_balance(kona, uid) == 38_000
+
+
+def test_concurrent_payments_from_one_card_never_overdraw(server):
+    """200 payments at once from one card holding money for exactly N of them."""
+    server.avoid_bank_night()
+    kona = for_server(server)
+    n, amount = 37, 1_000
+    uid, card = funded_card(server, kona, n * amount)
+    tokens = [ok(token(kona, card["cardNo"]), kona) for _ in range(200)]
+    with ThreadPoolExecutor(32) as ex:
+        answers = list(ex.map(lambda t: pay(for_server(server), t, amount), tokens))
+    codes = [a.code for a in answers]
+    assert codes.count("000_000") == n and codes.count("003_002") == 200 - n, codes
+    assert card_balance(kona, uid) == 0
