@@ -54,7 +54,7 @@ bool kona_luhn_valid(const char *no, size_t n)
 	return luhn_digit(no) == no[15];
 }
 
-static void card_uniq(const struct wp_app *app, const char *card_no, char *out, size_t cap)
+void kona_card_uniq(const struct wp_app *app, const char *card_no, char *out, size_t cap)
 {
 	char hash[2 * WP_SHA256_BYTES + 1];
 	wp_lookup_hash(app->data_key, "kona.cardNo", card_no, hash);
@@ -99,7 +99,7 @@ wp_status kona_card_issue(struct kona_req *k, struct wp_tx *tx, int64_t user_id,
 		no[15] = luhn_digit(no);
 		no[16] = '\0';
 		par[0] = 'Q';
-		card_uniq(app, no, uniq, sizeof(uniq));
+		kona_card_uniq(app, no, uniq, sizeof(uniq));
 		char *sealed_no = wp_seal(app->data_key, "kona.cardNo", no, 16);
 		char *sealed_cvc = wp_seal(app->data_key, "kona.cardCVC", cvc, 3);
 		json_t *body =
@@ -235,7 +235,7 @@ enum kona_code kona_card_info(struct kona_req *k)
 	if (!kona_luhn_valid(v[0].s, v[0].len))
 		return KONA_BAD_CARD;
 	char uniq[96];
-	card_uniq(k->app, v[0].s, uniq, sizeof(uniq));
+	kona_card_uniq(k->app, v[0].s, uniq, sizeof(uniq));
 	json_t *card = NULL;
 	wp_status st = wp_doc_load_uniq(k->app->store, NULL, KONA_KIND_CARD, uniq, &card);
 	if (kona_json(k, card) == NULL && st == WP_OK)
@@ -401,7 +401,7 @@ enum kona_code kona_onetime_token(struct kona_req *k)
 	struct token_write *t = kona_write_new(k, sizeof(*t), apply_token);
 	if (t == NULL || (t->kw.reply = kona_json(k, json_object())) == NULL)
 		return KONA_SYSTEM;
-	card_uniq(k->app, v[0].s, t->uniq, sizeof(t->uniq));
+	kona_card_uniq(k->app, v[0].s, t->uniq, sizeof(t->uniq));
 	if (wp_random_from("0123456789", t->dcvv, 3) != WP_OK)
 		return KONA_SYSTEM;
 	wp_lookup_hash(k->app->data_key, "kona.dcvv", t->dcvv, t->dcvv_hash);
@@ -509,7 +509,7 @@ enum kona_code kona_card_status(struct kona_req *k)
 	w->user_id = v[S_USER].i;
 	w->par = v[S_PAR].present ? v[S_PAR].s : NULL;
 	if (w->par == NULL)
-		card_uniq(k->app, v[S_CARD].s, w->uniq, sizeof(w->uniq));
+		kona_card_uniq(k->app, v[S_CARD].s, w->uniq, sizeof(w->uniq));
 	w->suspend = strcmp(v[S_STATUS].s, "SUSPEND") == 0;
 	w->now_ms = wp_clock_now_ms(&k->app->clock);
 	w->kw.on_not_found = v[S_PAR].present ? KONA_BAD_PAR : KONA_BAD_CARD;

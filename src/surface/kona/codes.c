@@ -40,6 +40,8 @@ const struct kona_code_row kona_codes[KONA_CODE_COUNT] = {
     [KONA_WITHDRAW] = {"007_004", "Withdraw failure from PG.", 400},
     [KONA_AMOUNT_ZERO] = {"007_007", "Recharge amount should be more than zero.", 400},
     [KONA_BALANCE] = {"003_002", "Card balance is not enough.", 400},
+    [KONA_NO_PAYMENT] = {"000_002", "Invalid input parameter. nrNumber", 400},
+    [KONA_CANCEL_DENIED] = {"007_030", "Cancellation not possible for this transaction.", 400},
     [KONA_ACC_FORMAT] = {"002_001",
 			 "Bank account is length over limit or including not-number digit.", 400},
     [KONA_NO_RESPONSE] = {"002_002", "No response name check api.", 400},

@@ -85,16 +85,18 @@ enum kona_code {
 	KONA_SYSTEM,
 	KONA_USER_EXISTS,
 	KONA_BAD_USER,
-	KONA_BAD_CARD,	  /* 000_002 with the field: no such card (of this partner) */
-	KONA_CARD_STATUS, /* 003_001: the card is not ACTIVE (suspended) */
-	KONA_BAD_PAR,	  /* 000_002 with the field: no such par (of this member) */
-	KONA_BAD_SEQ,	  /* 000_002 sequenceId: used before with other fields, or unknown */
-	KONA_BAD_OTT,	  /* 000_002 oneTimeToken: unknown, used, expired, another's card */
-	KONA_BAD_DCVV,	  /* 000_002 dcvv: not the token's */
-	KONA_LIMIT,	  /* 007_003 the card's limit */
-	KONA_WITHDRAW,	  /* 007_004 the bank did not pay out */
-	KONA_AMOUNT_ZERO, /* 007_007 amount not above zero */
-	KONA_BALANCE,	  /* 003_002 the card holds less than the payment */
+	KONA_BAD_CARD,	    /* 000_002 with the field: no such card (of this partner) */
+	KONA_CARD_STATUS,   /* 003_001: the card is not ACTIVE (suspended) */
+	KONA_BAD_PAR,	    /* 000_002 with the field: no such par (of this member) */
+	KONA_BAD_SEQ,	    /* 000_002 sequenceId: used before with other fields, or unknown */
+	KONA_BAD_OTT,	    /* 000_002 oneTimeToken: unknown, used, expired, another's card */
+	KONA_BAD_DCVV,	    /* 000_002 dcvv: not the token's */
+	KONA_LIMIT,	    /* 007_003 the card's limit */
+	KONA_WITHDRAW,	    /* 007_004 the bank did not pay out */
+	KONA_AMOUNT_ZERO,   /* 007_007 amount not above zero */
+	KONA_BALANCE,	    /* 003_002 the card holds less than the payment */
+	KONA_NO_PAYMENT,    /* 000_002 nrNumber: no payment of this card at this merchant */
+	KONA_CANCEL_DENIED, /* 007_030 more than what is left of the payment */
 	KONA_ACC_FORMAT,
 	KONA_NO_RESPONSE,
 	KONA_NAME,
@@ -257,7 +259,10 @@ enum kona_code kona_card_status(struct kona_req *k);
 enum kona_code kona_recharge(struct kona_req *k);
 enum kona_code kona_recharge_result(struct kona_req *k);
 enum kona_code kona_payment(struct kona_req *k);
-extern const struct wp_route_doc kona_doc_recharge, kona_doc_recharge_result, kona_doc_payment;
+enum kona_code kona_payment_cancel(struct kona_req *k);
+void kona_card_uniq(const struct wp_app *app, const char *card_no, char *out, size_t cap);
+extern const struct wp_route_doc kona_doc_recharge, kona_doc_recharge_result, kona_doc_payment,
+    kona_doc_payment_cancel;
 extern const struct wp_route_doc kona_doc_card_list, kona_doc_card_info, kona_doc_onetime_token,
     kona_doc_card_status;
 

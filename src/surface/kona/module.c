@@ -40,6 +40,7 @@ static const struct wp_route kona_routes[] = {
     KONA_ROUTE("recharges/by-bank-account/result/inquiry", kona_recharge_result,
 	       kona_doc_recharge_result),
     KONA_ROUTE("payment/no-hce", kona_payment, kona_doc_payment),
+    KONA_ROUTE("payment/cancel/no-hce", kona_payment_cancel, kona_doc_payment_cancel),
     KONA_ROUTE("bankaccounts/user/valid", kona_user_valid, kona_doc_user_valid),
     KONA_ROUTE("bankaccounts/ars/auth", kona_ars_auth, kona_doc_ars_auth),
     KONA_ROUTE("bankaccounts/ars/register", kona_ars_register, kona_doc_ars_register),

@@ -527,3 +527,115 @@ const struct wp_route_doc kona_doc_payment = {
     .answer_props = pay_answer,
     .answer_prop_count = WP_COUNT(pay_answer),
 };
+
+/* ---- payment/cancel/no-hce: a refund to the card, in part or in full ---- */
+
+enum { X_CARD, X_AMOUNT, X_NR, X_MERCHANT, X_CHANNEL };
+
+static const struct wp_field cancel_fields[] = {
+    [X_CARD] = {"cardNo", WP_FIELD_DIGITS, WP_FIELD_REQUIRED, 16, 16},
+    [X_AMOUNT] = {"amount", WP_FIELD_INT, WP_FIELD_REQUIRED, 1, 9999999999LL},
+    [X_NR] = {"nrNumber", WP_FIELD_TEXT, WP_FIELD_REQUIRED, 1, 50},
+    [X_MERCHANT] = {"merchantId", WP_FIELD_DIGITS, WP_FIELD_REQUIRED, 1, 20},
+    [X_CHANNEL] = {"channel", WP_FIELD_TEXT, WP_FIELD_EMPTY_ABSENT, 1, 20},
+};
+
+static wp_status apply_cancel(struct wp_tx *tx, struct wp_cmd *cmd)
+{
+	struct pay_write *w = (struct pay_write *)cmd;
+	struct kona_req *k = w->kw.k;
+	w->now_ms = wp_clock_now_ms(&k->app->clock);
+	wp_arena a;
+	wp_arena_init(&a, WP_STORE_ROW_ARENA_BYTES);
+	json_t *p = NULL, *card = NULL;
+	char id[KONA_ASP_ID_LEN + 64];
+	snprintf(id, sizeof(id), "%s:%s", k->asp_id, w->nr_in);
+	wp_status st = wp_doc_load(NULL, tx, KIND_PAYMENT, id, k->asp_id, &a, &p, NULL);
+	if (st == WP_OK)
+		st = wp_doc_load_uniq(NULL, tx, KONA_KIND_CARD, w->card_uniq, &card);
+	if (st == WP_E_NOT_FOUND ||
+	    (st == WP_OK && (strcmp(str_of(card, "par"), str_of(p, "par")) != 0 ||
+			     strcmp(str_of(p, "merchantId"), w->merchant) != 0))) {
+		w->kw.code = KONA_NO_PAYMENT; /* not this card's payment at this merchant */
+		st = WP_OK;
+		goto out;
+	}
+	if (st != WP_OK)
+		goto out;
+	int64_t left = int_of(p, "amount") - int_of(p, "canceled");
+	if (w->amount > left) {
+		w->kw.code = KONA_CANCEL_DENIED;
+		goto out;
+	}
+	size_t n = (size_t)int_of(p, "cancels");
+	struct wp_transfer t = {.debit_account_id = int_of(p, "ledger_merchant"),
+				.credit_account_id = int_of(card, "ledger_account_id"),
+				.amount = w->amount,
+				.code = WP_TRANSFER_CODE_PAYMENT},
+			   out;
+	snprintf(t.id, sizeof(t.id), "kona:refund:%s:%zu", w->nr_in, n);
+	bool replayed;
+	st = wp_ledger_transfer(tx, &t, w->now_ms, &out, &replayed);
+	if (st == WP_OK && out.result != WP_TR_OK)
+		st = WP_E_INTERNAL; /* the merchant's account holds what it was paid */
+	if (st != WP_OK)
+		goto out;
+	json_object_set_new(p, "canceled", json_integer(int_of(p, "canceled") + w->amount));
+	json_object_set_new(p, "cancels", json_integer((json_int_t)n + 1));
+	struct wp_doc pd = {.kind = KIND_PAYMENT,
+			    .id = id,
+			    .owner = k->asp_id,
+			    .ref = str_of(p, "par"),
+			    .updated_ms = w->now_ms};
+	st = wp_doc_save(tx, &pd, p, false);
+	if (st == WP_OK) {
+		json_object_set_new(w->kw.reply, "nrNumber", json_string(w->nr));
+		json_object_set_new(w->kw.reply, "cancelAmount", json_integer(w->amount));
+		json_object_set_new(w->kw.reply, "remainAmount", json_integer(left - w->amount));
+	}
+out:
+	json_decref(p);
+	json_decref(card);
+	wp_arena_free(&a);
+	return st;
+}
+
+enum kona_code kona_payment_cancel(struct kona_req *k)
+{
+	struct wp_value v[WP_COUNT(cancel_fields)];
+	enum kona_code code = kona_fields(k, cancel_fields, WP_COUNT(cancel_fields), v);
+	if (code != KONA_OK)
+		return code;
+	if (!kona_luhn_valid(v[X_CARD].s, v[X_CARD].len))
+		return KONA_BAD_CARD;
+	struct pay_write *w = kona_write_new(k, sizeof(*w), apply_cancel);
+	if (w == NULL || (w->kw.reply = kona_json(k, json_object())) == NULL)
+		return KONA_SYSTEM;
+	kona_card_uniq(k->app, v[X_CARD].s, w->card_uniq, sizeof(w->card_uniq));
+	w->nr_in = v[X_NR].s;
+	w->merchant = v[X_MERCHANT].s;
+	w->amount = v[X_AMOUNT].i;
+	memcpy(w->nr, "KMC", 3);
+	if (wp_random_from("0123456789", w->nr + 3, 15) != WP_OK)
+		return KONA_SYSTEM;
+	wp_write_submit(&w->kw.w);
+	return KONA_DEFERRED;
+}
+
+static const struct wp_doc_shape cancel_shape[] = {
+    {NULL, cancel_fields, WP_COUNT(cancel_fields), NULL}};
+static const struct wp_doc_prop cancel_answer[] = {
+    {"nrNumber", "string", "the cancel's transaction number (KMC + 15 digits)"},
+    {"cancelAmount", "integer", "refunded to the card now"},
+    {"remainAmount", "integer", "what of the payment can still be cancelled"},
+    {"response", "object",
+     "000_000; 000_002 (cardNo, nrNumber), 007_030 more than what is left of the payment"},
+};
+const struct wp_route_doc kona_doc_payment_cancel = {
+    .summary = "Cancel a card payment, in part or in full (payment/cancel/no-hce)",
+    .body = WP_DOC_JSON,
+    .shapes = cancel_shape,
+    .shape_count = 1,
+    .answer_props = cancel_answer,
+    .answer_prop_count = WP_COUNT(cancel_answer),
+};

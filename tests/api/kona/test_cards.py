@@ -250,3 +250,30 @@ def test_concurrent_payments_from_one_card_never_overdraw(server):
     codes = [a.code for a in answers]
     assert codes.count("000_000") == n and codes.count("003_002") == 200 - n, codes
     assert card_balance(kona, uid) == 0
+
+
+def test_cancel_a_payment_in_part_then_in_full(server, kona):
+    uid, card = funded_card(server, kona, 50_000)
+    tok = ok(token(kona, card["cardNo"]), kona)
+    nr = ok(pay(kona, tok, 20_000), kona)["nrNumber"]
+    assert card_balance(kona, uid) == 30_000
+
+    def cancel(amount, **over):
+        body = {"cardNo": card["cardNo"], "amount": amount, "nrNumber": nr,
+                "merchantId": MERCHANT, "channel": "OPENAPI", **over}
+        return kona.call("payment/cancel/no-hce", body)
+
+    out = ok(cancel(5_000), kona)
+    assert out["cancelAmount"] == 5_000 and out["remainAmount"] == 15_000, out
+    assert re.fullmatch(r"KMC\d{15}", out["nrNumber"]), out
+    assert card_balance(kona, uid) == 35_000
+    fails(cancel(15_001), "007_030")  # never more than was paid
+    fails(cancel(1_000, merchantId="410894040073801"), "000_002",
+          description="Invalid input parameter. nrNumber")
+    fails(cancel(1_000, nrNumber="KMP000000000000000"), "000_002")
+    _, other = register(kona)
+    fails(cancel(1_000, cardNo=other["cardNo"]), "000_002")
+    out = ok(cancel(15_000), kona)
+    assert out["remainAmount"] == 0
+    assert card_balance(kona, uid) == 50_000
+    fails(cancel(1), "007_030")
