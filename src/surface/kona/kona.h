@@ -56,6 +56,8 @@
 #define KONA_OTT_MS 30000	/* a one-time token's life */
 #define KONA_OTT_LONG_MS 300000 /* with type ATM or CREDIT */
 #define KONA_OTT_LIVE_MAX 256	/* live one-time tokens of one card */
+#define KONA_KIND_CARD_TX "kona.cardtx"
+#define KONA_CARD_TX_MAX 1000 /* a card's newest transactions transaction/card reads */
 
 /* Registration statuses (bankaccounts/ars/register/inquiry). */
 #define KONA_ARS_IN_PROGRESS "ARS_AUTH_IN_PROGRESS"
@@ -261,6 +263,11 @@ enum kona_code kona_recharge_result(struct kona_req *k);
 enum kona_code kona_payment(struct kona_req *k);
 enum kona_code kona_payment_cancel(struct kona_req *k);
 void kona_card_uniq(const struct wp_app *app, const char *card_no, char *out, size_t cap);
+/* Inside a write, after the money moved: the card's transaction (trType 00/01/02). */
+wp_status kona_card_log(struct kona_req *k, struct wp_tx *tx, json_t *card, const char *type,
+			int64_t amount, const char *merchant, const char *nr, int64_t now_ms);
+enum kona_code kona_card_history(struct kona_req *k);
+extern const struct wp_route_doc kona_doc_card_history;
 extern const struct wp_route_doc kona_doc_recharge, kona_doc_recharge_result, kona_doc_payment,
     kona_doc_payment_cancel;
 extern const struct wp_route_doc kona_doc_card_list, kona_doc_card_info, kona_doc_onetime_token,

@@ -41,6 +41,7 @@ static const struct wp_route kona_routes[] = {
 	       kona_doc_recharge_result),
     KONA_ROUTE("payment/no-hce", kona_payment, kona_doc_payment),
     KONA_ROUTE("payment/cancel/no-hce", kona_payment_cancel, kona_doc_payment_cancel),
+    KONA_ROUTE("transaction/card", kona_card_history, kona_doc_card_history),
     KONA_ROUTE("bankaccounts/user/valid", kona_user_valid, kona_doc_user_valid),
     KONA_ROUTE("bankaccounts/ars/auth", kona_ars_auth, kona_doc_ars_auth),
     KONA_ROUTE("bankaccounts/ars/register", kona_ars_register, kona_doc_ars_register),
@@ -315,8 +316,9 @@ static const struct wp_api_doc kona_api = {
 };
 
 /* Cards hold ledger accounts: a sandbox reset removes them with the ledger. */
-static const char *const kona_reset_kinds[] = {KONA_KIND_CARD, KONA_KIND_OTT,	"kona.charge",
-					       "kona.payment", "kona.merchant", NULL};
+static const char *const kona_reset_kinds[] = {
+    KONA_KIND_CARD,  KONA_KIND_OTT,	"kona.charge", "kona.payment",
+    "kona.merchant", KONA_KIND_CARD_TX, NULL};
 
 const struct wp_module wp_module_kona = {
     .name = KONA_SURFACE,

@@ -212,6 +212,8 @@ static wp_status apply_charge(struct wp_tx *tx, struct wp_cmd *cmd)
 	}
 	st = save_charge(c, tx, outcome == WP_BANK_OK ? "COMPLETED" : "FAILED",
 			 outcome == WP_BANK_OK ? KONA_OK : KONA_WITHDRAW);
+	if (st == WP_OK && outcome == WP_BANK_OK)
+		st = kona_card_log(k, tx, card, "01", c->amount, c->merchant, c->nr, c->now_ms);
 out:
 	json_decref(seen);
 	json_decref(member);
@@ -484,6 +486,8 @@ static wp_status apply_pay(struct wp_tx *tx, struct wp_cmd *cmd)
 		st = p ? wp_doc_save(tx, &pd, p, true) : WP_E_NOMEM;
 	json_decref(p);
 	if (st == WP_OK)
+		st = kona_card_log(k, tx, card, "00", w->amount, w->merchant, w->nr, w->now_ms);
+	if (st == WP_OK)
 		json_object_set_new(w->kw.reply, "nrNumber", json_string(w->nr));
 out:
 	json_decref(ott);
@@ -588,6 +592,8 @@ static wp_status apply_cancel(struct wp_tx *tx, struct wp_cmd *cmd)
 			    .ref = str_of(p, "par"),
 			    .updated_ms = w->now_ms};
 	st = wp_doc_save(tx, &pd, p, false);
+	if (st == WP_OK)
+		st = kona_card_log(k, tx, card, "02", w->amount, w->merchant, w->nr, w->now_ms);
 	if (st == WP_OK) {
 		json_object_set_new(w->kw.reply, "nrNumber", json_string(w->nr));
 		json_object_set_new(w->kw.reply, "cancelAmount", json_integer(w->amount));

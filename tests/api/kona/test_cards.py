@@ -277,3 +277,32 @@ def test_cancel_a_payment_in_part_then_in_full(server, kona):
     assert out["remainAmount"] == 0
     assert card_balance(kona, uid) == 50_000
     fails(cancel(1), "007_030")
+
+
+def test_transaction_history(server, kona):
+    uid, card = funded_card(server, kona, 50_000)            # 01 charge 50,000
+    tok = ok(token(kona, card["cardNo"]), kona)
+    nr = ok(pay(kona, tok, 20_000), kona)["nrNumber"]        # 00 payment 20,000
+    ok(kona.call("payment/cancel/no-hce", {"cardNo": card["cardNo"], "amount": 5_000,
+                                           "nrNumber": nr, "merchantId": MERCHANT}), kona)
+    day = server.admin("GET", "/sandbox/clock").json()
+    import datetime
+    today = datetime.datetime.fromtimestamp(day["now_ms"] / 1000,
+                                            datetime.timezone(datetime.timedelta(hours=9)))
+    d = today.strftime("%Y%m%d")
+    body = {"userId": uid, "par": card["par"], "startDate": d, "endDate": d}
+    out = ok(kona.call("transaction/card", body), kona)
+    types = [t["trType"] for t in out["transactionList"]]
+    assert types == ["02", "00", "01"], out   # newest first
+    assert [t["balanceAfter"] for t in out["transactionList"]] == [35_000, 30_000, 50_000]
+    assert out["pageResponse"]["totalElements"] == 3
+    asc = ok(kona.call("transaction/card", {**body, "pageRequest": {
+        "page": 0, "pageSize": 2, "sort": "approvalDateTime", "orderByDirection": "ASC"}}), kona)
+    assert [t["trType"] for t in asc["transactionList"]] == ["01", "00"]
+    assert asc["pageResponse"]["totalPages"] == 2
+    only = ok(kona.call("transaction/card", {**body, "trType": "00"}), kona)
+    assert [t["amount"] for t in only["transactionList"]] == [20_000]
+    fails(kona.call("transaction/card", {**body, "startDate": "20990101"}), "000_002")
+    other, _ = register(kona)
+    fails(kona.call("transaction/card", {**body, "userId": other}), "000_002",
+          description="Invalid input parameter. par")
