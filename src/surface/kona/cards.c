@@ -537,7 +537,7 @@ const struct wp_route_doc kona_doc_card_status = {
 
 /* ---- the card's transactions: a log written with each movement ---- */
 
-wp_status kona_card_log(struct kona_req *k, struct wp_tx *tx, json_t *card, const char *type,
+wp_status kona_card_log(const char *asp_id, struct wp_tx *tx, json_t *card, const char *type,
 			int64_t amount, const char *merchant, const char *nr, int64_t now_ms)
 {
 	struct wp_account a;
@@ -550,14 +550,14 @@ wp_status kona_card_log(struct kona_req *k, struct wp_tx *tx, json_t *card, cons
 		return WP_E_INTERNAL;
 	char when[24], id[KONA_ASP_ID_LEN + 40];
 	wp_format_stamp(now_ms, WP_KST_OFFSET_MIN, false, false, when, sizeof(when));
-	snprintf(id, sizeof(id), "%s:%s", k->asp_id, nr);
+	snprintf(id, sizeof(id), "%s:%s", asp_id, nr);
 	json_t *body = json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:I}", "nrNumber", nr, "trType",
 				 type, "amount", (json_int_t)amount, "balanceAfter",
 				 (json_int_t)balance, "merchantId", merchant ? merchant : "",
 				 "approvalDateTime", when, "at_ms", (json_int_t)now_ms);
 	struct wp_doc d = {.kind = KONA_KIND_CARD_TX,
 			   .id = id,
-			   .owner = k->asp_id,
+			   .owner = asp_id,
 			   .ref = str_of(card, "par"),
 			   .created_ms = now_ms,
 			   .updated_ms = now_ms};

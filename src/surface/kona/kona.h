@@ -264,8 +264,10 @@ enum kona_code kona_payment(struct kona_req *k);
 enum kona_code kona_payment_cancel(struct kona_req *k);
 void kona_card_uniq(const struct wp_app *app, const char *card_no, char *out, size_t cap);
 /* Inside a write, after the money moved: the card's transaction (trType 00/01/02). */
-wp_status kona_card_log(struct kona_req *k, struct wp_tx *tx, json_t *card, const char *type,
+wp_status kona_card_log(const char *asp_id, struct wp_tx *tx, json_t *card, const char *type,
 			int64_t amount, const char *merchant, const char *nr, int64_t now_ms);
+/* Pending charges (the bank slow or unreachable) finished by the commit writer's housekeeping. */
+wp_status kona_housekeeping(struct wp_app *app, void *state, struct wp_tx *tx, int64_t now_ms);
 enum kona_code kona_card_history(struct kona_req *k);
 extern const struct wp_route_doc kona_doc_card_history;
 extern const struct wp_route_doc kona_doc_recharge, kona_doc_recharge_result, kona_doc_payment,

@@ -317,8 +317,8 @@ static const struct wp_api_doc kona_api = {
 
 /* Cards hold ledger accounts: a sandbox reset removes them with the ledger. */
 static const char *const kona_reset_kinds[] = {
-    KONA_KIND_CARD,  KONA_KIND_OTT,	"kona.charge", "kona.payment",
-    "kona.merchant", KONA_KIND_CARD_TX, NULL};
+    KONA_KIND_CARD,  KONA_KIND_OTT,	"kona.charge",	"kona.payment",
+    "kona.merchant", KONA_KIND_CARD_TX, "kona.pending", NULL};
 
 const struct wp_module wp_module_kona = {
     .name = KONA_SURFACE,
@@ -327,6 +327,7 @@ const struct wp_module wp_module_kona = {
     .init = kona_init,
     .seed = kona_seed,
     .describe = kona_describe,
+    .housekeeping = kona_housekeeping,
     .free = kona_free,
     .issuer = &kona_issuer,
     .sandbox_credentials = kona_sandbox_credentials,

@@ -111,6 +111,149 @@ static wp_status save_charge(struct charge_write *c, struct wp_tx *tx, const cha
 	return st;
 }
 
+#define KIND_PENDING "kona.pending"
+#define PENDING_OWNER "kona"
+#define PENDING_REF "due"
+#define PENDING_PAGE 200
+#define PENDING_DEADLINE_MS (24LL * 3600 * 1000) /* then FAILED: rechecked "through the day" */
+
+/*
+ * A charge the bank did not answer in time: PENDING, with what finishing it
+ * needs (the account sealed), and a marker housekeeping lists.
+ */
+static wp_status save_pending(struct charge_write *c, struct wp_tx *tx, json_t *card,
+			      const char *bank, const char *number, int64_t answer_at)
+{
+	struct kona_req *k = c->kw.k;
+	char *sealed = wp_seal(k->app->data_key, "kona.bankAccount", number, strlen(number));
+	json_t *body =
+	    sealed ? json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I}",
+			       "userId", (json_int_t)c->user_id, "amount", (json_int_t)c->amount,
+			       "oneTimeToken", c->token, "merchantId", c->merchant, "nrNumber",
+			       c->nr, "result", "PENDING", "code", kona_codes[KONA_OK].code,
+			       "bankCode", bank, "bankAccount", sealed, "par", str_of(card, "par"),
+			       "answerAt", (json_int_t)answer_at, "deadline",
+			       (json_int_t)(c->now_ms + PENDING_DEADLINE_MS))
+		   : NULL;
+	free(sealed);
+	if (body == NULL)
+		return WP_E_NOMEM;
+	json_object_set_new(body, "aspId", json_string(k->asp_id));
+	struct wp_doc d = {.kind = KIND_CHARGE,
+			   .id = c->id,
+			   .owner = k->asp_id,
+			   .ref = c->user,
+			   .created_ms = c->now_ms,
+			   .updated_ms = c->now_ms};
+	wp_status st = wp_doc_save(tx, &d, body, true);
+	json_decref(body);
+	json_t *mark = json_object();
+	struct wp_doc md = {.kind = KIND_PENDING,
+			    .id = c->id,
+			    .owner = PENDING_OWNER,
+			    .ref = PENDING_REF,
+			    .created_ms = c->now_ms,
+			    .updated_ms = c->now_ms};
+	if (st == WP_OK)
+		st = mark ? wp_doc_save(tx, &md, mark, true) : WP_E_NOMEM;
+	json_decref(mark);
+	if (st == WP_OK) {
+		json_object_set_new(c->kw.reply, "nrNumber", json_string(c->nr));
+		json_object_set_new(c->kw.reply, "isPending", json_true());
+	}
+	return st;
+}
+
+/* One pending charge: finished (COMPLETED or FAILED) when the bank answers, or kept. */
+static wp_status finish_pending(struct wp_app *app, struct wp_tx *tx, const char *id, int64_t now)
+{
+	wp_arena a;
+	wp_arena_init(&a, WP_STORE_ROW_ARENA_BYTES);
+	json_t *ch = NULL, *card = NULL;
+	wp_status st = wp_doc_load(NULL, tx, KIND_CHARGE, id, NULL, &a, &ch, NULL);
+	bool done =
+	    st == WP_E_NOT_FOUND || (st == WP_OK && strcmp(str_of(ch, "result"), "PENDING") != 0);
+	if (st == WP_E_NOT_FOUND)
+		st = WP_OK;
+	if (st != WP_OK || done || int_of(ch, "answerAt") > now)
+		goto out;
+	const char *asp = str_of(ch, "aspId"), *bank = str_of(ch, "bankCode");
+	struct wp_bank_answer reach;
+	app->bank->ops->reach(app->bank, bank, &reach);
+	bool late_answer = int_of(ch, "answerAt") != 0; /* a slow bank answers in the end */
+	int outcome = late_answer && reach.outcome == WP_BANK_TIMEOUT ? WP_BANK_OK : reach.outcome;
+	if ((outcome == WP_BANK_UNREACHABLE || outcome == WP_BANK_TIMEOUT) &&
+	    now < int_of(ch, "deadline"))
+		goto out; /* still no answer: again at the next run */
+	if (outcome == WP_BANK_OK) {
+		st = wp_doc_load(NULL, tx, KONA_KIND_CARD, str_of(ch, "par"), asp, &a, &card, NULL);
+		size_t n = 0;
+		char *number = st == WP_OK ? wp_open(app->data_key, "kona.bankAccount",
+						     str_of(ch, "bankAccount"), &n)
+					   : NULL;
+		if (st == WP_OK && number == NULL)
+			st = WP_E_INTERNAL;
+		if (st == WP_OK) {
+			struct wp_bank_party from = {bank, number, 0},
+					     to = {NULL, NULL, int_of(card, "ledger_account_id")};
+			uint8_t d[WP_SHA256_BYTES];
+			char hex[2 * WP_SHA256_BYTES + 1], tid[WP_TRANSFER_ID_MAX + 1];
+			wp_sha256(id, strlen(id), d);
+			wp_hex(d, 16, hex);
+			snprintf(tid, sizeof(tid), "kona:charge:%.32s", hex);
+			struct wp_transfer moved;
+			bool replayed;
+			st = app->bank->ops->move(app->bank, tx, tid, &from, &to,
+						  int_of(ch, "amount"), WP_TRANSFER_CODE_CHARGE,
+						  now, &outcome, &moved, &replayed);
+		}
+		free(number);
+		if (st != WP_OK)
+			goto out;
+	}
+	bool ok = outcome == WP_BANK_OK;
+	json_object_set_new(ch, "result", json_string(ok ? "COMPLETED" : "FAILED"));
+	json_object_set_new(ch, "code", json_string(kona_codes[ok ? KONA_OK : KONA_WITHDRAW].code));
+	json_object_del(ch, "bankAccount");
+	char user[24];
+	snprintf(user, sizeof(user), "%" PRId64, int_of(ch, "userId"));
+	struct wp_doc d = {
+	    .kind = KIND_CHARGE, .id = id, .owner = asp, .ref = user, .updated_ms = now};
+	st = wp_doc_save(tx, &d, ch, false);
+	if (st == WP_OK && ok)
+		st = kona_card_log(asp, tx, card, "01", int_of(ch, "amount"),
+				   str_of(ch, "merchantId"), str_of(ch, "nrNumber"), now);
+	done = st == WP_OK;
+out:
+	if (st == WP_OK && done) {
+		st = tx->ops->doc_delete(tx, KIND_PENDING, id);
+		if (st == WP_E_NOT_FOUND)
+			st = WP_OK;
+	}
+	json_decref(ch);
+	json_decref(card);
+	wp_arena_free(&a);
+	return st;
+}
+
+wp_status kona_housekeeping(struct wp_app *app, void *state, struct wp_tx *tx, int64_t now_ms)
+{
+	(void)state;
+	json_t *list = NULL;
+	wp_status st =
+	    wp_doc_list(NULL, tx, KIND_PENDING, PENDING_OWNER, PENDING_REF, PENDING_PAGE, &list);
+	size_t i;
+	json_t *e;
+	json_array_foreach(list, i, e)
+	{
+		if (st != WP_OK)
+			break;
+		st = finish_pending(app, tx, str_of(e, "_id"), now_ms);
+	}
+	json_decref(list);
+	return st;
+}
+
 static wp_status apply_charge(struct wp_tx *tx, struct wp_cmd *cmd)
 {
 	struct charge_write *c = (struct charge_write *)cmd;
@@ -128,7 +271,9 @@ static wp_status apply_charge(struct wp_tx *tx, struct wp_cmd *cmd)
 			c->kw.code = done ? KONA_OK : KONA_WITHDRAW;
 			if (done) {
 				json_object_set_new(c->kw.reply, "nrNumber", json_string(c->nr));
-				json_object_set_new(c->kw.reply, "isPending", json_false());
+				json_object_set_new(
+				    c->kw.reply, "isPending",
+				    json_boolean(strcmp(str_of(seen, "result"), "PENDING") == 0));
 			}
 		} else {
 			c->kw.code = KONA_BAD_SEQ;
@@ -193,6 +338,12 @@ static wp_status apply_charge(struct wp_tx *tx, struct wp_cmd *cmd)
 	struct wp_bank_answer reach;
 	k->app->bank->ops->reach(k->app->bank, bank, &reach);
 	int outcome = reach.outcome;
+	if (outcome == WP_BANK_UNREACHABLE || outcome == WP_BANK_TIMEOUT) {
+		/* no answer in time: isPending, finished later by housekeeping */
+		st = save_pending(c, tx, card, bank, number,
+				  outcome == WP_BANK_TIMEOUT ? c->now_ms + reach.latency_ms : 0);
+		goto out;
+	}
 	if (outcome == WP_BANK_OK) {
 		struct wp_bank_party from = {bank, number, 0},
 				     to = {NULL, NULL, int_of(card, "ledger_account_id")};
@@ -213,7 +364,8 @@ static wp_status apply_charge(struct wp_tx *tx, struct wp_cmd *cmd)
 	st = save_charge(c, tx, outcome == WP_BANK_OK ? "COMPLETED" : "FAILED",
 			 outcome == WP_BANK_OK ? KONA_OK : KONA_WITHDRAW);
 	if (st == WP_OK && outcome == WP_BANK_OK)
-		st = kona_card_log(k, tx, card, "01", c->amount, c->merchant, c->nr, c->now_ms);
+		st = kona_card_log(k->asp_id, tx, card, "01", c->amount, c->merchant, c->nr,
+				   c->now_ms);
 out:
 	json_decref(seen);
 	json_decref(member);
@@ -486,7 +638,8 @@ static wp_status apply_pay(struct wp_tx *tx, struct wp_cmd *cmd)
 		st = p ? wp_doc_save(tx, &pd, p, true) : WP_E_NOMEM;
 	json_decref(p);
 	if (st == WP_OK)
-		st = kona_card_log(k, tx, card, "00", w->amount, w->merchant, w->nr, w->now_ms);
+		st = kona_card_log(k->asp_id, tx, card, "00", w->amount, w->merchant, w->nr,
+				   w->now_ms);
 	if (st == WP_OK)
 		json_object_set_new(w->kw.reply, "nrNumber", json_string(w->nr));
 out:
@@ -593,7 +746,8 @@ static wp_status apply_cancel(struct wp_tx *tx, struct wp_cmd *cmd)
 			    .updated_ms = w->now_ms};
 	st = wp_doc_save(tx, &pd, p, false);
 	if (st == WP_OK)
-		st = kona_card_log(k, tx, card, "02", w->amount, w->merchant, w->nr, w->now_ms);
+		st = kona_card_log(k->asp_id, tx, card, "02", w->amount, w->merchant, w->nr,
+				   w->now_ms);
 	if (st == WP_OK) {
 		json_object_set_new(w->kw.reply, "nrNumber", json_string(w->nr));
 		json_object_set_new(w->kw.reply, "cancelAmount", json_integer(w->amount));

@@ -306,3 +306,84 @@ def test_transaction_history(server, kona):
     other, _ = register(kona)
     fails(kona.call("transaction/card", {**body, "userId": other}), "000_002",
           description="Invalid input parameter. par")
+
+
+# -- a bank that does not answer in time: isPending, then COMPLETED or FAILED -------------
+
+import time  # noqa: E402
+
+
+def fault(server, bank, **f):
+    r = server.admin("PUT", f"/sandbox/banks/{bank}/fault", f)
+    assert r.status_code == 200, r.text
+
+
+def advance(server, kona, seconds):
+    r = server.admin("POST", "/sandbox/clock", {"advance_seconds": seconds})
+    assert r.status_code == 200, r.text
+    kona.offset_ms = server.admin("GET", "/sandbox/clock").json()["offset_ms"]
+
+
+def result_of(kona, seq):
+    return ok(kona.call("recharges/by-bank-account/result/inquiry",
+                        {"sequenceId": seq}), kona)["result"]
+
+
+def wait_result(kona, seq, want, timeout=5):
+    deadline = time.monotonic() + timeout
+    while (got := result_of(kona, seq)) != want:
+        assert time.monotonic() < deadline, got
+        time.sleep(0.05)
+
+
+def test_a_slow_bank_charge_is_pending_then_completed(make_server):
+    srv = make_server(["--sandbox", "--rate-limit", "0"]).avoid_bank_night()
+    kona = for_server(srv)
+    uid, card = register(kona)
+    register_account(srv, kona, uid)
+    before = bank_balance(srv, *HONG_ACCOUNT)
+    fault(srv, HONG_ACCOUNT[0], mode="slow", latency_ms=15000)
+    tok = ok(token(kona, card["cardNo"]), kona)
+    seq, ans = charge(kona, uid, tok, 7_000)
+    out = ok(ans, kona)
+    assert out["isPending"] is True, out
+    assert result_of(kona, seq) == "PENDING"
+    assert card_balance(kona, uid) == 0
+    # the same sequenceId again: still the pending answer
+    assert ok(charge(kona, uid, tok, 7_000, seq=seq)[1], kona)["isPending"] is True
+    advance(srv, kona, 16)  # the slow bank's answer arrives
+    wait_result(kona, seq, "COMPLETED")
+    assert card_balance(kona, uid) == 7_000
+    assert bank_balance(srv, *HONG_ACCOUNT) == before - 7_000
+
+
+def test_an_unreachable_bank_charge_fails_at_the_end_of_the_day(make_server):
+    srv = make_server(["--sandbox", "--rate-limit", "0"]).avoid_bank_night()
+    kona = for_server(srv)
+    uid, card = register(kona)
+    register_account(srv, kona, uid)
+    before = bank_balance(srv, *HONG_ACCOUNT)
+    fault(srv, HONG_ACCOUNT[0], mode="unreachable")
+    tok = ok(token(kona, card["cardNo"]), kona)
+    seq, ans = charge(kona, uid, tok, 3_000)
+    assert ok(ans, kona)["isPending"] is True
+    time.sleep(1.5)  # housekeeping runs: the bank is still unreachable
+    assert result_of(kona, seq) == "PENDING"
+    advance(srv, kona, 24 * 3600 + 1)
+    wait_result(kona, seq, "FAILED")
+    assert card_balance(kona, uid) == 0
+    assert bank_balance(srv, *HONG_ACCOUNT) == before  # the money stayed where it was
+
+
+def test_an_unreachable_bank_charge_completes_when_it_is_back(make_server):
+    srv = make_server(["--sandbox", "--rate-limit", "0"]).avoid_bank_night()
+    kona = for_server(srv)
+    uid, card = register(kona)
+    register_account(srv, kona, uid)
+    fault(srv, HONG_ACCOUNT[0], mode="unreachable")
+    tok = ok(token(kona, card["cardNo"]), kona)
+    seq, ans = charge(kona, uid, tok, 2_000)
+    assert ok(ans, kona)["isPending"] is True
+    fault(srv, HONG_ACCOUNT[0], mode="none")
+    wait_result(kona, seq, "COMPLETED")
+    assert card_balance(kona, uid) == 2_000
