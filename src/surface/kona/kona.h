@@ -262,6 +262,8 @@ enum kona_code kona_recharge(struct kona_req *k);
 enum kona_code kona_recharge_result(struct kona_req *k);
 enum kona_code kona_payment(struct kona_req *k);
 enum kona_code kona_payment_cancel(struct kona_req *k);
+enum kona_code kona_recharge_cancel(struct kona_req *k);
+extern const struct wp_route_doc kona_doc_recharge_cancel;
 void kona_card_uniq(const struct wp_app *app, const char *card_no, char *out, size_t cap);
 /* Inside a write, after the money moved: the card's transaction (trType 00/01/02). */
 wp_status kona_card_log(const char *asp_id, struct wp_tx *tx, json_t *card, const char *type,

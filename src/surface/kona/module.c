@@ -37,6 +37,8 @@ static const struct wp_route kona_routes[] = {
     KONA_ROUTE("user/card/info", kona_card_info, kona_doc_card_info),
     KONA_ROUTE("card/status", kona_card_status, kona_doc_card_status),
     KONA_ROUTE("recharges/by-bank-accounts/no-hce", kona_recharge, kona_doc_recharge),
+    KONA_ROUTE("recharges/by-bank-accounts/no-hce/cancel", kona_recharge_cancel,
+	       kona_doc_recharge_cancel),
     KONA_ROUTE("recharges/by-bank-account/result/inquiry", kona_recharge_result,
 	       kona_doc_recharge_result),
     KONA_ROUTE("payment/no-hce", kona_payment, kona_doc_payment),
@@ -316,9 +318,9 @@ static const struct wp_api_doc kona_api = {
 };
 
 /* Cards hold ledger accounts: a sandbox reset removes them with the ledger. */
-static const char *const kona_reset_kinds[] = {
-    KONA_KIND_CARD,  KONA_KIND_OTT,	"kona.charge",	"kona.payment",
-    "kona.merchant", KONA_KIND_CARD_TX, "kona.pending", NULL};
+static const char *const kona_reset_kinds[] = {KONA_KIND_CARD, KONA_KIND_OTT,	"kona.charge",
+					       "kona.payment", "kona.merchant", KONA_KIND_CARD_TX,
+					       "kona.pending", "kona.holding",	NULL};
 
 const struct wp_module wp_module_kona = {
     .name = KONA_SURFACE,

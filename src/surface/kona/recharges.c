@@ -164,6 +164,103 @@ static wp_status save_pending(struct charge_write *c, struct wp_tx *tx, json_t *
 	return st;
 }
 
+/* Kona's account for refunds on their way to a bank account (made on first use). */
+static wp_status refund_account(struct wp_tx *tx, int64_t now_ms, int64_t *id)
+{
+	wp_arena a;
+	wp_arena_init(&a, 4096);
+	json_t *h = NULL;
+	wp_status st = wp_doc_load(NULL, tx, "kona.holding", "refunds", "kona", &a, &h, NULL);
+	wp_arena_free(&a);
+	if (st == WP_OK) {
+		*id = int_of(h, "ledger_account_id");
+		json_decref(h);
+		return WP_OK;
+	}
+	if (st != WP_E_NOT_FOUND)
+		return st;
+	struct wp_account acct;
+	st = wp_ledger_create_account(tx, WP_ACCOUNT_PAYOUT_FLOAT,
+				      WP_ACCOUNT_DEBITS_MUST_NOT_EXCEED_CREDITS, now_ms, &acct);
+	if (st != WP_OK)
+		return st;
+	h = json_pack("{s:I}", "ledger_account_id", (json_int_t)acct.id);
+	struct wp_doc d = {.kind = "kona.holding",
+			   .id = "refunds",
+			   .owner = "kona",
+			   .ref = "",
+			   .created_ms = now_ms,
+			   .updated_ms = now_ms};
+	st = h ? wp_doc_save(tx, &d, h, true) : WP_E_NOMEM;
+	json_decref(h);
+	*id = acct.id;
+	return st;
+}
+
+/*
+ * A cancelled charge's refund, due the next day: from the refund account to
+ * the registered account when the bank takes it; a day past due without
+ * that, it goes back to the card (FAILED).
+ */
+static wp_status finish_refund(struct wp_app *app, struct wp_tx *tx, const char *id, json_t *ch,
+			       int outcome, int64_t now, bool *done)
+{
+	*done = false;
+	int64_t holding = 0;
+	wp_status st = refund_account(tx, now, &holding);
+	if (st != WP_OK)
+		return st;
+	const char *asp = str_of(ch, "aspId");
+	bool refunded = false;
+	if (outcome == WP_BANK_OK) {
+		size_t n = 0;
+		char *number =
+		    wp_open(app->data_key, "kona.bankAccount", str_of(ch, "bankAccount"), &n);
+		if (number == NULL)
+			return WP_E_INTERNAL;
+		struct wp_bank_party from = {NULL, NULL, holding},
+				     to = {str_of(ch, "bankCode"), number, 0};
+		char tid[WP_TRANSFER_ID_MAX + 1];
+		uint8_t d[WP_SHA256_BYTES];
+		char hex[2 * WP_SHA256_BYTES + 1];
+		wp_sha256(id, strlen(id), d);
+		wp_hex(d, 16, hex);
+		snprintf(tid, sizeof(tid), "kona:refund:%.32s", hex);
+		struct wp_transfer moved;
+		bool replayed;
+		st =
+		    app->bank->ops->move(app->bank, tx, tid, &from, &to, int_of(ch, "amount"),
+					 WP_TRANSFER_CODE_CHARGE, now, &outcome, &moved, &replayed);
+		free(number);
+		if (st != WP_OK)
+			return st;
+		refunded = outcome == WP_BANK_OK;
+	}
+	if (!refunded && now < int_of(ch, "deadline"))
+		return WP_OK; /* the bank does not take it yet: again at the next run */
+	if (!refunded) {      /* back onto the card */
+		struct wp_transfer t = {.debit_account_id = holding,
+					.credit_account_id = int_of(ch, "cardAccount"),
+					.amount = int_of(ch, "amount"),
+					.code = WP_TRANSFER_CODE_CHARGE},
+				   back;
+		snprintf(t.id, sizeof(t.id), "kona:unrefund:%s", str_of(ch, "nrNumber"));
+		bool replayed;
+		st = wp_ledger_transfer(tx, &t, now, &back, &replayed);
+		if (st != WP_OK)
+			return st;
+	}
+	json_object_set_new(ch, "result", json_string(refunded ? "COMPLETED" : "FAILED"));
+	json_object_del(ch, "bankAccount");
+	char user[24];
+	snprintf(user, sizeof(user), "%" PRId64, int_of(ch, "userId"));
+	struct wp_doc d = {
+	    .kind = KIND_CHARGE, .id = id, .owner = asp, .ref = user, .updated_ms = now};
+	st = wp_doc_save(tx, &d, ch, false);
+	*done = st == WP_OK;
+	return st;
+}
+
 /* One pending charge: finished (COMPLETED or FAILED) when the bank answers, or kept. */
 static wp_status finish_pending(struct wp_app *app, struct wp_tx *tx, const char *id, int64_t now)
 {
@@ -185,6 +282,11 @@ static wp_status finish_pending(struct wp_app *app, struct wp_tx *tx, const char
 	if ((outcome == WP_BANK_UNREACHABLE || outcome == WP_BANK_TIMEOUT) &&
 	    now < int_of(ch, "deadline"))
 		goto out; /* still no answer: again at the next run */
+	bool cancel = strcmp(str_of(ch, "type"), "cancel") == 0;
+	if (cancel) { /* the refund of a cancelled charge reaches the bank account */
+		st = finish_refund(app, tx, id, ch, outcome, now, &done);
+		goto out;
+	}
 	if (outcome == WP_BANK_OK) {
 		st = wp_doc_load(NULL, tx, KONA_KIND_CARD, str_of(ch, "par"), asp, &a, &card, NULL);
 		size_t n = 0;
@@ -798,4 +900,229 @@ const struct wp_route_doc kona_doc_payment_cancel = {
     .shape_count = 1,
     .answer_props = cancel_answer,
     .answer_prop_count = WP_COUNT(cancel_answer),
+};
+
+/* ---- recharges/by-bank-accounts/no-hce/cancel ---- */
+
+enum { Y_SEQ, Y_USER, Y_NR, Y_TOKEN, Y_DCVV };
+
+static const struct wp_field charge_cancel_fields[] = {
+    [Y_SEQ] = {"sequenceId", WP_FIELD_TEXT, WP_FIELD_REQUIRED, 1, 30},
+    [Y_USER] = {"userId", WP_FIELD_INT, WP_FIELD_REQUIRED, 1, INT64_MAX},
+    [Y_NR] = {"nrNumber", WP_FIELD_TEXT, WP_FIELD_REQUIRED, 1, 50},
+    [Y_TOKEN] = {"oneTimeToken", WP_FIELD_DIGITS, WP_FIELD_REQUIRED, 16, 16},
+    [Y_DCVV] = {"dcvv", WP_FIELD_DIGITS, WP_FIELD_EMPTY_ABSENT, 3, 3},
+};
+
+struct charge_cancel_write {
+	struct charge_write c; /* id (the cancel's sequenceId), user, token, nr (the cancel's) */
+	const char *charge_nr;
+	bool dcvv_given;
+};
+
+/* The next day's start, KST, in ms: when a cancelled charge's money reaches the bank. */
+static int64_t next_day_ms(int64_t now_ms)
+{
+	const int64_t day = 86400000, kst = 9LL * 3600000;
+	return ((now_ms + kst) / day + 1) * day - kst;
+}
+
+static wp_status apply_charge_cancel(struct wp_tx *tx, struct wp_cmd *cmd)
+{
+	struct charge_cancel_write *x = (struct charge_cancel_write *)cmd;
+	struct charge_write *c = &x->c;
+	struct kona_req *k = c->kw.k;
+	c->now_ms = wp_clock_now_ms(&k->app->clock);
+	wp_arena a;
+	wp_arena_init(&a, WP_STORE_ROW_ARENA_BYTES);
+	json_t *seen = NULL, *list = NULL, *ott = NULL, *card = NULL, *orig = NULL;
+	wp_status st = wp_doc_load(NULL, tx, KIND_CHARGE, c->id, k->asp_id, &a, &seen, NULL);
+	if (st == WP_OK) { /* this cancel's sequenceId again */
+		bool same = strcmp(str_of(seen, "type"), "cancel") == 0 &&
+			    strcmp(str_of(seen, "chargeNr"), x->charge_nr) == 0 &&
+			    int_of(seen, "userId") == c->user_id;
+		c->kw.code = same ? KONA_OK : KONA_BAD_SEQ;
+		if (same) {
+			json_object_set_new(c->kw.reply, "nrNumber",
+					    json_string(str_of(seen, "nrNumber")));
+			json_object_set_new(
+			    c->kw.reply, "isPending",
+			    json_boolean(strcmp(str_of(seen, "result"), "PENDING") == 0));
+		}
+		goto out;
+	}
+	if (st != WP_E_NOT_FOUND)
+		goto out;
+	st = wp_doc_list(NULL, tx, KIND_CHARGE, k->asp_id, c->user, 1000, &list);
+	if (st != WP_OK)
+		goto out;
+	size_t i;
+	json_t *e;
+	json_array_foreach(list, i, e)
+	{
+		if (orig == NULL && strcmp(str_of(e, "nrNumber"), x->charge_nr) == 0 &&
+		    strcmp(str_of(e, "type"), "cancel") != 0)
+			orig = e;
+	}
+	if (orig == NULL || strcmp(str_of(orig, "result"), "COMPLETED") != 0 ||
+	    json_is_true(json_object_get(orig, "cancelled"))) {
+		c->kw.code = KONA_CANCEL_DENIED; /* no completed charge of this member, or done */
+		goto out;
+	}
+	st = wp_doc_load(NULL, tx, KONA_KIND_OTT, c->token, k->asp_id, &a, &ott, NULL);
+	if (st == WP_OK)
+		st = wp_doc_load(NULL, tx, KONA_KIND_CARD, str_of(ott, "par"), k->asp_id, &a, &card,
+				 NULL);
+	if (st == WP_E_NOT_FOUND || (st == WP_OK && (json_is_true(json_object_get(ott, "used")) ||
+						     int_of(ott, "expires_ms") < c->now_ms ||
+						     int_of(card, "userId") != c->user_id))) {
+		c->kw.code = KONA_BAD_OTT;
+		st = WP_OK;
+		goto out;
+	}
+	if (st != WP_OK)
+		goto out;
+	if (x->dcvv_given && strcmp(str_of(ott, "dcvv"), c->dcvv_hash) != 0) {
+		c->kw.code = KONA_BAD_DCVV;
+		goto out;
+	}
+	json_object_set_new(ott, "used", json_true());
+	struct wp_doc od = {.kind = KONA_KIND_OTT,
+			    .id = c->token,
+			    .owner = k->asp_id,
+			    .ref = str_of(ott, "par"),
+			    .updated_ms = c->now_ms};
+	st = wp_doc_save(tx, &od, ott, false);
+	char bank[8], number[40];
+	if (st == WP_OK &&
+	    !registered_account(c, tx, bank, sizeof(bank), number, sizeof(number), &st)) {
+		if (st == WP_OK)
+			c->kw.code = KONA_NOT_REGISTERED;
+		goto out;
+	}
+	int64_t holding = 0;
+	if (st == WP_OK)
+		st = refund_account(tx, c->now_ms, &holding);
+	int64_t amount = int_of(orig, "amount");
+	struct wp_transfer t = {.debit_account_id = int_of(card, "ledger_account_id"),
+				.credit_account_id = holding,
+				.amount = amount,
+				.code = WP_TRANSFER_CODE_CHARGE},
+			   out;
+	snprintf(t.id, sizeof(t.id), "kona:uncharge:%s", c->nr);
+	bool replayed;
+	if (st == WP_OK)
+		st = wp_ledger_transfer(tx, &t, c->now_ms, &out, &replayed);
+	if (st != WP_OK)
+		goto out;
+	if (out.result == WP_TR_EXCEEDS_CREDITS) { /* the card no longer holds it */
+		c->kw.code = KONA_CANCEL_DENIED;
+		goto out;
+	}
+	if (out.result != WP_TR_OK) {
+		st = WP_E_INTERNAL;
+		goto out;
+	}
+	/* the original charge is cancelled; this cancel is pending until the bank has it */
+	json_object_set_new(orig, "cancelled", json_true());
+	struct wp_doc cd = {.kind = KIND_CHARGE,
+			    .id = str_of(orig, "_id"),
+			    .owner = k->asp_id,
+			    .ref = c->user,
+			    .updated_ms = c->now_ms};
+	st = wp_doc_save(tx, &cd, orig, false);
+	char *sealed = wp_seal(k->app->data_key, "kona.bankAccount", number, strlen(number));
+	json_t *body =
+	    sealed
+		? json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s}",
+			    "type", "cancel", "aspId", k->asp_id, "userId", (json_int_t)c->user_id,
+			    "amount", (json_int_t)amount, "nrNumber", c->nr, "chargeNr",
+			    x->charge_nr, "result", "PENDING", "bankCode", bank, "bankAccount",
+			    sealed, "answerAt", (json_int_t)next_day_ms(c->now_ms), "deadline",
+			    (json_int_t)(next_day_ms(c->now_ms) + PENDING_DEADLINE_MS),
+			    "cardAccount", (json_int_t)int_of(card, "ledger_account_id"), "par",
+			    str_of(card, "par"))
+		: NULL;
+	free(sealed);
+	struct wp_doc d = {.kind = KIND_CHARGE,
+			   .id = c->id,
+			   .owner = k->asp_id,
+			   .ref = c->user,
+			   .created_ms = c->now_ms,
+			   .updated_ms = c->now_ms};
+	if (st == WP_OK)
+		st = body ? wp_doc_save(tx, &d, body, true) : WP_E_NOMEM;
+	json_decref(body);
+	json_t *mark = json_object();
+	struct wp_doc md = {.kind = KIND_PENDING,
+			    .id = c->id,
+			    .owner = PENDING_OWNER,
+			    .ref = PENDING_REF,
+			    .created_ms = c->now_ms,
+			    .updated_ms = c->now_ms};
+	if (st == WP_OK)
+		st = mark ? wp_doc_save(tx, &md, mark, true) : WP_E_NOMEM;
+	json_decref(mark);
+	if (st == WP_OK)
+		st = kona_card_log(k->asp_id, tx, card, "01", -amount, "", c->nr, c->now_ms);
+	if (st == WP_OK) {
+		json_object_set_new(c->kw.reply, "nrNumber", json_string(c->nr));
+		json_object_set_new(c->kw.reply, "isPending", json_true());
+	}
+out:
+	json_decref(seen);
+	json_decref(list);
+	json_decref(ott);
+	json_decref(card);
+	wp_arena_free(&a);
+	return st;
+}
+
+enum kona_code kona_recharge_cancel(struct kona_req *k)
+{
+	struct wp_value v[WP_COUNT(charge_cancel_fields)];
+	enum kona_code code =
+	    kona_fields(k, charge_cancel_fields, WP_COUNT(charge_cancel_fields), v);
+	if (code != KONA_OK)
+		return code;
+	struct charge_cancel_write *x = kona_write_new(k, sizeof(*x), apply_charge_cancel);
+	if (x == NULL || (x->c.kw.reply = kona_json(k, json_object())) == NULL)
+		return KONA_SYSTEM;
+	struct charge_write *c = &x->c;
+	snprintf(c->id, sizeof(c->id), "%s:%s", k->asp_id, v[Y_SEQ].s);
+	snprintf(c->user, sizeof(c->user), "%" PRId64, v[Y_USER].i);
+	c->user_id = v[Y_USER].i;
+	c->token = v[Y_TOKEN].s;
+	c->merchant = "";
+	x->charge_nr = v[Y_NR].s;
+	x->dcvv_given = v[Y_DCVV].present;
+	if (x->dcvv_given)
+		wp_lookup_hash(k->app->data_key, "kona.dcvv", v[Y_DCVV].s, c->dcvv_hash);
+	memcpy(c->nr, "KMR", 3);
+	if (wp_random_from("0123456789", c->nr + 3, 15) != WP_OK)
+		return KONA_SYSTEM;
+	wp_write_submit(&c->kw.w);
+	return KONA_DEFERRED;
+}
+
+static const struct wp_doc_shape charge_cancel_shape[] = {
+    {NULL, charge_cancel_fields, WP_COUNT(charge_cancel_fields), NULL}};
+static const struct wp_doc_prop charge_cancel_answer[] = {
+    {"nrNumber", "string", "the cancel's transaction number (KMR + 15 digits)"},
+    {"isPending", "boolean", "true: the money reaches the bank account the next day"},
+    {"response", "object",
+     "000_000; 000_002 (userId, oneTimeToken, dcvv, sequenceId), 007_001, 007_030 (no "
+     "completed charge of the member with that nrNumber, already cancelled, or the card no "
+     "longer holds it)"},
+};
+const struct wp_route_doc kona_doc_recharge_cancel = {
+    .summary = "Cancel a charge (recharges/by-bank-accounts/no-hce/cancel)",
+    .description = "The amount leaves the card at once and reaches the registered account "
+		   "the next day (KST, wonpay's clock); the cancel's sequenceId reads PENDING "
+		   "until then, COMPLETED after.",
+    .body = WP_DOC_JSON,
+    .shapes = charge_cancel_shape,
+    .shape_count = 1,
+    .answer_props = charge_cancel_answer,
+    .answer_prop_count = WP_COUNT(charge_cancel_answer),
 };

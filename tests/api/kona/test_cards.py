@@ -387,3 +387,47 @@ def test_an_unreachable_bank_charge_completes_when_it_is_back(make_server):
     fault(srv, HONG_ACCOUNT[0], mode="none")
     wait_result(kona, seq, "COMPLETED")
     assert card_balance(kona, uid) == 2_000
+
+
+def test_cancel_a_charge_money_reaches_the_bank_the_next_day(make_server):
+    srv = make_server(["--sandbox", "--rate-limit", "0"]).avoid_bank_night()
+    kona = for_server(srv)
+    uid, card = register(kona)
+    register_account(srv, kona, uid)
+    before = bank_balance(srv, *HONG_ACCOUNT)
+    tok = ok(token(kona, card["cardNo"]), kona)
+    _, ans = charge(kona, uid, tok, 10_000)
+    nr = ok(ans, kona)["nrNumber"]
+    assert bank_balance(srv, *HONG_ACCOUNT) == before - 10_000
+
+    def cancel(seq=None, **over):
+        t = ok(token(kona, card["cardNo"]), kona)
+        body = {"sequenceId": seq or secrets.token_hex(8), "userId": uid, "nrNumber": nr,
+                "oneTimeToken": t["oneTimeToken"], "dcvv": t["dcvv"], **over}
+        return body["sequenceId"], kona.call("recharges/by-bank-accounts/no-hce/cancel", body)
+
+    seq, ans = cancel()
+    out = ok(ans, kona)
+    assert out["isPending"] is True and re.fullmatch(r"KMR\d{15}", out["nrNumber"]), out
+    assert card_balance(kona, uid) == 0                      # left the card at once
+    assert bank_balance(srv, *HONG_ACCOUNT) == before - 10_000  # not at the bank yet
+    assert result_of(kona, seq) == "PENDING"
+    fails(cancel()[1], "007_030")                            # cancelled already
+    fails(cancel(nrNumber="KMN000000000000000")[1], "007_030")
+    advance(srv, kona, 86400)                                # the next day
+    wait_result(kona, seq, "COMPLETED")
+    assert bank_balance(srv, *HONG_ACCOUNT) == before
+
+
+def test_a_charge_spent_on_the_card_cannot_be_cancelled(server, kona):
+    uid, card = funded_card(server, kona, 10_000)
+    nr = ok(kona.call("transaction/card", {"par": card["par"], "startDate": "20000101",
+                                            "endDate": "20991231"}), kona)
+    nr = nr["transactionList"][0]["nrNumber"]
+    tok = ok(token(kona, card["cardNo"]), kona)
+    ok(pay(kona, tok, 5_000), kona)
+    t = ok(token(kona, card["cardNo"]), kona)
+    fails(kona.call("recharges/by-bank-accounts/no-hce/cancel",
+                    {"sequenceId": secrets.token_hex(8), "userId": uid, "nrNumber": nr,
+                     "oneTimeToken": t["oneTimeToken"], "dcvv": t["dcvv"]}), "007_030")
+    assert card_balance(kona, uid) == 5_000

@@ -19,6 +19,7 @@ AQR = {("post", "/api/"), ("post", "/api"), ("get", "/res/api/{keyword}"),
        ("get", "/f/{keyword}/qr"), ("get", "/f/{keyword}/{amount}")}
 KONA_PATHS = ["user/registration", "user/info", "user/card/list", "user/card/info",
               "card/status", "recharges/by-bank-accounts/no-hce",
+              "recharges/by-bank-accounts/no-hce/cancel",
               "recharges/by-bank-account/result/inquiry", "payment/no-hce", "payment/cancel/no-hce", "transaction/card", "bankaccounts/user/valid",
               "bankaccounts/ars/auth", "bankaccounts/ars/register",
               "bankaccounts/ars/register/inquiry", "bankaccounts/as-rcg-svc/ars/register",
