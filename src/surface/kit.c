@@ -3,7 +3,10 @@
  * envelope (see kit.h). Field tables are in kit_fields.c.
  */
 #include "surface/kit.h"
+
 #include "core/bank_sandbox.h"
+#include "core/docs.h"
+#include "core/ledger.h"
 #include "core/sandbox.h"
 
 #include <assert.h>
@@ -151,6 +154,41 @@ wp_status wp_req_later(struct wp_req *r, uint32_t delay_ms, void (*fn)(struct wp
 	wp_req_release(r);
 	r->deferred = was_deferred; /* nothing was started: the caller answers */
 	return WP_E_UNAVAILABLE;
+}
+
+wp_status wp_named_account(struct wp_tx *tx, const char *kind, const char *id, const char *owner,
+			   int32_t code, int64_t now_ms, int64_t *account_id)
+{
+	wp_arena a;
+	wp_arena_init(&a, WP_SCRATCH_ARENA_BYTES);
+	json_t *body = NULL;
+	wp_status st = wp_doc_load(NULL, tx, kind, id, owner, &a, &body, NULL);
+	wp_arena_free(&a);
+	if (st == WP_OK) {
+		json_t *v = json_object_get(body, "ledger_account_id");
+		st = json_is_integer(v) ? WP_OK : WP_E_INTERNAL;
+		*account_id = json_integer_value(v);
+		json_decref(body);
+		return st;
+	}
+	if (st != WP_E_NOT_FOUND)
+		return st;
+	struct wp_account acct;
+	st = wp_ledger_create_account(tx, code, WP_ACCOUNT_DEBITS_MUST_NOT_EXCEED_CREDITS, now_ms,
+				      &acct);
+	if (st != WP_OK)
+		return st;
+	body = json_pack("{s:I}", "ledger_account_id", (json_int_t)acct.id);
+	struct wp_doc meta = {.kind = kind,
+			      .id = id,
+			      .owner = owner,
+			      .ref = "",
+			      .created_ms = now_ms,
+			      .updated_ms = now_ms};
+	st = body ? wp_doc_save(tx, &meta, body, true) : WP_E_NOMEM;
+	json_decref(body);
+	*account_id = acct.id;
+	return st;
 }
 
 /* ---- request-owned values ---- */

@@ -338,6 +338,15 @@ void wp_write_submit(struct wp_write *w);
 wp_status wp_req_later(struct wp_req *r, uint32_t delay_ms, void (*fn)(struct wp_req *r, void *ctx),
 		       void *ctx);
 
+/*
+ * Inside a write: the ledger account a document names ("ledger_account_id"
+ * of (kind, id, owner)), opened with `code` (debits never above credits)
+ * and the document made on first use. For a surface's own accounts: a
+ * holding account, a merchant's.
+ */
+wp_status wp_named_account(struct wp_tx *tx, const char *kind, const char *id, const char *owner,
+			   int32_t code, int64_t now_ms, int64_t *account_id);
+
 /* ---- request-owned values ---- */
 
 /* v released when the request ends; returns v, or NULL (v released now) when out of memory. */

@@ -167,34 +167,8 @@ static wp_status save_pending(struct charge_write *c, struct wp_tx *tx, json_t *
 /* Kona's account for refunds on their way to a bank account (made on first use). */
 static wp_status refund_account(struct wp_tx *tx, int64_t now_ms, int64_t *id)
 {
-	wp_arena a;
-	wp_arena_init(&a, 4096);
-	json_t *h = NULL;
-	wp_status st = wp_doc_load(NULL, tx, "kona.holding", "refunds", "kona", &a, &h, NULL);
-	wp_arena_free(&a);
-	if (st == WP_OK) {
-		*id = int_of(h, "ledger_account_id");
-		json_decref(h);
-		return WP_OK;
-	}
-	if (st != WP_E_NOT_FOUND)
-		return st;
-	struct wp_account acct;
-	st = wp_ledger_create_account(tx, WP_ACCOUNT_PAYOUT_FLOAT,
-				      WP_ACCOUNT_DEBITS_MUST_NOT_EXCEED_CREDITS, now_ms, &acct);
-	if (st != WP_OK)
-		return st;
-	h = json_pack("{s:I}", "ledger_account_id", (json_int_t)acct.id);
-	struct wp_doc d = {.kind = "kona.holding",
-			   .id = "refunds",
-			   .owner = "kona",
-			   .ref = "",
-			   .created_ms = now_ms,
-			   .updated_ms = now_ms};
-	st = h ? wp_doc_save(tx, &d, h, true) : WP_E_NOMEM;
-	json_decref(h);
-	*id = acct.id;
-	return st;
+	return wp_named_account(tx, "kona.holding", "refunds", "kona", WP_ACCOUNT_PAYOUT_FLOAT,
+				now_ms, id);
 }
 
 /*
@@ -594,34 +568,8 @@ struct pay_write {
 static wp_status merchant_account(struct wp_tx *tx, const char *merchant, int64_t now_ms,
 				  int64_t *id)
 {
-	wp_arena a;
-	wp_arena_init(&a, 4096);
-	json_t *m = NULL;
-	wp_status st = wp_doc_load(NULL, tx, KIND_MERCHANT, merchant, "kona", &a, &m, NULL);
-	wp_arena_free(&a);
-	if (st == WP_OK) {
-		*id = int_of(m, "ledger_account_id");
-		json_decref(m);
-		return WP_OK;
-	}
-	if (st != WP_E_NOT_FOUND)
-		return st;
-	struct wp_account acct;
-	st = wp_ledger_create_account(tx, WP_ACCOUNT_MERCHANT,
-				      WP_ACCOUNT_DEBITS_MUST_NOT_EXCEED_CREDITS, now_ms, &acct);
-	if (st != WP_OK)
-		return st;
-	m = json_pack("{s:I}", "ledger_account_id", (json_int_t)acct.id);
-	struct wp_doc d = {.kind = KIND_MERCHANT,
-			   .id = merchant,
-			   .owner = "kona",
-			   .ref = "",
-			   .created_ms = now_ms,
-			   .updated_ms = now_ms};
-	st = m ? wp_doc_save(tx, &d, m, true) : WP_E_NOMEM;
-	json_decref(m);
-	*id = acct.id;
-	return st;
+	return wp_named_account(tx, KIND_MERCHANT, merchant, "kona", WP_ACCOUNT_MERCHANT, now_ms,
+				id);
 }
 
 /* The day (yyyyMMdd) and month (yyyyMM) of now, KST: the limits' periods. */

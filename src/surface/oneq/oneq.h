@@ -99,6 +99,20 @@ struct oneq_req {
 	bool answered;
 };
 
+/*
+ * A OneQ write (embedded first in each command): the writer decides the
+ * answer — code, and why on failure, or the answer's fields — and
+ * oneq_write_finish answers it on the HTTP thread.
+ */
+struct oneq_write {
+	struct wp_write w;
+	struct oneq_req *q;
+	enum oneq_code code;
+	json_t *answer;
+	char why[WP_MESSAGE_MAX_BYTES];
+};
+void oneq_write_finish(struct wp_req *r, struct wp_write *w);
+
 typedef enum oneq_code (*oneq_handler)(struct oneq_req *q);
 #define ONEQ_DEFERRED ONEQ_CODE_COUNT
 

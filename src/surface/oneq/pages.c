@@ -278,16 +278,12 @@ enum oneq_code oneq_page_state(struct oneq_req *q)
 enum page_op { PG_STEP, PG_CONFIRM };
 
 struct page_cmd {
-	struct wp_write w;
-	struct oneq_req *q;
+	struct oneq_write ow; /* first */
 	enum page_op op;
 	const char *tid, *key, *step, *method, *pin;
 	uint8_t pin_digest[WP_SHA256_BYTES];
 	char pg_token[ONEQ_PG_TOKEN_LEN + 1];
 	int64_t now_ms;
-	enum oneq_code code;
-	char why[WP_MESSAGE_MAX_BYTES];
-	json_t *answer;
 };
 
 static void pin_digest(const char *pin, uint8_t out[WP_SHA256_BYTES])
@@ -301,7 +297,7 @@ static void pin_digest(const char *pin, uint8_t out[WP_SHA256_BYTES])
 static wp_status hold(struct page_cmd *cmd, struct wp_tx *tx, json_t *p, json_t *shopper,
 		      bool *held)
 {
-	struct wp_app *app = cmd->q->r->app;
+	struct wp_app *app = cmd->ow.q->r->app;
 	const char *tid = oneq_str(p, "tid");
 	int64_t amount = num(p, "amount");
 	json_t *merchant = NULL;
@@ -330,17 +326,17 @@ static wp_status hold(struct page_cmd *cmd, struct wp_tx *tx, json_t *p, json_t 
 		if (st != WP_OK)
 			return st;
 		if (outcome != WP_BANK_OK) {
-			cmd->code = outcome == WP_BANK_INSUFFICIENT_FUNDS ||
-					    (outcome == WP_BANK_LEDGER_REJECTED &&
-					     moved.result == WP_TR_EXCEEDS_CREDITS)
-					? ONEQ_NO_FUNDS
-					: ONEQ_BANK;
-			if (cmd->code == ONEQ_NO_FUNDS)
-				snprintf(cmd->why, sizeof(cmd->why),
+			cmd->ow.code = outcome == WP_BANK_INSUFFICIENT_FUNDS ||
+					       (outcome == WP_BANK_LEDGER_REJECTED &&
+						moved.result == WP_TR_EXCEEDS_CREDITS)
+					   ? ONEQ_NO_FUNDS
+					   : ONEQ_BANK;
+			if (cmd->ow.code == ONEQ_NO_FUNDS)
+				snprintf(cmd->ow.why, sizeof(cmd->ow.why),
 					 "the registered account has less than %" PRId64 " won",
 					 amount);
 			else
-				snprintf(cmd->why, sizeof(cmd->why),
+				snprintf(cmd->ow.why, sizeof(cmd->ow.why),
 					 "the bank refused the withdrawal: %s",
 					 wp_bank_outcome_name(outcome));
 			return WP_OK;
@@ -359,8 +355,8 @@ static wp_status hold(struct page_cmd *cmd, struct wp_tx *tx, json_t *p, json_t 
 	if (st != WP_OK)
 		return st;
 	if (out.result == WP_TR_EXCEEDS_CREDITS) {
-		cmd->code = ONEQ_NO_FUNDS;
-		snprintf(cmd->why, sizeof(cmd->why),
+		cmd->ow.code = ONEQ_NO_FUNDS;
+		snprintf(cmd->ow.why, sizeof(cmd->ow.why),
 			 "하나머니 balance is less than %" PRId64 " won", amount);
 		return WP_OK;
 	}
@@ -380,21 +376,21 @@ static wp_status confirm(struct page_cmd *cmd, struct wp_tx *tx, json_t *p)
 	snprintf(status, sizeof(status), "%s", oneq_str(p, "status"));
 	const char *allowed = oneq_str(p, "payment_method_type");
 	if (strcmp(status, "SELECT_METHOD") != 0 && strcmp(status, "OPEN_PAYMENT") != 0) {
-		cmd->code = ONEQ_STATE;
-		snprintf(cmd->why, sizeof(cmd->why),
+		cmd->ow.code = ONEQ_STATE;
+		snprintf(cmd->ow.why, sizeof(cmd->ow.why),
 			 "the payment cannot be confirmed now (status %s)", status);
 		return WP_OK;
 	}
 	if (allowed[0] && strcmp(allowed, cmd->method) != 0) {
-		cmd->code = ONEQ_STATE;
-		snprintf(cmd->why, sizeof(cmd->why), "the merchant allows %s only", allowed);
+		cmd->ow.code = ONEQ_STATE;
+		snprintf(cmd->ow.why, sizeof(cmd->ow.why), "the merchant allows %s only", allowed);
 		return WP_OK;
 	}
 	json_t *shopper = NULL;
 	wp_status st = shopper_load(NULL, tx, oneq_str(p, "bank_acct_num"), &shopper);
 	if (st == WP_E_NOT_FOUND) {
-		cmd->code = ONEQ_STATE;
-		snprintf(cmd->why, sizeof(cmd->why),
+		cmd->ow.code = ONEQ_STATE;
+		snprintf(cmd->ow.why, sizeof(cmd->ow.why),
 			 "no OneQ Pay member has the registered account %s",
 			 oneq_str(p, "bank_acct_num"));
 		return WP_OK;
@@ -405,8 +401,8 @@ static wp_status confirm(struct page_cmd *cmd, struct wp_tx *tx, json_t *p)
 	int64_t locked = num(shopper, "locked_until");
 	if (locked > cmd->now_ms) {
 		json_object_set_new(p, "status", json_string("FAIL_AUTH_PASSWORD"));
-		cmd->code = ONEQ_PIN_LOCKED;
-		snprintf(cmd->why, sizeof(cmd->why),
+		cmd->ow.code = ONEQ_PIN_LOCKED;
+		snprintf(cmd->ow.why, sizeof(cmd->ow.why),
 			 "the PIN was wrong %d times in a row: it is locked for %" PRId64
 			 " more minutes",
 			 ONEQ_PIN_TRIES, (locked - cmd->now_ms + 59999) / 60000);
@@ -440,13 +436,13 @@ static wp_status confirm(struct page_cmd *cmd, struct wp_tx *tx, json_t *p)
 		json_object_set_new(p, "pin_fails", json_integer(fails));
 		if (fails >= ONEQ_PIN_TRIES || in_a_row >= ONEQ_PIN_TRIES) {
 			json_object_set_new(p, "status", json_string("FAIL_AUTH_PASSWORD"));
-			cmd->code = ONEQ_PIN_LOCKED;
-			snprintf(cmd->why, sizeof(cmd->why),
+			cmd->ow.code = ONEQ_PIN_LOCKED;
+			snprintf(cmd->ow.why, sizeof(cmd->ow.why),
 				 "the PIN was wrong %d times: the payment is locked",
 				 ONEQ_PIN_TRIES);
 		} else {
-			cmd->code = ONEQ_PIN_WRONG;
-			snprintf(cmd->why, sizeof(cmd->why),
+			cmd->ow.code = ONEQ_PIN_WRONG;
+			snprintf(cmd->ow.why, sizeof(cmd->ow.why),
 				 "the PIN is wrong: %" PRId64 " tries left",
 				 (int64_t)ONEQ_PIN_TRIES - (fails > in_a_row ? fails : in_a_row));
 		}
@@ -461,7 +457,7 @@ static wp_status confirm(struct page_cmd *cmd, struct wp_tx *tx, json_t *p)
 		return st;
 	if (!held) { /* not enough money, or the bank refused: the payment fails */
 		json_object_set_new(p, "status", json_string("FAIL_PAYMENT"));
-		json_object_set_new(p, "fail_reason", json_string(cmd->why));
+		json_object_set_new(p, "fail_reason", json_string(cmd->ow.why));
 		return WP_OK;
 	}
 	json_object_set_new(p, "status", json_string("AUTH_PASSWORD"));
@@ -472,15 +468,15 @@ static wp_status confirm(struct page_cmd *cmd, struct wp_tx *tx, json_t *p)
 static wp_status apply_page(struct wp_tx *tx, struct wp_cmd *c)
 {
 	struct page_cmd *cmd = (struct page_cmd *)c;
-	cmd->now_ms = wp_clock_now_ms(&cmd->q->r->app->clock); /* the writer's now */
-	cmd->code = ONEQ_OK;
-	cmd->why[0] = '\0';
-	json_object_clear(cmd->answer);
+	cmd->now_ms = wp_clock_now_ms(&cmd->ow.q->r->app->clock); /* the writer's now */
+	cmd->ow.code = ONEQ_OK;
+	cmd->ow.why[0] = '\0';
+	json_object_clear(cmd->ow.answer);
 	json_t *p = NULL;
 	wp_status st = page_payment(NULL, tx, cmd->tid, cmd->key, &p);
 	if (st == WP_E_NOT_FOUND) {
-		cmd->code = ONEQ_NO_PAYMENT;
-		snprintf(cmd->why, sizeof(cmd->why), "no payment has this tid and key");
+		cmd->ow.code = ONEQ_NO_PAYMENT;
+		snprintf(cmd->ow.why, sizeof(cmd->ow.why), "no payment has this tid and key");
 		return WP_OK;
 	}
 	if (st != WP_OK)
@@ -491,22 +487,22 @@ static wp_status apply_page(struct wp_tx *tx, struct wp_cmd *c)
 			   strcmp(status, "SELECT_METHOD") == 0;
 	if (strcmp(status, "FAIL_PAYMENT") == 0 &&
 	    strcmp(oneq_str(p, "fail_reason"), "expired") == 0) {
-		cmd->code = ONEQ_EXPIRED; /* recorded by an earlier call */
-		snprintf(cmd->why, sizeof(cmd->why), "the payment expired");
+		cmd->ow.code = ONEQ_EXPIRED; /* recorded by an earlier call */
+		snprintf(cmd->ow.why, sizeof(cmd->ow.why), "the payment expired");
 	} else if (oneq_expired(p, cmd->now_ms)) {
-		st = oneq_release(cmd->q->r->app, tx, cmd->tid, p, cmd->now_ms);
+		st = oneq_release(cmd->ow.q->r->app, tx, cmd->tid, p, cmd->now_ms);
 		json_object_set_new(p, "status", json_string("FAIL_PAYMENT"));
 		json_object_set_new(p, "fail_reason", json_string("expired"));
-		cmd->code = ONEQ_EXPIRED;
-		snprintf(cmd->why, sizeof(cmd->why), "the payment expired");
+		cmd->ow.code = ONEQ_EXPIRED;
+		snprintf(cmd->ow.why, sizeof(cmd->ow.why), "the payment expired");
 	} else if (cmd->op == PG_CONFIRM) {
 		st = confirm(cmd, tx, p);
 	} else if (strcmp(cmd->step, "quit") == 0) {
 		if (unconfirmed) {
 			json_object_set_new(p, "status", json_string("QUIT_PAYMENT"));
 		} else if (strcmp(status, "QUIT_PAYMENT") != 0) {
-			cmd->code = ONEQ_STATE;
-			snprintf(cmd->why, sizeof(cmd->why),
+			cmd->ow.code = ONEQ_STATE;
+			snprintf(cmd->ow.why, sizeof(cmd->ow.why),
 				 "the payment can no longer be quit (%s)", status);
 		}
 	} else if (strcmp(cmd->step, "open") == 0) {
@@ -515,8 +511,9 @@ static wp_status apply_page(struct wp_tx *tx, struct wp_cmd *c)
 	} else if (strcmp(status, "READY") == 0 || strcmp(status, "OPEN_PAYMENT") == 0) {
 		json_object_set_new(p, "status", json_string("SELECT_METHOD")); /* 다음 */
 	} else if (strcmp(status, "SELECT_METHOD") != 0) {
-		cmd->code = ONEQ_STATE;
-		snprintf(cmd->why, sizeof(cmd->why), "the payment is past this step (%s)", status);
+		cmd->ow.code = ONEQ_STATE;
+		snprintf(cmd->ow.why, sizeof(cmd->ow.why), "the payment is past this step (%s)",
+			 status);
 	}
 	if (st == WP_OK && strcmp(oneq_str(p, "status"), status) != 0) {
 		st = oneq_payment_save(tx, cmd->tid, p, false, cmd->now_ms);
@@ -524,25 +521,9 @@ static wp_status apply_page(struct wp_tx *tx, struct wp_cmd *c)
 		st = oneq_payment_save(tx, cmd->tid, p, false, cmd->now_ms);
 	}
 	if (st == WP_OK)
-		state_answer(cmd->q, p, cmd->now_ms, cmd->answer);
+		state_answer(cmd->ow.q, p, cmd->now_ms, cmd->ow.answer);
 	json_decref(p);
 	return st;
-}
-
-static void finish_page(struct wp_req *r, struct wp_write *w)
-{
-	(void)r;
-	struct page_cmd *cmd = (struct page_cmd *)w;
-	struct oneq_req *q = cmd->q;
-	if (w->cmd.status != WP_OK) {
-		oneq_answer_later(q, ONEQ_SYSTEM);
-		return;
-	}
-	if (cmd->code == ONEQ_OK)
-		q->data = cmd->answer;
-	else
-		snprintf(q->message, sizeof(q->message), "%s", cmd->why);
-	oneq_answer_later(q, cmd->code);
 }
 
 /*
@@ -582,10 +563,10 @@ static enum oneq_code page_write(struct oneq_req *q, enum page_op op)
 		c = oneq_fields(q, page_fields + P_METHOD, 2, v + P_METHOD);
 	if (c != ONEQ_OK)
 		return c;
-	struct page_cmd *cmd = WP_WRITE_NEW(q->r, struct page_cmd, apply_page, finish_page);
-	if (cmd == NULL || (cmd->answer = wp_req_json(q->r, json_object())) == NULL)
+	struct page_cmd *cmd = WP_WRITE_NEW(q->r, struct page_cmd, apply_page, oneq_write_finish);
+	if (cmd == NULL || (cmd->ow.answer = wp_req_json(q->r, json_object())) == NULL)
 		return ONEQ_SYSTEM;
-	cmd->q = q;
+	cmd->ow.q = q;
 	cmd->op = op;
 	cmd->tid = v[P_TID].s;
 	cmd->key = v[P_KEY].s;
@@ -603,7 +584,7 @@ static enum oneq_code page_write(struct oneq_req *q, enum page_op op)
 		if (wp_random_alnum(cmd->pg_token, ONEQ_PG_TOKEN_LEN) != WP_OK)
 			return ONEQ_SYSTEM;
 	}
-	wp_write_submit(&cmd->w);
+	wp_write_submit(&cmd->ow.w);
 	return ONEQ_DEFERRED;
 }
 

@@ -214,17 +214,13 @@ static const char *const ready_keys[] = {
 enum pay_op { OP_READY, OP_APPROVE, OP_CANCEL };
 
 struct pay_cmd {
-	struct wp_write w;
-	struct oneq_req *q;
+	struct oneq_write ow; /* first */
 	enum pay_op op;
 	const char *cid, *order_id, *member_id, *item_name, *pg_token, *tid, *tran_dt;
 	int64_t amount, category, cancel_amount, cancel_available; /* -1: not given */
 	json_t *ready; /* OP_READY: the new payment (the request's) */
 	char new_tid[ONEQ_TID_LEN + 1];
 	int64_t now_ms;
-	enum oneq_code code;
-	json_t *answer;
-	char why[WP_MESSAGE_MAX_BYTES];
 };
 
 static enum oneq_code cmd_fail(struct pay_cmd *cmd, enum oneq_code c, const char *fmt, ...)
@@ -233,9 +229,9 @@ static enum oneq_code cmd_fail(struct pay_cmd *cmd, enum oneq_code c, const char
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(cmd->why, sizeof(cmd->why), fmt, ap);
+	vsnprintf(cmd->ow.why, sizeof(cmd->ow.why), fmt, ap);
 	va_end(ap);
-	cmd->code = c;
+	cmd->ow.code = c;
 	return c;
 }
 
@@ -262,7 +258,7 @@ static wp_status apply_ready(struct wp_tx *tx, struct pay_cmd *cmd)
 {
 	json_t *merchant = NULL;
 	wp_status st = oneq_merchant_load(NULL, tx, cmd->cid, &merchant);
-	if (st == WP_OK && !oneq_owns(cmd->q, merchant)) {
+	if (st == WP_OK && !oneq_owns(cmd->ow.q, merchant)) {
 		json_decref(merchant);
 		st = WP_E_NOT_FOUND; /* another partner's: not named to this one */
 	}
@@ -274,11 +270,11 @@ static wp_status apply_ready(struct wp_tx *tx, struct pay_cmd *cmd)
 		return st;
 	json_object_set(cmd->ready, "partner_id", json_object_get(merchant, "partner_id"));
 	const char *approved_at =
-	    wp_arena_strndup(&cmd->q->r->arena, oneq_str(merchant, "approved_at"),
+	    wp_arena_strndup(&cmd->ow.q->r->arena, oneq_str(merchant, "approved_at"),
 			     strlen(oneq_str(merchant, "approved_at")));
 	json_decref(merchant);
 	json_t *seen = NULL;
-	json_object_set_new(cmd->answer, "tid", json_null()); /* first, as in the document */
+	json_object_set_new(cmd->ow.answer, "tid", json_null()); /* first, as in the document */
 	st = payment_by_order(tx, cmd->cid, cmd->order_id, &seen);
 	if (st == WP_OK) {
 		bool same = true;
@@ -294,7 +290,7 @@ static wp_status apply_ready(struct wp_tx *tx, struct pay_cmd *cmd)
 		}
 		snprintf(cmd->new_tid, sizeof(cmd->new_tid), "%s", oneq_str(seen, "tid"));
 		/* the same order again: its payment's pages */
-		page_urls(cmd->q->r->app, seen, cmd->new_tid, cmd->answer);
+		page_urls(cmd->ow.q->r->app, seen, cmd->new_tid, cmd->ow.answer);
 		json_decref(seen);
 	} else if (st != WP_E_NOT_FOUND) {
 		return st;
@@ -310,12 +306,12 @@ static wp_status apply_ready(struct wp_tx *tx, struct pay_cmd *cmd)
 		}
 		if (st != WP_OK)
 			return st;
-		page_urls(cmd->q->r->app, cmd->ready, cmd->new_tid, cmd->answer);
+		page_urls(cmd->ow.q->r->app, cmd->ready, cmd->new_tid, cmd->ow.answer);
 	}
-	json_object_set_new(cmd->answer, "tid", json_string(cmd->new_tid));
-	json_object_set_new(cmd->answer, "approved_at",
+	json_object_set_new(cmd->ow.answer, "tid", json_string(cmd->new_tid));
+	json_object_set_new(cmd->ow.answer, "approved_at",
 			    json_string(approved_at ? approved_at : ""));
-	cmd->code = ONEQ_OK;
+	cmd->ow.code = ONEQ_OK;
 	return WP_OK;
 }
 
@@ -339,7 +335,7 @@ static wp_status settle_expiry(struct wp_tx *tx, struct pay_cmd *cmd, json_t *p,
 	*expired = oneq_expired(p, cmd->now_ms);
 	if (!*expired)
 		return WP_OK;
-	wp_status st = oneq_release(cmd->q->r->app, tx, oneq_str(p, "tid"), p, cmd->now_ms);
+	wp_status st = oneq_release(cmd->ow.q->r->app, tx, oneq_str(p, "tid"), p, cmd->now_ms);
 	if (st != WP_OK)
 		return st;
 	json_object_set_new(p, "status", json_string("FAIL_PAYMENT"));
@@ -347,12 +343,12 @@ static wp_status settle_expiry(struct wp_tx *tx, struct pay_cmd *cmd, json_t *p,
 	return oneq_payment_save(tx, oneq_str(p, "tid"), p, false, cmd->now_ms);
 }
 
-/* The merchant exists and q may act for it; else why not (cmd->code). */
+/* The merchant exists and q may act for it; else why not (cmd->ow.code). */
 static wp_status known_merchant(struct wp_tx *tx, struct pay_cmd *cmd, bool *known)
 {
 	json_t *m = NULL;
 	wp_status st = oneq_merchant_load(NULL, tx, cmd->cid, &m);
-	*known = st == WP_OK && oneq_owns(cmd->q, m);
+	*known = st == WP_OK && oneq_owns(cmd->ow.q, m);
 	json_decref(m);
 	if (st == WP_E_NOT_FOUND || (st == WP_OK && !*known)) {
 		cmd_fail(cmd, ONEQ_NO_MERCHANT, "cid %s is not a OneQ Pay merchant", cmd->cid);
@@ -369,7 +365,7 @@ static wp_status apply_approve(struct wp_tx *tx, struct pay_cmd *cmd)
 	if (st != WP_OK || !known)
 		return st;
 	st = payment_by_order(tx, cmd->cid, cmd->order_id, &p);
-	if (st == WP_OK && !oneq_owns(cmd->q, p)) {
+	if (st == WP_OK && !oneq_owns(cmd->ow.q, p)) {
 		json_decref(p);
 		st = WP_E_NOT_FOUND;
 	}
@@ -396,12 +392,12 @@ static wp_status apply_approve(struct wp_tx *tx, struct pay_cmd *cmd)
 		cmd_fail(cmd, ONEQ_MISMATCH,
 			 "category_cd %" PRId64 " is not the payment's (%" PRId64 ")",
 			 cmd->category, num(p, "category_cd"));
-	if (cmd->code != ONEQ_OK) {
+	if (cmd->ow.code != ONEQ_OK) {
 		json_decref(p);
 		return WP_OK;
 	}
 	if (approved_or_after(status)) { /* approving twice: the same answer */
-		approve_answer(p, cmd->answer);
+		approve_answer(p, cmd->ow.answer);
 		json_decref(p);
 		return WP_OK;
 	}
@@ -422,7 +418,7 @@ static wp_status apply_approve(struct wp_tx *tx, struct pay_cmd *cmd)
 	else if (st == WP_OK && cmd->pg_token &&
 		 strcmp(cmd->pg_token, oneq_str(p, "pg_token")) != 0)
 		cmd_fail(cmd, ONEQ_BAD_PG_TOKEN, "pg_token is not the one sent to approval_url");
-	if (st != WP_OK || cmd->code != ONEQ_OK) {
+	if (st != WP_OK || cmd->ow.code != ONEQ_OK) {
 		json_decref(p);
 		return st;
 	}
@@ -455,7 +451,7 @@ static wp_status apply_approve(struct wp_tx *tx, struct pay_cmd *cmd)
 	st = oneq_due_remove(tx, oneq_str(p, "tid"));
 	if (st == WP_OK)
 		st = oneq_payment_save(tx, oneq_str(p, "tid"), p, false, cmd->now_ms);
-	approve_answer(p, cmd->answer);
+	approve_answer(p, cmd->ow.answer);
 	json_decref(p);
 	return st;
 }
@@ -494,7 +490,8 @@ static wp_status apply_cancel(struct wp_tx *tx, struct pay_cmd *cmd)
 	if (st != WP_OK || !known)
 		return st;
 	st = oneq_payment_load(NULL, tx, cmd->tid, &p);
-	if (st == WP_OK && (strcmp(oneq_str(p, "cid"), cmd->cid) != 0 || !oneq_owns(cmd->q, p))) {
+	if (st == WP_OK &&
+	    (strcmp(oneq_str(p, "cid"), cmd->cid) != 0 || !oneq_owns(cmd->ow.q, p))) {
 		json_decref(p);
 		st = WP_E_NOT_FOUND;
 	}
@@ -527,7 +524,7 @@ static wp_status apply_cancel(struct wp_tx *tx, struct pay_cmd *cmd)
 			 "cancel_amount %" PRId64 " is more than cancel_available_amount %" PRId64,
 			 cmd->cancel_amount, available);
 	}
-	if (st != WP_OK || cmd->code != ONEQ_OK) {
+	if (st != WP_OK || cmd->ow.code != ONEQ_OK) {
 		json_decref(p);
 		return st;
 	}
@@ -546,9 +543,9 @@ static wp_status apply_cancel(struct wp_tx *tx, struct pay_cmd *cmd)
 					   0};
 		int outcome = 0;
 		struct wp_transfer moved;
-		st = cmd->q->r->app->bank->ops->move(cmd->q->r->app->bank, tx, id, &from, &to,
-						     cmd->cancel_amount, WP_TRANSFER_CODE_PAYMENT,
-						     cmd->now_ms, &outcome, &moved, &replayed);
+		st = cmd->ow.q->r->app->bank->ops->move(
+		    cmd->ow.q->r->app->bank, tx, id, &from, &to, cmd->cancel_amount,
+		    WP_TRANSFER_CODE_PAYMENT, cmd->now_ms, &outcome, &moved, &replayed);
 		if (st == WP_OK && outcome != WP_BANK_OK)
 			cmd_fail(cmd, ONEQ_BANK, "the refund to the account failed at the bank: %s",
 				 wp_bank_outcome_name(outcome));
@@ -564,7 +561,7 @@ static wp_status apply_cancel(struct wp_tx *tx, struct pay_cmd *cmd)
 			cmd_fail(cmd, ONEQ_SYSTEM, "the refund could not be booked: %s",
 				 wp_transfer_result_name(out.result));
 	}
-	if (st != WP_OK || cmd->code != ONEQ_OK) {
+	if (st != WP_OK || cmd->ow.code != ONEQ_OK) {
 		json_decref(p);
 		return st;
 	}
@@ -578,9 +575,9 @@ static wp_status apply_cancel(struct wp_tx *tx, struct pay_cmd *cmd)
 	    json_string(canceled == amount ? "CANCEL_PAYMENT" : "PART_CANCEL_PAYMENT"));
 	oneq_action(p, "CANCEL", cmd->cancel_amount, cmd->now_ms);
 	st = oneq_payment_save(tx, cmd->tid, p, false, cmd->now_ms);
-	order_answer(p, cmd->now_ms, cmd->answer);
-	json_object_del(cmd->answer, "payment_action_details");
-	json_object_set_new(cmd->answer, "approved_cancel_amount",
+	order_answer(p, cmd->now_ms, cmd->ow.answer);
+	json_object_del(cmd->ow.answer, "payment_action_details");
+	json_object_set_new(cmd->ow.answer, "approved_cancel_amount",
 			    json_integer(cmd->cancel_amount));
 	json_decref(p);
 	return st;
@@ -590,10 +587,10 @@ static wp_status apply_pay(struct wp_tx *tx, struct wp_cmd *c)
 {
 	struct pay_cmd *cmd = (struct pay_cmd *)c;
 	if (cmd->op != OP_READY) /* the writer's now: housekeeping may have run since */
-		cmd->now_ms = wp_clock_now_ms(&cmd->q->r->app->clock);
-	cmd->code = ONEQ_OK;
-	cmd->why[0] = '\0';
-	json_object_clear(cmd->answer);
+		cmd->now_ms = wp_clock_now_ms(&cmd->ow.q->r->app->clock);
+	cmd->ow.code = ONEQ_OK;
+	cmd->ow.why[0] = '\0';
+	json_object_clear(cmd->ow.answer);
 	switch (cmd->op) {
 	case OP_READY:
 		return apply_ready(tx, cmd);
@@ -605,28 +602,12 @@ static wp_status apply_pay(struct wp_tx *tx, struct wp_cmd *c)
 	return WP_E_INTERNAL;
 }
 
-static void finish_pay(struct wp_req *r, struct wp_write *w)
-{
-	(void)r;
-	struct pay_cmd *cmd = (struct pay_cmd *)w;
-	struct oneq_req *q = cmd->q;
-	if (w->cmd.status != WP_OK) {
-		oneq_answer_later(q, ONEQ_SYSTEM);
-		return;
-	}
-	if (cmd->code == ONEQ_OK)
-		q->data = cmd->answer;
-	else
-		snprintf(q->message, sizeof(q->message), "%s", cmd->why);
-	oneq_answer_later(q, cmd->code);
-}
-
 static struct pay_cmd *new_cmd(struct oneq_req *q, enum pay_op op)
 {
-	struct pay_cmd *cmd = WP_WRITE_NEW(q->r, struct pay_cmd, apply_pay, finish_pay);
-	if (cmd == NULL || (cmd->answer = wp_req_json(q->r, json_object())) == NULL)
+	struct pay_cmd *cmd = WP_WRITE_NEW(q->r, struct pay_cmd, apply_pay, oneq_write_finish);
+	if (cmd == NULL || (cmd->ow.answer = wp_req_json(q->r, json_object())) == NULL)
 		return NULL;
-	cmd->q = q;
+	cmd->ow.q = q;
 	cmd->op = op;
 	cmd->now_ms = wp_clock_now_ms(&q->r->app->clock);
 	cmd->cancel_available = -1;
@@ -676,7 +657,7 @@ enum oneq_code oneq_ready(struct oneq_req *q)
 	if (p == NULL || wp_req_json(q->r, p) == NULL)
 		return ONEQ_SYSTEM;
 	cmd->ready = p;
-	wp_write_submit(&cmd->w);
+	wp_write_submit(&cmd->ow.w);
 	return ONEQ_DEFERRED;
 }
 
@@ -711,7 +692,7 @@ enum oneq_code oneq_approve(struct oneq_req *q)
 	cmd->amount = v[A_AMOUNT].i;
 	cmd->tran_dt = v[A_TRAN_DT].s;
 	cmd->pg_token = v[A_PG_TOKEN].present ? v[A_PG_TOKEN].s : NULL;
-	wp_write_submit(&cmd->w);
+	wp_write_submit(&cmd->ow.w);
 	return ONEQ_DEFERRED;
 }
 
@@ -747,7 +728,7 @@ enum oneq_code oneq_cancel(struct oneq_req *q)
 	cmd->cancel_amount = v[C_AMOUNT].i;
 	if (v[C_AVAILABLE].present)
 		cmd->cancel_available = v[C_AVAILABLE].i;
-	wp_write_submit(&cmd->w);
+	wp_write_submit(&cmd->ow.w);
 	return ONEQ_DEFERRED;
 }
 

@@ -81,6 +81,22 @@ void oneq_answer_later(struct oneq_req *q, enum oneq_code c)
 	q->r->before_answer = answer_now;
 }
 
+void oneq_write_finish(struct wp_req *r, struct wp_write *w)
+{
+	(void)r;
+	struct oneq_write *ow = (struct oneq_write *)w;
+	struct oneq_req *q = ow->q;
+	if (w->cmd.status != WP_OK) {
+		oneq_answer_later(q, ONEQ_SYSTEM);
+		return;
+	}
+	if (ow->code == ONEQ_OK)
+		q->data = ow->answer;
+	else
+		snprintf(q->message, sizeof(q->message), "%s", ow->why);
+	oneq_answer_later(q, ow->code);
+}
+
 void oneq_reply_error(struct wp_req *r, wp_status st, const char *msg)
 {
 	struct oneq_req q = {.r = r};

@@ -18,35 +18,8 @@
 /* The account a 계좌 payment's withdrawal waits in until approve (one, made on first use). */
 wp_status oneq_holding_account(struct wp_tx *tx, int64_t now_ms, int64_t *id)
 {
-	json_t *body = NULL;
-	wp_arena a;
-	wp_arena_init(&a, WP_STORE_ROW_ARENA_BYTES);
-	wp_status st =
-	    wp_doc_load(NULL, tx, HOLDING_KIND, "holding", ONEQ_SHOPPER_OWNER, &a, &body, NULL);
-	wp_arena_free(&a);
-	if (st == WP_OK) {
-		*id = json_integer_value(json_object_get(body, "ledger_account_id"));
-		json_decref(body);
-		return WP_OK;
-	}
-	if (st != WP_E_NOT_FOUND)
-		return st;
-	struct wp_account acct;
-	st = wp_ledger_create_account(tx, WP_ACCOUNT_MERCHANT,
-				      WP_ACCOUNT_DEBITS_MUST_NOT_EXCEED_CREDITS, now_ms, &acct);
-	if (st != WP_OK)
-		return st;
-	body = json_pack("{s:I}", "ledger_account_id", (json_int_t)acct.id);
-	struct wp_doc meta = {.kind = HOLDING_KIND,
-			      .id = "holding",
-			      .owner = ONEQ_SHOPPER_OWNER,
-			      .ref = "",
-			      .created_ms = now_ms,
-			      .updated_ms = now_ms};
-	st = body ? wp_doc_save(tx, &meta, body, true) : WP_E_NOMEM;
-	json_decref(body);
-	*id = acct.id;
-	return st;
+	return wp_named_account(tx, HOLDING_KIND, "holding", ONEQ_SHOPPER_OWNER,
+				WP_ACCOUNT_MERCHANT, now_ms, id);
 }
 
 struct shopper_in {
