@@ -8,8 +8,9 @@
  * Each payment holding money has a "oneq_due" document (owner "oneq", ref
  * "m:<the minute it expires>"), removed when the hold ends. Housekeeping
  * lists the minutes from the last one it finished up to now: one indexed
- * look-up per minute (at start a week and a day back; after a jump of the
- * sandbox clock, the two days around it).
+ * look-up per minute: the last hour at once, older minutes (a week and a
+ * day back at start; the day after the old now after a jump of the sandbox
+ * clock) 60 a run, newest first.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -22,6 +23,8 @@
 #define DUE_PAGE 200		      /* payments released per minute per housekeeping run */
 #define DAY_MINUTES 1441	      /* a payment lives at most a day (--oneq-expiry-s) */
 #define FIRST_LOOK_MINUTES (8 * 1440) /* at start: a week's downtime, and a day */
+#define RECENT_MINUTES 60	      /* swept at once after a start or a jump */
+#define BACKLOG_BUDGET 60	      /* older minutes swept per run */
 
 /*
  * Every minute before it was swept (the commit writer's alone: housekeeping
@@ -124,31 +127,55 @@ static wp_status sweep(struct wp_app *app, struct wp_tx *tx, int64_t from, int64
 	return WP_OK;
 }
 
+/*
+ * Older minutes still to look at (a backlog: the week before a start, the
+ * day after the old now when the sandbox clock jumps), swept from the top
+ * down, BACKLOG_BUDGET minutes per run: a run stays short whatever the
+ * clock did, and the recent minutes come first. back_hi < back_lo: none.
+ */
+static int64_t back_lo, back_hi = -1;
+
+static void backlog_add(int64_t lo, int64_t hi)
+{
+	if (hi < lo)
+		return;
+	if (back_hi < back_lo) {
+		back_lo = lo;
+		back_hi = hi;
+		return;
+	}
+	back_lo = lo < back_lo ? lo : back_lo;
+	back_hi = hi > back_hi ? hi : back_hi;
+}
+
 wp_status oneq_housekeeping(struct wp_app *app, void *state, struct wp_tx *tx, int64_t now_ms)
 {
 	(void)state;
 	int64_t now_minute = now_ms / 60000;
-	if (done_minute == 0)
-		done_minute = now_minute - FIRST_LOOK_MINUTES;
-	else if (done_minute > now_minute + 1) /* the clock went back (a sandbox reset) */
-		done_minute = now_minute - DAY_MINUTES;
-	/*
-	 * From a little before the last minute finished (a sweep whose
-	 * transaction rolled back left its payments due) to now. After a jump of
-	 * the clock (the sandbox's) only two windows can hold due payments: a
-	 * day after the old now, and the day before the new one.
-	 */
-	int64_t from = done_minute - 2;
-	bool all = true;
-	wp_status st = WP_OK;
-	if (now_minute - from > 2 * DAY_MINUTES + FIRST_LOOK_MINUTES) {
-		st = sweep(app, tx, from, from + DAY_MINUTES, now_ms, &all);
-		if (st != WP_OK || !all)
-			return st;
-		from = now_minute - DAY_MINUTES;
+	if (done_minute == 0) { /* this process's first run: the last hour now, the week later */
+		done_minute = now_minute - RECENT_MINUTES;
+		backlog_add(now_minute - FIRST_LOOK_MINUTES, done_minute - 1);
+	} else if (done_minute > now_minute + 1) { /* the clock went back (a sandbox reset) */
+		done_minute = now_minute - RECENT_MINUTES;
+		backlog_add(now_minute - DAY_MINUTES, done_minute - 1);
+	} else if (now_minute - done_minute > RECENT_MINUTES) {
+		/* the clock jumped: the day after the old now can hold due payments */
+		backlog_add(done_minute - 2, done_minute + DAY_MINUTES);
+		done_minute = now_minute - RECENT_MINUTES;
 	}
-	st = sweep(app, tx, from, now_minute, now_ms, &all);
+	/* From a little before the last minute finished (a sweep whose transaction
+	 * rolled back left its payments due) to now. */
+	bool all = true;
+	wp_status st = sweep(app, tx, done_minute - 2, now_minute, now_ms, &all);
+	if (st != WP_OK || !all)
+		return st;
+	done_minute = now_minute; /* the current minute is looked at again next run */
+	if (back_hi < back_lo)
+		return WP_OK;
+	int64_t lo =
+	    back_hi - BACKLOG_BUDGET + 1 > back_lo ? back_hi - BACKLOG_BUDGET + 1 : back_lo;
+	st = sweep(app, tx, lo, back_hi, now_ms, &all);
 	if (st == WP_OK && all)
-		done_minute = now_minute; /* the current minute is looked at again next run */
+		back_hi = lo - 1;
 	return st;
 }
