@@ -142,12 +142,6 @@ wp_status kona_card_issue(struct kona_req *k, struct wp_tx *tx, int64_t user_id,
 	return WP_E_UNAVAILABLE;
 }
 
-static const char *str_of(json_t *o, const char *key)
-{
-	const char *v = json_string_value(json_object_get(o, key));
-	return v ? v : "";
-}
-
 /* A card's balance: what its ledger account holds, posted. */
 static json_t *balance_of(struct kona_req *k, json_t *card)
 {
@@ -289,148 +283,6 @@ const struct wp_route_doc kona_doc_card_info = {
     .answer_prop_count = WP_COUNT(info_answer),
 };
 
-/* ---- v2 payment/generate/onetimetoken ---- */
-
-static const char *const token_types[] = {"ATM", "CREDIT", NULL};
-
-static const struct wp_field token_fields[] = {
-    {"cardNo", WP_FIELD_DIGITS, WP_FIELD_REQUIRED, 16, 16},
-    {"type", WP_FIELD_ENUM, WP_FIELD_EMPTY_ABSENT, 3, 6, token_types},
-};
-
-struct token_write {
-	struct kona_write kw;
-	char uniq[96];
-	char token[17], dcvv[4];
-	char dcvv_hash[2 * WP_SHA256_BYTES + 1];
-	int64_t now_ms, life_ms;
-	const char *type;
-};
-
-/*
- * A card's live one-time tokens (at most KONA_OTT_LIVE_MAX): each a document
- * (kind "kona.ott", id the 16 digits, ref the card's par) with the dcvv's
- * keyed hash, its expiry and whether it was used; the card names it.
- */
-static wp_status apply_token(struct wp_tx *tx, struct wp_cmd *c)
-{
-	struct token_write *t = (struct token_write *)c;
-	struct kona_req *k = t->kw.k;
-	json_t *card = NULL;
-	wp_status st = wp_doc_load_uniq(NULL, tx, KONA_KIND_CARD, t->uniq, &card);
-	if (st == WP_OK && strcmp(str_of(card, "aspId"), k->asp_id) != 0)
-		st = WP_E_NOT_FOUND; /* another partner's card */
-	if (st == WP_OK && strcmp(str_of(card, "status"), "ACTIVE") != 0)
-		st = WP_E_FORBIDDEN;
-	/*
-	 * The card's live tokens: expired ones are deleted now, and past
-	 * KONA_OTT_LIVE_MAX the oldest goes, so a card's tokens stay bounded.
-	 */
-	json_t *live = st == WP_OK ? json_object_get(card, "otts") : NULL;
-	if (st == WP_OK && !json_is_array(live)) {
-		live = json_array();
-		json_object_set_new(card, "otts", live);
-	}
-	for (size_t i = 0; st == WP_OK && i < json_array_size(live);) {
-		json_t *e = json_array_get(live, i);
-		bool old = json_integer_value(json_object_get(e, "expires_ms")) < t->now_ms ||
-			   json_array_size(live) >= KONA_OTT_LIVE_MAX;
-		if (!old) {
-			i++;
-			continue;
-		}
-		st = tx->ops->doc_delete(tx, KONA_KIND_OTT, str_of(e, "id"));
-		if (st == WP_E_NOT_FOUND)
-			st = WP_OK;
-		json_array_remove(live, i);
-	}
-	const char *par = st == WP_OK ? str_of(card, "par") : "";
-	for (int i = 0; st == WP_OK; i++) {
-		if (wp_random_from("0123456789", t->token, 16) != WP_OK) {
-			st = WP_E_INTERNAL;
-			break;
-		}
-		if (t->token[0] == '0')
-			t->token[0] = '9';
-		json_t *body =
-		    json_pack("{s:s, s:s, s:I, s:s, s:b}", "par", par, "dcvv", t->dcvv_hash,
-			      "expires_ms", (json_int_t)(t->now_ms + t->life_ms), "type",
-			      t->type ? t->type : "", "used", 0);
-		struct wp_doc d = {.kind = KONA_KIND_OTT,
-				   .id = t->token,
-				   .owner = k->asp_id,
-				   .ref = par,
-				   .created_ms = t->now_ms,
-				   .updated_ms = t->now_ms};
-		st = body ? wp_doc_save(tx, &d, body, true) : WP_E_NOMEM;
-		json_decref(body);
-		if (st != WP_E_CONFLICT)
-			break;
-		st = i < 7 ? WP_OK : WP_E_UNAVAILABLE; /* a live token has these digits: again */
-	}
-	if (st == WP_OK) {
-		char user[24];
-		snprintf(user, sizeof(user), "%" PRId64,
-			 (int64_t)json_integer_value(json_object_get(card, "userId")));
-		json_array_append_new(live, json_pack("{s:s, s:I}", "id", t->token, "expires_ms",
-						      (json_int_t)(t->now_ms + t->life_ms)));
-		struct wp_doc cm = {.kind = KONA_KIND_CARD,
-				    .id = par,
-				    .owner = k->asp_id,
-				    .ref = user,
-				    .uniq = t->uniq,
-				    .updated_ms = t->now_ms};
-		st = wp_doc_save(tx, &cm, card, false);
-	}
-	json_decref(card);
-	if (st == WP_OK) {
-		json_object_set_new(t->kw.reply, "oneTimeToken", json_string(t->token));
-		json_object_set_new(t->kw.reply, "dcvv", json_string(t->dcvv));
-	}
-	return st;
-}
-
-enum kona_code kona_onetime_token(struct kona_req *k)
-{
-	struct wp_value v[2];
-	enum kona_code c = kona_fields(k, token_fields, 2, v);
-	if (c != KONA_OK)
-		return c;
-	if (!kona_luhn_valid(v[0].s, v[0].len))
-		return KONA_BAD_CARD;
-	struct token_write *t = kona_write_new(k, sizeof(*t), apply_token);
-	if (t == NULL || (t->kw.reply = kona_json(k, json_object())) == NULL)
-		return KONA_SYSTEM;
-	kona_card_uniq(k->app, v[0].s, t->uniq, sizeof(t->uniq));
-	if (wp_random_from("0123456789", t->dcvv, 3) != WP_OK)
-		return KONA_SYSTEM;
-	wp_lookup_hash(k->app->data_key, "kona.dcvv", t->dcvv, t->dcvv_hash);
-	t->now_ms = wp_clock_now_ms(&k->app->clock);
-	t->type = v[1].present ? v[1].s : NULL;
-	t->life_ms = t->type ? KONA_OTT_LONG_MS : KONA_OTT_MS;
-	t->kw.on_not_found = KONA_BAD_CARD;
-	t->kw.on_forbidden = KONA_CARD_STATUS;
-	wp_write_submit(&t->kw.w);
-	return KONA_DEFERRED;
-}
-
-static const struct wp_doc_shape token_shape[] = {{NULL, token_fields, 2, NULL}};
-static const struct wp_doc_prop token_answer[] = {
-    {"oneTimeToken", "string", "16 digits: single use, bound to the card"},
-    {"dcvv", "string", "3 digits, sent with the token"},
-    {"response", "object", "code and description"},
-};
-const struct wp_route_doc kona_doc_onetime_token = {
-    .summary = "A one-time token for the card: 30 s, or 5 minutes with type ATM or CREDIT",
-    .description = "A card keeps at most 256 live tokens. 000_002 for a number that "
-		   "is no card of this partner; a suspended card gets none.",
-    .body = WP_DOC_JSON,
-    .shapes = token_shape,
-    .shape_count = 1,
-    .answer_props = token_answer,
-    .answer_prop_count = WP_COUNT(token_answer),
-};
-
 /* ---- card/status: SUSPEND and RESUME ---- */
 
 static const char *const status_values[] = {"SUSPEND", "RESUME", NULL};
@@ -466,7 +318,7 @@ static wp_status apply_status(struct wp_tx *tx, struct wp_cmd *c)
 	} else {
 		st = wp_doc_load_uniq(NULL, tx, KONA_KIND_CARD, w->uniq, &card);
 	}
-	if (st == WP_OK && (strcmp(str_of(card, "aspId"), k->asp_id) != 0 ||
+	if (st == WP_OK && (strcmp(kona_str(card, "aspId"), k->asp_id) != 0 ||
 			    json_integer_value(json_object_get(card, "userId")) != w->user_id))
 		st = WP_E_NOT_FOUND; /* not this member's card */
 	if (st != WP_OK) {
@@ -477,15 +329,16 @@ static wp_status apply_status(struct wp_tx *tx, struct wp_cmd *c)
 	char user[24];
 	snprintf(user, sizeof(user), "%" PRId64, w->user_id);
 	struct wp_doc cm = {.kind = KONA_KIND_CARD,
-			    .id = str_of(card, "par"),
+			    .id = kona_str(card, "par"),
 			    .owner = k->asp_id,
 			    .ref = user,
 			    .updated_ms = w->now_ms};
-	cm.uniq = str_of(card, "uniq"); /* kept: the number's keyed hash */
+	cm.uniq = kona_str(card, "uniq"); /* kept: the number's keyed hash */
 	st = wp_doc_save(tx, &cm, card, false);
 	if (st == WP_OK) {
-		json_object_set_new(w->kw.reply, "par", json_string(str_of(card, "par")));
-		json_object_set_new(w->kw.reply, "cardStatus", json_string(str_of(card, "status")));
+		json_object_set_new(w->kw.reply, "par", json_string(kona_str(card, "par")));
+		json_object_set_new(w->kw.reply, "cardStatus",
+				    json_string(kona_str(card, "status")));
 	}
 	json_decref(card);
 	return st;
@@ -533,146 +386,4 @@ const struct wp_route_doc kona_doc_card_status = {
     .shape_count = 1,
     .answer_props = status_answer,
     .answer_prop_count = WP_COUNT(status_answer),
-};
-
-/* ---- the card's transactions: a log written with each movement ---- */
-
-wp_status kona_card_log(const char *asp_id, struct wp_tx *tx, json_t *card, const char *type,
-			int64_t amount, const char *merchant, const char *nr, int64_t now_ms)
-{
-	struct wp_account a;
-	int64_t balance = 0;
-	wp_status st = tx->ops->account_get(
-	    tx, json_integer_value(json_object_get(card, "ledger_account_id")), &a);
-	if (st != WP_OK)
-		return st;
-	if (!wp_account_balance(&a, &balance))
-		return WP_E_INTERNAL;
-	char when[24], id[KONA_ASP_ID_LEN + 40];
-	wp_format_stamp(now_ms, WP_KST_OFFSET_MIN, false, false, when, sizeof(when));
-	snprintf(id, sizeof(id), "%s:%s", asp_id, nr);
-	json_t *body = json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:I}", "nrNumber", nr, "trType",
-				 type, "amount", (json_int_t)amount, "balanceAfter",
-				 (json_int_t)balance, "merchantId", merchant ? merchant : "",
-				 "approvalDateTime", when, "at_ms", (json_int_t)now_ms);
-	struct wp_doc d = {.kind = KONA_KIND_CARD_TX,
-			   .id = id,
-			   .owner = asp_id,
-			   .ref = str_of(card, "par"),
-			   .created_ms = now_ms,
-			   .updated_ms = now_ms};
-	st = body ? wp_doc_save(tx, &d, body, true) : WP_E_NOMEM;
-	json_decref(body);
-	return st;
-}
-
-/* ---- transaction/card ---- */
-
-static const char *const tr_types[] = {"00", "01", "02", "03", NULL};
-
-enum { T_USER, T_PAR, T_START, T_END, T_TYPE };
-
-static const struct wp_field history_fields[] = {
-    [T_USER] = {"userId", WP_FIELD_INT, 0, 1, 999999999999999LL},
-    [T_PAR] = {"par", WP_FIELD_ALNUM, WP_FIELD_REQUIRED, 27, 27},
-    [T_START] = {"startDate", WP_FIELD_BIRTH_DATE, WP_FIELD_REQUIRED, 8, 8},
-    [T_END] = {"endDate", WP_FIELD_BIRTH_DATE, WP_FIELD_REQUIRED, 8, 8},
-    [T_TYPE] = {"trType", WP_FIELD_ENUM, WP_FIELD_EMPTY_ABSENT, 2, 2, tr_types},
-};
-
-enum kona_code kona_card_history(struct kona_req *k)
-{
-	struct wp_value v[WP_COUNT(history_fields)];
-	enum kona_code c = kona_fields(k, history_fields, WP_COUNT(history_fields), v);
-	if (c != KONA_OK)
-		return c;
-	if (strcmp(v[T_START].s, v[T_END].s) > 0) {
-		k->field = "startDate";
-		return KONA_INVALID;
-	}
-	json_t *pr = json_object_get(k->body, "pageRequest");
-	int64_t page = json_is_integer(json_object_get(pr, "page"))
-			   ? json_integer_value(json_object_get(pr, "page"))
-			   : 0;
-	int64_t size = json_is_integer(json_object_get(pr, "pageSize"))
-			   ? json_integer_value(json_object_get(pr, "pageSize"))
-			   : 20;
-	const char *dir = json_string_value(json_object_get(pr, "orderByDirection"));
-	if (page < 0 || size < 1 || size > 100 ||
-	    (dir != NULL && strcmp(dir, "ASC") != 0 && strcmp(dir, "DESC") != 0)) {
-		k->field = "pageRequest";
-		return KONA_INVALID;
-	}
-	json_t *card = NULL;
-	wp_status st = wp_doc_load(k->app->store, NULL, KONA_KIND_CARD, v[T_PAR].s, k->asp_id,
-				   &k->r->arena, &card, NULL);
-	if (kona_json(k, card) == NULL && st == WP_OK)
-		return KONA_SYSTEM;
-	if (st == WP_E_NOT_FOUND ||
-	    (st == WP_OK && v[T_USER].present &&
-	     json_integer_value(json_object_get(card, "userId")) != v[T_USER].i))
-		return KONA_BAD_PAR;
-	if (st != WP_OK)
-		return KONA_SYSTEM;
-	json_t *all = NULL;
-	if (wp_doc_list(k->app->store, NULL, KONA_KIND_CARD_TX, k->asp_id, v[T_PAR].s,
-			KONA_CARD_TX_MAX, &all) != WP_OK ||
-	    kona_json(k, all) == NULL)
-		return KONA_SYSTEM;
-	/* newest first from the store; in time order (DESC by default) */
-	json_t *match = kona_json(k, json_array());
-	if (match == NULL)
-		return KONA_SYSTEM;
-	size_t i;
-	json_t *t;
-	json_array_foreach(all, i, t)
-	{
-		const char *when = str_of(t, "approvalDateTime");
-		if (strncmp(when, v[T_START].s, 8) < 0 || strncmp(when, v[T_END].s, 8) > 0)
-			continue;
-		if (v[T_TYPE].present && strcmp(str_of(t, "trType"), v[T_TYPE].s) != 0)
-			continue;
-		json_t *e = json_deep_copy(t);
-		json_object_del(e, "_id");
-		json_object_del(e, "at_ms");
-		if (dir != NULL && strcmp(dir, "ASC") == 0)
-			json_array_insert_new(match, 0, e);
-		else
-			json_array_append_new(match, e);
-	}
-	size_t total = json_array_size(match);
-	json_t *list = json_array();
-	for (size_t j = (size_t)(page * size); j < total && j < (size_t)((page + 1) * size); j++)
-		json_array_append(list, json_array_get(match, j));
-	if ((k->data = kona_json(k, json_object())) == NULL) {
-		json_decref(list);
-		return KONA_SYSTEM;
-	}
-	json_object_set_new(k->data, "transactionList", list);
-	json_object_set_new(k->data, "pageResponse",
-			    json_pack("{s:I, s:I, s:I, s:I}", "page", (json_int_t)page, "pageSize",
-				      (json_int_t)size, "totalElements", (json_int_t)total,
-				      "totalPages",
-				      (json_int_t)((total + (size_t)size - 1) / (size_t)size)));
-	return KONA_OK;
-}
-
-static const struct wp_doc_shape history_shape[] = {
-    {NULL, history_fields, WP_COUNT(history_fields), NULL}};
-static const struct wp_doc_prop history_answer[] = {
-    {"transactionList", "array",
-     "nrNumber, trType (00 payment, 01 charge, 02 refund), amount, balanceAfter, merchantId, "
-     "approvalDateTime (yyyyMMddHHmmss, KST)"},
-    {"pageResponse", "object", "page, pageSize, totalElements, totalPages"},
-    {"response", "object", "code and description"},
-};
-const struct wp_route_doc kona_doc_card_history = {
-    .summary = "A card's transactions by approval date (transaction/card)",
-    .description = "pageRequest{page (from 0), pageSize (1..100, default 20), "
-		   "orderByDirection DESC (default) or ASC}.",
-    .body = WP_DOC_JSON,
-    .shapes = history_shape,
-    .shape_count = 1,
-    .answer_props = history_answer,
-    .answer_prop_count = WP_COUNT(history_answer),
 };

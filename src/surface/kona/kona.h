@@ -271,6 +271,58 @@ wp_status kona_card_log(const char *asp_id, struct wp_tx *tx, json_t *card, cons
 /* Pending charges (the bank slow or unreachable) finished by the commit writer's housekeeping. */
 wp_status kona_housekeeping(struct wp_app *app, void *state, struct wp_tx *tx, int64_t now_ms);
 enum kona_code kona_card_history(struct kona_req *k);
+
+/* A document's string ("" when absent) and integer (0) fields. */
+static inline const char *kona_str(json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+	return v ? v : "";
+}
+static inline int64_t kona_int(json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
+}
+
+/* ---- charges (recharges.c, charge_cancel.c) ---- */
+
+#define KONA_KIND_CHARGE "kona.charge"	 /* id "<AspId>:<sequenceId>": a charge or a cancel */
+#define KONA_KIND_PENDING "kona.pending" /* a charge or cancel housekeeping finishes */
+#define KONA_PENDING_OWNER "kona"
+#define KONA_PENDING_REF "due"
+#define KONA_PENDING_PAGE 200
+#define KONA_PENDING_DEADLINE_MS (24LL * 3600 * 1000) /* then FAILED ("through the day") */
+
+/* A charge's (or a charge cancel's) write. */
+struct kona_charge {
+	struct kona_write kw;
+	char id[KONA_ASP_ID_LEN + 40];
+	char user[24];
+	const char *token, *merchant;
+	char dcvv_hash[2 * WP_SHA256_BYTES + 1];
+	char nr[24];
+	int64_t user_id, amount, now_ms;
+};
+/* The member's registered account: its bank code and (opened) number; false when none. */
+bool kona_registered_account(struct kona_charge *c, struct wp_tx *tx, char *bank, size_t bcap,
+			     char *number, size_t ncap, wp_status *st);
+/* Kona's account for refunds on their way to a bank account. */
+wp_status kona_refund_account(struct wp_tx *tx, int64_t now_ms, int64_t *id);
+
+/* What spending a one-time token checks (tokens.c). */
+struct kona_spend {
+	const char *token;
+	const char *dcvv_hash; /* NULL: not sent */
+	int64_t user_id;       /* 0: any member's card */
+	bool active;	       /* the card must be ACTIVE */
+	int64_t now_ms;
+};
+/*
+ * Inside a write: the token's card (*card, a new reference, NULL when none)
+ * and the token marked used — KONA_OK; or why not: KONA_BAD_OTT, KONA_BAD_DCVV,
+ * KONA_CARD_STATUS, or KONA_SYSTEM with *st the storage failure.
+ */
+enum kona_code kona_token_spend(struct kona_req *k, struct wp_tx *tx, const struct kona_spend *in,
+				wp_arena *a, json_t **card, wp_status *st);
 extern const struct wp_route_doc kona_doc_card_history;
 extern const struct wp_route_doc kona_doc_recharge, kona_doc_recharge_result, kona_doc_payment,
     kona_doc_payment_cancel;

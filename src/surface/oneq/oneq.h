@@ -112,6 +112,12 @@ struct oneq_write {
 	char why[WP_MESSAGE_MAX_BYTES];
 };
 void oneq_write_finish(struct wp_req *r, struct wp_write *w);
+/* Sets ow's code and why; returns c. */
+enum oneq_code oneq_write_fail(struct oneq_write *ow, enum oneq_code c, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The cid is a merchant q may act for; else ow says why not (-402). */
+wp_status oneq_known_merchant(struct wp_tx *tx, struct oneq_write *ow, const char *cid,
+			      bool *known);
 
 typedef enum oneq_code (*oneq_handler)(struct oneq_req *q);
 #define ONEQ_DEFERRED ONEQ_CODE_COUNT
@@ -173,6 +179,15 @@ wp_status oneq_merchant_open(struct wp_tx *tx, const char *cid, json_t *body, in
  */
 const char *oneq_status(json_t *payment, int64_t now_ms);
 bool oneq_expired(json_t *payment, int64_t now_ms);
+/* SUCCESS_PAYMENT, PART_CANCEL_PAYMENT or CANCEL_PAYMENT: approved once. */
+bool oneq_approved(const char *status);
+/* Records an expiry (money released, FAIL_PAYMENT) when the payment ran out of time. */
+wp_status oneq_settle_expiry(struct wp_app *app, struct wp_tx *tx, json_t *p, int64_t now_ms,
+			     bool *expired);
+static inline int64_t oneq_int(json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
+}
 /* Appends {payment_action_type, amount, approved_at} to the history. */
 void oneq_action(json_t *payment, const char *type, int64_t amount, int64_t now_ms);
 /* Loads a payment by tid (inside tx or committed). */

@@ -28,11 +28,6 @@
 
 /* ---- shared ---- */
 
-static int64_t num(json_t *o, const char *key)
-{
-	return json_integer_value(json_object_get(o, key));
-}
-
 /* The payment a page names (tid + key), or WP_E_NOT_FOUND. */
 static wp_status page_payment(struct wp_store *s, struct wp_tx *tx, const char *tid,
 			      const char *key, json_t **out)
@@ -88,12 +83,13 @@ static const char *redirect_of(wp_arena *a, json_t *p, int64_t now_ms)
 
 static void state_answer(struct oneq_req *q, json_t *p, int64_t now_ms, json_t *into)
 {
-	int64_t left = (num(p, "expires_ms") - now_ms) / 1000;
+	int64_t left = (oneq_int(p, "expires_ms") - now_ms) / 1000;
 	json_object_set_new(into, "tid", json_string(oneq_str(p, "tid")));
 	json_object_set_new(into, "status", json_string(oneq_status(p, now_ms)));
-	json_object_set_new(into, "amount", json_integer(num(p, "amount")));
+	json_object_set_new(into, "amount", json_integer(oneq_int(p, "amount")));
 	json_object_set_new(into, "expires_in", json_integer(left > 0 ? left : 0));
-	json_object_set_new(into, "tries_left", json_integer(ONEQ_PIN_TRIES - num(p, "pin_fails")));
+	json_object_set_new(into, "tries_left",
+			    json_integer(ONEQ_PIN_TRIES - oneq_int(p, "pin_fails")));
 	json_object_set_new(into, "redirect", json_string(redirect_of(&q->r->arena, p, now_ms)));
 }
 
@@ -160,8 +156,8 @@ static void page(struct wp_req *r, bool mobile)
 	}
 	int64_t now = wp_clock_now_ms(&r->app->clock);
 	char amount[40], left[24];
-	wp_format_won(num(p, "amount"), amount, sizeof(amount));
-	int64_t secs = (num(p, "expires_ms") - now) / 1000;
+	wp_format_won(oneq_int(p, "amount"), amount, sizeof(amount));
+	int64_t secs = (oneq_int(p, "expires_ms") - now) / 1000;
 	snprintf(left, sizeof(left), "%" PRId64, secs > 0 ? secs : 0);
 	const char *allowed = oneq_str(p, "payment_method_type");
 	bool money_ok = allowed[0] == '\0' || strcmp(allowed, "MONEY") == 0;
@@ -172,7 +168,8 @@ static void page(struct wp_req *r, bool mobile)
 	json_t *shopper = NULL;
 	if (mobile && shopper_load(s, NULL, oneq_str(p, "bank_acct_num"), &shopper) == WP_OK) {
 		struct wp_account wallet;
-		if (s->ops->account_read(s, num(shopper, "wallet_account_id"), &wallet) == WP_OK)
+		if (s->ops->account_read(s, oneq_int(shopper, "wallet_account_id"), &wallet) ==
+		    WP_OK)
 			wp_format_won(wp_account_available(&wallet), balance, sizeof(balance));
 		const struct wp_bank *bank = wp_bank_by_code(oneq_str(shopper, "bank_code"));
 		bank_name = bank ? bank->name : "";
@@ -299,15 +296,15 @@ static wp_status hold(struct page_cmd *cmd, struct wp_tx *tx, json_t *p, json_t 
 {
 	struct wp_app *app = cmd->ow.q->r->app;
 	const char *tid = oneq_str(p, "tid");
-	int64_t amount = num(p, "amount");
+	int64_t amount = oneq_int(p, "amount");
 	json_t *merchant = NULL;
 	wp_status st = oneq_merchant_load(NULL, tx, oneq_str(p, "cid"), &merchant);
-	int64_t settlement = num(merchant, "settlement_account_id");
+	int64_t settlement = oneq_int(merchant, "settlement_account_id");
 	json_decref(merchant);
 	if (st != WP_OK)
 		return st;
 	bool account = strcmp(cmd->method, "계좌") == 0;
-	int64_t source = num(shopper, "wallet_account_id");
+	int64_t source = oneq_int(shopper, "wallet_account_id");
 	bool replayed;
 	*held = false;
 	if (account) {
@@ -342,7 +339,7 @@ static wp_status hold(struct page_cmd *cmd, struct wp_tx *tx, json_t *p, json_t 
 			return WP_OK;
 		}
 	}
-	int64_t timeout_s = (num(p, "expires_ms") - cmd->now_ms + 999) / 1000;
+	int64_t timeout_s = (oneq_int(p, "expires_ms") - cmd->now_ms + 999) / 1000;
 	struct wp_transfer t = {.debit_account_id = source,
 				.credit_account_id = settlement,
 				.amount = amount,
@@ -398,7 +395,7 @@ static wp_status confirm(struct page_cmd *cmd, struct wp_tx *tx, json_t *p)
 	if (st != WP_OK)
 		return st;
 	/* Five wrong PINs in a row lock the shopper (across payments) for a while. */
-	int64_t locked = num(shopper, "locked_until");
+	int64_t locked = oneq_int(shopper, "locked_until");
 	if (locked > cmd->now_ms) {
 		json_object_set_new(p, "status", json_string("FAIL_AUTH_PASSWORD"));
 		cmd->ow.code = ONEQ_PIN_LOCKED;
@@ -413,8 +410,8 @@ static wp_status confirm(struct page_cmd *cmd, struct wp_tx *tx, json_t *p)
 	wp_hex(cmd->pin_digest, WP_SHA256_BYTES, hex);
 	const char *want = oneq_str(shopper, "pin_sha256");
 	bool right = strlen(want) == strlen(hex) && wp_ct_equal(want, hex, strlen(hex));
-	int64_t in_a_row = right ? 0 : num(shopper, "pin_fails") + 1;
-	if (in_a_row != num(shopper, "pin_fails")) {
+	int64_t in_a_row = right ? 0 : oneq_int(shopper, "pin_fails") + 1;
+	if (in_a_row != oneq_int(shopper, "pin_fails")) {
 		json_object_set_new(shopper, "pin_fails",
 				    json_integer(in_a_row >= ONEQ_PIN_TRIES ? 0 : in_a_row));
 		if (in_a_row >= ONEQ_PIN_TRIES)
@@ -432,7 +429,7 @@ static wp_status confirm(struct page_cmd *cmd, struct wp_tx *tx, json_t *p)
 		}
 	}
 	if (!right) {
-		int64_t fails = num(p, "pin_fails") + 1;
+		int64_t fails = oneq_int(p, "pin_fails") + 1;
 		json_object_set_new(p, "pin_fails", json_integer(fails));
 		if (fails >= ONEQ_PIN_TRIES || in_a_row >= ONEQ_PIN_TRIES) {
 			json_object_set_new(p, "status", json_string("FAIL_AUTH_PASSWORD"));
@@ -462,7 +459,7 @@ static wp_status confirm(struct page_cmd *cmd, struct wp_tx *tx, json_t *p)
 	}
 	json_object_set_new(p, "status", json_string("AUTH_PASSWORD"));
 	json_object_set_new(p, "pg_token", json_string(cmd->pg_token));
-	return oneq_due_add(tx, oneq_str(p, "tid"), num(p, "expires_ms"), cmd->now_ms);
+	return oneq_due_add(tx, oneq_str(p, "tid"), oneq_int(p, "expires_ms"), cmd->now_ms);
 }
 
 static wp_status apply_page(struct wp_tx *tx, struct wp_cmd *c)
@@ -517,7 +514,7 @@ static wp_status apply_page(struct wp_tx *tx, struct wp_cmd *c)
 	}
 	if (st == WP_OK && strcmp(oneq_str(p, "status"), status) != 0) {
 		st = oneq_payment_save(tx, cmd->tid, p, false, cmd->now_ms);
-	} else if (st == WP_OK && num(p, "pin_fails") > 0 && cmd->op == PG_CONFIRM) {
+	} else if (st == WP_OK && oneq_int(p, "pin_fails") > 0 && cmd->op == PG_CONFIRM) {
 		st = oneq_payment_save(tx, cmd->tid, p, false, cmd->now_ms);
 	}
 	if (st == WP_OK)

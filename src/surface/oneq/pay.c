@@ -57,12 +57,7 @@ wp_status oneq_payment_save(struct wp_tx *tx, const char *tid, json_t *payment, 
 	return wp_doc_save(tx, &meta, payment, insert);
 }
 
-static int64_t num(json_t *o, const char *key)
-{
-	return json_integer_value(json_object_get(o, key));
-}
-
-static bool approved_or_after(const char *status)
+bool oneq_approved(const char *status)
 {
 	return strcmp(status, "SUCCESS_PAYMENT") == 0 ||
 	       strcmp(status, "PART_CANCEL_PAYMENT") == 0 || strcmp(status, "CANCEL_PAYMENT") == 0;
@@ -76,7 +71,8 @@ static bool open_status(const char *status)
 
 bool oneq_expired(json_t *payment, int64_t now_ms)
 {
-	return open_status(oneq_str(payment, "status")) && now_ms >= num(payment, "expires_ms");
+	return open_status(oneq_str(payment, "status")) &&
+	       now_ms >= oneq_int(payment, "expires_ms");
 }
 
 const char *oneq_status(json_t *payment, int64_t now_ms)
@@ -114,7 +110,7 @@ wp_status oneq_release(struct wp_app *app, struct wp_tx *tx, const char *tid, js
 		return st;
 	/* voided now, or the ledger's timeout released it already: either way it is back */
 	if (strcmp(oneq_str(payment, "method"), "계좌") == 0) {
-		int64_t holding = num(payment, "source_account_id");
+		int64_t holding = oneq_int(payment, "source_account_id");
 		struct wp_bank_party from = {NULL, NULL, holding},
 				     to = {oneq_str(payment, "bank_code"),
 					   oneq_str(payment, "bank_acct_num"), 0};
@@ -122,9 +118,9 @@ wp_status oneq_release(struct wp_app *app, struct wp_tx *tx, const char *tid, js
 		snprintf(id, sizeof(id), "oneq:back:%s", tid);
 		int outcome = 0;
 		struct wp_transfer moved;
-		st = app->bank->ops->move(app->bank, tx, id, &from, &to, num(payment, "amount"),
-					  WP_TRANSFER_CODE_PAYMENT, now_ms, &outcome, &moved,
-					  &replayed);
+		st = app->bank->ops->move(app->bank, tx, id, &from, &to,
+					  oneq_int(payment, "amount"), WP_TRANSFER_CODE_PAYMENT,
+					  now_ms, &outcome, &moved, &replayed);
 		if (st != WP_OK)
 			return st;
 		if (outcome != WP_BANK_OK) { /* the account cannot take it back now: again later */
@@ -211,27 +207,25 @@ static const char *const ready_keys[] = {
     "quantity",	   "amount",	    "payment_method_type", "bank_acct_num", "bank_acct_alias",
     "balance",	   "approval_url",  "cancel_url",	   "fail_url"};
 
-enum pay_op { OP_READY, OP_APPROVE, OP_CANCEL };
+enum pay_op { OP_READY, OP_APPROVE };
 
 struct pay_cmd {
 	struct oneq_write ow; /* first */
 	enum pay_op op;
 	const char *cid, *order_id, *member_id, *item_name, *pg_token, *tid, *tran_dt;
-	int64_t amount, category, cancel_amount, cancel_available; /* -1: not given */
+	int64_t amount, category;
 	json_t *ready; /* OP_READY: the new payment (the request's) */
 	char new_tid[ONEQ_TID_LEN + 1];
 	int64_t now_ms;
 };
 
-static enum oneq_code cmd_fail(struct pay_cmd *cmd, enum oneq_code c, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static enum oneq_code cmd_fail(struct pay_cmd *cmd, enum oneq_code c, const char *fmt, ...)
+enum oneq_code oneq_write_fail(struct oneq_write *ow, enum oneq_code c, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(cmd->ow.why, sizeof(cmd->ow.why), fmt, ap);
+	vsnprintf(ow->why, sizeof(ow->why), fmt, ap);
 	va_end(ap);
-	cmd->ow.code = c;
+	ow->code = c;
 	return c;
 }
 
@@ -263,7 +257,8 @@ static wp_status apply_ready(struct wp_tx *tx, struct pay_cmd *cmd)
 		st = WP_E_NOT_FOUND; /* another partner's: not named to this one */
 	}
 	if (st == WP_E_NOT_FOUND) {
-		cmd_fail(cmd, ONEQ_NO_MERCHANT, "cid %s is not a OneQ Pay merchant", cmd->cid);
+		oneq_write_fail(&cmd->ow, ONEQ_NO_MERCHANT, "cid %s is not a OneQ Pay merchant",
+				cmd->cid);
 		return WP_OK;
 	}
 	if (st != WP_OK)
@@ -283,9 +278,10 @@ static wp_status apply_ready(struct wp_tx *tx, struct pay_cmd *cmd)
 						  json_object_get(cmd->ready, ready_keys[i]));
 		if (!same) {
 			json_decref(seen);
-			cmd_fail(cmd, ONEQ_DUPLICATE,
-				 "order_id %s was readied with other fields; use a new order_id",
-				 cmd->order_id);
+			oneq_write_fail(
+			    &cmd->ow, ONEQ_DUPLICATE,
+			    "order_id %s was readied with other fields; use a new order_id",
+			    cmd->order_id);
 			return WP_OK;
 		}
 		snprintf(cmd->new_tid, sizeof(cmd->new_tid), "%s", oneq_str(seen, "tid"));
@@ -325,33 +321,32 @@ static void approve_answer(json_t *p, json_t *into)
 		json_object_set_new(into, keys[i], json_string(oneq_str(p, keys[i])));
 	/* what the shopper paid with (the ready's payment_method_type only allowed it) */
 	json_object_set_new(into, "payment_method_type", json_string(oneq_str(p, "method")));
-	json_object_set_new(into, "amount", json_integer(num(p, "amount")));
+	json_object_set_new(into, "amount", json_integer(oneq_int(p, "amount")));
 	json_object_set_new(into, "tran_dt", json_string(oneq_str(p, "tran_dt")));
 }
 
-/* Records expiry (money released, FAIL_PAYMENT) when the payment ran out of time. */
-static wp_status settle_expiry(struct wp_tx *tx, struct pay_cmd *cmd, json_t *p, bool *expired)
+wp_status oneq_settle_expiry(struct wp_app *app, struct wp_tx *tx, json_t *p, int64_t now_ms,
+			     bool *expired)
 {
-	*expired = oneq_expired(p, cmd->now_ms);
+	*expired = oneq_expired(p, now_ms);
 	if (!*expired)
 		return WP_OK;
-	wp_status st = oneq_release(cmd->ow.q->r->app, tx, oneq_str(p, "tid"), p, cmd->now_ms);
+	wp_status st = oneq_release(app, tx, oneq_str(p, "tid"), p, now_ms);
 	if (st != WP_OK)
 		return st;
 	json_object_set_new(p, "status", json_string("FAIL_PAYMENT"));
 	json_object_set_new(p, "fail_reason", json_string("expired"));
-	return oneq_payment_save(tx, oneq_str(p, "tid"), p, false, cmd->now_ms);
+	return oneq_payment_save(tx, oneq_str(p, "tid"), p, false, now_ms);
 }
 
-/* The merchant exists and q may act for it; else why not (cmd->ow.code). */
-static wp_status known_merchant(struct wp_tx *tx, struct pay_cmd *cmd, bool *known)
+wp_status oneq_known_merchant(struct wp_tx *tx, struct oneq_write *ow, const char *cid, bool *known)
 {
 	json_t *m = NULL;
-	wp_status st = oneq_merchant_load(NULL, tx, cmd->cid, &m);
-	*known = st == WP_OK && oneq_owns(cmd->ow.q, m);
+	wp_status st = oneq_merchant_load(NULL, tx, cid, &m);
+	*known = st == WP_OK && oneq_owns(ow->q, m);
 	json_decref(m);
 	if (st == WP_E_NOT_FOUND || (st == WP_OK && !*known)) {
-		cmd_fail(cmd, ONEQ_NO_MERCHANT, "cid %s is not a OneQ Pay merchant", cmd->cid);
+		oneq_write_fail(ow, ONEQ_NO_MERCHANT, "cid %s is not a OneQ Pay merchant", cid);
 		return WP_OK;
 	}
 	return st;
@@ -361,7 +356,7 @@ static wp_status apply_approve(struct wp_tx *tx, struct pay_cmd *cmd)
 {
 	json_t *p = NULL;
 	bool known;
-	wp_status st = known_merchant(tx, cmd, &known);
+	wp_status st = oneq_known_merchant(tx, &cmd->ow, cmd->cid, &known);
 	if (st != WP_OK || !known)
 		return st;
 	st = payment_by_order(tx, cmd->cid, cmd->order_id, &p);
@@ -370,8 +365,9 @@ static wp_status apply_approve(struct wp_tx *tx, struct pay_cmd *cmd)
 		st = WP_E_NOT_FOUND;
 	}
 	if (st == WP_E_NOT_FOUND) {
-		cmd_fail(cmd, ONEQ_NO_PAYMENT, "no payment of merchant %s has order_id %s",
-			 cmd->cid, cmd->order_id);
+		oneq_write_fail(&cmd->ow, ONEQ_NO_PAYMENT,
+				"no payment of merchant %s has order_id %s", cmd->cid,
+				cmd->order_id);
 		return WP_OK;
 	}
 	if (st != WP_OK)
@@ -379,45 +375,48 @@ static wp_status apply_approve(struct wp_tx *tx, struct pay_cmd *cmd)
 	char status[32]; /* a copy: setting "status" frees the string it points to */
 	snprintf(status, sizeof(status), "%s", oneq_str(p, "status"));
 	if (strcmp(oneq_str(p, "member_id"), cmd->member_id) != 0)
-		cmd_fail(cmd, ONEQ_MISMATCH, "member_id %s is not the member of order_id %s",
-			 cmd->member_id, cmd->order_id);
-	else if (num(p, "amount") != cmd->amount)
-		cmd_fail(cmd, ONEQ_MISMATCH,
-			 "amount %" PRId64 " is not the payment's (%" PRId64 ")", cmd->amount,
-			 num(p, "amount"));
+		oneq_write_fail(&cmd->ow, ONEQ_MISMATCH,
+				"member_id %s is not the member of order_id %s", cmd->member_id,
+				cmd->order_id);
+	else if (oneq_int(p, "amount") != cmd->amount)
+		oneq_write_fail(&cmd->ow, ONEQ_MISMATCH,
+				"amount %" PRId64 " is not the payment's (%" PRId64 ")",
+				cmd->amount, oneq_int(p, "amount"));
 	else if (strcmp(oneq_str(p, "item_name"), cmd->item_name) != 0)
-		cmd_fail(cmd, ONEQ_MISMATCH, "item_name is not the payment's (%s)",
-			 oneq_str(p, "item_name"));
-	else if (num(p, "category_cd") != cmd->category)
-		cmd_fail(cmd, ONEQ_MISMATCH,
-			 "category_cd %" PRId64 " is not the payment's (%" PRId64 ")",
-			 cmd->category, num(p, "category_cd"));
+		oneq_write_fail(&cmd->ow, ONEQ_MISMATCH, "item_name is not the payment's (%s)",
+				oneq_str(p, "item_name"));
+	else if (oneq_int(p, "category_cd") != cmd->category)
+		oneq_write_fail(&cmd->ow, ONEQ_MISMATCH,
+				"category_cd %" PRId64 " is not the payment's (%" PRId64 ")",
+				cmd->category, oneq_int(p, "category_cd"));
 	if (cmd->ow.code != ONEQ_OK) {
 		json_decref(p);
 		return WP_OK;
 	}
-	if (approved_or_after(status)) { /* approving twice: the same answer */
+	if (oneq_approved(status)) { /* approving twice: the same answer */
 		approve_answer(p, cmd->ow.answer);
 		json_decref(p);
 		return WP_OK;
 	}
 	bool expired;
-	st = settle_expiry(tx, cmd, p, &expired);
+	st = oneq_settle_expiry(cmd->ow.q->r->app, tx, p, cmd->now_ms, &expired);
 	expired = expired || (strcmp(status, "FAIL_PAYMENT") == 0 &&
 			      strcmp(oneq_str(p, "fail_reason"), "expired") == 0);
 	if (st == WP_OK && expired)
-		cmd_fail(cmd, ONEQ_EXPIRED, "the payment was not approved in time (tid %s)",
-			 oneq_str(p, "tid"));
+		oneq_write_fail(&cmd->ow, ONEQ_EXPIRED,
+				"the payment was not approved in time (tid %s)",
+				oneq_str(p, "tid"));
 	else if (st == WP_OK && strcmp(status, "AUTH_PASSWORD") != 0)
-		cmd_fail(
-		    cmd, open_status(status) ? ONEQ_NOT_CONFIRMED : ONEQ_CLOSED,
+		oneq_write_fail(
+		    &cmd->ow, open_status(status) ? ONEQ_NOT_CONFIRMED : ONEQ_CLOSED,
 		    open_status(status)
 			? "the shopper has not confirmed the payment with the PIN yet (status %s)"
 			: "the payment ended without approval (status %s)",
 		    status);
 	else if (st == WP_OK && cmd->pg_token &&
 		 strcmp(cmd->pg_token, oneq_str(p, "pg_token")) != 0)
-		cmd_fail(cmd, ONEQ_BAD_PG_TOKEN, "pg_token is not the one sent to approval_url");
+		oneq_write_fail(&cmd->ow, ONEQ_BAD_PG_TOKEN,
+				"pg_token is not the one sent to approval_url");
 	if (st != WP_OK || cmd->ow.code != ONEQ_OK) {
 		json_decref(p);
 		return st;
@@ -431,9 +430,10 @@ static wp_status apply_approve(struct wp_tx *tx, struct pay_cmd *cmd)
 	st = wp_ledger_transfer(tx, &t, cmd->now_ms, &out, &replayed);
 	if (st == WP_OK && out.result != WP_TR_OK) { /* the hold ran out in the ledger */
 		json_object_set_new(p, "expires_ms", json_integer(cmd->now_ms));
-		st = settle_expiry(tx, cmd, p, &replayed);
-		cmd_fail(cmd, ONEQ_EXPIRED, "the payment was not approved in time (tid %s)",
-			 oneq_str(p, "tid"));
+		st = oneq_settle_expiry(cmd->ow.q->r->app, tx, p, cmd->now_ms, &replayed);
+		oneq_write_fail(&cmd->ow, ONEQ_EXPIRED,
+				"the payment was not approved in time (tid %s)",
+				oneq_str(p, "tid"));
 		json_decref(p);
 		return st;
 	}
@@ -447,138 +447,11 @@ static wp_status apply_approve(struct wp_tx *tx, struct pay_cmd *cmd)
 	json_object_set_new(p, "approved_at", json_string(at));
 	json_object_set_new(p, "tran_dt", json_string(cmd->tran_dt));
 	json_object_set_new(p, "canceled_amount", json_integer(0));
-	oneq_action(p, "PAYMENT", num(p, "amount"), cmd->now_ms);
+	oneq_action(p, "PAYMENT", oneq_int(p, "amount"), cmd->now_ms);
 	st = oneq_due_remove(tx, oneq_str(p, "tid"));
 	if (st == WP_OK)
 		st = oneq_payment_save(tx, oneq_str(p, "tid"), p, false, cmd->now_ms);
 	approve_answer(p, cmd->ow.answer);
-	json_decref(p);
-	return st;
-}
-
-/* ---- cancel and order: KakaoPay's fields under OneQ's names ---- */
-
-static void order_answer(json_t *p, int64_t now_ms, json_t *into)
-{
-	static const char *const keys[] = {"tid",	"cid",	     "order_id",  "member_id",
-					   "item_name", "item_code", "created_at"};
-	for (size_t i = 0; i < WP_COUNT(keys); i++)
-		json_object_set_new(into, keys[i], json_string(oneq_str(p, keys[i])));
-	json_object_set_new(into, "status", json_string(oneq_status(p, now_ms)));
-	const char *method = oneq_str(p, "method");
-	json_object_set_new(into, "payment_method_type",
-			    json_string(method[0] ? method : oneq_str(p, "payment_method_type")));
-	int64_t amount = num(p, "amount"), canceled = num(p, "canceled_amount");
-	bool approved = approved_or_after(oneq_str(p, "status"));
-	json_object_set_new(into, "amount", json_integer(amount));
-	json_object_set_new(into, "quantity", json_integer(num(p, "quantity")));
-	json_object_set_new(into, "canceled_amount", json_integer(canceled));
-	json_object_set_new(into, "cancel_available_amount",
-			    json_integer(approved ? amount - canceled : 0));
-	json_object_set_new(into, "approved_at", json_string(oneq_str(p, "approved_at")));
-	json_object_set_new(into, "canceled_at", json_string(oneq_str(p, "canceled_at")));
-	json_t *actions = json_object_get(p, "actions");
-	json_object_set_new(into, "payment_action_details",
-			    json_is_array(actions) ? json_deep_copy(actions) : json_array());
-}
-
-static wp_status apply_cancel(struct wp_tx *tx, struct pay_cmd *cmd)
-{
-	json_t *p = NULL;
-	bool known;
-	wp_status st = known_merchant(tx, cmd, &known);
-	if (st != WP_OK || !known)
-		return st;
-	st = oneq_payment_load(NULL, tx, cmd->tid, &p);
-	if (st == WP_OK &&
-	    (strcmp(oneq_str(p, "cid"), cmd->cid) != 0 || !oneq_owns(cmd->ow.q, p))) {
-		json_decref(p);
-		st = WP_E_NOT_FOUND;
-	}
-	if (st == WP_E_NOT_FOUND) {
-		cmd_fail(cmd, ONEQ_NO_PAYMENT, "merchant %s has no payment with tid %s", cmd->cid,
-			 cmd->tid);
-		return WP_OK;
-	}
-	if (st != WP_OK)
-		return st;
-	char status[32]; /* a copy: setting "status" frees the string it points to */
-	snprintf(status, sizeof(status), "%s", oneq_str(p, "status"));
-	int64_t amount = num(p, "amount"), canceled = num(p, "canceled_amount");
-	int64_t available = amount - canceled;
-	if (!approved_or_after(status)) {
-		bool expired;
-		st = settle_expiry(tx, cmd, p, &expired);
-		cmd_fail(cmd, ONEQ_NOT_APPROVED,
-			 "only an approved payment can be cancelled (status %s)",
-			 oneq_status(p, cmd->now_ms));
-	} else if (cmd->cancel_available >= 0 && cmd->cancel_available != available) {
-		cmd_fail(cmd, ONEQ_MISMATCH,
-			 "cancel_available_amount %" PRId64 " is not the payment's (%" PRId64 ")",
-			 cmd->cancel_available, available);
-	} else if (json_array_size(json_object_get(p, "actions")) > ONEQ_CANCELS_MAX) {
-		cmd_fail(cmd, ONEQ_CANCEL_EXCEEDS, "a payment takes at most %d cancels",
-			 ONEQ_CANCELS_MAX);
-	} else if (cmd->cancel_amount > available) {
-		cmd_fail(cmd, ONEQ_CANCEL_EXCEEDS,
-			 "cancel_amount %" PRId64 " is more than cancel_available_amount %" PRId64,
-			 cmd->cancel_amount, available);
-	}
-	if (st != WP_OK || cmd->ow.code != ONEQ_OK) {
-		json_decref(p);
-		return st;
-	}
-	/* The refund: from the settlement account back to where the money came from. */
-	json_t *merchant = NULL;
-	st = oneq_merchant_load(NULL, tx, cmd->cid, &merchant);
-	int64_t settlement = num(merchant, "settlement_account_id");
-	json_decref(merchant);
-	size_t n = json_array_size(json_object_get(p, "actions"));
-	char id[WP_TRANSFER_ID_MAX + 1];
-	snprintf(id, sizeof(id), "oneq:refund:%s:%zu", cmd->tid, n);
-	bool replayed;
-	if (st == WP_OK && strcmp(oneq_str(p, "method"), "계좌") == 0) {
-		struct wp_bank_party from = {NULL, NULL, settlement},
-				     to = {oneq_str(p, "bank_code"), oneq_str(p, "bank_acct_num"),
-					   0};
-		int outcome = 0;
-		struct wp_transfer moved;
-		st = cmd->ow.q->r->app->bank->ops->move(
-		    cmd->ow.q->r->app->bank, tx, id, &from, &to, cmd->cancel_amount,
-		    WP_TRANSFER_CODE_PAYMENT, cmd->now_ms, &outcome, &moved, &replayed);
-		if (st == WP_OK && outcome != WP_BANK_OK)
-			cmd_fail(cmd, ONEQ_BANK, "the refund to the account failed at the bank: %s",
-				 wp_bank_outcome_name(outcome));
-	} else if (st == WP_OK) {
-		struct wp_transfer t = {.debit_account_id = settlement,
-					.credit_account_id = num(p, "source_account_id"),
-					.amount = cmd->cancel_amount,
-					.code = WP_TRANSFER_CODE_PAYMENT},
-				   out;
-		snprintf(t.id, sizeof(t.id), "%s", id);
-		st = wp_ledger_transfer(tx, &t, cmd->now_ms, &out, &replayed);
-		if (st == WP_OK && out.result != WP_TR_OK)
-			cmd_fail(cmd, ONEQ_SYSTEM, "the refund could not be booked: %s",
-				 wp_transfer_result_name(out.result));
-	}
-	if (st != WP_OK || cmd->ow.code != ONEQ_OK) {
-		json_decref(p);
-		return st;
-	}
-	canceled += cmd->cancel_amount;
-	char at[20];
-	oneq_time(cmd->now_ms, at);
-	json_object_set_new(p, "canceled_amount", json_integer(canceled));
-	json_object_set_new(p, "canceled_at", json_string(at));
-	json_object_set_new(
-	    p, "status",
-	    json_string(canceled == amount ? "CANCEL_PAYMENT" : "PART_CANCEL_PAYMENT"));
-	oneq_action(p, "CANCEL", cmd->cancel_amount, cmd->now_ms);
-	st = oneq_payment_save(tx, cmd->tid, p, false, cmd->now_ms);
-	order_answer(p, cmd->now_ms, cmd->ow.answer);
-	json_object_del(cmd->ow.answer, "payment_action_details");
-	json_object_set_new(cmd->ow.answer, "approved_cancel_amount",
-			    json_integer(cmd->cancel_amount));
 	json_decref(p);
 	return st;
 }
@@ -596,8 +469,6 @@ static wp_status apply_pay(struct wp_tx *tx, struct wp_cmd *c)
 		return apply_ready(tx, cmd);
 	case OP_APPROVE:
 		return apply_approve(tx, cmd);
-	case OP_CANCEL:
-		return apply_cancel(tx, cmd);
 	}
 	return WP_E_INTERNAL;
 }
@@ -610,7 +481,6 @@ static struct pay_cmd *new_cmd(struct oneq_req *q, enum pay_op op)
 	cmd->ow.q = q;
 	cmd->op = op;
 	cmd->now_ms = wp_clock_now_ms(&q->r->app->clock);
-	cmd->cancel_available = -1;
 	return cmd;
 }
 
@@ -696,78 +566,6 @@ enum oneq_code oneq_approve(struct oneq_req *q)
 	return ONEQ_DEFERRED;
 }
 
-enum { C_CID, C_TID, C_AMOUNT, C_TAX_FREE, C_VAT, C_AVAILABLE, C_PAYLOAD };
-
-static const struct wp_field cancel_fields[] = {
-    [C_CID] = {"cid", WP_FIELD_ALNUM, WP_FIELD_REQUIRED | WP_FIELD_TRIM, 10, 10},
-    [C_TID] = {"tid", WP_FIELD_DIGITS, WP_FIELD_REQUIRED | WP_FIELD_TRIM, 1, 20},
-    [C_AMOUNT] = {"cancel_amount", WP_FIELD_INT, WP_FIELD_REQUIRED | WP_FIELD_TRIM, 1, INT64_MAX},
-    [C_TAX_FREE] = {"cancel_tax_free_amount", WP_FIELD_INT, WP_FIELD_EMPTY_ABSENT | WP_FIELD_TRIM,
-		    0, INT64_MAX},
-    [C_VAT] = {"cancel_vat_amount", WP_FIELD_INT, WP_FIELD_EMPTY_ABSENT | WP_FIELD_TRIM, 0,
-	       INT64_MAX},
-    [C_AVAILABLE] = {"cancel_available_amount", WP_FIELD_INT, WP_FIELD_EMPTY_ABSENT | WP_FIELD_TRIM,
-		     0, INT64_MAX},
-    [C_PAYLOAD] = {"payload", WP_FIELD_TEXT, WP_FIELD_EMPTY_ABSENT, 1, 200},
-};
-
-enum oneq_code oneq_cancel(struct oneq_req *q)
-{
-	struct wp_value v[WP_COUNT(cancel_fields)];
-	enum oneq_code c = oneq_fields(q, cancel_fields, WP_COUNT(cancel_fields), v);
-	if (c != ONEQ_OK)
-		return c;
-	if (v[C_TAX_FREE].present && v[C_TAX_FREE].i > v[C_AMOUNT].i)
-		return oneq_fail(q, ONEQ_INVALID,
-				 "cancel_tax_free_amount is more than cancel_amount");
-	struct pay_cmd *cmd = new_cmd(q, OP_CANCEL);
-	if (cmd == NULL)
-		return ONEQ_SYSTEM;
-	cmd->cid = oneq_cid_canonical(v[C_CID].s);
-	cmd->tid = v[C_TID].s;
-	cmd->cancel_amount = v[C_AMOUNT].i;
-	if (v[C_AVAILABLE].present)
-		cmd->cancel_available = v[C_AVAILABLE].i;
-	wp_write_submit(&cmd->ow.w);
-	return ONEQ_DEFERRED;
-}
-
-static const struct wp_field order_fields[] = {
-    {"cid", WP_FIELD_ALNUM, WP_FIELD_REQUIRED | WP_FIELD_TRIM, 10, 10},
-    {"tid", WP_FIELD_DIGITS, WP_FIELD_REQUIRED | WP_FIELD_TRIM, 1, 20},
-};
-
-enum oneq_code oneq_order(struct oneq_req *q)
-{
-	struct wp_value v[2];
-	enum oneq_code c = oneq_fields(q, order_fields, 2, v);
-	if (c != ONEQ_OK)
-		return c;
-	const char *cid = oneq_cid_canonical(v[0].s);
-	json_t *p = NULL;
-	wp_status st = oneq_merchant_load(q->r->app->store, NULL, cid, &p);
-	bool known = st == WP_OK && oneq_owns(q, p);
-	json_decref(p);
-	p = NULL;
-	if (st == WP_E_NOT_FOUND || (st == WP_OK && !known))
-		return oneq_fail(q, ONEQ_NO_MERCHANT, "cid %s is not a OneQ Pay merchant", cid);
-	if (st != WP_OK)
-		return ONEQ_SYSTEM;
-	st = oneq_payment_load(q->r->app->store, NULL, v[1].s, &p);
-	if (st == WP_OK && (strcmp(oneq_str(p, "cid"), cid) != 0 || !oneq_owns(q, p))) {
-		json_decref(p);
-		st = WP_E_NOT_FOUND;
-	}
-	if (st == WP_E_NOT_FOUND)
-		return oneq_fail(q, ONEQ_NO_PAYMENT, "merchant %s has no payment with tid %s", cid,
-				 v[1].s);
-	if (st != WP_OK || wp_req_json(q->r, p) == NULL ||
-	    (q->data = wp_req_json(q->r, json_object())) == NULL)
-		return ONEQ_SYSTEM;
-	order_answer(p, wp_clock_now_ms(&q->r->app->clock), q->data);
-	return ONEQ_OK;
-}
-
 /* ---- the OpenAPI rows ---- */
 
 static const struct wp_doc_shape ready_shape[] = {{NULL, ready_fields, WP_COUNT(ready_fields)}};
@@ -809,42 +607,4 @@ const struct wp_route_doc oneq_doc_approve = {
     .shape_count = 1,
     .answer_props = approve_answer_props,
     .answer_prop_count = WP_COUNT(approve_answer_props),
-};
-
-static const struct wp_doc_shape cancel_shape[] = {{NULL, cancel_fields, WP_COUNT(cancel_fields)}};
-static const struct wp_doc_prop cancel_answer_props[] = {
-    {"tid", "string", NULL},
-    {"status", "string", "PART_CANCEL_PAYMENT or CANCEL_PAYMENT"},
-    {"amount", "integer", "the payment's amount"},
-    {"approved_cancel_amount", "integer", "this cancel's amount"},
-    {"canceled_amount", "integer", "all cancels so far"},
-    {"cancel_available_amount", "integer", "what can still be cancelled"},
-};
-const struct wp_route_doc oneq_doc_cancel = {
-    .summary = "Cancel an approved payment, fully or in part (KakaoPay's fields)",
-    .body = WP_DOC_FORM,
-    .shapes = cancel_shape,
-    .shape_count = 1,
-    .answer_props = cancel_answer_props,
-    .answer_prop_count = WP_COUNT(cancel_answer_props),
-};
-
-static const struct wp_doc_shape order_shape[] = {{NULL, order_fields, 2}};
-static const struct wp_doc_prop order_answer_props[] = {
-    {"tid", "string", NULL},
-    {"status", "string",
-     "READY, OPEN_PAYMENT, SELECT_METHOD, AUTH_PASSWORD, SUCCESS_PAYMENT, "
-     "PART_CANCEL_PAYMENT, CANCEL_PAYMENT, FAIL_AUTH_PASSWORD, QUIT_PAYMENT, FAIL_PAYMENT"},
-    {"amount", "integer", NULL},
-    {"canceled_amount", "integer", NULL},
-    {"cancel_available_amount", "integer", NULL},
-    {"payment_action_details", "array", "PAYMENT and CANCEL actions, oldest first"},
-};
-const struct wp_route_doc oneq_doc_order = {
-    .summary = "Order: a payment's status, amounts and history",
-    .body = WP_DOC_FORM,
-    .shapes = order_shape,
-    .shape_count = 1,
-    .answer_props = order_answer_props,
-    .answer_prop_count = WP_COUNT(order_answer_props),
 };
