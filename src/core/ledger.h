@@ -67,6 +67,7 @@ enum wp_transfer_code {
 	WP_TRANSFER_CODE_DEPOSIT = 5,	     /* sandbox: cash paid into an account at its bank */
 	WP_TRANSFER_CODE_PAYMENT = 6,	     /* a shopper pays a merchant: held, posted, refunded */
 	WP_TRANSFER_CODE_CHARGE = 7,	     /* a wallet charged from a bank account */
+	WP_TRANSFER_CODE_CARD_MOVE = 8,	     /* a card's balance moved to its replacement */
 	WP_TRANSFER_CODE_TEST = 99,
 };
 

@@ -124,11 +124,12 @@ enum kona_code kona_account_input(struct kona_req *k, struct kona_account_input 
 	enum kona_code c = kona_fields(k, account_fields, WP_COUNT(account_fields), v);
 	if (c != KONA_OK)
 		return c;
-	if (wp_bank_by_code(v[F_BANK].s) == NULL) {
+	const char *bank = kona_bank_code(v[F_BANK].s); /* the portal's legacy codes too */
+	if (wp_bank_by_code(bank) == NULL) {
 		k->field = "bankCode";
 		return KONA_INVALID;
 	}
-	*in = (struct kona_account_input){v[F_USER].i, v[F_NAME].s, v[F_BIRTH].s, v[F_BANK].s,
+	*in = (struct kona_account_input){v[F_USER].i, v[F_NAME].s, v[F_BIRTH].s, bank,
 					  v[F_ACCOUNT].s};
 	/* The member exists here and is the person named. */
 	json_t *m;

@@ -23,8 +23,7 @@
 #include "util/date.h"
 
 #define CARD_BIN "949133"
-#define CARD_SERVICE_ID "000170000002000" /* the portal's cards' serviceId */
-#define CARD_YEARS 5			  /* a new card's validity */
+#define CARD_YEARS 5 /* a new card's validity */
 
 /* Limits of a debit prepaid card, won (decisions.md: Kona cards). */
 #define LIMIT_ONCE 2000000
@@ -76,29 +75,45 @@ static void expiry_of(int64_t now_ms, char out[7])
 	out[6] = '\0';
 }
 
-wp_status kona_card_issue(struct kona_req *k, struct wp_tx *tx, int64_t user_id, int64_t now_ms,
-			  json_t *reply)
+/* Draws what the spec leaves NULL: a number under the sandbox BIN, a CVC, a par. */
+static wp_status draw(char no[17], char cvc[4], char par[28])
 {
-	const struct wp_app *app = k->app;
+	memcpy(no, CARD_BIN, 6);
+	if (wp_random_from("0123456789", no + 6, 9) != WP_OK ||
+	    wp_random_from("0123456789ABCDEF", par + 1, 26) != WP_OK ||
+	    wp_random_from("0123456789", cvc, 3) != WP_OK)
+		return WP_E_INTERNAL;
+	no[15] = luhn_digit(no);
+	no[16] = cvc[3] = par[27] = '\0';
+	par[0] = 'Q';
+	return WP_OK;
+}
+
+wp_status kona_card_create(const struct wp_app *app, struct wp_tx *tx,
+			   const struct kona_card_spec *spec, int64_t now_ms, json_t *reply)
+{
 	struct wp_account acct;
 	wp_status st =
 	    wp_ledger_create_account(tx, WP_ACCOUNT_PREPAID_WALLET,
 				     WP_ACCOUNT_DEBITS_MUST_NOT_EXCEED_CREDITS, now_ms, &acct);
 	if (st != WP_OK)
 		return st;
-	char expiry[7], user[24];
-	expiry_of(now_ms, expiry);
-	snprintf(user, sizeof(user), "%" PRId64, user_id);
+	char expiry[7], user[24] = "";
+	if (spec->expiry != NULL)
+		snprintf(expiry, sizeof(expiry), "%s", spec->expiry);
+	else
+		expiry_of(now_ms, expiry);
+	if (spec->user_id != 0)
+		snprintf(user, sizeof(user), "%" PRId64, spec->user_id);
 	for (int attempt = 0; attempt < 8; attempt++) {
 		char no[17], par[28], cvc[4], uniq[96];
-		memcpy(no, CARD_BIN, 6);
-		if (wp_random_from("0123456789", no + 6, 9) != WP_OK ||
-		    wp_random_from("0123456789ABCDEF", par + 1, 26) != WP_OK ||
-		    wp_random_from("0123456789", cvc, 3) != WP_OK)
+		if (draw(no, cvc, par) != WP_OK)
 			return WP_E_INTERNAL;
-		no[15] = luhn_digit(no);
-		no[16] = '\0';
-		par[0] = 'Q';
+		if (spec->no != NULL) { /* the portal's cards come with theirs */
+			snprintf(no, sizeof(no), "%s", spec->no);
+			snprintf(cvc, sizeof(cvc), "%s", spec->cvc);
+			snprintf(par, sizeof(par), "%s", spec->par);
+		}
 		kona_card_uniq(app, no, uniq, sizeof(uniq));
 		char *sealed_no = wp_seal(app->data_key, "kona.cardNo", no, 16);
 		char *sealed_cvc = wp_seal(app->data_key, "kona.cardCVC", cvc, 3);
@@ -106,44 +121,87 @@ wp_status kona_card_issue(struct kona_req *k, struct wp_tx *tx, int64_t user_id,
 		    sealed_no && sealed_cvc
 			? json_pack(
 			      "{s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:I, "
-			      "s:{s:i, s:i, s:i}, s:I}",
-			      "par", par, "uniq", uniq, "aspId", k->asp_id, "userId",
-			      (json_int_t)user_id, "cardNo", sealed_no, "cardCVC", sealed_cvc,
-			      "last4", no + 12, "expiryDate", expiry, "serviceId", CARD_SERVICE_ID,
-			      "status", "ACTIVE", "cardType", "MOBILE", "isNamed", 1,
+			      "s:{s:i, s:i, s:i}, s:I, s:b}",
+			      "par", par, "uniq", uniq, "aspId", spec->asp_id, "userId",
+			      (json_int_t)spec->user_id, "cardNo", sealed_no, "cardCVC", sealed_cvc,
+			      "last4", no + 12, "expiryDate", expiry, "serviceId", KONA_SERVICE_ID,
+			      "status", "ACTIVE", "cardType", spec->type, "isNamed", 1,
 			      "ledger_account_id", (json_int_t)acct.id, "limits", "once",
 			      LIMIT_ONCE, "day", LIMIT_DAY, "month", LIMIT_MONTH, "issued_ms",
-			      (json_int_t)now_ms)
+			      (json_int_t)now_ms, "portal", spec->portal)
 			: NULL;
 		free(sealed_no);
 		free(sealed_cvc);
+		OPENSSL_cleanse(cvc, sizeof(cvc));
 		if (body == NULL)
 			return WP_E_NOMEM;
+		if (spec->previous_par != NULL)
+			json_object_set_new(body, "previousPar", json_string(spec->previous_par));
 		struct wp_doc meta = {.kind = KONA_KIND_CARD,
 				      .id = par,
-				      .owner = k->asp_id,
+				      .owner = spec->asp_id,
 				      .ref = user,
 				      .uniq = uniq,
 				      .created_ms = now_ms,
 				      .updated_ms = now_ms};
 		st = wp_doc_save(tx, &meta, body, true);
-		json_decref(body);
-		if (st == WP_OK) {
+		if (st == WP_OK && reply != NULL)
 			json_object_set_new(reply, "basicCardInfo",
 					    json_pack("{s:s, s:s, s:s, s:s}", "par", par, "cardNo",
 						      no, "expiryDate", expiry, "serviceId",
-						      CARD_SERVICE_ID));
-			OPENSSL_cleanse(cvc, sizeof(cvc));
-			return WP_OK;
-		}
-		if (st != WP_E_CONFLICT)
+						      KONA_SERVICE_ID));
+		if (st == WP_OK && spec->out != NULL)
+			*spec->out = json_incref(body);
+		json_decref(body);
+		if (st != WP_E_CONFLICT || spec->no != NULL)
 			return st;
 	}
 	return WP_E_UNAVAILABLE;
 }
 
+wp_status kona_card_issue(struct kona_req *k, struct wp_tx *tx, int64_t user_id, int64_t now_ms,
+			  json_t *reply)
+{
+	const struct kona_card_spec spec = {
+	    .asp_id = k->asp_id, .user_id = user_id, .type = KONA_CARD_MOBILE};
+	return kona_card_create(k->app, tx, &spec, now_ms, reply);
+}
+
+wp_status kona_card_save(struct wp_tx *tx, json_t *card, int64_t now_ms)
+{
+	char user[24] = "";
+	if (kona_int(card, "userId") != 0)
+		snprintf(user, sizeof(user), "%" PRId64, kona_int(card, "userId"));
+	struct wp_doc d = {.kind = KONA_KIND_CARD,
+			   .id = kona_str(card, "par"),
+			   .owner = kona_str(card, "aspId"),
+			   .ref = user,
+			   .uniq = kona_str(card, "uniq"), /* kept: the number's keyed hash */
+			   .updated_ms = now_ms};
+	return wp_doc_save(tx, &d, card, false);
+}
+
+wp_status kona_card_current(struct wp_tx *tx, const char *asp_id, json_t **card)
+{
+	for (int i = 0; i < KONA_CARD_CHAIN_MAX; i++) {
+		const char *next = json_string_value(json_object_get(*card, "replacedBy"));
+		if (next == NULL)
+			return WP_OK;
+		json_t *c = NULL;
+		wp_arena a;
+		wp_arena_init(&a, WP_STORE_ROW_ARENA_BYTES);
+		wp_status st = wp_doc_load(NULL, tx, KONA_KIND_CARD, next, asp_id, &a, &c, NULL);
+		wp_arena_free(&a);
+		if (st != WP_OK)
+			return st == WP_E_NOT_FOUND ? WP_E_INTERNAL : st;
+		json_decref(*card);
+		*card = c;
+	}
+	return WP_E_INTERNAL;
+}
+
 /* A card's balance: what its ledger account holds, posted. */
-static json_t *balance_of(struct kona_req *k, json_t *card)
+json_t *kona_card_balance(struct kona_req *k, json_t *card)
 {
 	struct wp_store *s = k->app->store;
 	struct wp_account a;
@@ -181,6 +239,9 @@ enum kona_code kona_card_list(struct kona_req *k)
 			&cards) != WP_OK ||
 	    kona_json(k, cards) == NULL)
 		return KONA_SYSTEM;
+	char physical[96] = "";
+	if (v[L_PHYSICAL].present)
+		kona_card_uniq(k->app, v[L_PHYSICAL].s, physical, sizeof(physical));
 	json_t *out = json_array();
 	size_t i;
 	json_t *card;
@@ -189,9 +250,11 @@ enum kona_code kona_card_list(struct kona_req *k)
 		if (v[L_PAR].present &&
 		    strcmp(json_string_value(json_object_get(card, "_id")), v[L_PAR].s) != 0)
 			continue;
-		if (v[L_PHYSICAL].present) /* no physical card is registered yet */
+		if (v[L_PHYSICAL].present && strcmp(kona_str(card, "uniq"), physical) != 0)
 			continue;
-		json_t *balance = balance_of(k, card);
+		if (strcmp(kona_str(card, "status"), KONA_CARD_REPLACED) == 0)
+			continue; /* gone; its history stays (transaction/card, includePreviousCard) */
+		json_t *balance = kona_card_balance(k, card);
 		if (balance == NULL) {
 			json_decref(out);
 			return KONA_SYSTEM;
@@ -241,7 +304,7 @@ enum kona_code kona_card_info(struct kona_req *k)
 		return KONA_BAD_CARD;
 	if (st != WP_OK)
 		return KONA_SYSTEM;
-	json_t *balance = balance_of(k, card);
+	json_t *balance = kona_card_balance(k, card);
 	if (balance == NULL || (k->data = kona_json(k, json_object())) == NULL) {
 		json_decref(balance);
 		return KONA_SYSTEM;
@@ -325,16 +388,13 @@ static wp_status apply_status(struct wp_tx *tx, struct wp_cmd *c)
 		json_decref(card);
 		return st;
 	}
+	if (strcmp(kona_str(card, "status"), KONA_CARD_REPLACED) == 0) {
+		w->kw.code = KONA_CARD_STATUS; /* replaced by a reissue: for good */
+		json_decref(card);
+		return WP_OK;
+	}
 	json_object_set_new(card, "status", json_string(w->suspend ? "SUSPENDED" : "ACTIVE"));
-	char user[24];
-	snprintf(user, sizeof(user), "%" PRId64, w->user_id);
-	struct wp_doc cm = {.kind = KONA_KIND_CARD,
-			    .id = kona_str(card, "par"),
-			    .owner = k->asp_id,
-			    .ref = user,
-			    .updated_ms = w->now_ms};
-	cm.uniq = kona_str(card, "uniq"); /* kept: the number's keyed hash */
-	st = wp_doc_save(tx, &cm, card, false);
+	st = kona_card_save(tx, card, w->now_ms);
 	if (st == WP_OK) {
 		json_object_set_new(w->kw.reply, "par", json_string(kona_str(card, "par")));
 		json_object_set_new(w->kw.reply, "cardStatus",

@@ -5,6 +5,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/crypto.h"
@@ -29,10 +30,11 @@ wp_status kona_card_log(const char *asp_id, struct wp_tx *tx, json_t *card, cons
 	char when[24], id[KONA_ASP_ID_LEN + 40];
 	wp_format_stamp(now_ms, WP_KST_OFFSET_MIN, false, false, when, sizeof(when));
 	snprintf(id, sizeof(id), "%s:%s", asp_id, nr);
-	json_t *body = json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:I}", "nrNumber", nr, "trType",
-				 type, "amount", (json_int_t)amount, "balanceAfter",
-				 (json_int_t)balance, "merchantId", merchant ? merchant : "",
-				 "approvalDateTime", when, "at_ms", (json_int_t)now_ms);
+	json_t *body =
+	    json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:I}", "nrNumber", nr, "par",
+		      kona_str(card, "par"), "trType", type, "amount", (json_int_t)amount,
+		      "balanceAfter", (json_int_t)balance, "merchantId", merchant ? merchant : "",
+		      "approvalDateTime", when, "at_ms", (json_int_t)now_ms);
 	struct wp_doc d = {.kind = KONA_KIND_CARD_TX,
 			   .id = id,
 			   .owner = asp_id,
@@ -45,6 +47,62 @@ wp_status kona_card_log(const char *asp_id, struct wp_tx *tx, json_t *card, cons
 }
 
 /* ---- transaction/card ---- */
+
+struct entry {
+	json_t *t;
+	size_t i; /* the order read: newest first per card */
+};
+
+static int newest_first(const void *a, const void *b)
+{
+	const struct entry *p = a, *q = b;
+	int64_t x = kona_int(p->t, "at_ms"), y = kona_int(q->t, "at_ms");
+	return x < y ? 1 : x > y ? -1 : p->i < q->i ? -1 : p->i > q->i;
+}
+
+/*
+ * The card's transactions, newest first (request-owned); with `previous`
+ * those of the cards it replaced too (reissues, followed back).
+ */
+static json_t *transactions(struct kona_req *k, json_t *card, bool previous)
+{
+	json_t *all = kona_json(k, json_array());
+	const char *par = kona_str(card, "par");
+	for (int i = 0; all != NULL && i < KONA_CARD_CHAIN_MAX && par[0] != '\0'; i++) {
+		json_t *some = NULL, *c = NULL;
+		if (wp_doc_list(k->app->store, NULL, KONA_KIND_CARD_TX, k->asp_id, par,
+				KONA_CARD_TX_MAX, &some) != WP_OK ||
+		    json_array_extend(all, some) != 0) {
+			json_decref(some);
+			return NULL;
+		}
+		json_decref(some);
+		if (!previous)
+			break;
+		par = kona_str(card, "previousPar");
+		if (par[0] == '\0')
+			break;
+		if (wp_doc_load(k->app->store, NULL, KONA_KIND_CARD, par, k->asp_id, &k->r->arena,
+				&c, NULL) != WP_OK ||
+		    (card = kona_json(k, c)) == NULL)
+			return NULL;
+		par = kona_str(card, "par");
+	}
+	if (all == NULL || !previous)
+		return all;
+	/* merged: newest first across the cards, as one card's list is */
+	size_t n = json_array_size(all);
+	struct entry *v = wp_arena_alloc(&k->r->arena, (n ? n : 1) * sizeof(*v));
+	if (v == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		v[i] = (struct entry){json_incref(json_array_get(all, i)), i};
+	qsort(v, n, sizeof(*v), newest_first);
+	json_array_clear(all);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(all, v[i].t);
+	return all;
+}
 
 static const char *const tr_types[] = {"00", "01", "02", "03", NULL};
 
@@ -92,10 +150,13 @@ enum kona_code kona_card_history(struct kona_req *k)
 		return KONA_BAD_PAR;
 	if (st != WP_OK)
 		return KONA_SYSTEM;
-	json_t *all = NULL;
-	if (wp_doc_list(k->app->store, NULL, KONA_KIND_CARD_TX, k->asp_id, v[T_PAR].s,
-			KONA_CARD_TX_MAX, &all) != WP_OK ||
-	    kona_json(k, all) == NULL)
+	json_t *prev = json_object_get(k->body, "includePreviousCard");
+	if (prev != NULL && !json_is_boolean(prev) && !json_is_null(prev)) {
+		k->field = "includePreviousCard";
+		return KONA_INVALID;
+	}
+	json_t *all = transactions(k, card, json_is_true(prev));
+	if (all == NULL)
 		return KONA_SYSTEM;
 	/* newest first from the store; in time order (DESC by default) */
 	json_t *match = kona_json(k, json_array());
@@ -113,6 +174,9 @@ enum kona_code kona_card_history(struct kona_req *k)
 		json_t *e = json_deep_copy(t);
 		json_object_del(e, "_id");
 		json_object_del(e, "at_ms");
+		const char *shop = kona_merchant_name(kona_str(e, "merchantId"));
+		if (shop != NULL)
+			json_object_set_new(e, "merchantName", json_string(shop));
 		if (dir != NULL && strcmp(dir, "ASC") == 0)
 			json_array_insert_new(match, 0, e);
 		else
@@ -139,7 +203,7 @@ static const struct wp_doc_shape history_shape[] = {
     {NULL, history_fields, WP_COUNT(history_fields), NULL}};
 static const struct wp_doc_prop history_answer[] = {
     {"transactionList", "array",
-     "nrNumber, trType (00 payment, 01 charge, 02 refund), amount, balanceAfter, merchantId, "
+     "nrNumber, trType (00 payment, 01 charge, 02 refund, 03 transfer), par, amount, balanceAfter, merchantId, "
      "approvalDateTime (yyyyMMddHHmmss, KST)"},
     {"pageResponse", "object", "page, pageSize, totalElements, totalPages"},
     {"response", "object", "code and description"},
@@ -147,7 +211,8 @@ static const struct wp_doc_prop history_answer[] = {
 const struct wp_route_doc kona_doc_card_history = {
     .summary = "A card's transactions by approval date (transaction/card)",
     .description = "pageRequest{page (from 0), pageSize (1..100, default 20), "
-		   "orderByDirection DESC (default) or ASC}.",
+		   "orderByDirection DESC (default) or ASC}; includePreviousCard (boolean): the "
+		   "transactions of the cards this one replaced (reissues) too.",
     .body = WP_DOC_JSON,
     .shapes = history_shape,
     .shape_count = 1,

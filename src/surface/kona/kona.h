@@ -15,6 +15,14 @@
  *   pipeline.c      the wrapper: headers, credentials, token, replay, crypto,
  *                   body; one answer per request
  *   members.c       user/registration, user/info
+ *   cards.c         cards: the mobile card, list, info, status
+ *   physical.c      physical cards: register, look up, issue and reissue
+ *   tokens.c        one-time tokens
+ *   recharges.c     charges from the registered account, their results, pending ones
+ *   charge_cancel.c a charge cancelled: off the card now, to the bank the next day
+ *   payments.c      card payments and their cancels
+ *   history.c       a card's transactions
+ *   portal.c        the portal's test data, seeded in sandbox mode
  *   bankaccounts.c  holder verification, the registered account, banks
  *   ars.c           ARS auth and registration: the simulated call
  *   module.c        routes, descriptor, sandbox partner, `partner add`
@@ -89,6 +97,9 @@ enum kona_code {
 	KONA_BAD_USER,
 	KONA_BAD_CARD,	    /* 000_002 with the field: no such card (of this partner) */
 	KONA_CARD_STATUS,   /* 003_001: the card is not ACTIVE (suspended) */
+	KONA_CARD_TAKEN,    /* 003_003: a physical card another member holds */
+	KONA_CARD_LIMIT,    /* 003_004: the member holds the most cards */
+	KONA_CARD_LOCKED,   /* 003_005: five wrong expiry or CVC tries */
 	KONA_BAD_PAR,	    /* 000_002 with the field: no such par (of this member) */
 	KONA_BAD_SEQ,	    /* 000_002 sequenceId: used before with other fields, or unknown */
 	KONA_BAD_OTT,	    /* 000_002 oneTimeToken: unknown, used, expired, another's card */
@@ -246,12 +257,42 @@ void *kona_doc_write_new(struct kona_req *k, size_t size, wp_cmd_apply apply, co
 
 /* ---- cards.c ---- */
 
+#define KONA_SERVICE_ID "000170000002000" /* the portal's cards' serviceId */
+#define KONA_CARD_MOBILE "MOBILE"
+#define KONA_CARD_PHYSICAL "CARDSE"
+#define KONA_CARD_REPLACED "REISSUED" /* a card a reissue replaced: its balance moved on */
+#define KONA_CARD_CHAIN_MAX 16	      /* reissues followed back (history) or on (refunds) */
+
+/* What a new card is (kona_card_create). */
+struct kona_card_spec {
+	const char *asp_id;
+	int64_t user_id;		     /* 0: not registered (a physical card in stock) */
+	const char *type;		     /* KONA_CARD_MOBILE or KONA_CARD_PHYSICAL */
+	const char *no, *cvc, *par, *expiry; /* NULL: drawn (the portal's cards bring theirs) */
+	const char *previous_par;	     /* the card a reissue replaces */
+	bool portal;			     /* the portal's test data */
+	json_t **out;			     /* when set: a reference to the new card's body */
+};
 /*
- * Inside a write: a new mobile card for the member (its ledger account and
- * document); its basicCardInfo {par, cardNo, expiryDate, serviceId} into reply.
+ * Inside a write: a new card (its ledger account and document); when reply
+ * is set its basicCardInfo {par, cardNo, expiryDate, serviceId} into it.
+ * WP_E_CONFLICT when a given number or par exists.
  */
+wp_status kona_card_create(const struct wp_app *app, struct wp_tx *tx,
+			   const struct kona_card_spec *spec, int64_t now_ms, json_t *reply);
+/* The mobile card of a new member, into reply as basicCardInfo. */
 wp_status kona_card_issue(struct kona_req *k, struct wp_tx *tx, int64_t user_id, int64_t now_ms,
 			  json_t *reply);
+/* Inside a write: a card's document saved again (its par, member and number's hash kept). */
+wp_status kona_card_save(struct wp_tx *tx, json_t *card, int64_t now_ms);
+/*
+ * Inside a write: the card that now holds what `*card` held — itself, or the
+ * card its reissues led to (*card replaced by it). Money coming back to a
+ * replaced card (a refund, a pending charge) goes there.
+ */
+wp_status kona_card_current(struct wp_tx *tx, const char *asp_id, json_t **card);
+/* A card's posted balance: a new JSON integer, NULL on failure. */
+json_t *kona_card_balance(struct kona_req *k, json_t *card);
 bool kona_luhn_valid(const char *no, size_t n);
 enum kona_code kona_card_list(struct kona_req *k);
 enum kona_code kona_card_info(struct kona_req *k);
@@ -271,6 +312,34 @@ wp_status kona_card_log(const char *asp_id, struct wp_tx *tx, json_t *card, cons
 /* Pending charges (the bank slow or unreachable) finished by the commit writer's housekeeping. */
 wp_status kona_housekeeping(struct wp_app *app, void *state, struct wp_tx *tx, int64_t now_ms);
 enum kona_code kona_card_history(struct kona_req *k);
+/* The merchant's ledger account (made on its first payment, or seeded). */
+wp_status kona_merchant_account(struct wp_tx *tx, const char *merchant, int64_t now_ms,
+				int64_t *id);
+
+/* ---- portal.c: the portal's test data (sandbox) ---- */
+
+struct kona_terms_row {
+	int64_t id;
+	const char *title;
+	bool required;
+};
+extern const struct kona_terms_row kona_terms[];
+extern const size_t kona_terms_count;
+/* The current code of a portal's legacy bank code (005 -> 081, 010 -> 011, 021 -> 088). */
+const char *kona_bank_code(const char *code);
+/* A portal merchant's name, or NULL. */
+const char *kona_merchant_name(const char *id);
+/* Inside the seeding write: the portal's accounts, cards and merchants that are missing. */
+wp_status kona_portal_seed(const struct wp_app *app, struct wp_tx *tx, const char *asp_id,
+			   int64_t now_ms);
+
+/* physical.c */
+enum kona_code kona_physical_register(struct kona_req *k);
+enum kona_code kona_unregistered_card(struct kona_req *k);
+enum kona_code kona_issue_delivery(struct kona_req *k);
+enum kona_code kona_reissue_delivery(struct kona_req *k);
+extern const struct wp_route_doc kona_doc_physical_register, kona_doc_unregistered_card,
+    kona_doc_issue_delivery, kona_doc_reissue_delivery;
 
 /* A document's string ("" when absent) and integer (0) fields. */
 static inline const char *kona_str(json_t *o, const char *key)

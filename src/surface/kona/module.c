@@ -36,6 +36,10 @@ static const struct wp_route kona_routes[] = {
     KONA_ROUTE("user/card/list", kona_card_list, kona_doc_card_list),
     KONA_ROUTE("user/card/info", kona_card_info, kona_doc_card_info),
     KONA_ROUTE("card/status", kona_card_status, kona_doc_card_status),
+    KONA_ROUTE("prepay-card/physical/register", kona_physical_register, kona_doc_physical_register),
+    KONA_ROUTE("unregister/card/info", kona_unregistered_card, kona_doc_unregistered_card),
+    KONA_ROUTE("prepay-card/issue/delivery", kona_issue_delivery, kona_doc_issue_delivery),
+    KONA_ROUTE("prepay-card/reissue/delivery", kona_reissue_delivery, kona_doc_reissue_delivery),
     KONA_ROUTE("recharges/by-bank-accounts/no-hce", kona_recharge, kona_doc_recharge),
     KONA_ROUTE("recharges/by-bank-accounts/no-hce/cancel", kona_recharge_cancel,
 	       kona_doc_recharge_cancel),
@@ -151,7 +155,7 @@ static wp_status kona_seed(struct wp_app *app, void *state, const struct wp_seed
 {
 	(void)state;
 	if (wp_auth_login_exists(app->store, s->tx, KONA_SURFACE, kona_sandbox.asp_id))
-		return WP_OK;
+		return kona_portal_seed(app, s->tx, kona_sandbox.asp_id, s->now_ms);
 	if (s->partner_id == 0)
 		return WP_E_NOT_FOUND;
 	char *sp = NULL, *su = NULL, *pp = NULL, *pu = NULL;
@@ -170,6 +174,8 @@ static wp_status kona_seed(struct wp_app *app, void *state, const struct wp_seed
 	wp_status st = ok ? provision(s->tx, app->data_key, s->partner_id, &kona_sandbox, sp, su,
 				      pu, s->now_ms)
 			  : WP_E_INTERNAL;
+	if (st == WP_OK)
+		st = kona_portal_seed(app, s->tx, kona_sandbox.asp_id, s->now_ms);
 	if (sp != NULL)
 		OPENSSL_cleanse(sp, strlen(sp));
 	if (pp != NULL)

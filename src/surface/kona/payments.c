@@ -43,9 +43,7 @@ struct pay_write {
 	bool cancel;
 };
 
-/* The merchant's ledger account (made on its first payment). */
-static wp_status merchant_account(struct wp_tx *tx, const char *merchant, int64_t now_ms,
-				  int64_t *id)
+wp_status kona_merchant_account(struct wp_tx *tx, const char *merchant, int64_t now_ms, int64_t *id)
 {
 	return wp_named_account(tx, KIND_MERCHANT, merchant, "kona", WP_ACCOUNT_MERCHANT, now_ms,
 				id);
@@ -92,7 +90,7 @@ static wp_status apply_pay(struct wp_tx *tx, struct wp_cmd *cmd)
 		goto out;
 	}
 	int64_t merchant = 0;
-	st = merchant_account(tx, w->merchant, w->now_ms, &merchant);
+	st = kona_merchant_account(tx, w->merchant, w->now_ms, &merchant);
 	struct wp_transfer t = {.debit_account_id = kona_int(card, "ledger_account_id"),
 				.credit_account_id = merchant,
 				.amount = w->amount,
@@ -118,15 +116,7 @@ static wp_status apply_pay(struct wp_tx *tx, struct wp_cmd *cmd)
 	json_object_set_new(
 	    card, "spentMonth",
 	    json_pack("{s:s, s:I}", "period", month, "amount", (json_int_t)(m + w->amount)));
-	char user[24];
-	snprintf(user, sizeof(user), "%" PRId64, kona_int(card, "userId"));
-	struct wp_doc cd = {.kind = KONA_KIND_CARD,
-			    .id = kona_str(card, "par"),
-			    .owner = k->asp_id,
-			    .ref = user,
-			    .uniq = kona_str(card, "uniq"),
-			    .updated_ms = w->now_ms};
-	st = wp_doc_save(tx, &cd, card, false);
+	st = kona_card_save(tx, card, w->now_ms);
 	json_t *p =
 	    json_pack("{s:s, s:s, s:I, s:I, s:s, s:I}", "par", kona_str(card, "par"), "merchantId",
 		      w->merchant, "amount", (json_int_t)w->amount, "canceled", (json_int_t)0,
@@ -228,6 +218,9 @@ static wp_status apply_cancel(struct wp_tx *tx, struct wp_cmd *cmd)
 		w->kw.code = KONA_CANCEL_DENIED;
 		goto out;
 	}
+	st = kona_card_current(tx, k->asp_id, &card); /* reissued since: the refund goes there */
+	if (st != WP_OK)
+		goto out;
 	size_t n = (size_t)kona_int(p, "cancels");
 	struct wp_transfer t = {.debit_account_id = kona_int(p, "ledger_merchant"),
 				.credit_account_id = kona_int(card, "ledger_account_id"),

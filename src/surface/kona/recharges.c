@@ -235,6 +235,8 @@ static wp_status finish_pending(struct wp_app *app, struct wp_tx *tx, const char
 	if (outcome == WP_BANK_OK) {
 		st = wp_doc_load(NULL, tx, KONA_KIND_CARD, kona_str(ch, "par"), asp, &a, &card,
 				 NULL);
+		if (st == WP_OK) /* reissued meanwhile: the money goes to the new card */
+			st = kona_card_current(tx, asp, &card);
 		size_t n = 0;
 		char *number = st == WP_OK ? wp_open(app->data_key, "kona.bankAccount",
 						     kona_str(ch, "bankAccount"), &n)

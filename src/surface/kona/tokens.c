@@ -42,8 +42,9 @@ static wp_status apply_token(struct wp_tx *tx, struct wp_cmd *c)
 	struct kona_req *k = t->kw.k;
 	json_t *card = NULL;
 	wp_status st = wp_doc_load_uniq(NULL, tx, KONA_KIND_CARD, t->uniq, &card);
-	if (st == WP_OK && strcmp(kona_str(card, "aspId"), k->asp_id) != 0)
-		st = WP_E_NOT_FOUND; /* another partner's card */
+	if (st == WP_OK &&
+	    (strcmp(kona_str(card, "aspId"), k->asp_id) != 0 || kona_int(card, "userId") == 0))
+		st = WP_E_NOT_FOUND; /* another partner's card, or one no member registered */
 	if (st == WP_OK && strcmp(kona_str(card, "status"), "ACTIVE") != 0)
 		st = WP_E_FORBIDDEN;
 	/*
@@ -93,18 +94,9 @@ static wp_status apply_token(struct wp_tx *tx, struct wp_cmd *c)
 		st = i < 7 ? WP_OK : WP_E_UNAVAILABLE; /* a live token has these digits: again */
 	}
 	if (st == WP_OK) {
-		char user[24];
-		snprintf(user, sizeof(user), "%" PRId64,
-			 (int64_t)json_integer_value(json_object_get(card, "userId")));
 		json_array_append_new(live, json_pack("{s:s, s:I}", "id", t->token, "expires_ms",
 						      (json_int_t)(t->now_ms + t->life_ms)));
-		struct wp_doc cm = {.kind = KONA_KIND_CARD,
-				    .id = par,
-				    .owner = k->asp_id,
-				    .ref = user,
-				    .uniq = t->uniq,
-				    .updated_ms = t->now_ms};
-		st = wp_doc_save(tx, &cm, card, false);
+		st = kona_card_save(tx, card, t->now_ms);
 	}
 	json_decref(card);
 	if (st == WP_OK) {
