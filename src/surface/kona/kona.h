@@ -14,7 +14,9 @@
  *   token.c         header parsers and the tran-token verifier (unit-tested)
  *   pipeline.c      the wrapper: headers, credentials, token, replay, crypto,
  *                   body; one answer per request
- *   members.c       user/registration, user/info
+ *   members.c       user/registration, user/info (and by CI), checkRegistrationId
+ *   member_changes.c info change, passwords, withdrawal, dormant release
+ *   terms.c         terms list and agreement
  *   cards.c         cards: the mobile card, list, info, status
  *   physical.c      physical cards: register, look up, issue and reissue
  *   tokens.c        one-time tokens
@@ -56,6 +58,9 @@
 
 /* Documents (core/docs.h) kept by this surface. */
 #define KONA_KIND_MEMBER "kona.member"
+#define KONA_KIND_CI "kona.ci"			   /* a member found by its CI (one per person) */
+#define KONA_KIND_MOBILE "kona.mobile"		   /* members found by their mobile number */
+#define KONA_DORMANT_MS (365LL * 24 * 3600 * 1000) /* a year without activity */
 #define KONA_KIND_ARS "kona.arsauth"
 #define KONA_KIND_BANKACC "kona.bankacc"
 #define KONA_KIND_CARD "kona.card"
@@ -94,6 +99,11 @@ enum kona_code {
 	KONA_URI_TOO_LONG,
 	KONA_SYSTEM,
 	KONA_USER_EXISTS,
+	KONA_PASSWORD,	      /* 001_002 */
+	KONA_PASSWORD_LOCKED, /* 001_003 five wrong passwords in a row */
+	KONA_WITHDRAW_DENIED, /* 001_004 a card holds money, or a charge is pending */
+	KONA_DORMANT,	      /* 001_005 */
+	KONA_TERMS_REQUIRED,  /* 001_006 a required term withdrawn */
 	KONA_BAD_USER,
 	KONA_BAD_CARD,	    /* 000_002 with the field: no such card (of this partner) */
 	KONA_CARD_STATUS,   /* 003_001: the card is not ACTIVE (suspended) */
@@ -260,8 +270,9 @@ void *kona_doc_write_new(struct kona_req *k, size_t size, wp_cmd_apply apply, co
 #define KONA_SERVICE_ID "000170000002000" /* the portal's cards' serviceId */
 #define KONA_CARD_MOBILE "MOBILE"
 #define KONA_CARD_PHYSICAL "CARDSE"
-#define KONA_CARD_REPLACED "REISSUED" /* a card a reissue replaced: its balance moved on */
-#define KONA_CARD_CHAIN_MAX 16	      /* reissues followed back (history) or on (refunds) */
+#define KONA_CARD_REPLACED "REISSUED"	  /* a card a reissue replaced: its balance moved on */
+#define KONA_CARD_TERMINATED "TERMINATED" /* its member withdrew */
+#define KONA_CARD_CHAIN_MAX 16		  /* reissues followed back (history) or on (refunds) */
 
 /* What a new card is (kona_card_create). */
 struct kona_card_spec {
@@ -334,6 +345,12 @@ wp_status kona_portal_seed(const struct wp_app *app, struct wp_tx *tx, const cha
 			   int64_t now_ms);
 
 /* physical.c */
+/*
+ * The body's addressInfo{address, addressDetail, zipCode (5 digits)},
+ * checked and sealed (AAD kona.addressInfo) into *sealed (request-owned;
+ * NULL when absent and not required).
+ */
+enum kona_code kona_address(struct kona_req *k, bool required, const char **sealed);
 enum kona_code kona_physical_register(struct kona_req *k);
 enum kona_code kona_unregistered_card(struct kona_req *k);
 enum kona_code kona_issue_delivery(struct kona_req *k);
@@ -400,8 +417,54 @@ extern const struct wp_route_doc kona_doc_card_list, kona_doc_card_info, kona_do
 
 /* ---- members.c ---- */
 
-/* The member userId of this partner, request-owned: KONA_OK, KONA_BAD_USER or KONA_SYSTEM. */
+/*
+ * The member userId of this partner, request-owned: KONA_OK, KONA_BAD_USER,
+ * KONA_DORMANT or KONA_SYSTEM.
+ */
 enum kona_code kona_member(struct kona_req *k, int64_t user_id, json_t **member);
+/* The same, dormant or not (*dormant says). */
+enum kona_code kona_member_any(struct kona_req *k, int64_t user_id, json_t **member, bool *dormant);
+/* The keyed hash of a CI or mobile number (kind KONA_KIND_CI or _MOBILE) into out[65]. */
+void kona_index_hash(const struct wp_app *app, const char *kind, const char *value, char *out);
+/* Inside a write: a member's index entry added or removed. */
+wp_status kona_index_put(struct wp_tx *tx, const char *kind, const char *asp, const char *hash,
+			 const char *user, int64_t now_ms);
+wp_status kona_index_drop(struct wp_tx *tx, const char *kind, const char *asp, const char *hash,
+			  const char *user);
+/* The stored form of a password: a keyed hash of AspId, login and password, into out[65]. */
+void kona_password_hash(const struct wp_app *app, const char *asp, const char *login,
+			const char *password, char *out);
+enum kona_code kona_user_by_ci(struct kona_req *k);
+enum kona_code kona_check_registration_id(struct kona_req *k);
+extern const struct wp_route_doc kona_doc_user_by_ci, kona_doc_check_registration_id;
+
+/* ---- member_changes.c, terms.c: writes that change a member ---- */
+
+struct kona_member_write;
+/* The change, in the writer: *save to save the member; a refusal in w->kw.code. */
+typedef wp_status (*kona_member_change)(struct kona_member_write *w, struct wp_tx *tx,
+					json_t *member, bool *save);
+struct kona_member_write {
+	struct kona_write kw;
+	int64_t user_id, now_ms;
+	kona_member_change change;
+};
+/* A member write of `size` bytes (embedding struct kona_member_write first), or NULL. */
+void *kona_member_write_new(struct kona_req *k, size_t size, int64_t user_id,
+			    kona_member_change change);
+/* The body's tcIdList: known terms ids, request-owned (NULL when absent). */
+enum kona_code kona_terms_of_body(struct kona_req *k, json_t **ids);
+enum kona_code kona_user_update(struct kona_req *k);
+enum kona_code kona_password_verify(struct kona_req *k);
+enum kona_code kona_password_change(struct kona_req *k);
+enum kona_code kona_password_reset(struct kona_req *k);
+enum kona_code kona_user_withdrawal(struct kona_req *k);
+enum kona_code kona_dormant_release(struct kona_req *k);
+enum kona_code kona_terms_list(struct kona_req *k);
+enum kona_code kona_terms_agreement(struct kona_req *k);
+extern const struct wp_route_doc kona_doc_user_update, kona_doc_password_verify,
+    kona_doc_password_change, kona_doc_password_reset, kona_doc_withdrawal,
+    kona_doc_dormant_release, kona_doc_terms_list, kona_doc_terms_agreement;
 /* The body's userId and that member (member may be NULL when only its existence matters). */
 enum kona_code kona_member_of_body(struct kona_req *k, int64_t *user_id, json_t **member);
 /* A sealed field of a document, opened into the request; NULL when absent or unopenable. */

@@ -278,6 +278,28 @@ static enum kona_code nested(struct kona_req *k, const char *name, const struct 
 	return c;
 }
 
+static const char *sealed_address(struct kona_req *k, const struct wp_value a[3])
+{
+	json_t *addr = json_pack("{s:s, s:s, s:s}", "address", a[A_ADDRESS].s, "addressDetail",
+				 a[A_DETAIL].present ? a[A_DETAIL].s : "", "zipCode", a[A_ZIP].s);
+	char *text = addr ? json_dumps(addr, JSON_COMPACT) : NULL;
+	json_decref(addr);
+	const char *sealed = text ? wp_req_seal(k->r, "kona.addressInfo", text) : NULL;
+	free(text);
+	return sealed;
+}
+
+enum kona_code kona_address(struct kona_req *k, bool required, const char **sealed)
+{
+	struct wp_value a[WP_COUNT(address_fields)] = {0};
+	*sealed = NULL;
+	enum kona_code c =
+	    nested(k, "addressInfo", address_fields, WP_COUNT(address_fields), a, required);
+	if (c != KONA_OK || !a[A_ADDRESS].present)
+		return c;
+	return (*sealed = sealed_address(k, a)) != NULL ? KONA_OK : KONA_SYSTEM;
+}
+
 /* A member's cards, counted in the writer: the list shows at most KONA_CARDS_MAX. */
 static wp_status room_for_a_card(struct wp_tx *tx, const char *asp_id, int64_t user_id, bool *room)
 {
@@ -392,8 +414,8 @@ out:
 
 static enum kona_code delivery(struct kona_req *k, bool reissue)
 {
-	struct wp_value u[1] = {0}, a[WP_COUNT(address_fields)] = {0},
-			v[WP_COUNT(issue_fields)] = {0};
+	struct wp_value u[1] = {0}, v[WP_COUNT(issue_fields)] = {0};
+	const char *address = NULL;
 	enum kona_code c = nested(k, "userInfo", user_info_fields, 1, u, true);
 	json_t *deliver = json_object_get(k->body, "isDeliveryRequired");
 	if (c == KONA_OK && deliver != NULL && !json_is_boolean(deliver) &&
@@ -403,8 +425,7 @@ static enum kona_code delivery(struct kona_req *k, bool reissue)
 	}
 	bool delivered = !json_is_false(deliver); /* absent: delivered */
 	if (c == KONA_OK)
-		c = nested(k, "addressInfo", address_fields, WP_COUNT(address_fields), a,
-			   delivered);
+		c = kona_address(k, delivered, &address);
 	if (c == KONA_OK)
 		c = kona_fields(k, &issue_fields[I_SERVICE], 1, &v[I_SERVICE]);
 	if (c == KONA_OK && reissue)
@@ -435,17 +456,7 @@ static enum kona_code delivery(struct kona_req *k, bool reissue)
 		w->par = v[I_PAR].s;
 	else if (reissue)
 		kona_card_uniq(k->app, v[I_CARD].s, w->uniq, sizeof(w->uniq));
-	if (delivered && a[A_ADDRESS].present) {
-		json_t *addr =
-		    json_pack("{s:s, s:s, s:s}", "address", a[A_ADDRESS].s, "addressDetail",
-			      a[A_DETAIL].present ? a[A_DETAIL].s : "", "zipCode", a[A_ZIP].s);
-		char *text = addr ? json_dumps(addr, JSON_COMPACT) : NULL;
-		json_decref(addr);
-		w->address = text ? wp_req_seal(k->r, "kona.delivery", text) : NULL;
-		free(text);
-		if (w->address == NULL)
-			return KONA_SYSTEM;
-	}
+	w->address = delivered ? address : NULL;
 	w->kw.on_not_found = v[I_PAR].present ? KONA_BAD_PAR : KONA_BAD_CARD;
 	wp_write_submit(&w->kw.w);
 	return KONA_DEFERRED;

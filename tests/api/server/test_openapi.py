@@ -17,7 +17,10 @@ LINT = ROOT / "tests" / "openapi"
 AQR = {("post", "/api/"), ("post", "/api"), ("get", "/res/api/{keyword}"),
        ("get", "/res/api/{keyword}/{amount}"), ("get", "/res"), ("get", "/f/{keyword}"),
        ("get", "/f/{keyword}/qr"), ("get", "/f/{keyword}/{amount}")}
-KONA_PATHS = ["user/registration", "user/info", "user/card/list", "user/card/info",
+KONA_PATHS = ["user/registration", "user/info", "user/info/by-ci", "user/checkRegistrationId",
+              "user/info/update", "user/password/verify", "user/password/change",
+              "user/password/reset", "user/withdrawal", "user/dormant/release", "terms/list",
+              "user/terms/agreement", "user/card/list", "user/card/info",
               "card/status", "prepay-card/physical/register", "unregister/card/info",
               "prepay-card/issue/delivery", "prepay-card/reissue/delivery", "recharges/by-bank-accounts/no-hce",
               "recharges/by-bank-accounts/no-hce/cancel",
