@@ -51,6 +51,7 @@ const struct kona_code_row kona_codes[KONA_CODE_COUNT] = {
     [KONA_BAD_DCVV] = {"000_002", "Invalid input parameter. dcvv", 400},
     [KONA_LIMIT] = {"007_003", "Credit limit exceeded.", 400},
     [KONA_WITHDRAW] = {"007_004", "Withdraw failure from PG.", 400},
+    [KONA_CHARGE_BUSY] = {"007_005", "Account charge request while proceeding.", 400},
     [KONA_AMOUNT_ZERO] = {"007_007", "Recharge amount should be more than zero.", 400},
     [KONA_BALANCE] = {"003_002", "Card balance is not enough.", 400},
     [KONA_NO_PAYMENT] = {"000_002", "Invalid input parameter. nrNumber", 400},

@@ -117,6 +117,7 @@ enum kona_code {
 	KONA_LIMIT,	    /* 007_003 the card's limit */
 	KONA_WITHDRAW,	    /* 007_004 the bank did not pay out */
 	KONA_AMOUNT_ZERO,   /* 007_007 amount not above zero */
+	KONA_CHARGE_BUSY,   /* 007_005 a charge of the member is pending */
 	KONA_BALANCE,	    /* 003_002 the card holds less than the payment */
 	KONA_NO_PAYMENT,    /* 000_002 nrNumber: no payment of this card at this merchant */
 	KONA_CANCEL_DENIED, /* 007_030 more than what is left of the payment */

@@ -92,6 +92,33 @@ static wp_status save_charge(struct kona_charge *c, struct wp_tx *tx, const char
  * A charge the bank did not answer in time: PENDING, with what finishing it
  * needs (the account sealed), and a marker housekeeping lists.
  */
+/*
+ * The member's charge in progress (its id, or none when `id` is NULL and it
+ * was `done`): a charge while one is pending is 007_005.
+ */
+static wp_status mark_member(struct wp_tx *tx, const char *asp, int64_t user_id, const char *id,
+			     const char *done, int64_t now)
+{
+	wp_arena a;
+	wp_arena_init(&a, WP_STORE_ROW_ARENA_BYTES);
+	char user[24];
+	snprintf(user, sizeof(user), "%" PRId64, user_id);
+	json_t *m = NULL;
+	struct wp_doc meta;
+	wp_status st = wp_doc_load(NULL, tx, KONA_KIND_MEMBER, user, asp, &a, &m, &meta);
+	if (st == WP_OK && (id != NULL || strcmp(kona_str(m, "pendingCharge"), done) == 0)) {
+		if (id != NULL)
+			json_object_set_new(m, "pendingCharge", json_string(id));
+		else
+			json_object_del(m, "pendingCharge");
+		meta.updated_ms = now;
+		st = wp_doc_save(tx, &meta, m, false);
+	}
+	json_decref(m);
+	wp_arena_free(&a);
+	return st == WP_E_NOT_FOUND ? WP_OK : st;
+}
+
 static wp_status save_pending(struct kona_charge *c, struct wp_tx *tx, json_t *card,
 			      const char *bank, const char *number, int64_t answer_at)
 {
@@ -128,6 +155,8 @@ static wp_status save_pending(struct kona_charge *c, struct wp_tx *tx, json_t *c
 	if (st == WP_OK)
 		st = mark ? wp_doc_save(tx, &md, mark, true) : WP_E_NOMEM;
 	json_decref(mark);
+	if (st == WP_OK)
+		st = mark_member(tx, k->asp_id, c->user_id, c->id, NULL, c->now_ms);
 	if (st == WP_OK) {
 		json_object_set_new(c->kw.reply, "nrNumber", json_string(c->nr));
 		json_object_set_new(c->kw.reply, "isPending", json_true());
@@ -273,6 +302,8 @@ static wp_status finish_pending(struct wp_app *app, struct wp_tx *tx, const char
 	if (st == WP_OK && ok)
 		st = kona_card_log(asp, tx, card, "01", kona_int(ch, "amount"),
 				   kona_str(ch, "merchantId"), kona_str(ch, "nrNumber"), now);
+	if (st == WP_OK)
+		st = mark_member(tx, asp, kona_int(ch, "userId"), NULL, id, now);
 	done = st == WP_OK;
 out:
 	if (st == WP_OK && done) {
@@ -343,6 +374,10 @@ static wp_status apply_charge(struct wp_tx *tx, struct wp_cmd *cmd)
 		goto out;
 	if (c->amount <= 0) {
 		c->kw.code = KONA_AMOUNT_ZERO;
+		goto out;
+	}
+	if (kona_str(member, "pendingCharge")[0] != '\0') {
+		c->kw.code = KONA_CHARGE_BUSY; /* one is waiting for its bank */
 		goto out;
 	}
 	/* The token is spent by this charge, whatever the bank answers. */

@@ -351,10 +351,17 @@ def test_a_slow_bank_charge_is_pending_then_completed(make_server):
     assert card_balance(kona, uid) == 0
     # the same sequenceId again: still the pending answer
     assert ok(charge(kona, uid, tok, 7_000, seq=seq)[1], kona)["isPending"] is True
+    # another charge while this one waits for its bank: 007_005, the token not spent
+    tok2 = ok(token(kona, card["cardNo"]), kona)
+    fails(charge(kona, uid, tok2, 1_000)[1], "007_005")
     advance(srv, kona, 16)  # the slow bank's answer arrives
     wait_result(kona, seq, "COMPLETED")
     assert card_balance(kona, uid) == 7_000
     assert bank_balance(srv, *HONG_ACCOUNT) == before - 7_000
+    fault(srv, HONG_ACCOUNT[0], mode="none")
+    tok2 = ok(token(kona, card["cardNo"]), kona)
+    ok(charge(kona, uid, tok2, 1_000)[1], kona)
+    assert card_balance(kona, uid) == 8_000
 
 
 def test_an_unreachable_bank_charge_fails_at_the_end_of_the_day(make_server):
