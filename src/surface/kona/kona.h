@@ -50,7 +50,9 @@
 #define KONA_ACCESS_KEY_LEN 40
 #define KONA_SECRET_KEY_LEN 40
 #define KONA_CRYPTO_KEY_ID_LEN 32
-#define KONA_CORRELATION_ID_LEN 20
+#define KONA_CORRELATION_ID_LEN 20 /* as documented; clients send up to 23 (more hex) */
+#define KONA_CORRELATION_ID_MAX 23
+#define KONA_TRAN_TIME_MAX 17 /* documented 14; 16 and 17 (milliseconds) seen: the first 14 read */
 #define KONA_TRAN_TOKEN_MAX 128	      /* "KMV1:" + 17-digit stamp + ":" + 44 base64: 67 */
 #define KONA_REG_NO_LEN 22	      /* "R" + yyyyMMddHHmmss + 7 digits */
 #define KONA_ACCOUNT_ID_LEN 5	      /* the registration's last digits */
@@ -158,7 +160,7 @@ enum kona_code kona_code_of_wire(const char *code);
 
 /* ---- token.c: parsers, exposed for the unit tests ---- */
 
-/* yyMMddHHmmss-xxxxxxx with a real date and 7 hex digits. */
+/* yyMMddHHmmss-xxxxxxx with a real date and 7 (to 10) hex digits. */
 bool kona_correlation_id_valid(const char *s);
 /* Minutes east of UTC for X-KM-Time-Zone ("KST", "UTC", ...), or -1. */
 /* The X-KM-Time-Zone values wonpay knows (NULL-terminated). */

@@ -110,15 +110,15 @@ const struct wp_field kona_header_fields[KONA_HEADER_FIELDS] = {
     [H_ASP] = {"X-KM-User-AspId", WP_FIELD_TEXT, WP_FIELD_REQUIRED, KONA_ASP_ID_LEN,
 	       KONA_ASP_ID_LEN},
     [H_CORRELATION] = {"X-KM-Correlation-Id", WP_FIELD_TEXT, WP_FIELD_REQUIRED,
-		       KONA_CORRELATION_ID_LEN, KONA_CORRELATION_ID_LEN,
-		       .expect = "must be yyMMddHHmmss-xxxxxxx: a time, a hyphen and 7 hex "
+		       KONA_CORRELATION_ID_LEN, KONA_CORRELATION_ID_MAX,
+		       .expect = "must be yyMMddHHmmss-xxxxxxx: a time, a hyphen and 7 (to 10) hex "
 				 "digits"},
     [H_ACCESS] = {"X-KM-Access-Key", WP_FIELD_TEXT, WP_FIELD_REQUIRED, KONA_ACCESS_KEY_LEN,
 		  KONA_ACCESS_KEY_LEN},
     [H_TOKEN] = {"X-KM-Tran-Token", WP_FIELD_TEXT, WP_FIELD_REQUIRED, 1, KONA_TRAN_TOKEN_MAX,
 		 .expect = "must be KMV1:<yyyyMMddHHmmssSSS>:<base64 of HMAC-SHA256(secret key, "
 			   "the body's bytes)>"},
-    [H_TIME] = {"X-KM-Tran-Time", WP_FIELD_DIGITS, WP_FIELD_REQUIRED, 14, 14,
+    [H_TIME] = {"X-KM-Tran-Time", WP_FIELD_DIGITS, WP_FIELD_REQUIRED, 14, KONA_TRAN_TIME_MAX,
 		.expect = "must be yyyyMMddHHmmss, a time in X-KM-Time-Zone"},
     [H_ZONE] = {"X-KM-Time-Zone", WP_FIELD_ENUM, WP_FIELD_REQUIRED, 3, 3, kona_zones},
     [H_KEY_ID] = {"X-KM-Crypto-Key-Id", WP_FIELD_TEXT, 0, KONA_CRYPTO_KEY_ID_LEN,

@@ -14,9 +14,11 @@
 
 bool kona_correlation_id_valid(const char *s)
 {
-	if (strlen(s) != KONA_CORRELATION_ID_LEN || s[12] != '-' || !wp_all_digits(s, 12))
+	size_t n = strlen(s);
+	if (n < KONA_CORRELATION_ID_LEN || n > KONA_CORRELATION_ID_MAX || s[12] != '-' ||
+	    !wp_all_digits(s, 12))
 		return false;
-	for (int i = 13; i < KONA_CORRELATION_ID_LEN; i++)
+	for (size_t i = 13; i < n; i++)
 		if (wp_hex_digit(s[i]) < 0)
 			return false;
 	return wp_date_valid(2000 + wp_digits_value(s, 2), wp_digits_value(s + 2, 2),

@@ -374,11 +374,25 @@ def test_missing_header(kona, header):
 def test_header_wrong_length(kona, header, value):
     ans = fails(kona.call("bankaccounts/banks", {}, **{header: value}), "000_015")
     # The header, and the length it must have (the spec's own values are this long).
-    want = {"X-KM-User-AspId": "15", "X-KM-Access-Key": "40", "X-KM-Tran-Time": "14",
-            "X-KM-Crypto-Key-Id": "32", "X-KM-Correlation-Id": "20",
+    want = {"X-KM-User-AspId": "15", "X-KM-Access-Key": "40", "X-KM-Tran-Time": "14 to 17",
+            "X-KM-Crypto-Key-Id": "32", "X-KM-Correlation-Id": "20 to 23",
             "X-KM-Tran-Token": "1 to 128"}[header]
     assert ans["response"]["description"] == \
         f"The length of value does not match. {header} ({want} characters)", ans
+
+
+def test_header_lengths_clients_send(kona):
+    """Clients send 21- and 23-character correlation ids and 16- or 17-digit tran times
+    (kona-notes §2): taken, the id echoed as sent, the time's first 14 digits read."""
+    for suffix, extra in (("-a1b2c3d4", "00"), ("-a1b2c3d4e5", "123")):
+        now = kona.now()
+        cid = now.strftime("%y%m%d%H%M%S") + suffix
+        ans = kona.call("bankaccounts/banks", {}, now=now, **{
+            "X-KM-Correlation-Id": cid, "X-KM-Tran-Time": now.strftime("%Y%m%d%H%M%S") + extra})
+        ok(ans, kona)
+        assert ans.headers["X-KM-Correlation-Id"] == cid
+    fails(kona.call("bankaccounts/banks", {}, **{
+        "X-KM-Tran-Time": kona.now().strftime("%Y%m%d%H%M%S") + "1234"}), "000_015")
 
 
 def _bad_headers(k):
@@ -410,7 +424,7 @@ def test_header_malformed(kona, case):
     ans = kona.call("bankaccounts/banks", {}, **{header: value})
     expect = {"X-KM-Tran-Time": " (yyyyMMddHHmmss, a time in X-KM-Time-Zone)",
               "X-KM-Correlation-Id":
-                  " (yyMMddHHmmss-xxxxxxx: a time, a hyphen and 7 hex digits)",
+                  " (yyMMddHHmmss-xxxxxxx: a time, a hyphen and 7 (to 10) hex digits)",
               "X-KM-Time-Zone": " (KST, JST, UTC or GMT)",
               "X-KM-Tran-Token": " (KMV1:<yyyyMMddHHmmssSSS>:<base64 of HMAC-SHA256(secret "
                                  "key, the body's bytes)>)"}[header]

@@ -15,13 +15,17 @@ static void test_correlation_id(void **state)
 {
 	(void)state;
 	assert_true(kona_correlation_id_valid("221108120814-a1b2c3d"));
-	assert_true(kona_correlation_id_valid("240229235959-ABCDEF0"));	 /* leap day */
-	assert_false(kona_correlation_id_valid("230229120000-abcdef0")); /* not a leap year */
-	assert_false(kona_correlation_id_valid("221308120814-a1b2c3d")); /* month 13 */
-	assert_false(kona_correlation_id_valid("221108250814-a1b2c3d")); /* hour 25 */
-	assert_false(kona_correlation_id_valid("221108120814-a1b2c3g")); /* not hex */
-	assert_false(kona_correlation_id_valid("221108120814_a1b2c3d")); /* separator */
-	assert_false(kona_correlation_id_valid("221108120814-a1b2c3"));	 /* 19 long */
+	assert_true(kona_correlation_id_valid("240229235959-ABCDEF0"));	   /* leap day */
+	assert_false(kona_correlation_id_valid("230229120000-abcdef0"));   /* not a leap year */
+	assert_false(kona_correlation_id_valid("221308120814-a1b2c3d"));   /* month 13 */
+	assert_false(kona_correlation_id_valid("221108250814-a1b2c3d"));   /* hour 25 */
+	assert_false(kona_correlation_id_valid("221108120814-a1b2c3g"));   /* not hex */
+	assert_false(kona_correlation_id_valid("221108120814_a1b2c3d"));   /* separator */
+	assert_false(kona_correlation_id_valid("221108120814-a1b2c3"));	   /* 19 long */
+	assert_true(kona_correlation_id_valid("221108120814-a1b2c3d4"));   /* 21: clients send it */
+	assert_true(kona_correlation_id_valid("221108120814-a1b2c3d4e5")); /* 23 */
+	assert_false(kona_correlation_id_valid("221108120814-a1b2c3d4e5f")); /* 24 */
+	assert_false(kona_correlation_id_valid("221108120814-a1b2c3d4-5"));  /* not hex */
 	assert_false(kona_correlation_id_valid("2211081208145a1b2c3d"));
 	assert_false(kona_correlation_id_valid(""));
 }
