@@ -1,14 +1,15 @@
 -- wrk script for bench/kona.sh: Kona holder verification
--- (POST /api/v1/bankaccounts/user/valid), every request sent once.
+-- (POST /api/v1/bankaccounts/user/valid) or card payments
+-- (POST /api/v1/payment/no-hce), every request sent once.
 --
 --   wrk ... -s bench/kona.lua URL -- PREFIX
 --
--- Kona tran tokens are single-use, so the requests are made ahead by
--- bench/kona_gen.py: thread t reads PREFIX.t (its own slice; lines of
--- correlation id, tran time, tran token, crypto key id or "-", body, split
--- by tabs) and sends each line once. If a thread runs out it starts over;
--- those requests are replays the server refuses, and done() reports
--- "exhausted" so the caller can rerun with more requests.
+-- Kona tran tokens (and a payment's one-time token) are single-use, so the
+-- requests are made ahead by bench/kona_gen.py: thread t reads PREFIX.t (its
+-- own slice; lines of correlation id, tran time, tran token, crypto key id or
+-- "-", body, split by tabs) and sends each line once. If a thread runs out
+-- it starts over; those requests are replays the server refuses, and done()
+-- reports "exhausted" so the caller can rerun with more requests.
 --
 -- done() prints, for the caller:
 --   status CODE COUNT        every HTTP status seen
