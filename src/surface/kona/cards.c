@@ -183,7 +183,7 @@ wp_status kona_card_save(struct wp_tx *tx, json_t *card, int64_t now_ms)
 
 wp_status kona_card_current(struct wp_tx *tx, const char *asp_id, json_t **card)
 {
-	for (int i = 0; i < KONA_CARD_CHAIN_MAX; i++) {
+	for (int i = 0; i <= KONA_CARD_CHAIN_MAX; i++) {
 		const char *next = json_string_value(json_object_get(*card, "replacedBy"));
 		if (next == NULL)
 			return WP_OK;
@@ -235,7 +235,7 @@ enum kona_code kona_card_list(struct kona_req *k)
 	char user[24];
 	snprintf(user, sizeof(user), "%" PRId64, v[L_USER].i);
 	json_t *cards = NULL;
-	if (wp_doc_list(k->app->store, NULL, KONA_KIND_CARD, k->asp_id, user, KONA_CARDS_MAX,
+	if (wp_doc_list(k->app->store, NULL, KONA_KIND_CARD, k->asp_id, user, KONA_CARDS_ALL,
 			&cards) != WP_OK ||
 	    kona_json(k, cards) == NULL)
 		return KONA_SYSTEM;
@@ -388,8 +388,9 @@ static wp_status apply_status(struct wp_tx *tx, struct wp_cmd *c)
 		json_decref(card);
 		return st;
 	}
-	if (strcmp(kona_str(card, "status"), KONA_CARD_REPLACED) == 0) {
-		w->kw.code = KONA_CARD_STATUS; /* replaced by a reissue: for good */
+	if (strcmp(kona_str(card, "status"), KONA_CARD_REPLACED) == 0 ||
+	    strcmp(kona_str(card, "status"), KONA_CARD_TERMINATED) == 0) {
+		w->kw.code = KONA_CARD_STATUS; /* replaced by a reissue, or withdrawn: for good */
 		json_decref(card);
 		return WP_OK;
 	}
@@ -416,6 +417,9 @@ enum kona_code kona_card_status(struct kona_req *k)
 	}
 	if (v[S_CARD].present && !kona_luhn_valid(v[S_CARD].s, v[S_CARD].len))
 		return KONA_BAD_CARD;
+	json_t *member; /* exists, and is not dormant */
+	if ((c = kona_member(k, v[S_USER].i, &member)) != KONA_OK)
+		return c;
 	struct status_write *w = kona_write_new(k, sizeof(*w), apply_status);
 	if (w == NULL || (w->kw.reply = kona_json(k, json_object())) == NULL)
 		return KONA_SYSTEM;

@@ -147,10 +147,12 @@ static wp_status apply_charge_cancel(struct wp_tx *tx, struct wp_cmd *cmd)
 		st = body ? wp_doc_save(tx, &d, body, true) : WP_E_NOMEM;
 	json_decref(body);
 	json_t *mark = json_object();
+	char refund_ref[32]; /* by the day it is due, so that day finds it */
+	kona_refund_ref(next_day_ms(c->now_ms), refund_ref, sizeof(refund_ref));
 	struct wp_doc md = {.kind = KONA_KIND_PENDING,
 			    .id = c->id,
 			    .owner = KONA_PENDING_OWNER,
-			    .ref = KONA_PENDING_REF,
+			    .ref = refund_ref,
 			    .created_ms = c->now_ms,
 			    .updated_ms = c->now_ms};
 	if (st == WP_OK)
@@ -175,6 +177,9 @@ enum kona_code kona_recharge_cancel(struct kona_req *k)
 	struct wp_value v[WP_COUNT(charge_cancel_fields)];
 	enum kona_code code =
 	    kona_fields(k, charge_cancel_fields, WP_COUNT(charge_cancel_fields), v);
+	json_t *member; /* a dormant member cancels nothing (the rest is decided in the writer) */
+	if (code == KONA_OK && (code = kona_member(k, v[Y_USER].i, &member)) == KONA_BAD_USER)
+		code = KONA_OK;
 	if (code != KONA_OK)
 		return code;
 	struct charge_cancel_write *x = kona_write_new(k, sizeof(*x), apply_charge_cancel);

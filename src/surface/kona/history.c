@@ -134,7 +134,7 @@ enum kona_code kona_card_history(struct kona_req *k)
 			   ? json_integer_value(json_object_get(pr, "pageSize"))
 			   : 20;
 	const char *dir = json_string_value(json_object_get(pr, "orderByDirection"));
-	if (page < 0 || size < 1 || size > 100 ||
+	if (page < 0 || page > KONA_CARD_TX_MAX * KONA_CARD_CHAIN_MAX || size < 1 || size > 100 ||
 	    (dir != NULL && strcmp(dir, "ASC") != 0 && strcmp(dir, "DESC") != 0)) {
 		k->field = "pageRequest";
 		return KONA_INVALID;

@@ -275,7 +275,9 @@ void *kona_doc_write_new(struct kona_req *k, size_t size, wp_cmd_apply apply, co
 #define KONA_CARD_PHYSICAL "CARDSE"
 #define KONA_CARD_REPLACED "REISSUED"	  /* a card a reissue replaced: its balance moved on */
 #define KONA_CARD_TERMINATED "TERMINATED" /* its member withdrew */
-#define KONA_CARD_CHAIN_MAX 16		  /* reissues followed back (history) or on (refunds) */
+#define KONA_CARD_CHAIN_MAX 16 /* a card's reissues: followed back (history) or on (refunds) */
+/* Every card a member can have had: KONA_CARDS_MAX held, each reissued up to the chain. */
+#define KONA_CARDS_ALL (KONA_CARDS_MAX * KONA_CARD_CHAIN_MAX)
 
 /* What a new card is (kona_card_create). */
 struct kona_card_spec {
@@ -326,6 +328,11 @@ wp_status kona_card_log(const char *asp_id, struct wp_tx *tx, json_t *card, cons
 /* Pending charges (the bank slow or unreachable) finished by the commit writer's housekeeping. */
 wp_status kona_housekeeping(struct wp_app *app, void *state, struct wp_tx *tx, int64_t now_ms);
 enum kona_code kona_card_history(struct kona_req *k);
+/* Inside a write: whether the member's pendingCharge names a charge still PENDING. */
+wp_status kona_charge_pending(struct wp_tx *tx, const char *asp, json_t *member, bool *pending);
+/* Inside a write: WP_OK when the member exists at this partner, else WP_E_NOT_FOUND. */
+wp_status kona_member_in_tx(struct wp_tx *tx, const char *asp, int64_t user_id);
+
 /* The merchant's ledger account (made on its first payment, or seeded). */
 wp_status kona_merchant_account(struct wp_tx *tx, const char *merchant, int64_t now_ms,
 				int64_t *id);
@@ -377,7 +384,10 @@ static inline int64_t kona_int(json_t *o, const char *key)
 #define KONA_KIND_CHARGE "kona.charge"	 /* id "<AspId>:<sequenceId>": a charge or a cancel */
 #define KONA_KIND_PENDING "kona.pending" /* a charge or cancel housekeeping finishes */
 #define KONA_PENDING_OWNER "kona"
-#define KONA_PENDING_REF "due"
+#define KONA_PENDING_REF "due" /* charges waiting for their bank */
+/* A cancel's refund, due on a KST day: marker ref "refund:<yyyyMMdd>" (kona_refund_ref). */
+#define KONA_REFUND_DAYS 8 /* days of due refunds housekeeping looks back over */
+void kona_refund_ref(int64_t day_ms, char *out, size_t cap);
 #define KONA_PENDING_PAGE 200
 #define KONA_PENDING_DEADLINE_MS (24LL * 3600 * 1000) /* then FAILED ("through the day") */
 

@@ -300,7 +300,7 @@ static wp_status change_withdraw(struct kona_member_write *w, struct wp_tx *tx, 
 	json_t *cards = NULL;
 	bool holds = false;
 	*save = false;
-	wp_status st = wp_doc_list(NULL, tx, KONA_KIND_CARD, asp, user, KONA_CARDS_MAX, &cards);
+	wp_status st = wp_doc_list(NULL, tx, KONA_KIND_CARD, asp, user, KONA_CARDS_ALL, &cards);
 	if (st == WP_OK)
 		st = holds_money(w, tx, user, cards, &holds);
 	if (st == WP_OK && holds)
@@ -334,6 +334,21 @@ static wp_status change_withdraw(struct kona_member_write *w, struct wp_tx *tx, 
 		}
 		free_secret(v);
 	}
+	/* its account registrations (sealed account and holder) and its ARS number */
+	json_t *regs = NULL;
+	if (st == WP_OK)
+		st = wp_doc_list(NULL, tx, KONA_KIND_BANKACC, asp, user, WP_KONA_REGISTRATIONS_MAX,
+				 &regs);
+	json_array_foreach(regs, i, card)
+	{
+		if (st == WP_OK)
+			st = tx->ops->doc_delete(tx, KONA_KIND_BANKACC, kona_str(card, "_id"));
+	}
+	json_decref(regs);
+	char ars[KONA_ASP_ID_LEN + 32];
+	snprintf(ars, sizeof(ars), "%s:%s", asp, user);
+	if (st == WP_OK && (st = tx->ops->doc_delete(tx, KONA_KIND_ARS, ars)) == WP_E_NOT_FOUND)
+		st = WP_OK;
 	return st == WP_OK ? tx->ops->doc_delete(tx, KONA_KIND_MEMBER, user) : st;
 }
 

@@ -33,7 +33,7 @@ static bool dormant(struct kona_req *k, const char *user, int64_t changed_ms)
 		return false;
 	json_t *cards = NULL;
 	bool asleep = wp_doc_list(k->app->store, NULL, KONA_KIND_CARD, k->asp_id, user,
-				  KONA_CARDS_MAX, &cards) == WP_OK;
+				  KONA_CARDS_ALL, &cards) == WP_OK;
 	size_t i;
 	json_t *c;
 	json_array_foreach(cards, i, c)
@@ -67,6 +67,19 @@ enum kona_code kona_member_any(struct kona_req *k, int64_t user_id, json_t **mem
 		return KONA_SYSTEM;
 	*is_dormant = dormant(k, id, meta.updated_ms);
 	return KONA_OK;
+}
+
+wp_status kona_member_in_tx(struct wp_tx *tx, const char *asp, int64_t user_id)
+{
+	char id[24];
+	snprintf(id, sizeof(id), "%" PRId64, user_id);
+	wp_arena a;
+	wp_arena_init(&a, WP_STORE_ROW_ARENA_BYTES);
+	json_t *m = NULL;
+	wp_status st = wp_doc_load(NULL, tx, KONA_KIND_MEMBER, id, asp, &a, &m, NULL);
+	json_decref(m);
+	wp_arena_free(&a);
+	return st;
 }
 
 enum kona_code kona_member(struct kona_req *k, int64_t user_id, json_t **member)

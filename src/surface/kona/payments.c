@@ -221,6 +221,10 @@ static wp_status apply_cancel(struct wp_tx *tx, struct wp_cmd *cmd)
 	st = kona_card_current(tx, k->asp_id, &card); /* reissued since: the refund goes there */
 	if (st != WP_OK)
 		goto out;
+	if (strcmp(kona_str(card, "status"), KONA_CARD_TERMINATED) == 0) {
+		w->kw.code = KONA_CANCEL_DENIED; /* its member withdrew: no money onto it */
+		goto out;
+	}
 	size_t n = (size_t)kona_int(p, "cancels");
 	struct wp_transfer t = {.debit_account_id = kona_int(p, "ledger_merchant"),
 				.credit_account_id = kona_int(card, "ledger_account_id"),

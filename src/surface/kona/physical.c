@@ -22,8 +22,9 @@
 #include "core/ledger.h"
 #include "surface/kona/kona.h"
 
-#define CVC_TRIES 5
+#define CVC_TRIES 5 /* wrong in a row: locked for CVC_LOCK_MS */
 #define CVC_LOCK_MS (10LL * 60 * 1000)
+#define CVC_TRIES_EVER 10 /* wrong since the last match: blocked for good */
 
 /* A physical card named by number, expiry (YYMM) and CVC, checked in the writer. */
 struct card_check {
@@ -31,7 +32,7 @@ struct card_check {
 	int64_t user_id, now_ms; /* user_id: register (0: look up) */
 	char uniq[96];
 	const char *expiry, *cvc;
-	const char *no_field, *exp_field, *cvc_field; /* the request's names for them */
+	const char *no_field, *secret_field; /* the request's names: "expiry or CVC" as one */
 };
 
 /*
@@ -55,7 +56,8 @@ static wp_status check_card(struct card_check *w, struct wp_tx *tx, json_t **car
 	}
 	if (st != WP_OK)
 		return st;
-	if (kona_int(c, "cvcLockedUntil") > w->now_ms) {
+	if (kona_int(c, "cvcLockedUntil") > w->now_ms ||
+	    kona_int(c, "cvcFailsEver") >= CVC_TRIES_EVER) {
 		json_decref(c);
 		w->kw.code = KONA_CARD_LOCKED;
 		return WP_OK;
@@ -67,16 +69,19 @@ static wp_status check_card(struct card_check *w, struct wp_tx *tx, json_t **car
 	if (cvc != NULL)
 		OPENSSL_cleanse(cvc, n);
 	free(cvc);
-	int64_t fails = exp_ok && cvc_ok ? 0 : kona_int(c, "cvcFails") + 1;
-	if (fails != kona_int(c, "cvcFails")) { /* counted, or cleared by a match */
+	bool match = exp_ok && cvc_ok;
+	int64_t fails = match ? 0 : kona_int(c, "cvcFails") + 1;
+	int64_t ever = match ? 0 : kona_int(c, "cvcFailsEver") + 1;
+	if (ever != kona_int(c, "cvcFailsEver")) { /* counted, or cleared by a match */
 		json_object_set_new(c, "cvcFails", json_integer(fails % CVC_TRIES));
+		json_object_set_new(c, "cvcFailsEver", json_integer(ever));
 		if (fails == CVC_TRIES)
 			json_object_set_new(c, "cvcLockedUntil",
 					    json_integer(w->now_ms + CVC_LOCK_MS));
 		st = kona_card_save(tx, c, w->now_ms);
 	}
 	if (st != WP_OK || !exp_ok || !cvc_ok) {
-		k->field = !exp_ok ? w->exp_field : w->cvc_field;
+		k->field = w->secret_field; /* which of the two is not said */
 		w->kw.code = KONA_INVALID;
 		json_decref(c);
 		return st;
@@ -96,6 +101,23 @@ static const struct wp_field register_fields[] = {
     [R_CVC] = {"physicalCardCVC", WP_FIELD_DIGITS, WP_FIELD_REQUIRED, 3, 3},
 };
 
+/* Whether the card's holder has a charge pending (it would land on this card). */
+static wp_status holder_busy(struct wp_tx *tx, const char *asp, int64_t holder, bool *busy)
+{
+	char id[24];
+	snprintf(id, sizeof(id), "%" PRId64, holder);
+	wp_arena a;
+	wp_arena_init(&a, WP_STORE_ROW_ARENA_BYTES);
+	json_t *m = NULL;
+	wp_status st = wp_doc_load(NULL, tx, KONA_KIND_MEMBER, id, asp, &a, &m, NULL);
+	*busy = false;
+	if (st == WP_OK)
+		st = kona_charge_pending(tx, asp, m, busy);
+	json_decref(m);
+	wp_arena_free(&a);
+	return st == WP_E_NOT_FOUND ? WP_OK : st;
+}
+
 static wp_status apply_register(struct wp_tx *tx, struct wp_cmd *cmd)
 {
 	struct card_check *w = (struct card_check *)cmd;
@@ -104,14 +126,31 @@ static wp_status apply_register(struct wp_tx *tx, struct wp_cmd *cmd)
 	if (card == NULL)
 		return st;
 	int64_t holder = kona_int(card, "userId");
-	if (strcmp(kona_str(card, "status"), KONA_CARD_REPLACED) == 0)
-		w->kw.code = KONA_CARD_STATUS;
-	else if (holder != 0 && holder != w->user_id &&
-		 !json_is_true(json_object_get(card, "portal")))
+	bool busy = false;
+	if (holder != 0 &&
+	    holder != w->user_id) /* the holder's charge must not land on another's */
+		st = holder_busy(tx, w->kw.k->asp_id, holder, &busy);
+	if (st == WP_OK)
+		st = kona_member_in_tx(tx, w->kw.k->asp_id, w->user_id);
+	const char *status = kona_str(card, "status");
+	if (st == WP_E_NOT_FOUND) {
+		w->kw.code = KONA_BAD_USER; /* withdrawn meanwhile */
+		st = WP_OK;
+	} else if (st != WP_OK) {
+		/* storage: the command fails */
+	} else if (strcmp(status, "ACTIVE") != 0 && strcmp(status, "SUSPENDED") != 0) {
+		w->kw.code = KONA_CARD_STATUS; /* REISSUED or TERMINATED: for good */
+	} else if (holder != 0 && holder != w->user_id &&
+		   (!json_is_true(json_object_get(card, "portal")) || busy)) {
 		w->kw.code = KONA_CARD_TAKEN;
-	else if (holder != w->user_id) { /* the portal's cards move to whoever registers them */
+	} else if (holder != w->user_id) { /* the portal's cards move to whoever registers them */
 		json_object_set_new(card, "userId", json_integer(w->user_id));
 		json_object_set_new(card, "registered_ms", json_integer(w->now_ms));
+		/* the new holder starts afresh: earlier tokens (bound to their holder) and
+		   spending are the old holder's; the balance is the card's */
+		json_object_del(card, "otts");
+		json_object_del(card, "spentDay");
+		json_object_del(card, "spentMonth");
 		st = kona_card_save(tx, card, w->now_ms);
 	}
 	if (st == WP_OK && w->kw.code == KONA_OK)
@@ -136,8 +175,7 @@ static struct card_check *check_new(struct kona_req *k, wp_cmd_apply apply,
 	w->expiry = exp->s;
 	w->cvc = cvc->s;
 	w->no_field = t[0].name;
-	w->exp_field = t[1].name;
-	w->cvc_field = t[2].name;
+	w->secret_field = wp_arena_printf(&k->r->arena, "%s or %s", t[1].name, t[2].name);
 	w->now_ms = wp_clock_now_ms(&k->app->clock);
 	return w;
 }
@@ -306,7 +344,7 @@ static wp_status room_for_a_card(struct wp_tx *tx, const char *asp_id, int64_t u
 	char user[24];
 	snprintf(user, sizeof(user), "%" PRId64, user_id);
 	json_t *cards = NULL;
-	wp_status st = wp_doc_list(NULL, tx, KONA_KIND_CARD, asp_id, user, KONA_CARDS_MAX, &cards);
+	wp_status st = wp_doc_list(NULL, tx, KONA_KIND_CARD, asp_id, user, KONA_CARDS_ALL, &cards);
 	size_t held = 0, i;
 	json_t *c;
 	json_array_foreach(cards, i, c) held +=
@@ -354,8 +392,14 @@ static wp_status apply_delivery(struct wp_tx *tx, struct wp_cmd *cmd)
 	struct delivery *w = (struct delivery *)cmd;
 	struct kona_req *k = w->kw.k;
 	json_t *old = NULL, *card = NULL;
-	bool room = false;
-	wp_status st = room_for_a_card(tx, k->asp_id, w->user_id, &room);
+	bool room = true; /* a reissue replaces a card: it adds none */
+	wp_status st = kona_member_in_tx(tx, k->asp_id, w->user_id);
+	if (st == WP_E_NOT_FOUND) {
+		w->kw.code = KONA_BAD_USER; /* withdrawn meanwhile */
+		return WP_OK;
+	}
+	if (st == WP_OK && !w->reissue)
+		st = room_for_a_card(tx, k->asp_id, w->user_id, &room);
 	if (st != WP_OK)
 		return st;
 	if (!room) {
@@ -376,9 +420,10 @@ static wp_status apply_delivery(struct wp_tx *tx, struct wp_cmd *cmd)
 			st = WP_E_NOT_FOUND; /* not this member's card */
 		if (st != WP_OK)
 			goto out;
-		if (strcmp(kona_str(old, "status"), "SUSPENDED") != 0) {
-			w->kw.code =
-			    KONA_CARD_STATUS; /* only a lost (suspended) card is replaced */
+		/* only a lost (suspended) card is replaced, and a card at most 15 times */
+		if (strcmp(kona_str(old, "status"), "SUSPENDED") != 0 ||
+		    kona_int(old, "generation") >= KONA_CARD_CHAIN_MAX - 1) {
+			w->kw.code = KONA_CARD_STATUS;
 			goto out;
 		}
 		spec.type = strcmp(kona_str(old, "cardType"), KONA_CARD_MOBILE) == 0
@@ -389,6 +434,15 @@ static wp_status apply_delivery(struct wp_tx *tx, struct wp_cmd *cmd)
 	st = kona_card_create(k->app, tx, &spec, w->now_ms, w->kw.reply);
 	if (st == WP_OK && w->address != NULL)
 		json_object_set_new(card, "delivery", json_string(w->address));
+	if (st == WP_OK && old != NULL) { /* its place in the chain, and its spending so far */
+		json_object_set_new(card, "generation",
+				    json_integer(kona_int(old, "generation") + 1));
+		json_t *spent;
+		if ((spent = json_object_get(old, "spentDay")) != NULL)
+			json_object_set(card, "spentDay", spent);
+		if ((spent = json_object_get(old, "spentMonth")) != NULL)
+			json_object_set(card, "spentMonth", spent);
+	}
 	if (st == WP_OK && old != NULL) {
 		st = carry_over(w, tx, old, card);
 		json_object_set_new(old, "status", json_string(KONA_CARD_REPLACED));
@@ -396,7 +450,7 @@ static wp_status apply_delivery(struct wp_tx *tx, struct wp_cmd *cmd)
 		if (st == WP_OK)
 			st = kona_card_save(tx, old, w->now_ms);
 	}
-	if (st == WP_OK && w->address != NULL)
+	if (st == WP_OK && (w->address != NULL || old != NULL))
 		st = kona_card_save(tx, card, w->now_ms);
 	if (st == WP_OK) {
 		char apply_no[32];

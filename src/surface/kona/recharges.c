@@ -119,6 +119,23 @@ static wp_status mark_member(struct wp_tx *tx, const char *asp, int64_t user_id,
 	return st == WP_E_NOT_FOUND ? WP_OK : st;
 }
 
+wp_status kona_charge_pending(struct wp_tx *tx, const char *asp, json_t *member, bool *pending)
+{
+	*pending = false;
+	const char *id = kona_str(member, "pendingCharge");
+	if (id[0] == '\0')
+		return WP_OK;
+	/* a flag whose charge is gone (a sandbox reset) or finished does not count */
+	wp_arena a;
+	wp_arena_init(&a, WP_SCRATCH_ARENA_BYTES);
+	json_t *p = NULL;
+	wp_status st = wp_doc_load(NULL, tx, KONA_KIND_CHARGE, id, asp, &a, &p, NULL);
+	*pending = st == WP_OK && strcmp(kona_str(p, "result"), "PENDING") == 0;
+	json_decref(p);
+	wp_arena_free(&a);
+	return st == WP_E_NOT_FOUND ? WP_OK : st;
+}
+
 static wp_status save_pending(struct kona_charge *c, struct wp_tx *tx, json_t *card,
 			      const char *bank, const char *number, int64_t answer_at)
 {
@@ -212,9 +229,25 @@ static wp_status finish_refund(struct wp_app *app, struct wp_tx *tx, const char 
 	}
 	if (!refunded && now < kona_int(ch, "deadline"))
 		return WP_OK; /* the bank does not take it yet: again at the next run */
-	if (!refunded) {      /* back onto the card */
+	int64_t card_account = kona_int(ch, "cardAccount");
+	if (!refunded && kona_str(ch, "par")[0] != '\0') { /* the card, or what replaced it */
+		wp_arena a;
+		wp_arena_init(&a, WP_STORE_ROW_ARENA_BYTES);
+		json_t *card = NULL;
+		st = wp_doc_load(NULL, tx, KONA_KIND_CARD, kona_str(ch, "par"), asp, &a, &card,
+				 NULL);
+		wp_arena_free(&a);
+		if (st == WP_OK)
+			st = kona_card_current(tx, asp, &card);
+		if (st == WP_OK)
+			card_account = kona_int(card, "ledger_account_id");
+		json_decref(card);
+		if (st != WP_OK)
+			return st;
+	}
+	if (!refunded) { /* back onto the card */
 		struct wp_transfer t = {.debit_account_id = holding,
-					.credit_account_id = kona_int(ch, "cardAccount"),
+					.credit_account_id = card_account,
 					.amount = kona_int(ch, "amount"),
 					.code = WP_TRANSFER_CODE_CHARGE},
 				   back;
@@ -317,21 +350,53 @@ out:
 	return st;
 }
 
-wp_status kona_housekeeping(struct wp_app *app, void *state, struct wp_tx *tx, int64_t now_ms)
+void kona_refund_ref(int64_t day_ms, char *out, size_t cap)
 {
-	(void)state;
+	char stamp[24];
+	wp_format_stamp(day_ms, WP_KST_OFFSET_MIN, false, false, stamp, sizeof(stamp));
+	snprintf(out, cap, "refund:%.8s", stamp);
+}
+
+/*
+ * The markers under `ref`, each finished in its own savepoint: one that
+ * cannot be finished is left for the next run and does not hold the others.
+ */
+static wp_status finish_all(struct wp_app *app, struct wp_tx *tx, const char *ref, int64_t now_ms)
+{
+	static int64_t last_warned;
 	json_t *list = NULL;
-	wp_status st = wp_doc_list(NULL, tx, KONA_KIND_PENDING, KONA_PENDING_OWNER,
-				   KONA_PENDING_REF, KONA_PENDING_PAGE, &list);
+	wp_status st = wp_doc_list(NULL, tx, KONA_KIND_PENDING, KONA_PENDING_OWNER, ref,
+				   KONA_PENDING_PAGE, &list);
 	size_t i;
 	json_t *e;
 	json_array_foreach(list, i, e)
 	{
-		if (st != WP_OK)
+		if (st != WP_OK || (st = tx->ops->tx_savepoint(tx)) != WP_OK)
 			break;
-		st = finish_pending(app, tx, kona_str(e, "_id"), now_ms);
+		wp_status one = finish_pending(app, tx, kona_str(e, "_id"), now_ms);
+		st = one == WP_OK ? tx->ops->tx_release(tx) : tx->ops->tx_rollback_to(tx);
+		if (st == WP_OK && one != WP_OK && one != WP_E_INTERNAL && one != WP_E_NOT_FOUND)
+			st = one; /* storage: the whole run is retried */
+		else if (st == WP_OK && one != WP_OK && now_ms - last_warned > 60000) {
+			last_warned = now_ms; /* the writer's thread only: at most once a minute */
+			fprintf(stderr, "wonpay: kona: pending %s not finished (%s); retried\n",
+				kona_str(e, "_id"), wp_status_name(one));
+		}
 	}
 	json_decref(list);
+	return st;
+}
+
+wp_status kona_housekeeping(struct wp_app *app, void *state, struct wp_tx *tx, int64_t now_ms)
+{
+	(void)state;
+	/* charges waiting for their bank; cancels' refunds by the day they fall due */
+	wp_status st = finish_all(app, tx, KONA_PENDING_REF, now_ms);
+	for (int d = 0; st == WP_OK && d < KONA_REFUND_DAYS; d++) {
+		char ref[32];
+		kona_refund_ref(now_ms - (int64_t)d * 86400000, ref, sizeof(ref));
+		st = finish_all(app, tx, ref, now_ms);
+	}
 	return st;
 }
 
@@ -376,7 +441,10 @@ static wp_status apply_charge(struct wp_tx *tx, struct wp_cmd *cmd)
 		c->kw.code = KONA_AMOUNT_ZERO;
 		goto out;
 	}
-	if (kona_str(member, "pendingCharge")[0] != '\0') {
+	bool busy = false;
+	if ((st = kona_charge_pending(tx, k->asp_id, member, &busy)) != WP_OK)
+		goto out;
+	if (busy) {
 		c->kw.code = KONA_CHARGE_BUSY; /* one is waiting for its bank */
 		goto out;
 	}
@@ -438,6 +506,9 @@ enum kona_code kona_recharge(struct kona_req *k)
 {
 	struct wp_value v[WP_COUNT(charge_fields)];
 	enum kona_code code = kona_fields(k, charge_fields, WP_COUNT(charge_fields), v);
+	json_t *member; /* a dormant member charges nothing (the rest is decided in the writer) */
+	if (code == KONA_OK && (code = kona_member(k, v[C_USER].i, &member)) == KONA_BAD_USER)
+		code = KONA_OK;
 	if (code != KONA_OK)
 		return code;
 	struct kona_charge *c = kona_write_new(k, sizeof(*c), apply_charge);

@@ -78,9 +78,10 @@ static wp_status apply_token(struct wp_tx *tx, struct wp_cmd *c)
 		if (t->token[0] == '0')
 			t->token[0] = '9';
 		json_t *body =
-		    json_pack("{s:s, s:s, s:I, s:s, s:b}", "par", par, "dcvv", t->dcvv_hash,
+		    json_pack("{s:s, s:s, s:I, s:s, s:b, s:I}", "par", par, "dcvv", t->dcvv_hash,
 			      "expires_ms", (json_int_t)(t->now_ms + t->life_ms), "type",
-			      t->type ? t->type : "", "used", 0);
+			      t->type ? t->type : "", "used", 0, "userId",
+			      (json_int_t)kona_int(card, "userId"));
 		struct wp_doc d = {.kind = KONA_KIND_OTT,
 				   .id = t->token,
 				   .owner = k->asp_id,
@@ -162,6 +163,9 @@ enum kona_code kona_token_spend(struct kona_req *k, struct wp_tx *tx, const stru
 	if (*st == WP_E_NOT_FOUND ||
 	    (*st == WP_OK && (json_is_true(json_object_get(ott, "used")) ||
 			      json_integer_value(json_object_get(ott, "expires_ms")) < in->now_ms ||
+			      /* issued to the card's holder then: a portal card changes hands */
+			      (json_object_get(ott, "userId") != NULL &&
+			       kona_int(ott, "userId") != kona_int(*card, "userId")) ||
 			      (in->user_id != 0 && json_integer_value(json_object_get(
 						       *card, "userId")) != in->user_id)))) {
 		*st = WP_OK;

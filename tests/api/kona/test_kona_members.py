@@ -155,3 +155,33 @@ def test_dormant_after_a_year_and_released(make_server):
     ok(kona.call("user/dormant/release", {"userId": idle}), kona)
     ok(kona.call("user/info", {"userId": idle}), kona)
     ok(kona.call("user/dormant/release", {"userId": idle}), kona)  # awake already: fine
+    # a year more: the card's member is dormant too, and charges nothing
+    advance(srv, kona, 366 * 86400)
+    srv.avoid_bank_night()
+    kona = for_server(srv)
+    fails(kona.call("recharges/by-bank-accounts/no-hce", {
+        "sequenceId": secrets.token_hex(8), "userId": uid, "amount": 1_000,
+        "oneTimeToken": ok(token(kona, card["cardNo"]), kona)["oneTimeToken"], "dcvv": "000",
+        "merchantId": "410195430033901"}), "001_005")
+    fails(kona.call("card/status", {"userId": uid, "par": card["par"], "status": "SUSPEND"}),
+          "001_005")
+
+
+def test_a_sandbox_reset_does_not_leave_a_member_charging_forever(make_server):
+    from test_cards import HONG_ACCOUNT, charge, fault, register_account
+    srv = make_server(["--sandbox", "--rate-limit", "0"]).avoid_bank_night()
+    kona = for_server(srv)
+    uid, card = register(kona)
+    register_account(srv, kona, uid)
+    fault(srv, HONG_ACCOUNT[0], mode="unreachable")
+    assert ok(charge(kona, uid, ok(token(kona, card["cardNo"]), kona), 1_000)[1],
+              kona)["isPending"] is True
+    assert srv.admin("POST", "/sandbox/reset", {}).status_code == 200
+    srv.avoid_bank_night()
+    kona = for_server(srv)  # the reset moved the sandbox clock back
+    fault(srv, HONG_ACCOUNT[0], mode="none")
+    new = ok(kona.call("prepay-card/issue/delivery", {"userInfo": {"userId": uid},
+                                                      "isDeliveryRequired": False}),
+             kona)["basicCardInfo"]
+    out = ok(charge(kona, uid, ok(token(kona, new["cardNo"]), kona), 2_000)[1], kona)
+    assert out["isPending"] is False

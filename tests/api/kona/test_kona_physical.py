@@ -88,10 +88,10 @@ def test_portal_card_registered_charged_and_paid(portal):
 def test_wrong_card_details_and_the_lock(portal):
     srv, kona = portal
     uid = portal_member(kona)
-    fails(physical(kona, uid, cvc="999"), "000_002",
-          description="Invalid input value. physicalCardCVC")
-    fails(physical(kona, uid, exp="3107"), "000_002",
-          description="Invalid input value. physicalCardExpDate")
+    # which of expiry and CVC is wrong is not said (the expiry cannot be confirmed alone)
+    both = "Invalid input value. physicalCardExpDate or physicalCardCVC"
+    fails(physical(kona, uid, cvc="999"), "000_002", description=both)
+    fails(physical(kona, uid, exp="3107"), "000_002", description=both)
     fails(physical(kona, uid, exp="3113"), "000_002")
     fails(physical(kona, uid, no=PORTAL_CARD["no"][:15] + "0"), "000_002")  # Luhn
     fails(physical(kona, uid, cvc="12"), "000_015")
@@ -108,6 +108,15 @@ def test_wrong_card_details_and_the_lock(portal):
                                              "cardCVC": "211"}), "003_005")
     advance(srv, kona, 601)
     ok(physical(kona, uid), kona)
+    # ten wrong since the last match block the card for good (five, a wait, five more)
+    for _ in range(5):
+        fails(physical(kona, uid, cvc="997"), "000_002")
+    fails(physical(kona, uid), "003_005")
+    advance(srv, kona, 601)
+    for _ in range(5):
+        fails(physical(kona, uid, cvc="997"), "000_002")
+    advance(srv, kona, 601)
+    fails(physical(kona, uid), "003_005")
 
 
 def test_unregistered_card_info(portal):
@@ -117,7 +126,7 @@ def test_unregistered_card_info(portal):
     assert info["isRegistered"] is False and info["balance"] == 0
     assert info["cardStatus"] == "ACTIVE" and info["par"] == "Q180BEA3B2F1BBD8410336D66A0"
     fails(kona.call("unregister/card/info", {**body, "cardCVC": "211"}), "000_002",
-          description="Invalid input value. cardCVC")
+          description="Invalid input value. expiryDate or cardCVC")
     # an unregistered card gets no one-time token
     fails(token(kona, body["cardNo"]), "000_002", description="Invalid input parameter. cardNo")
     uid = portal_member(kona)
@@ -208,3 +217,76 @@ def test_portal_people_and_legacy_bank_codes(portal):
     tok = ok(token(kona, no), kona)
     fails(charge(kona, cho, tok, 1_000)[1], "007_004")
     assert card_balance(kona, cho) == 0 and bank_balance(srv, "088", cho_p["account"]) == 0
+
+
+# -- what a review found: money never stranded, limits hold, nothing stuck -----------------
+
+from test_cards import fault, result_of, wait_result  # noqa: E402
+from test_kona import HONG_ACCOUNT, register_account  # noqa: E402
+
+
+def suspend_and_reissue(kona, uid, par):
+    ok(kona.call("card/status", {"userId": uid, "par": par, "status": "SUSPEND"}), kona)
+    return kona.call("prepay-card/reissue/delivery", {"userInfo": {"userId": uid}, "par": par,
+                                                      "isDeliveryRequired": False})
+
+
+def test_reissue_chain_is_bounded_and_a_pending_charge_follows_it(make_server):
+    srv = make_server(["--sandbox", "--rate-limit", "0"]).avoid_bank_night()
+    kona = for_server(srv)
+    uid, card = register(kona)
+    register_account(srv, kona, uid)
+    fault(srv, HONG_ACCOUNT[0], mode="unreachable")
+    seq, ans = charge(kona, uid, ok(token(kona, card["cardNo"]), kona), 3_000)
+    assert ok(ans, kona)["isPending"] is True
+    par = card["par"]
+    for _ in range(15):
+        par = ok(suspend_and_reissue(kona, uid, par), kona)["basicCardInfo"]["par"]
+    fails(suspend_and_reissue(kona, uid, par), "003_001")  # a card is reissued 15 times at most
+    ok(kona.call("card/status", {"userId": uid, "par": par, "status": "RESUME"}), kona)
+    fault(srv, HONG_ACCOUNT[0], mode="none")
+    wait_result(kona, seq, "COMPLETED")  # housekeeping follows the whole chain
+    assert card_balance(kona, uid) == 3_000
+
+
+def test_a_withdrawn_members_card_stays_dead(server):
+    server.avoid_bank_night()
+    kona = for_server(server)
+    uid, card = funded_card(server, kona, 10_000)
+    nr = ok(pay(kona, ok(token(kona, card["cardNo"]), kona), 10_000), kona)["nrNumber"]
+    ok(kona.call("user/withdrawal", {"userId": uid}), kona)
+    fails(kona.call("card/status", {"userId": uid, "par": card["par"], "status": "RESUME"}),
+          "000_002")
+    # the merchant keeps the money: no refund onto a card nobody holds
+    fails(kona.call("payment/cancel/no-hce", {"cardNo": card["cardNo"], "amount": 10_000,
+                                              "nrNumber": nr, "merchantId": MERCHANT}),
+          "007_030")
+
+
+def test_a_portal_card_changes_hands_cleanly(portal):
+    srv, kona = portal
+    a = portal_member(kona)
+    register_portal_account(srv, kona, a)
+    ok(physical(kona, a), kona)
+    ok(charge(kona, a, ok(token(kona, PORTAL_CARD["no"]), kona), 5_000)[1], kona)
+    old_token = ok(token(kona, PORTAL_CARD["no"], type="ATM"), kona)
+    # while the holder's charge waits for the bank, the card cannot move
+    fault(srv, "003", mode="unreachable")
+    seq, ans = charge(kona, a, ok(token(kona, PORTAL_CARD["no"]), kona), 1_000)
+    assert ok(ans, kona)["isPending"] is True
+    b = portal_member(kona)
+    fails(physical(kona, b), "003_003")
+    fault(srv, "003", mode="none")
+    wait_result(kona, seq, "COMPLETED")
+    ok(physical(kona, b), kona)
+    # the old holder's token does not spend the new holder's card
+    fails(pay(kona, old_token, 100), "000_002", description="Invalid input parameter. oneTimeToken")
+    assert ok(kona.call("user/card/info", {"cardNo": PORTAL_CARD["no"]}), kona)["balance"] == 6_000
+
+
+def test_history_page_out_of_range(server):
+    kona = for_server(server)
+    _, card = register(kona)
+    fails(kona.call("transaction/card", {"par": card["par"], "startDate": "20000101",
+                                         "endDate": "20991231",
+                                         "pageRequest": {"page": 2 ** 63 - 1}}), "000_002")
