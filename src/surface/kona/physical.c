@@ -9,7 +9,8 @@
  * registers it, its userId is 0 (the portal's test cards start so). Its
  * number, expiry and CVC must all match to register or look it up; five
  * wrong tries in a row lock those two calls for the card for 10 minutes
- * (wonpay's clock), so the three digits cannot be guessed.
+ * (wonpay's clock) and ten since the last match for good, so the three
+ * digits cannot be guessed.
  */
 #include <inttypes.h>
 #include <openssl/crypto.h>
@@ -536,10 +537,11 @@ static const struct wp_doc_prop register_answer[] = {
 };
 const struct wp_route_doc kona_doc_physical_register = {
     .summary = "Register a physical card to a member (prepay-card/physical/register)",
-    .description = "Number, expiry (YYMM) and CVC must match (000_002 naming the field that "
-		   "does not); five wrong tries lock the card's registration for 10 minutes "
-		   "(003_005). A card another member holds is 003_003; the portal's test cards "
-		   "move to whoever registers them.",
+    .description = "Number, expiry (YYMM) and CVC must match (000_002, not saying which of "
+		   "expiry and CVC is wrong); five wrong tries lock the card's registration for "
+		   "10 minutes, ten for good (003_005). A card another member holds is 003_003; "
+		   "the portal's test cards move to whoever registers them unless its holder "
+		   "has a charge pending.",
     .body = WP_DOC_JSON,
     .shapes = register_shape,
     .shape_count = 1,
