@@ -272,7 +272,7 @@ def group_lookup(server, tok, group_key, **over):
 
 
 def test_the_spec_flow_four_requests_then_the_group_lookup(make_server):
-    srv = make_server(["--sandbox"])
+    srv = make_server(["--sandbox"]).avoid_bank_night()
     tok = token(srv)
     bid = billing(srv, tok)
     start = int(remain(srv, tok).json()["remain_amt"])
@@ -365,7 +365,7 @@ def test_another_partner_sees_nothing_of_the_first(server):
 def test_concurrent_requests_never_reserve_more_than_the_account_holds(make_server):
     from concurrent.futures import ThreadPoolExecutor
 
-    srv = make_server(["--sandbox"])
+    srv = make_server(["--sandbox"]).avoid_bank_night()
     tok = token(srv)
     bid = billing(srv, tok)
     left = int(remain(srv, tok).json()["remain_amt"])
@@ -382,13 +382,14 @@ def test_concurrent_requests_never_reserve_more_than_the_account_holds(make_serv
 
 
 def test_sandbox_reset_restores_the_sample_partners_payout_account(make_server):
-    srv = make_server(["--sandbox"])
+    srv = make_server(["--sandbox"]).avoid_bank_night()
     tok = token(srv)
     bid = billing(srv, tok)
     group = request(srv, tok, bid, amount="250000")["group_key"]
     assert remain(srv, tok).json()["remain_amt"] != "10000000"
     r = srv.admin("POST", "/sandbox/reset")
     assert r.status_code == 200 and r.json()["status"] == "reset", r.text
+    srv.avoid_bank_night()  # the reset put the sandbox clock back
     after = remain(srv, tok).json()
     assert after["result"] == "A0000", after
     assert (after["total_account_amt"], after["remain_amt"]) == ("10000000", "10000000")
@@ -422,7 +423,7 @@ def balance(server, bank, number):
 
 
 def test_execute_now_pays_every_recipient_through_the_bank(make_server):
-    srv = make_server(["--sandbox"])
+    srv = make_server(["--sandbox"]).avoid_bank_night()
     tok = token(srv)
     hong, park = billing(srv, tok), billing(srv, tok, "090", "55555555555", "0", "880808")
     before = (balance(srv, "004", "11111111111"), balance(srv, "090", "55555555555"))
@@ -462,7 +463,7 @@ def test_execute_now_pays_every_recipient_through_the_bank(make_server):
 
 
 def test_a_refused_payout_returns_the_money_and_ends_the_billing_key(make_server):
-    srv = make_server(["--sandbox"])
+    srv = make_server(["--sandbox"]).avoid_bank_night()
     tok = token(srv)
     lee = billing(srv, tok, "020", "44444444444", "0", "920315")
     group = request(srv, tok, lee, amount="7000")["group_key"]
@@ -480,7 +481,7 @@ def test_a_refused_payout_returns_the_money_and_ends_the_billing_key(make_server
 
 
 def test_execute_one_billing_key_then_cancel_the_rest(make_server):
-    srv = make_server(["--sandbox"])
+    srv = make_server(["--sandbox"]).avoid_bank_night()
     tok = token(srv)
     hong, park = billing(srv, tok), billing(srv, tok, "090", "55555555555", "0", "880808")
     group = request(srv, tok, hong, amount="1000")["group_key"]

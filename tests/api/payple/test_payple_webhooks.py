@@ -234,9 +234,14 @@ def test_pending_deliveries_survive_sigkill_and_are_not_new_events(make_server, 
         time.sleep(0.05)
     assert all(d["state"] == "pending" and d["attempts"][0]["http_status"] == 0 and
                d["attempts"][0]["error"] for d in before), before
+    offset_ms = srv.admin("GET", "/sandbox/clock").json()["offset_ms"]
     srv.kill()
     rec = receivers(port=port)
     srv.start()
+    # the sandbox clock starts again at the system's: back to where it was (or later),
+    # or deliveries due on the moved clock would wait for it
+    r = srv.admin("POST", "/sandbox/clock", {"advance_seconds": offset_ms // 1000 + 1})
+    assert r.status_code == 200, r.text
     got = rec.wait(4)
     time.sleep(1.0)  # anything sent twice would arrive now
     assert len(rec.got) == 4, [json.loads(b)["api_tran_id"] for _, b, _, _ in rec.got]
