@@ -8,7 +8,8 @@
  * X-KM-Tran-Token, the secret key; the rest is the raw body.
  *
  * Properties (each against a reference written here from the header's words):
- *  - kona_correlation_id_valid: yyMMddHHmmss-xxxxxxx, a real date and time;
+ *  - kona_correlation_id_valid: yyMMddHHmmss- and 7 to 10 hex digits, a real
+ *    date and time;
  *  - kona_zone_offset_min: KST/JST 540, UTC/GMT 0, else (NULL too) -1;
  *  - kona_parse_time: accepts exactly 14/17 digits of a real time from 1970
  *    in a known zone, and the milliseconds convert back to the same wall clock;
@@ -52,12 +53,13 @@ static bool ref_date(int y, int m, int d)
 
 static bool ref_correlation(const char *s)
 {
-	if (strlen(s) != 20 || s[12] != '-')
+	size_t n = strlen(s); /* 7 hex digits as documented, up to 10 as clients send */
+	if (n < 20 || n > 23 || s[12] != '-')
 		return false;
 	for (int i = 0; i < 12; i++)
 		if (!is_digit(s[i]))
 			return false;
-	for (int i = 13; i < 20; i++)
+	for (size_t i = 13; i < n; i++)
 		if (!strchr("0123456789abcdefABCDEF", s[i]) || s[i] == 0)
 			return false;
 	return ref_date(2000 + num(s, 2), num(s + 2, 2), num(s + 4, 2)) && num(s + 6, 2) < 24 &&
