@@ -18,6 +18,7 @@
  */
 struct thread_crypto {
 	EVP_MD_CTX *md_ctx;
+	EVP_CIPHER_CTX *gcm_ctx; /* sealing and opening: set up again per call, not made */
 	uint8_t pool[256];
 	size_t pool_left; /* unused bytes at the pool's end */
 };
@@ -25,6 +26,7 @@ struct thread_crypto {
 static pthread_once_t crypto_once = PTHREAD_ONCE_INIT;
 static pthread_key_t crypto_key; /* its destructor frees a thread's state at its exit */
 static EVP_MD *sha256_md;
+static EVP_CIPHER *aes_gcm; /* fetched once: a lookup by name per call cost more than the AES */
 static __thread struct thread_crypto thread_state;
 
 static void thread_crypto_free(void *p)
@@ -32,6 +34,8 @@ static void thread_crypto_free(void *p)
 	struct thread_crypto *t = p;
 	EVP_MD_CTX_free(t->md_ctx);
 	t->md_ctx = NULL;
+	EVP_CIPHER_CTX_free(t->gcm_ctx);
+	t->gcm_ctx = NULL;
 	OPENSSL_cleanse(t->pool, sizeof(t->pool));
 	t->pool_left = 0;
 }
@@ -39,6 +43,7 @@ static void thread_crypto_free(void *p)
 static void crypto_init(void)
 {
 	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	aes_gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
 	if (pthread_key_create(&crypto_key, thread_crypto_free) != 0)
 		abort();
 }
@@ -52,9 +57,9 @@ static struct thread_crypto *thread_crypto(void)
 	pthread_once(&crypto_once, crypto_init);
 	if ((t->md_ctx = EVP_MD_CTX_new()) == NULL)
 		return NULL;
-	if (pthread_setspecific(crypto_key, t) != 0) {
-		EVP_MD_CTX_free(t->md_ctx);
-		t->md_ctx = NULL;
+	if ((t->gcm_ctx = EVP_CIPHER_CTX_new()) == NULL ||
+	    pthread_setspecific(crypto_key, t) != 0) {
+		thread_crypto_free(t);
 		return NULL;
 	}
 	return t;
@@ -247,15 +252,15 @@ char *wp_seal(const uint8_t key[WP_DATA_KEY_BYTES], const char *aad, const void 
 	size_t raw_len = 12 + n + 16;
 	uint8_t *raw = malloc(raw_len);
 	char *out = malloc(4 * ((raw_len + 2) / 3) + 1);
-	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	struct thread_crypto *t = thread_crypto();
+	EVP_CIPHER_CTX *ctx = t && aes_gcm ? t->gcm_ctx : NULL;
 	int len = 0,
-	    ok = raw && out && ctx && RAND_bytes(raw, 12) == 1 &&
-		 EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, raw) == 1 &&
+	    ok = raw && out && ctx && wp_random_bytes(raw, 12) == WP_OK &&
+		 EVP_EncryptInit_ex2(ctx, aes_gcm, key, raw, NULL) == 1 &&
 		 EVP_EncryptUpdate(ctx, NULL, &len, (const uint8_t *)aad, (int)strlen(aad)) == 1 &&
 		 EVP_EncryptUpdate(ctx, raw + 12, &len, plain, (int)n) == 1 &&
 		 EVP_EncryptFinal_ex(ctx, raw + 12 + len, &len) == 1 &&
 		 EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, raw + 12 + n) == 1;
-	EVP_CIPHER_CTX_free(ctx);
 	if (ok)
 		wp_base64_encode(raw, raw_len, out);
 	free(raw);
@@ -278,14 +283,14 @@ char *wp_open(const uint8_t key[WP_DATA_KEY_BYTES], const char *aad, const char 
 	}
 	size_t clen = raw_len - 28;
 	char *out = malloc(clen + 1);
-	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	struct thread_crypto *t = thread_crypto();
+	EVP_CIPHER_CTX *ctx = t && aes_gcm ? t->gcm_ctx : NULL;
 	int len = 0,
-	    ok = out && ctx && EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, raw) == 1 &&
+	    ok = out && ctx && EVP_DecryptInit_ex2(ctx, aes_gcm, key, raw, NULL) == 1 &&
 		 EVP_DecryptUpdate(ctx, NULL, &len, (const uint8_t *)aad, (int)strlen(aad)) == 1 &&
 		 EVP_DecryptUpdate(ctx, (uint8_t *)out, &len, raw + 12, (int)clen) == 1 &&
 		 EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16, raw + 12 + clen) == 1 &&
 		 EVP_DecryptFinal_ex(ctx, (uint8_t *)out + len, &len) == 1;
-	EVP_CIPHER_CTX_free(ctx);
 	free(raw);
 	if (!ok) {
 		free(out);
