@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # bench/transfers.sh — wrk against wonpay's durable sandbox transfers
-# (POST /sandbox/transfers, a unique id per request), with two references in
-# the same run: pgbench tpcb-like on a throwaway PostgreSQL cluster, and a
-# plain SQLite loop that commits one transfer per transaction.
+# (POST /sandbox/transfers, a unique id per request), with references in the
+# same run: pgbench tpcb-like on a throwaway PostgreSQL cluster, and wonpay's
+# own transfer statements on SQLite without HTTP, one transfer per commit and
+# in batches of 128 (the SQLite batch ceiling: how far the storage would go).
 #
 #   DURATION=10 bench/transfers.sh    (DURATION: seconds per measured run, default 10)
 #   SERVE_ARGS='--commit-wait-us 200' bench/transfers.sh   (extra `wonpay serve` flags)
@@ -12,7 +13,11 @@
 #    (201) transfer must be in ledger_transfers.
 # 2. PostgreSQL: initdb in the temp dir, loopback only, fsync=on,
 #    synchronous_commit=on; pgbench -i -s 10, then -b tpcb-like -c 8 -j 2.
-# 3. SQLite: bench/sqlite_ref.c, WAL + synchronous=FULL, one thread.
+# 3. SQLite: bench/sqlite_ref.c, wonpay's schema, statements and PRAGMAs
+#    (WAL, synchronous=FULL), one thread: one transfer per commit, then the
+#    batch ceiling, 128 transfers per commit (SQ_BATCH), each in its own
+#    savepoint as wonpay's writer runs them. CPU per transfer: getrusage for
+#    SQLite, the process's utime + stime over each wrk run for wonpay.
 # Everything runs one after the other on 127.0.0.1. Prints a Markdown table
 # and writes it to bench/results/transfers-<timestamp>.md (raw outputs next
 # to it). Exit 1 if a correctness check fails; missed targets are reported.
@@ -29,6 +34,7 @@ HOST=127.0.0.1
 PG_SCALE=10
 PG_CLIENTS=8
 PG_JOBS=2
+SQ_BATCH=128 # transfers per commit in the SQLite batch ceiling
 # Targets (the issue: on 2 cores).
 T_TPS=10000
 T_P99_MS=50
@@ -109,6 +115,25 @@ port_busy() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
 
 fmt_ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "—" }'; }
 
+# utime + stime of a process (all its threads) in clock ticks, from /proc/PID/stat.
+CLK_TCK=$(getconf CLK_TCK)
+cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+
+# Runs bench/sqlite_ref.c into $tmp/$1.txt (on $tmp/$1.db): $2 = transfers per commit.
+sqlite_ref() {
+	sync
+	echo "## bench/sqlite_ref.c $tmp/$1.db $DURATION $2" >&2
+	"$tmp/sqlite_ref" "$tmp/$1.db" "$DURATION" "$2" >"$tmp/$1.txt" 2>&1 ||
+		{ cat "$tmp/$1.txt" >&2; die "sqlite_ref failed (batch $2)"; }
+}
+# Its "name value ..." line -> "tps p50_ms p99_ms maxrss_mib cpu_us".
+parse_sqlite_ref() {
+	awk '$1 == "transfers" {
+		for (i = 1; i < NF; i += 2) v[$i] = $(i + 1)
+		printf "%s %.2f %.2f %.1f %.1f\n", v["tps"], v["p50_ms"], v["p99_ms"], v["maxrss_kb"] / 1024, v["cpu_us"]
+	}' "$1"
+}
+
 # shellcheck disable=SC2016  # the quotes are literal, inside double quotes
 cmdline="DURATION=$DURATION${SERVE_ARGS:+ SERVE_ARGS='$SERVE_ARGS'} $0"
 echo "# $cmdline"
@@ -144,16 +169,21 @@ acked=1
 
 sync # start each measured phase without the previous one's writeback pending
 echo "# $banner (pid $wonpay_pid)${SERVE_ARGS:+, serve $SERVE_ARGS}"
-declare -A w_rps w_p50 w_p99 w_err w_rss w_detail
+declare -A w_rps w_p50 w_p99 w_err w_rss w_detail w_cpu
 for c in $CONNS; do
 	cmd=(wrk -t"$THREADS" -c"$c" -d"${DURATION}s" --timeout 10s --latency
 		-s "$root/bench/transfers.lua" "$wbase/sandbox/transfers" -- "c$c")
 	echo "## ${cmd[*]}" >&2
 	out="$tmp/wrk-c$c.txt"
+	ticks0=$(cpu_ticks "$wonpay_pid")
 	"${cmd[@]}" >"$out" 2>&1 || { cat "$out" >&2; die "wrk failed (c=$c)"; }
+	ticks1=$(cpu_ticks "$wonpay_pid")
 	read -r rps p50 p99 non2xx sockerr n201 nother < <(parse_wrk "$out") ||
 		{ cat "$out" >&2; die "could not parse wrk output (c=$c)"; }
 	kill -0 "$wonpay_pid" 2>/dev/null || die "wonpay exited during the c=$c run"
+	# wonpay's CPU per request answered (any status), in microseconds.
+	w_cpu[$c]=$(awk -v t=$((ticks1 - ticks0)) -v hz="$CLK_TCK" -v n=$((n201 + nother)) \
+		'BEGIN { if (n > 0) printf "%.1f", t * 1e6 / hz / n; else print "?" }')
 	w_rss[$c]="$(rss_of VmRSS "$wonpay_pid") / $(rss_of VmHWM "$wonpay_pid")"
 	acked=$((acked + n201))
 	# Anything but 201 is an error here: 200 would mean a repeated id (a replay).
@@ -245,15 +275,15 @@ echo "| pgbench tpcb-like | $PG_CLIENTS | $pg_tps | $pg_p50 | $pg_p99 | ${pg_fai
 (cd "$tmp" && pg_as "$PGBIN/pg_ctl" -D "$tmp/pg" -m fast -w -t 30 stop) >/dev/null 2>&1 ||
 	echo "transfers.sh: pg_ctl stop failed; the trap will stop it" >&2
 
-# --- SQLite reference -----------------------------------------------------------
-sync
-sqcmd=("$tmp/sqlite_ref" "$tmp/ref.db" "$DURATION")
-echo "## bench/sqlite_ref.c ${sqcmd[*]:1}" >&2
-"${sqcmd[@]}" >"$tmp/sqlite_ref.txt" 2>&1 || { cat "$tmp/sqlite_ref.txt" >&2; die "sqlite_ref failed"; }
-read -r sq_tps sq_p50 sq_p99 sq_rss < <(awk '$1 == "transfers" {
-	printf "%s %.2f %.2f %.1f\n", $6, $8, $10, $12 / 1024 }' "$tmp/sqlite_ref.txt")
+# --- SQLite references ----------------------------------------------------------
+sqlite_ref sqlite_ref 1
+read -r sq_tps sq_p50 sq_p99 sq_rss sq_cpu < <(parse_sqlite_ref "$tmp/sqlite_ref.txt") || true
 [ -n "${sq_tps:-}" ] || { cat "$tmp/sqlite_ref.txt" >&2; die "could not parse sqlite_ref output"; }
-echo "| sqlite 1 commit/transfer | 1 | $sq_tps | $sq_p50 | $sq_p99 | 0 | $sq_rss |" >&2
+echo "| sqlite 1 commit/transfer | 1 | $sq_tps | $sq_p50 | $sq_p99 | 0 | $sq_rss | cpu $sq_cpu us |" >&2
+sqlite_ref sqlite_ref_batch "$SQ_BATCH"
+read -r sb_tps sb_p50 sb_p99 sb_rss sb_cpu < <(parse_sqlite_ref "$tmp/sqlite_ref_batch.txt") || true
+[ -n "${sb_tps:-}" ] || { cat "$tmp/sqlite_ref_batch.txt" >&2; die "could not parse sqlite_ref output (batch $SQ_BATCH)"; }
+echo "| sqlite batch ceiling ($SQ_BATCH/commit) | 1 | $sb_tps | $sb_p50 | $sb_p99 | 0 | $sb_rss | cpu $sb_cpu us |" >&2
 
 # --- report -----------------------------------------------------------------------
 rows=""
@@ -262,6 +292,19 @@ for c in $CONNS; do
 done
 rows+="| pgbench -b tpcb-like -c $PG_CLIENTS -j $PG_JOBS (scale $PG_SCALE) | $PG_CLIENTS | $pg_tps | $pg_p50 | $pg_p99 | ${pg_failed:-0} | — | 1.00 | $(fmt_ratio "$pg_tps" "$sq_tps") |"$'\n'
 rows+="| SQLite, 1 commit per transfer (1 thread) | 1 | $sq_tps | $sq_p50 | $sq_p99 | 0 | — / $sq_rss | $(fmt_ratio "$sq_tps" "$pg_tps") | 1.00 |"$'\n'
+rows+="| SQLite batch ceiling ($SQ_BATCH/commit, savepoints, 1 thread) | 1 | $sb_tps | $sb_p50 | $sb_p99 | 0 | — / $sb_rss | $(fmt_ratio "$sb_tps" "$pg_tps") | $(fmt_ratio "$sb_tps" "$sq_tps") |"$'\n'
+
+# How close wonpay came to the storage limit, in throughput and in CPU per transfer.
+ceiling="wonpay reached, of the SQLite batch ceiling ($sb_tps transfers/s, $SQ_BATCH per commit):"
+cpu_line="CPU µs per transfer (utime + stime ÷ transfers; wonpay: its whole process over each wrk run ÷ responses): wonpay"
+sep=""
+for c in $CONNS; do
+	ceiling+="$sep $(fmt_ratio "${w_rps[$c]}" "$sb_tps") at c=$c"
+	cpu_line+="$sep ${w_cpu[$c]} at c=$c ($(fmt_ratio "${w_cpu[$c]}" "$sb_cpu")× the ceiling's)"
+	sep=","
+done
+ceiling+="."
+cpu_line+="; SQLite batch ceiling $sb_cpu; SQLite 1 commit per transfer $sq_cpu."
 
 # Targets, per connection count.
 targets=""
@@ -282,7 +325,7 @@ mkdir -p "$root/bench/results"
 report="$root/bench/results/transfers-$stamp.md"
 raw="${report%.md}.raw.txt"
 {
-	for f in $(for c in $CONNS; do echo "$tmp/wrk-c$c.txt"; done) "$tmp/verify.txt" "$tmp/pgbench-init.txt" "$tmp/pgbench.txt" "$tmp/sqlite_ref.txt"; do
+	for f in $(for c in $CONNS; do echo "$tmp/wrk-c$c.txt"; done) "$tmp/verify.txt" "$tmp/pgbench-init.txt" "$tmp/pgbench.txt" "$tmp/sqlite_ref.txt" "$tmp/sqlite_ref_batch.txt"; do
 		printf '==> %s <==\n' "$(basename "$f" .txt)"
 		cat "$f"
 		echo
@@ -297,15 +340,18 @@ fstype=$(stat -f -c %T "$tmp" 2>/dev/null || echo '?')
 	echo "${DURATION}s per run, $(nproc) cores, temp dir on $fstype; wonpay $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$root" diff --quiet HEAD 2>/dev/null || echo '+dirty')," \
 		"wrk -t$THREADS, unique id per request${SERVE_ARGS:+, serve $SERVE_ARGS};" \
 		"PostgreSQL $pg_version (fsync=on, synchronous_commit=on, loopback TCP);" \
-		"SQLite $(sqlite3 --version | awk '{ print $1 }') (WAL, synchronous=FULL). Run one after the other."
-	echo "Transfers/s: wrk req/s, pgbench tps (without connection time), SQLite commits/s." \
-		"Latency: wrk per request, pgbench per transaction (-l log), SQLite BEGIN..COMMIT." \
+		"SQLite $(sqlite3 --version | awk '{ print $1 }') (wonpay's schema, statements and PRAGMAs: WAL, synchronous=FULL). Run one after the other."
+	echo "Transfers/s: wrk req/s, pgbench tps (without connection time), SQLite transfers/s." \
+		"Latency: wrk per request, pgbench per transaction (-l log), SQLite BEGIN..COMMIT (of a whole batch for the ceiling)." \
 		"Errors: wonpay responses other than 201 + socket errors; pgbench failed transactions." \
-		"RSS MiB = VmRSS / VmHWM after the run (wonpay), ru_maxrss (SQLite loop)."
+		"RSS MiB = VmRSS / VmHWM after the run (wonpay), ru_maxrss (SQLite)."
 	echo
 	echo "| target | conns | transfers/s | p50 ms | p99 ms | errors | RSS MiB (now / peak) | × pgbench | × SQLite loop |"
 	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 	printf '%s' "$rows"
+	echo
+	echo "$ceiling"
+	echo "$cpu_line"
 	echo
 	echo "pgbench latency average: ${pg_avg:-?} ms."
 	echo "After the runs: wonpay stopped with SIGTERM (exit $wonpay_rc); \`wonpay ledger verify\`: $verify" \
