@@ -169,20 +169,30 @@ acked=1
 
 sync # start each measured phase without the previous one's writeback pending
 echo "# $banner (pid $wonpay_pid)${SERVE_ARGS:+, serve $SERVE_ARGS}"
-declare -A w_rps w_p50 w_p99 w_err w_rss w_detail w_cpu
+# The commit writer thread's (named wp-writer): the serial stage of every durable write.
+writer_ticks() {
+	local t
+	for t in /proc/"$wonpay_pid"/task/*; do
+		[ "$(cat "$t/comm" 2>/dev/null)" = wp-writer ] && { awk '{ print $14 + $15 }' "$t/stat"; return; }
+	done
+	die "no thread named wp-writer in wonpay $wonpay_pid"
+}
+declare -A w_rps w_p50 w_p99 w_err w_rss w_detail w_cpu w_wcpu
 for c in $CONNS; do
 	cmd=(wrk -t"$THREADS" -c"$c" -d"${DURATION}s" --timeout 10s --latency
 		-s "$root/bench/transfers.lua" "$wbase/sandbox/transfers" -- "c$c")
 	echo "## ${cmd[*]}" >&2
 	out="$tmp/wrk-c$c.txt"
-	ticks0=$(cpu_ticks "$wonpay_pid")
+	ticks0=$(cpu_ticks "$wonpay_pid") wticks0=$(writer_ticks)
 	"${cmd[@]}" >"$out" 2>&1 || { cat "$out" >&2; die "wrk failed (c=$c)"; }
-	ticks1=$(cpu_ticks "$wonpay_pid")
+	ticks1=$(cpu_ticks "$wonpay_pid") wticks1=$(writer_ticks)
 	read -r rps p50 p99 non2xx sockerr n201 nother < <(parse_wrk "$out") ||
 		{ cat "$out" >&2; die "could not parse wrk output (c=$c)"; }
 	kill -0 "$wonpay_pid" 2>/dev/null || die "wonpay exited during the c=$c run"
 	# wonpay's CPU per request answered (any status), in microseconds.
 	w_cpu[$c]=$(awk -v t=$((ticks1 - ticks0)) -v hz="$CLK_TCK" -v n=$((n201 + nother)) \
+		'BEGIN { if (n > 0) printf "%.1f", t * 1e6 / hz / n; else print "?" }')
+	w_wcpu[$c]=$(awk -v t=$((wticks1 - wticks0)) -v hz="$CLK_TCK" -v n=$((n201 + nother)) \
 		'BEGIN { if (n > 0) printf "%.1f", t * 1e6 / hz / n; else print "?" }')
 	w_rss[$c]="$(rss_of VmRSS "$wonpay_pid") / $(rss_of VmHWM "$wonpay_pid")"
 	acked=$((acked + n201))
@@ -300,7 +310,7 @@ cpu_line="CPU µs per transfer (utime + stime ÷ transfers; wonpay: its whole pr
 sep=""
 for c in $CONNS; do
 	ceiling+="$sep $(fmt_ratio "${w_rps[$c]}" "$sb_tps") at c=$c"
-	cpu_line+="$sep ${w_cpu[$c]} at c=$c ($(fmt_ratio "${w_cpu[$c]}" "$sb_cpu")× the ceiling's)"
+	cpu_line+="$sep ${w_cpu[$c]} at c=$c ($(fmt_ratio "${w_cpu[$c]}" "$sb_cpu")× the ceiling's; its writer thread ${w_wcpu[$c]})"
 	sep=","
 done
 ceiling+="."

@@ -102,6 +102,7 @@ struct wp_req {
 	_Atomic int holds;			 /* the handler and each piece of work it started */
 	void (*before_answer)(struct wp_req *r); /* runs once all work is done, then the answer */
 	void *surface_ctx;			 /* the surface wrapper's, for before_answer */
+	void *write_to_finish; /* the kit's: a write whose finish runs before the answer */
 
 	uint64_t start_ns;
 	char request_id[24];

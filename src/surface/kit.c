@@ -97,6 +97,12 @@ void *wp_write_new(struct wp_req *r, size_t size, wp_cmd_apply apply, wp_write_f
 	return w;
 }
 
+static void finish_before_answer(struct wp_req *r)
+{
+	struct wp_write *w = r->write_to_finish;
+	w->finish(r, w);
+}
+
 /* Runs in the writer thread once the batch is durable (or failed). */
 static void write_done(struct wp_cmd *cmd)
 {
@@ -104,7 +110,12 @@ static void write_done(struct wp_cmd *cmd)
 	struct wp_req *r = w->req;
 	if (cmd->status == WP_OK && w->after_commit != NULL)
 		w->after_commit(r->app, w);
-	w->finish(r, w);
+	if (w->finish_on_http) { /* the answer is built where it goes out */
+		r->write_to_finish = w;
+		r->before_answer = finish_before_answer;
+	} else {
+		w->finish(r, w);
+	}
 	wp_req_release(r);
 }
 

@@ -310,6 +310,13 @@ struct wp_write {
 	wp_write_finish finish; /* builds the answer, in the writer thread, once durable */
 	/* Optional: runs after a durable WP_OK, before finish (schedules follow-up work). */
 	void (*after_commit)(struct wp_app *app, struct wp_write *w);
+	/*
+	 * finish runs on the request's HTTP thread just before the answer goes
+	 * out, not in the writer (whose time every command waits for): for a
+	 * finish that only builds the answer and starts no further work. The
+	 * request's last write only (it uses the request's before_answer).
+	 */
+	bool finish_on_http;
 };
 
 /*

@@ -162,6 +162,7 @@ void sandbox_post_transfer(struct wp_ctl *c)
 	struct wire_cmd *cmd = wp_ctl_write_new(c, sizeof(*cmd), apply_wire, finish_wire);
 	if (cmd == NULL)
 		return;
+	cmd->cw.w.finish_on_http = true; /* finish_wire only builds the answer */
 	/* In the order a reader checks them: id, from, to, amount. */
 	struct wp_value v[WP_COUNT(wire_fields)];
 	if (!wp_ctl_fields(c, c->body, wire_fields, 1, v) ||
