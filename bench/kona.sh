@@ -81,9 +81,6 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # --- helpers --------------------------------------------------------------
-# utime + stime of a process (all its threads), in clock ticks. The command
-# name may hold spaces, so count fields after its closing parenthesis.
-cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
 
 admin() { curl -sS --max-time 10 -H 'Authorization: Bearer sandbox-admin-token' "$@"; }
 

@@ -90,3 +90,18 @@ stop_pid() {
 	fi
 	wait "$1" 2>/dev/null || true
 }
+
+# utime + stime of a process (all its threads), in clock ticks. The command
+# name may hold spaces, so count fields after its closing parenthesis.
+stat_ticks() { sed 's/.*) //' "$1" | awk '{ print $12 + $13 }'; }
+cpu_ticks() { stat_ticks "/proc/$1/stat"; }
+
+# The same for wonpay's commit writer thread (named wp-writer): the serial
+# stage of every durable write.
+writer_ticks() {
+	local t
+	for t in /proc/"$1"/task/*; do
+		[ "$(cat "$t/comm" 2>/dev/null)" = wp-writer ] && { stat_ticks "$t/stat"; return; }
+	done
+	die "no thread named wp-writer in wonpay $1"
+}

@@ -46,30 +46,21 @@ leave_bank_night
 echo "# DURATION=$DURATION CONNS=$CONNS $0"
 echo "# $(head -1 "$tmp/wonpay.out")"
 
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$wonpay_pid/stat"; }
-# The commit writer thread's (named wp-writer): the serial stage of every durable write.
-writer_ticks() {
-	local t
-	for t in /proc/"$wonpay_pid"/task/*; do
-		[ "$(cat "$t/comm" 2>/dev/null)" = wp-writer ] && { awk '{ print $14 + $15 }' "$t/stat"; return; }
-	done
-	die "no thread named wp-writer in wonpay $wonpay_pid"
-}
 hz=$(getconf CLK_TCK)
 
-writer_ticks >/dev/null # stops the run here when the writer thread cannot be found
+writer_ticks "$wonpay_pid" >/dev/null # stops the run here when the writer thread cannot be found
 
 # Run wrk, print "rps p50 p99 cpu_us_per_request writer_us_per_request":
 # $1 = label, rest = wrk arguments.
 measure() {
 	local label=$1; shift
 	local out="$tmp/wrk-$label.txt" t0 t1 w0 w1 rps p50 p99 _rest requests
-	t0=$(cpu_ticks)
-	w0=$(writer_ticks)
+	t0=$(cpu_ticks "$wonpay_pid")
+	w0=$(writer_ticks "$wonpay_pid")
 	wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --timeout 10s --latency "$@" >"$out" 2>&1 ||
 		{ cat "$out" >&2; die "wrk failed ($label)"; }
-	t1=$(cpu_ticks)
-	w1=$(writer_ticks)
+	t1=$(cpu_ticks "$wonpay_pid")
+	w1=$(writer_ticks "$wonpay_pid")
 	read -r rps p50 p99 _rest < <(parse_wrk "$out") || { cat "$out" >&2; die "cannot parse wrk ($label)"; }
 	requests=$(awk '/requests in/ { print $1; exit }' "$out")
 	awk -v r="$rps" -v a="$p50" -v b="$p99" -v t=$((t1 - t0)) -v w=$((w1 - w0)) -v hz="$hz" \

@@ -115,9 +115,7 @@ port_busy() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
 
 fmt_ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "—" }'; }
 
-# utime + stime of a process (all its threads) in clock ticks, from /proc/PID/stat.
-CLK_TCK=$(getconf CLK_TCK)
-cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+CLK_TCK=$(getconf CLK_TCK) # cpu_ticks, writer_ticks (bench/lib.sh) count in these
 
 # Runs bench/sqlite_ref.c into $tmp/$1.txt (on $tmp/$1.db): $2 = transfers per commit.
 sqlite_ref() {
@@ -169,23 +167,15 @@ acked=1
 
 sync # start each measured phase without the previous one's writeback pending
 echo "# $banner (pid $wonpay_pid)${SERVE_ARGS:+, serve $SERVE_ARGS}"
-# The commit writer thread's (named wp-writer): the serial stage of every durable write.
-writer_ticks() {
-	local t
-	for t in /proc/"$wonpay_pid"/task/*; do
-		[ "$(cat "$t/comm" 2>/dev/null)" = wp-writer ] && { awk '{ print $14 + $15 }' "$t/stat"; return; }
-	done
-	die "no thread named wp-writer in wonpay $wonpay_pid"
-}
 declare -A w_rps w_p50 w_p99 w_err w_rss w_detail w_cpu w_wcpu
 for c in $CONNS; do
 	cmd=(wrk -t"$THREADS" -c"$c" -d"${DURATION}s" --timeout 10s --latency
 		-s "$root/bench/transfers.lua" "$wbase/sandbox/transfers" -- "c$c")
 	echo "## ${cmd[*]}" >&2
 	out="$tmp/wrk-c$c.txt"
-	ticks0=$(cpu_ticks "$wonpay_pid") wticks0=$(writer_ticks)
+	ticks0=$(cpu_ticks "$wonpay_pid") wticks0=$(writer_ticks "$wonpay_pid")
 	"${cmd[@]}" >"$out" 2>&1 || { cat "$out" >&2; die "wrk failed (c=$c)"; }
-	ticks1=$(cpu_ticks "$wonpay_pid") wticks1=$(writer_ticks)
+	ticks1=$(cpu_ticks "$wonpay_pid") wticks1=$(writer_ticks "$wonpay_pid")
 	read -r rps p50 p99 non2xx sockerr n201 nother < <(parse_wrk "$out") ||
 		{ cat "$out" >&2; die "could not parse wrk output (c=$c)"; }
 	kill -0 "$wonpay_pid" 2>/dev/null || die "wonpay exited during the c=$c run"

@@ -118,12 +118,7 @@ static wp_status apply_charge_cancel(struct wp_tx *tx, struct wp_cmd *cmd)
 	}
 	/* the original charge is cancelled; this cancel is pending until the bank has it */
 	json_object_set_new(orig, "cancelled", json_true());
-	struct wp_doc cd = {.kind = KONA_KIND_CHARGE,
-			    .id = kona_str(orig, "_id"),
-			    .owner = k->asp_id,
-			    .ref = c->user,
-			    .updated_ms = c->now_ms};
-	st = wp_doc_save(tx, &cd, orig, false);
+	st = kona_charge_put(tx, k->asp_id, kona_str(orig, "_id"), orig, c->now_ms, false);
 	char *sealed = wp_seal(k->app->data_key, "kona.bankAccount", number, strlen(number));
 	json_t *body =
 	    sealed
@@ -137,27 +132,14 @@ static wp_status apply_charge_cancel(struct wp_tx *tx, struct wp_cmd *cmd)
 			    kona_str(card, "par"))
 		: NULL;
 	free(sealed);
-	struct wp_doc d = {.kind = KONA_KIND_CHARGE,
-			   .id = c->id,
-			   .owner = k->asp_id,
-			   .ref = c->user,
-			   .created_ms = c->now_ms,
-			   .updated_ms = c->now_ms};
 	if (st == WP_OK)
-		st = body ? wp_doc_save(tx, &d, body, true) : WP_E_NOMEM;
+		st = body ? kona_charge_put(tx, k->asp_id, c->id, body, c->now_ms, true)
+			  : WP_E_NOMEM;
 	json_decref(body);
-	json_t *mark = json_object();
 	char refund_ref[32]; /* by the day it is due, so that day finds it */
 	kona_refund_ref(next_day_ms(c->now_ms), refund_ref, sizeof(refund_ref));
-	struct wp_doc md = {.kind = KONA_KIND_PENDING,
-			    .id = c->id,
-			    .owner = KONA_PENDING_OWNER,
-			    .ref = refund_ref,
-			    .created_ms = c->now_ms,
-			    .updated_ms = c->now_ms};
 	if (st == WP_OK)
-		st = mark ? wp_doc_save(tx, &md, mark, true) : WP_E_NOMEM;
-	json_decref(mark);
+		st = kona_pending_mark(tx, c->id, refund_ref, c->now_ms);
 	if (st == WP_OK)
 		st = kona_card_log(k->asp_id, tx, card, "01", -amount, "", c->nr, c->now_ms);
 	if (st == WP_OK) {

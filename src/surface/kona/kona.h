@@ -330,6 +330,12 @@ wp_status kona_housekeeping(struct wp_app *app, void *state, struct wp_tx *tx, i
 enum kona_code kona_card_history(struct kona_req *k);
 /* Inside a write: whether the member's pendingCharge names a charge still PENDING. */
 wp_status kona_charge_pending(struct wp_tx *tx, const char *asp, json_t *member, bool *pending);
+/*
+ * Inside a write: the member userId of asp (a new reference), its row in meta
+ * (may be NULL; strings in a); WP_E_NOT_FOUND when there is none.
+ */
+wp_status kona_member_load(struct wp_tx *tx, const char *asp, int64_t user_id, wp_arena *a,
+			   json_t **member, struct wp_doc *meta);
 /* Inside a write: WP_OK when the member exists at this partner, else WP_E_NOT_FOUND. */
 wp_status kona_member_in_tx(struct wp_tx *tx, const char *asp, int64_t user_id);
 
@@ -404,6 +410,11 @@ struct kona_charge {
 /* The member's registered account: its bank code and (opened) number; false when none. */
 bool kona_registered_account(struct kona_charge *c, struct wp_tx *tx, char *bank, size_t bcap,
 			     char *number, size_t ncap, wp_status *st);
+/* Inside a write: a charge's (or cancel's) document, filed under its member (body's userId). */
+wp_status kona_charge_put(struct wp_tx *tx, const char *asp, const char *id, json_t *body,
+			  int64_t now_ms, bool insert);
+/* Inside a write: the marker housekeeping finds the charge or refund `id` by (ref). */
+wp_status kona_pending_mark(struct wp_tx *tx, const char *id, const char *ref, int64_t now_ms);
 /* Kona's account for refunds on their way to a bank account. */
 wp_status kona_refund_account(struct wp_tx *tx, int64_t now_ms, int64_t *id);
 

@@ -29,9 +29,7 @@ static wp_status apply_member_write(struct wp_tx *tx, struct wp_cmd *c)
 	wp_arena_init(&a, WP_STORE_ROW_ARENA_BYTES);
 	json_t *m = NULL;
 	struct wp_doc meta;
-	char id[24];
-	snprintf(id, sizeof(id), "%" PRId64, w->user_id);
-	wp_status st = wp_doc_load(NULL, tx, KONA_KIND_MEMBER, id, k->asp_id, &a, &m, &meta);
+	wp_status st = kona_member_load(tx, k->asp_id, w->user_id, &a, &m, &meta);
 	bool save = false;
 	if (st == WP_E_NOT_FOUND) {
 		w->kw.code = KONA_BAD_USER; /* withdrawn meanwhile */

@@ -69,14 +69,20 @@ enum kona_code kona_member_any(struct kona_req *k, int64_t user_id, json_t **mem
 	return KONA_OK;
 }
 
-wp_status kona_member_in_tx(struct wp_tx *tx, const char *asp, int64_t user_id)
+wp_status kona_member_load(struct wp_tx *tx, const char *asp, int64_t user_id, wp_arena *a,
+			   json_t **member, struct wp_doc *meta)
 {
 	char id[24];
 	snprintf(id, sizeof(id), "%" PRId64, user_id);
+	return wp_doc_load(NULL, tx, KONA_KIND_MEMBER, id, asp, a, member, meta);
+}
+
+wp_status kona_member_in_tx(struct wp_tx *tx, const char *asp, int64_t user_id)
+{
 	wp_arena a;
 	wp_arena_init(&a, WP_STORE_ROW_ARENA_BYTES);
 	json_t *m = NULL;
-	wp_status st = wp_doc_load(NULL, tx, KONA_KIND_MEMBER, id, asp, &a, &m, NULL);
+	wp_status st = kona_member_load(tx, asp, user_id, &a, &m, NULL);
 	json_decref(m);
 	wp_arena_free(&a);
 	return st;

@@ -105,12 +105,10 @@ static const struct wp_field register_fields[] = {
 /* Whether the card's holder has a charge pending (it would land on this card). */
 static wp_status holder_busy(struct wp_tx *tx, const char *asp, int64_t holder, bool *busy)
 {
-	char id[24];
-	snprintf(id, sizeof(id), "%" PRId64, holder);
 	wp_arena a;
 	wp_arena_init(&a, WP_STORE_ROW_ARENA_BYTES);
 	json_t *m = NULL;
-	wp_status st = wp_doc_load(NULL, tx, KONA_KIND_MEMBER, id, asp, &a, &m, NULL);
+	wp_status st = kona_member_load(tx, asp, holder, &a, &m, NULL);
 	*busy = false;
 	if (st == WP_OK)
 		st = kona_charge_pending(tx, asp, m, busy);

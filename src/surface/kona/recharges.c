@@ -72,13 +72,8 @@ static wp_status save_charge(struct kona_charge *c, struct wp_tx *tx, const char
 				 (json_int_t)c->user_id, "amount", (json_int_t)c->amount,
 				 "oneTimeToken", c->token, "merchantId", c->merchant, "nrNumber",
 				 c->nr, "result", result, "code", kona_codes[code].code);
-	struct wp_doc d = {.kind = KONA_KIND_CHARGE,
-			   .id = c->id,
-			   .owner = c->kw.k->asp_id,
-			   .ref = c->user,
-			   .created_ms = c->now_ms,
-			   .updated_ms = c->now_ms};
-	wp_status st = body ? wp_doc_save(tx, &d, body, true) : WP_E_NOMEM;
+	wp_status st =
+	    body ? kona_charge_put(tx, c->kw.k->asp_id, c->id, body, c->now_ms, true) : WP_E_NOMEM;
 	json_decref(body);
 	c->kw.code = code;
 	if (st == WP_OK && code == KONA_OK) {
@@ -89,10 +84,6 @@ static wp_status save_charge(struct kona_charge *c, struct wp_tx *tx, const char
 }
 
 /*
- * A charge the bank did not answer in time: PENDING, with what finishing it
- * needs (the account sealed), and a marker housekeeping lists.
- */
-/*
  * The member's charge in progress (its id, or none when `id` is NULL and it
  * was `done`): a charge while one is pending is 007_005.
  */
@@ -101,11 +92,9 @@ static wp_status mark_member(struct wp_tx *tx, const char *asp, int64_t user_id,
 {
 	wp_arena a;
 	wp_arena_init(&a, WP_STORE_ROW_ARENA_BYTES);
-	char user[24];
-	snprintf(user, sizeof(user), "%" PRId64, user_id);
 	json_t *m = NULL;
 	struct wp_doc meta;
-	wp_status st = wp_doc_load(NULL, tx, KONA_KIND_MEMBER, user, asp, &a, &m, &meta);
+	wp_status st = kona_member_load(tx, asp, user_id, &a, &m, &meta);
 	if (st == WP_OK && (id != NULL || strcmp(kona_str(m, "pendingCharge"), done) == 0)) {
 		if (id != NULL)
 			json_object_set_new(m, "pendingCharge", json_string(id));
@@ -136,6 +125,38 @@ wp_status kona_charge_pending(struct wp_tx *tx, const char *asp, json_t *member,
 	return st == WP_E_NOT_FOUND ? WP_OK : st;
 }
 
+wp_status kona_charge_put(struct wp_tx *tx, const char *asp, const char *id, json_t *body,
+			  int64_t now_ms, bool insert)
+{
+	char user[24];
+	snprintf(user, sizeof(user), "%" PRId64, kona_int(body, "userId"));
+	struct wp_doc d = {.kind = KONA_KIND_CHARGE,
+			   .id = id,
+			   .owner = asp,
+			   .ref = user,
+			   .created_ms = now_ms,
+			   .updated_ms = now_ms};
+	return wp_doc_save(tx, &d, body, insert);
+}
+
+wp_status kona_pending_mark(struct wp_tx *tx, const char *id, const char *ref, int64_t now_ms)
+{
+	json_t *mark = json_object();
+	struct wp_doc md = {.kind = KONA_KIND_PENDING,
+			    .id = id,
+			    .owner = KONA_PENDING_OWNER,
+			    .ref = ref,
+			    .created_ms = now_ms,
+			    .updated_ms = now_ms};
+	wp_status st = mark ? wp_doc_save(tx, &md, mark, true) : WP_E_NOMEM;
+	json_decref(mark);
+	return st;
+}
+
+/*
+ * A charge the bank did not answer in time: PENDING, with what finishing it
+ * needs (the account sealed), and a marker housekeeping lists.
+ */
 static wp_status save_pending(struct kona_charge *c, struct wp_tx *tx, json_t *card,
 			      const char *bank, const char *number, int64_t answer_at)
 {
@@ -154,24 +175,10 @@ static wp_status save_pending(struct kona_charge *c, struct wp_tx *tx, json_t *c
 	if (body == NULL)
 		return WP_E_NOMEM;
 	json_object_set_new(body, "aspId", json_string(k->asp_id));
-	struct wp_doc d = {.kind = KONA_KIND_CHARGE,
-			   .id = c->id,
-			   .owner = k->asp_id,
-			   .ref = c->user,
-			   .created_ms = c->now_ms,
-			   .updated_ms = c->now_ms};
-	wp_status st = wp_doc_save(tx, &d, body, true);
+	wp_status st = kona_charge_put(tx, k->asp_id, c->id, body, c->now_ms, true);
 	json_decref(body);
-	json_t *mark = json_object();
-	struct wp_doc md = {.kind = KONA_KIND_PENDING,
-			    .id = c->id,
-			    .owner = KONA_PENDING_OWNER,
-			    .ref = KONA_PENDING_REF,
-			    .created_ms = c->now_ms,
-			    .updated_ms = c->now_ms};
 	if (st == WP_OK)
-		st = mark ? wp_doc_save(tx, &md, mark, true) : WP_E_NOMEM;
-	json_decref(mark);
+		st = kona_pending_mark(tx, c->id, KONA_PENDING_REF, c->now_ms);
 	if (st == WP_OK)
 		st = mark_member(tx, k->asp_id, c->user_id, c->id, NULL, c->now_ms);
 	if (st == WP_OK) {
@@ -259,11 +266,7 @@ static wp_status finish_refund(struct wp_app *app, struct wp_tx *tx, const char 
 	}
 	json_object_set_new(ch, "result", json_string(refunded ? "COMPLETED" : "FAILED"));
 	json_object_del(ch, "bankAccount");
-	char user[24];
-	snprintf(user, sizeof(user), "%" PRId64, kona_int(ch, "userId"));
-	struct wp_doc d = {
-	    .kind = KONA_KIND_CHARGE, .id = id, .owner = asp, .ref = user, .updated_ms = now};
-	st = wp_doc_save(tx, &d, ch, false);
+	st = kona_charge_put(tx, asp, id, ch, now, false);
 	*done = st == WP_OK;
 	return st;
 }
@@ -327,11 +330,7 @@ static wp_status finish_pending(struct wp_app *app, struct wp_tx *tx, const char
 	json_object_set_new(ch, "result", json_string(ok ? "COMPLETED" : "FAILED"));
 	json_object_set_new(ch, "code", json_string(kona_codes[ok ? KONA_OK : KONA_WITHDRAW].code));
 	json_object_del(ch, "bankAccount");
-	char user[24];
-	snprintf(user, sizeof(user), "%" PRId64, kona_int(ch, "userId"));
-	struct wp_doc d = {
-	    .kind = KONA_KIND_CHARGE, .id = id, .owner = asp, .ref = user, .updated_ms = now};
-	st = wp_doc_save(tx, &d, ch, false);
+	st = kona_charge_put(tx, asp, id, ch, now, false);
 	if (st == WP_OK && ok)
 		st = kona_card_log(asp, tx, card, "01", kona_int(ch, "amount"),
 				   kona_str(ch, "merchantId"), kona_str(ch, "nrNumber"), now);
@@ -429,7 +428,7 @@ static wp_status apply_charge(struct wp_tx *tx, struct wp_cmd *cmd)
 	}
 	if (st != WP_E_NOT_FOUND)
 		goto out;
-	st = wp_doc_load(NULL, tx, KONA_KIND_MEMBER, c->user, k->asp_id, &a, &member, NULL);
+	st = kona_member_load(tx, k->asp_id, c->user_id, &a, &member, NULL);
 	if (st == WP_E_NOT_FOUND) {
 		c->kw.code = KONA_BAD_USER;
 		st = WP_OK;
