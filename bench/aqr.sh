@@ -6,6 +6,10 @@
 #
 # Runs 2 threads x {64,256} connections against: nginx static file, wonpay
 # GET /f/KEYWORD, wonpay POST /api/ (create). Everything is on 127.0.0.1.
+# CPU per request: the server's utime + stime over the run (/proc, nginx's
+# master and workers summed) over the requests wrk completed; the landing
+# page's ratios to nginx are checked against the targets (CPU <= 1.5x,
+# rate >= 0.9x) and a miss is reported.
 # Prints a Markdown table and writes it to bench/results/aqr-<timestamp>.md.
 set -euo pipefail
 
@@ -77,6 +81,7 @@ http {
     sendfile on;
     tcp_nopush on;
     keepalive_requests 1000000;
+    open_file_cache max=64 inactive=60s;
     client_body_temp_path $tmp/nginx/client_body;
     proxy_temp_path $tmp/nginx/proxy;
     fastcgi_temp_path $tmp/nginx/fastcgi;
@@ -131,7 +136,8 @@ echo "# $cmdline"
 echo "# wonpay $wbase (pid $wonpay_pid), keyword $keyword; nginx $nbase (pid $nginx_pid); page $page_bytes bytes"
 
 rows=""
-declare -A nginx_rps
+declare -A nginx_rps nginx_cpu
+misses=""
 failed_checks=0
 for c in $CONNS; do
 	for target in nginx landing create; do
@@ -143,23 +149,37 @@ for c in $CONNS; do
 		cmd=(wrk -t"$THREADS" -c"$c" -d"${DURATION}s" --timeout 10s --latency "${script[@]}" "$url")
 		echo "## ${cmd[*]}" >&2
 		out="$tmp/wrk-$target-$c.txt"
+		if [ "$target" = nginx ]; then pids=$(nginx_pids); else pids=$wonpay_pid; fi
+		# shellcheck disable=SC2086  # one pid per word
+		ticks0=$(cpu_ticks_of $pids)
 		"${cmd[@]}" >"$out" 2>&1 || { cat "$out" >&2; die "wrk failed ($target, $c)"; }
+		# shellcheck disable=SC2086  # one pid per word
+		ticks1=$(cpu_ticks_of $pids)
+		cpu=$(us_per_request $((ticks1 - ticks0)) "$(wrk_requests "$out")")
 		read -r rps p50 p99 non2xx sockerr _ _ < <(parse_wrk "$out") ||
 			{ cat "$out" >&2; die "could not parse wrk output ($target, $c)"; }
 
 		if [ "$target" = nginx ]; then
 			nginx_rps[$c]=$rps
+			nginx_cpu[$c]=$cpu
 			# shellcheck disable=SC2046  # pids are split on purpose
 			rss="$(rss_of VmRSS $(nginx_pids)) / $(rss_of VmHWM $(nginx_pids))"
 		else
 			rss="$(rss_of VmRSS "$wonpay_pid") / $(rss_of VmHWM "$wonpay_pid")"
 		fi
 		ratio=$(awk -v a="$rps" -v b="${nginx_rps[$c]}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+		cratio=$(awk -v a="$cpu" -v b="${nginx_cpu[$c]}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+		if [ "$target" = landing ]; then
+			awk -v r="$ratio" 'BEGIN { exit !(r < 0.9) }' &&
+				misses="$misses landing c=$c: rate ${ratio}x nginx (target >= 0.9x);"
+			awk -v r="$cratio" 'BEGIN { exit !(r > 1.5) }' &&
+				misses="$misses landing c=$c: CPU ${cratio}x nginx per request (target <= 1.5x);"
+		fi
 		if [ "$non2xx" != 0 ] || [ "$sockerr" != 0 ]; then
 			echo "!! $target c=$c: $non2xx non-2xx responses, $sockerr socket errors" >&2
 			grep -E 'Socket errors|Non-2xx' "$out" >&2 || true
 		fi
-		row="| $target | $c | $rps | $p50 | $p99 | $non2xx | $sockerr | $ratio | $rss |"
+		row="| $target | $c | $rps | $p50 | $p99 | $non2xx | $sockerr | $ratio | $cpu | $cratio | $rss |"
 		echo "$row" >&2
 		rows="$rows$row"$'\n'
 	done
@@ -189,9 +209,13 @@ done >"${report%.md}.wrk.txt"
 	echo "Ratio = req/s / nginx req/s at the same connection count. RSS = VmRSS / VmHWM after the run" \
 		"(wonpay; nginx rows: nginx master+workers)."
 	echo
-	echo "| target | conns | req/s | p50 ms | p99 ms | non-2xx | sock err | ratio to nginx | RSS MiB (now / peak) |"
-	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+	echo "CPU = the server's utime + stime during the run over the requests completed (CLK_TCK $(getconf CLK_TCK))."
+	echo
+	echo "| target | conns | req/s | p50 ms | p99 ms | non-2xx | sock err | rate / nginx | CPU us/req | CPU / nginx | RSS MiB (now / peak) |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	printf '%s' "$rows"
+	echo
+	echo "Targets (landing page): ${misses:- all met}"
 } >"$report"
 
 echo

@@ -95,6 +95,21 @@ stop_pid() {
 # name may hold spaces, so count fields after its closing parenthesis.
 stat_ticks() { sed 's/.*) //' "$1" | awk '{ print $12 + $13 }'; }
 cpu_ticks() { stat_ticks "/proc/$1/stat"; }
+# The same summed over several processes (nginx: master + workers).
+cpu_ticks_of() {
+	local pid total=0
+	for pid in "$@"; do total=$((total + $(cpu_ticks "$pid"))); done
+	echo "$total"
+}
+
+# Requests a wrk report says it completed ("N requests in 10.00s").
+wrk_requests() { awk '$2 == "requests" && $3 == "in" { print $1; exit }' "$1"; }
+
+# Microseconds of CPU per request: ticks (at CLK_TCK) over requests.
+us_per_request() { # $1 = ticks, $2 = requests
+	awk -v t="$1" -v n="$2" -v hz="$(getconf CLK_TCK)" \
+		'BEGIN { if (n > 0) printf "%.1f", t * 1e6 / hz / n; else print "-" }'
+}
 
 # The same for wonpay's commit writer thread (named wp-writer): the serial
 # stage of every durable write.

@@ -11,10 +11,16 @@
 /* HTTP */
 #define WP_BODY_MAX_BYTES_DEFAULT (64 * 1024)	/* request body, checked while streaming */
 #define WP_BODY_DISCARD_MAX_BYTES (1024 * 1024) /* chunked overflow read before we hang up */
-#define WP_HEADER_MEMORY_BYTES (32 * 1024)	/* per-connection memory for headers */
-#define WP_LISTEN_BACKLOG 1024			/* connections waiting to be accepted */
-#define WP_BODY_INITIAL_BYTES 1024		/* first body buffer; doubles up to the limit */
-#define WP_CONN_LIMIT_DEFAULT 4096		/* simultaneous connections */
+/*
+ * Per-connection memory for the header block (it fits in about half: a
+ * request whose headers pass ~7.5 KB gets 431) and the answer's headers.
+ * libmicrohttpd zeroes all of it at every request: 32 KiB cost 2-3 us of CPU
+ * per request more than 16 (bench/aqr.sh, landing page).
+ */
+#define WP_HEADER_MEMORY_BYTES (16 * 1024)
+#define WP_LISTEN_BACKLOG 1024	       /* connections waiting to be accepted */
+#define WP_BODY_INITIAL_BYTES 1024     /* first body buffer; doubles up to the limit */
+#define WP_CONN_LIMIT_DEFAULT 4096     /* simultaneous connections */
 #define WP_CONN_PER_IP_DEFAULT 64      /* connections from one address (0 in sandbox mode) */
 #define WP_HEADER_TIMEOUT_S_DEFAULT 10 /* the whole header block */
 #define WP_MIN_BODY_RATE_DEFAULT 256   /* bytes/s a body must keep up after its first second */
@@ -42,6 +48,8 @@
 #define WP_AQR_KEYWORD_MAX_BYTES 20	     /* spec: uniq_keyword max length */
 #define WP_AQR_KEYWORD_RETRIES 8	     /* on a (vanishingly rare) collision */
 #define WP_AQR_AMOUNT_MAX_WON 100000000000LL /* landing page /f/{kw}/{amount}: 1e11 won */
+#define WP_AQR_PAGE_CACHE_SLOTS 1024	     /* rendered landing pages kept (one per slot) */
+#define WP_AQR_PAGE_CACHE_MS 1000	     /* how long one is kept */
 #define WP_QR_MODULE_PX 8
 #define WP_QR_QUIET_MODULES 4
 #define WP_QR_PNG_MAX_BYTES (256 * 1024)

@@ -85,8 +85,7 @@ void wp_route_match(const struct wp_surface *const *surfaces, size_t surface_cou
 		}
 		for (size_t ri = 0; ri < sf->route_count; ri++) {
 			const struct wp_route *rt = &sf->routes[ri];
-			struct wp_match tmp;
-			memset(&tmp, 0, sizeof(tmp));
+			struct wp_match tmp; /* match_pattern sets what is read of it */
 			if (!match_pattern(rt->pattern, path, &tmp))
 				continue;
 			bool same = strcmp(rt->method, method) == 0 ||
@@ -94,8 +93,10 @@ void wp_route_match(const struct wp_surface *const *surfaces, size_t surface_cou
 			if (same && m->route == NULL) {
 				m->route = rt;
 				m->surface = sf;
-				memcpy(m->params, tmp.params, sizeof(m->params));
-				memcpy(m->param_lens, tmp.param_lens, sizeof(m->param_lens));
+				for (size_t i = 0; i < tmp.param_count; i++) {
+					m->params[i] = tmp.params[i];
+					m->param_lens[i] = tmp.param_lens[i];
+				}
 				m->param_count = tmp.param_count;
 			}
 			if (m->route == NULL && best_owner == 0)

@@ -205,6 +205,8 @@ static void finish_delete(struct wp_req *r, struct wp_write *w)
 	char err[WP_MESSAGE_MAX_BYTES];
 	switch (w->cmd.status) {
 	case WP_OK:
+		/* Durable: no process-local copy of its pages may outlive it. */
+		aqr_cache_forget(wp_module_state(r->app, &wp_module_aqr), cmd->keyword);
 		reply_success(r, NULL);
 		return;
 	case WP_E_GONE:

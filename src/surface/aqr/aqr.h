@@ -11,6 +11,7 @@
  *   validate.c  the field tables, bank_id table, keywords, amounts
  *   api.c       POST /api/: the request pipeline, create and delete
  *   pages.c     QR images and landing pages
+ *   cache.c     landing pages already rendered, kept a short while
  *   module.c    routes, the module descriptor, sandbox token, `partner add`
  *
  * The validators are exposed for the unit tests.
@@ -81,6 +82,27 @@ unsigned aqr_http_status(wp_status st);
 /* The routes' OpenAPI rows (validate.c, beside the field tables they show). */
 extern const struct wp_route_doc aqr_doc_api, aqr_doc_qr, aqr_doc_qr_amount, aqr_doc_qr_query,
     aqr_doc_landing, aqr_doc_qr_page, aqr_doc_amount_page;
+
+/*
+ * The landing-page cache (cache.c), the module's state. Keys are the page's
+ * path after /f/. get returns a malloc'd copy of a live page; put keeps a
+ * rendered one unless a keyword was forgotten since generation was read
+ * (read it before loading the link); forget drops every page of a keyword.
+ */
+extern const struct wp_module wp_module_aqr;
+#define AQR_PAGE_KEY_MAX 48
+#define AQR_ETAG_MAX 20 /* "16 hex digits" */
+struct aqr_cache;
+struct aqr_cache *aqr_cache_new(void);
+void aqr_cache_free(struct aqr_cache *c);
+uint64_t aqr_cache_generation(struct aqr_cache *c);
+bool aqr_cache_get(struct aqr_cache *c, const char *key, char **html, size_t *len,
+		   char etag[AQR_ETAG_MAX]);
+void aqr_cache_put(struct aqr_cache *c, uint64_t generation, const char *key, const char *keyword,
+		   const char *html, size_t len, const char etag[AQR_ETAG_MAX]);
+void aqr_cache_forget(struct aqr_cache *c, const char *keyword);
+/* A page's ETag: the first 64 bits of its SHA-256, quoted. */
+void aqr_page_etag(const char *html, size_t len, char etag[AQR_ETAG_MAX]);
 
 /* Handlers (api.c, pages.c). */
 void aqr_api_post(struct wp_req *r);

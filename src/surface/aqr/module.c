@@ -127,9 +127,24 @@ static const struct wp_api_doc aqr_api = {
     .codes = aqr_codes,
 };
 
+/* The module's state: the landing-page cache. */
+static wp_status aqr_init(struct wp_app *app, void **state)
+{
+	(void)app;
+	*state = aqr_cache_new();
+	return *state != NULL ? WP_OK : WP_E_NOMEM;
+}
+
+static void aqr_free(void *state)
+{
+	aqr_cache_free(state);
+}
+
 const struct wp_module wp_module_aqr = {
     .name = AQR_SURFACE,
     .surface = &aqr_surface,
+    .init = aqr_init,
+    .free = aqr_free,
     .seed = aqr_seed,
     .describe = aqr_describe,
     .issuer = &aqr_issuer,

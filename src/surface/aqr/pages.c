@@ -7,6 +7,7 @@
  * pages too; elsewhere AQR's JSON {"result":"error","reason":...}.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/crypto.h"
@@ -26,7 +27,24 @@ static void page_headers(struct wp_req *r)
 			"script-src 'unsafe-inline'; base-uri 'none'; form-action 'none'");
 }
 
-static void reply_page(struct wp_req *r, unsigned status, const struct wp_tvar *vars, size_t count)
+/* A page (malloc'd, taken); with an ETag, 304 to a client that has it. */
+static void reply_html(struct wp_req *r, unsigned status, char *html, size_t len, const char *etag)
+{
+	const char *inm = etag != NULL ? wp_req_header(r, "If-None-Match") : NULL;
+	if (inm != NULL && strstr(inm, etag) != NULL) {
+		free(html);
+		wp_reply(r, 304, NULL, "", 0);
+	} else {
+		wp_reply_take(r, status, "text/html; charset=utf-8", html, len);
+	}
+	page_headers(r);
+	if (etag != NULL)
+		wp_reply_header(r, "ETag", etag);
+}
+
+/* The page rendered (malloc'd into *html), or false after answering 503. */
+static bool render_page(struct wp_req *r, const struct wp_tvar *vars, size_t count, char **html,
+			size_t *len)
 {
 	wp_buf b;
 	wp_buf_init(&b, WP_PAGE_MAX_BYTES);
@@ -35,12 +53,10 @@ static void reply_page(struct wp_req *r, unsigned status, const struct wp_tvar *
 		static const char msg[] =
 		    "<!DOCTYPE html><title>오류</title><p>페이지를 만들 수 없습니다.";
 		wp_reply(r, 503, "text/html; charset=utf-8", msg, sizeof(msg) - 1);
-		return;
+		return false;
 	}
-	size_t len;
-	char *html = wp_buf_take(&b, &len);
-	wp_reply_take(r, status, "text/html; charset=utf-8", html, len);
-	page_headers(r);
+	*html = wp_buf_take(&b, len);
+	return true;
 }
 
 /* What an error page says, by status. */
@@ -68,7 +84,10 @@ static void reply_error_page(struct wp_req *r, wp_status st)
 	    {"title", title}, {"landing", NULL},	{"qr_large", NULL},
 	    {"error", title}, {"error_detail", detail},
 	};
-	reply_page(r, aqr_http_status(st), vars, WP_COUNT(vars));
+	char *html;
+	size_t len;
+	if (render_page(r, vars, WP_COUNT(vars), &html, &len))
+		reply_html(r, aqr_http_status(st), html, len, NULL);
 }
 
 void aqr_reply_error(struct wp_req *r, wp_status st, const char *msg)
@@ -174,8 +193,26 @@ wp_status aqr_qr_by_query(struct wp_req *r)
 
 static wp_status landing(struct wp_req *r, const char *amount_text, bool large_qr)
 {
+	/* A page rendered moments ago is answered as it is (cache.c). */
+	struct aqr_cache *cache = wp_module_state(r->app, &wp_module_aqr);
+	const char *kw = wp_req_param(r, 0);
+	char key[AQR_PAGE_KEY_MAX], etag[AQR_ETAG_MAX];
+	int kn = snprintf(key, sizeof(key), "%s%s%s", kw ? kw : "",
+			  large_qr	? "/qr"
+			  : amount_text ? "/"
+					: "",
+			  amount_text ? amount_text : "");
+	bool cacheable = cache != NULL && kw != NULL && kn > 0 && (size_t)kn < sizeof(key);
+	char *html;
+	size_t len;
+	if (cacheable && aqr_cache_get(cache, key, &html, &len, etag)) {
+		reply_html(r, 200, html, len, etag);
+		return WP_OK;
+	}
+	uint64_t generation = cacheable ? aqr_cache_generation(cache) : 0;
+
 	struct wp_aqr_link link;
-	wp_status st = live_link(r, wp_req_param(r, 0), true, &link);
+	wp_status st = live_link(r, kw, true, &link);
 	if (st != WP_OK)
 		return st;
 	char amount[40] = "", amount_digits[24] = "";
@@ -213,7 +250,12 @@ static wp_status landing(struct wp_req *r, const char *amount_text, bool large_q
 	    {"qr_page", qr_page},
 	    {"landing_page", landing_page},
 	};
-	reply_page(r, 200, vars, WP_COUNT(vars));
+	if (!render_page(r, vars, WP_COUNT(vars), &html, &len))
+		return WP_OK;
+	aqr_page_etag(html, len, etag);
+	if (cacheable)
+		aqr_cache_put(cache, generation, key, link.keyword, html, len, etag);
+	reply_html(r, 200, html, len, etag);
 	return WP_OK;
 }
 

@@ -7,6 +7,8 @@ import re
 import shutil
 import socket
 import subprocess
+import threading
+import time
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 
@@ -235,7 +237,8 @@ def test_406_when_json_not_acceptable(server):
 
 def test_410_after_delete(server):
     kw = assert_created(server, server.aqr(create_body()))
-    assert requests.get(f"{server.url}/f/{kw}", timeout=10).status_code == 200
+    for path in (f"/f/{kw}", f"/f/{kw}/5000", f"/f/{kw}/qr"):  # rendered, so kept a moment
+        assert requests.get(server.url + path, timeout=10).status_code == 200
     d = {"email_address": SANDBOX_EMAIL, "uniq_keyword": kw, "action": "delete"}
     assert server.aqr(d).json() == {"result": "success"}
     assert_error(server.aqr(d), 410, f"uniq_keyword '{kw}' was already deleted")
@@ -380,6 +383,50 @@ def test_landing_pages(server):
         r = requests.get(f"{server.url}/f/{kw}/{bad}", timeout=10)
         assert r.status_code == 400 and "text/html" in r.headers["Content-Type"]
     assert requests.head(f"{server.url}/f/{kw}", timeout=10).status_code == 200
+
+
+def test_landing_page_etag(server):
+    kw = assert_created(server, server.aqr(create_body()))
+    r = requests.get(f"{server.url}/f/{kw}", timeout=10)
+    etag = r.headers["ETag"]
+    assert re.fullmatch(r'"[0-9a-f]{16}"', etag) and r.headers["Cache-Control"] == "no-cache"
+    again = requests.get(f"{server.url}/f/{kw}", timeout=10)
+    assert again.text == r.text and again.headers["ETag"] == etag
+    r304 = requests.get(f"{server.url}/f/{kw}", headers={"If-None-Match": etag}, timeout=10)
+    assert r304.status_code == 304 and r304.content == b"" and r304.headers["ETag"] == etag
+    other = requests.get(f"{server.url}/f/{kw}", headers={"If-None-Match": '"0000"'}, timeout=10)
+    assert other.status_code == 200 and other.text == r.text
+    amount = requests.get(f"{server.url}/f/{kw}/7000", timeout=10)
+    assert amount.status_code == 200 and amount.headers["ETag"] != etag
+
+
+def test_no_page_after_its_delete_is_answered(server):
+    """Pages are kept a moment once rendered; readers hammer one while it is deleted, and
+    no request begun after the delete's answer may get the page."""
+    kw = assert_created(server, server.aqr(create_body()))
+    deleted_at, late, stop = [], [], threading.Event()
+
+    def reader():
+        with requests.Session() as s:
+            while not stop.is_set():
+                begun = time.monotonic()
+                r = s.get(f"{server.url}/f/{kw}", timeout=10)
+                if r.status_code == 200 and deleted_at and begun > deleted_at[0]:
+                    late.append(begun - deleted_at[0])
+
+    threads = [threading.Thread(target=reader) for _ in range(6)]
+    for t in threads:
+        t.start()
+    time.sleep(0.3)
+    d = {"email_address": SANDBOX_EMAIL, "uniq_keyword": kw, "action": "delete"}
+    assert server.aqr(d).json() == {"result": "success"}
+    deleted_at.append(time.monotonic())
+    time.sleep(0.5)
+    stop.set()
+    for t in threads:
+        t.join()
+    assert late == []
+    assert requests.get(f"{server.url}/f/{kw}", timeout=10).status_code == 410
 
 
 def test_xss_is_escaped(server):

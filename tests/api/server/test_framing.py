@@ -5,6 +5,7 @@ connection closed, so no request hidden behind it ever runs.
 import socket
 
 import pytest
+import requests
 
 ADMIN = b"Authorization: Bearer sandbox-admin-token\r\n"
 
@@ -87,3 +88,13 @@ def test_many_query_arguments_answer_414_in_the_surface_shape(server):
     query = b"&".join(b"a%d=1" % i for i in range(64))
     assert statuses(exchange(server, b"GET /health?" + query + b" HTTP/1.1\r\nHost: x\r\n\r\n")) \
         == [b"200"]
+
+
+def test_header_block_bound(server):
+    """Headers of about 7 KB are read; a larger block is refused with 431 (bounds.h:
+    WP_HEADER_MEMORY_BYTES), and the server goes on answering."""
+    ok = requests.get(server.url + "/health", headers={"Cookie": "a" * 6000}, timeout=10)
+    assert ok.status_code == 200
+    big = requests.get(server.url + "/health", headers={"Cookie": "a" * 10000}, timeout=10)
+    assert big.status_code == 431
+    assert requests.get(server.url + "/health", timeout=10).status_code == 200
