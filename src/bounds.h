@@ -18,8 +18,9 @@
  * per request more than 16 (bench/aqr.sh, landing page).
  */
 #define WP_HEADER_MEMORY_BYTES (16 * 1024)
-#define WP_LISTEN_BACKLOG 1024	       /* connections waiting to be accepted */
-#define WP_BODY_INITIAL_BYTES 1024     /* first body buffer; doubles up to the limit */
+#define WP_LISTEN_BACKLOG 1024 /* connections waiting to be accepted */
+#define WP_BODY_INITIAL_BYTES                                                                      \
+	1000 /* first body buffer (glibc's tcache size); doubles up to the limit */
 #define WP_CONN_LIMIT_DEFAULT 4096     /* simultaneous connections */
 #define WP_CONN_PER_IP_DEFAULT 64      /* connections from one address (0 in sandbox mode) */
 #define WP_HEADER_TIMEOUT_S_DEFAULT 10 /* the whole header block */

@@ -80,11 +80,6 @@ void wp_access_log(int fd, struct wp_journal *journal, const wp_clock *clock, st
 	if (fd < 0 && journal == NULL)
 		return;
 	int64_t now_ms = wp_clock_now_ms(clock);
-	time_t secs = (time_t)(now_ms / 1000);
-	struct tm tm;
-	gmtime_r(&secs, &tm);
-	char ts[40];
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 	uint64_t latency_us = (wp_mono_ns() - r->start_ns) / 1000;
 
 	/* Any bytes at all may arrive in a path: the log line and the journal stay UTF-8. */
@@ -104,6 +99,11 @@ void wp_access_log(int fd, struct wp_journal *journal, const wp_clock *clock, st
 	if (fd < 0)
 		return;
 
+	time_t secs = (time_t)(now_ms / 1000);
+	struct tm tm;
+	gmtime_r(&secs, &tm);
+	char ts[40];
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 	wp_buf b;
 	wp_buf_init(&b, WP_LOG_LINE_MAX_BYTES);
 	wp_buf_printf(&b, "{\"time\":\"%s.%03dZ\",\"method\":\"", ts, (int)(now_ms % 1000));
