@@ -4,7 +4,7 @@
 CC      ?= cc
 Q       ?= @
 PYTHON  ?= /usr/bin/python3
-PKGS    := libmicrohttpd jansson sqlite3 libqrencode libpng openssl libcurl
+PKGS    := libmicrohttpd jansson sqlite3 libpq libqrencode libpng openssl libcurl
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -26,7 +26,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/unit/%)
 FORMAT_SRC = $(shell find src tests/unit fuzz -name '*.[ch]' | sort)
 ANALYZE_OBJ := $(SRC:%.c=build/analyze/%.o) build/analyze/src/main.o
 
-.PHONY: all build run test unit api browser deps deps-test deps-check deps-fuzz bench format check clean
+.PHONY: all build run test test-pg pg-suites unit api browser deps deps-test deps-check deps-fuzz bench format check clean
 
 all: build
 
@@ -81,11 +81,21 @@ run: build
 	exec build/wonpay serve --sandbox --db data/wonpay.db
 
 # Every test: unit (cmocka), then black-box HTTP and browser (pytest) against
-# the ASan+UBSan binary.
+# the ASan+UBSan binary, on SQLite and then on PostgreSQL (test-pg).
 test: deps-test
 	@$(MAKE) --no-print-directory build/asan/wonpay $(UNIT_BIN)
 	@$(MAKE) --no-print-directory unit
 	WONPAY_BIN=build/asan/wonpay $(PYTHON) -m pytest -q -p no:cacheprovider tests/api tests/browser
+	@$(MAKE) --no-print-directory pg-suites
+
+# The black-box suites again, each server on its own database of a throwaway
+# PostgreSQL cluster (tests/conftest.py, scripts/pg_cluster.sh).
+test-pg: deps-test
+	@$(MAKE) --no-print-directory pg-suites
+
+pg-suites: build/asan/wonpay
+	WONPAY_TEST_DB=postgres WONPAY_BIN=build/asan/wonpay $(PYTHON) -m pytest -q -p no:cacheprovider \
+		tests/api tests/browser
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done

@@ -1,8 +1,9 @@
 #!/bin/sh
 # deps.sh run|test|check|fuzz|bench — installs the Debian packages wonpay needs, only those missing.
 #   run:   building and running the server, and the README's curl and Python examples
-#   test:  that plus what `make test` needs (cmocka, pytest, jwcrypto, Chromium, zbar, and
-#          Node.js with the OpenAPI linter in tests/openapi/node_modules)
+#   test:  that plus what `make test` needs (cmocka, pytest, jwcrypto, Chromium, zbar,
+#          PostgreSQL for the suites' second run, and Node.js with the OpenAPI linter in
+#          tests/openapi/node_modules)
 #   check: that plus clang-format (`make check`: formatting and gcc -fanalyzer)
 #   fuzz:  run plus clang and its libFuzzer and sanitizer runtimes (`make fuzz`)
 #   bench: that plus wrk, nginx, the sqlite3 shell and PostgreSQL (the references)
@@ -10,11 +11,11 @@
 set -eu
 profile=${1:-run}
 
-run_pkgs="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev \
+run_pkgs="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev \
 libssl-dev libqrencode-dev libpng-dev libcurl4-openssl-dev curl python3 python3-requests \
 python3-jwcrypto"
 test_pkgs="libcmocka-dev python3-pytest python3-selenium chromium chromium-driver \
-zbar-tools fonts-nanum libjs-jquery"
+zbar-tools fonts-nanum libjs-jquery postgresql"
 
 case "$profile" in
 run) pkgs=$run_pkgs ;;

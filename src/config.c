@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "bounds.h"
+#include "store/store.h"
+#include "util/file.h"
 #include "util/text.h"
 
 enum kind {
@@ -40,7 +42,11 @@ static const struct option options[] = {
     {"--listen", "WONPAY_LISTEN", "HOST:PORT", K_LISTEN, 0, 0, 0, 0,
      "IPv4 address and port to listen on (default 127.0.0.1:8080; port 0 picks a free one)"},
     {"--db", "WONPAY_DB", "PATH", K_TEXT, FIELD(db_path), 0, 0,
-     "SQLite database file (default data/wonpay.db)"},
+     "SQLite database file, or a PostgreSQL URL postgres://USER@HOST:PORT/DB?sslmode=... "
+     "(default data/wonpay.db)"},
+    {"--data-dir", "WONPAY_DATA_DIR", "DIR", K_TEXT, FIELD(data_dir), 0, 0,
+     "where data.key and sandbox/ are kept (default: the SQLite file's directory; with "
+     "PostgreSQL, data)"},
     {"--public-url", "WONPAY_PUBLIC_URL", "URL", K_URL, FIELD(public_url), 0, 0,
      "base URL of QR images (default http://LISTEN)"},
     {"--short-url", "WONPAY_SHORT_URL", "URL", K_URL, FIELD(short_url), 0, 0,
@@ -324,6 +330,16 @@ void wp_config_finish(struct wp_config *c, uint16_t bound_port)
 			 bound_port);
 	if (c->short_url[0] == '\0')
 		snprintf(c->short_url, sizeof(c->short_url), "%s", c->public_url);
+}
+
+void wp_config_data_dir(const struct wp_config *c, char *out, size_t cap)
+{
+	if (c->data_dir[0] != '\0')
+		snprintf(out, cap, "%s", c->data_dir);
+	else if (wp_store_is_url(c->db_path))
+		snprintf(out, cap, "data");
+	else
+		wp_file_dir(c->db_path, out, cap);
 }
 
 void wp_config_resolve(struct wp_config *c)

@@ -19,7 +19,8 @@
 struct wp_config {
 	char listen_host[64];
 	uint16_t listen_port;
-	char db_path[WP_FILE_PATH_MAX];
+	char db_path[WP_FILE_PATH_MAX];	   /* a SQLite file, or a postgres:// URL */
+	char data_dir[WP_FILE_PATH_MAX];   /* "" = beside the SQLite file, or data/ */
 	char public_url[WP_URL_MAX];	   /* base of qr_image; default http://<listen> */
 	char short_url[WP_URL_MAX];	   /* base of short_url; default public_url */
 	char access_log[WP_FILE_PATH_MAX]; /* "-" stdout, "off", or a file */
@@ -37,7 +38,7 @@ struct wp_config {
 	unsigned auth_fail_per_s; /* failed credentials per address; 0 disables */
 	unsigned auth_fail_burst;
 	char admin_token[128];		      /* sandbox control API bearer token */
-	char data_key_file[WP_FILE_PATH_MAX]; /* "" = beside the database */
+	char data_key_file[WP_FILE_PATH_MAX]; /* "" = data.key in the data directory */
 	unsigned ars_delay_ms;	 /* Kona: the simulated member answers the ARS call; 0 = never */
 	unsigned commit_batch;	 /* commands per group commit */
 	unsigned commit_wait_us; /* linger to fill a batch */
@@ -64,6 +65,11 @@ int wp_config_option(struct wp_config *c, const char *name, const char *value, c
 		     size_t err_cap);
 /* After the options: defaults that depend on the mode (--conn-per-ip). */
 void wp_config_resolve(struct wp_config *c);
+/*
+ * The directory of the files kept beside the database (data.key, sandbox/):
+ * --data-dir, else the SQLite file's directory, else (PostgreSQL) "data".
+ */
+void wp_config_data_dir(const struct wp_config *c, char *out, size_t cap);
 /* Fills public_url/short_url defaults once the real port is known. */
 void wp_config_finish(struct wp_config *c, uint16_t bound_port);
 /*

@@ -109,7 +109,7 @@ struct command_help {
 };
 
 static const char *const db_only[] = {"--db", NULL};
-static const char *const partner_add_options[] = {"--db", "--data-key-file", NULL};
+static const char *const partner_add_options[] = {"--db", "--data-dir", "--data-key-file", NULL};
 
 static const struct command_help helps[] = {
     {"serve", "wonpay serve [options]\n  runs the HTTP server\n", NULL},
@@ -182,10 +182,22 @@ static int parse_options(int argc, char **argv, int start, struct wp_config *cfg
 	return 0;
 }
 
+/* mkdir -p of the directory of data.key and sandbox/ (wp_config_data_dir). */
+static int ensure_data_dir(const struct wp_config *cfg)
+{
+	char dir[WP_FILE_PATH_MAX], inside[WP_FILE_PATH_MAX + 4];
+	wp_config_data_dir(cfg, dir, sizeof(dir));
+	snprintf(inside, sizeof(inside), "%s/.", dir);
+	if (ensure_parent_dir(inside) == 0)
+		return 0;
+	fprintf(stderr, "wonpay: cannot create the directory %s: %s\n", dir, strerror(errno));
+	return -1;
+}
+
 static struct wp_store *open_store(const struct wp_config *cfg, unsigned pool)
 {
 	char err[512];
-	if (ensure_parent_dir(cfg->db_path) != 0) {
+	if (!wp_store_is_url(cfg->db_path) && ensure_parent_dir(cfg->db_path) != 0) {
 		fprintf(stderr, "wonpay: cannot create the directory of %s: %s\n", cfg->db_path,
 			strerror(errno));
 		return NULL;
@@ -207,15 +219,16 @@ static struct wp_store *open_store(const struct wp_config *cfg, unsigned pool)
 /*
  * The key that seals personal data: 64 hex characters in a file. One rule
  * for every subcommand: --data-key-file when given (it must exist); else
- * data.key beside the database, or sandbox/data.key beside it where an
- * earlier sandbox made it; else a new one is created as data.key beside the
- * database (0600). An operator may supply their own.
+ * data.key in the data directory (beside a SQLite database, --data-dir, or
+ * data/ with PostgreSQL: wp_config_data_dir), or sandbox/data.key in it where
+ * an earlier sandbox made it; else a new one is created as data.key there
+ * (0600). An operator may supply their own.
  */
 static bool data_key_path(const struct wp_config *cfg, char *path, size_t cap, bool *exists)
 {
 	char dir[WP_FILE_PATH_MAX];
 	struct stat st;
-	wp_file_dir(cfg->db_path, dir, sizeof(dir));
+	wp_config_data_dir(cfg, dir, sizeof(dir));
 	if (cfg->data_key_file[0] != '\0') {
 		snprintf(path, cap, "%s", cfg->data_key_file);
 		*exists = true; /* read it, or say why not */
@@ -237,6 +250,8 @@ static bool load_data_key(const struct wp_config *cfg, uint8_t key[WP_DATA_KEY_B
 	bool exists;
 	data_key_path(cfg, path, sizeof(path), &exists);
 	char hex[2 * WP_DATA_KEY_BYTES + 4] = "";
+	if (!exists && ensure_data_dir(cfg) != 0)
+		return false;
 	if (!exists) {
 		if (wp_random_bytes(key, WP_DATA_KEY_BYTES) != WP_OK)
 			return false;
@@ -423,12 +438,21 @@ static int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "wonpay: no randomness available\n");
 		return 1;
 	}
-	if (ensure_parent_dir(cfg.db_path) != 0 || lock_database(cfg.db_path) < 0)
+	bool url = wp_store_is_url(cfg.db_path);
+	if (!url && (ensure_parent_dir(cfg.db_path) != 0 || lock_database(cfg.db_path) < 0))
 		return 1; /* the lock's descriptor stays open until the process ends */
 	app.store = open_store(&cfg, cfg.threads + 3); /* workers, writer, sender, spare */
 	if (app.store == NULL)
 		return 1;
 	int rc = 1;
+	char claim_err[WP_FILE_PATH_MAX + 256];
+	if (app.store->ops->claim != NULL &&
+	    app.store->ops->claim(app.store, claim_err, sizeof(claim_err)) != WP_OK) {
+		fprintf(stderr, "wonpay: %s\n", claim_err);
+		goto out_store;
+	}
+	if (ensure_data_dir(&cfg) != 0) /* data.key, sandbox/ */
+		goto out_store;
 	http.access_log_fd = open_access_log(cfg.access_log);
 	if (!load_data_key(&cfg, app.data_key))
 		goto out_store;
@@ -501,9 +525,11 @@ static int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "wonpay: %s\n", err);
 		goto out_commit;
 	}
+	char shown[WP_FILE_PATH_MAX];
+	wp_store_describe(cfg.db_path, shown, sizeof(shown));
 	printf("wonpay %s listening on http://%s:%u (%s, database %s, %u threads)\n",
 	       WONPAY_VERSION, cfg.listen_host, port, cfg.sandbox ? "sandbox mode" : "live mode",
-	       cfg.db_path, cfg.threads);
+	       shown, cfg.threads);
 	for (size_t i = 0; i < wp_module_count; i++)
 		if (wp_modules[i]->describe != NULL)
 			wp_modules[i]->describe(&app, stdout);
@@ -599,7 +625,9 @@ static int cmd_migrate(int argc, char **argv)
 		return 1;
 	int version = 0;
 	s->ops->migrate(s, &version);
-	printf("database %s is at schema version %d\n", cfg.db_path, version);
+	char shown[WP_FILE_PATH_MAX];
+	wp_store_describe(cfg.db_path, shown, sizeof(shown));
+	printf("database %s is at schema version %d (%s)\n", shown, version, s->ops->name);
 	wp_store_close(s);
 	return 0;
 }

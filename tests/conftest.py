@@ -4,11 +4,23 @@ Every server is the ASan+UBSan build (WONPAY_BIN, set by `make test`), with its
 own temporary database. When a server stops, its stderr is searched for
 sanitizer reports and its exit status must be 0: a memory error or undefined
 behaviour anywhere fails the test that owned the server.
+
+WONPAY_TEST_DB=postgres (`make test-pg`) runs the same tests on PostgreSQL: one
+throwaway cluster for the session (scripts/pg_cluster.sh, stopped at exit), and
+for every SQLite file a test would have used, a database of its own. Server.db
+is then a PgDatabase: str() is its URL (what --db takes), .parent the directory
+of its sandbox/ files (the server's --data-dir). One data key serves the
+session (WONPAY_DATA_KEY_FILE), so the CLI finds it given only --db.
 """
+import atexit
 import os
 import re
+import shutil
 import signal
+import sqlite3
 import subprocess
+import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -22,12 +34,121 @@ SANDBOX_EMAIL = "sandbox@example.com"
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
                    "SUMMARY: UndefinedBehaviorSanitizer")
 
+ON_PG = os.environ.get("WONPAY_TEST_DB", "sqlite") == "postgres"
+STORE = "postgres" if ON_PG else "sqlite"
+PSQL = "/usr/bin/psql"
+
+
+def sqlite_only(reason):
+    """The few tests that are about the SQLite file itself (its bytes, its removal)."""
+    return pytest.mark.skipif(ON_PG, reason=f"SQLite only: {reason}")
+
+
+class PgCluster:
+    """A throwaway cluster (scripts/pg_cluster.sh) in a directory of its own under /tmp,
+    which `nobody` can reach when the tests run as root."""
+
+    def __init__(self):
+        self.dir = Path(tempfile.mkdtemp(prefix="wonpay-pg-", dir="/tmp"))
+        self.url = self.script("start")
+
+    def script(self, cmd):
+        out = subprocess.run([str(ROOT / "scripts/pg_cluster.sh"), cmd, str(self.dir)],
+                             capture_output=True, text=True, timeout=120)
+        if out.returncode != 0:
+            raise RuntimeError(f"pg_cluster.sh {cmd} failed:\n{out.stderr}")
+        return out.stdout.strip()
+
+    def start(self):
+        self.script("start")
+
+    def stop(self):
+        self.script("stop")
+
+    def url_of(self, name):
+        return self.url.rsplit("/", 1)[0] + "/" + name
+
+    def psql(self, sql, db="postgres"):
+        out = subprocess.run([PSQL, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
+                              "-F", "\x1f", "-R", "\x1e", self.url_of(db), "-c", sql],
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, f"psql: {out.stderr}"
+        return [tuple(row.split("\x1f")) for row in out.stdout.rstrip("\n").split("\x1e")
+                if row]
+
+    def create(self, name):
+        assert re.fullmatch(r"[a-z0-9_]+", name)
+        self.psql(f'CREATE DATABASE "{name}"')
+        return self.url_of(name)
+
+    def remove(self):
+        try:
+            self.stop()
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class PgDatabase(str):
+    """A PostgreSQL database where a test expects a SQLite file: str() is the URL,
+    .parent the directory its server keeps data.key and sandbox/ in."""
+
+    def __new__(cls, url, parent, name):
+        o = super().__new__(cls, url)
+        o.parent = Path(parent)
+        o.name = name
+        return o
+
+
+_pg = None
+_pg_databases = {}
+_pg_lock = threading.Lock()  # test_stop makes servers from two threads
+
+
+def pg():
+    """The session's cluster, started on first use and removed at exit."""
+    global _pg
+    with _pg_lock:
+        if _pg is None:
+            _pg = PgCluster()
+            atexit.register(_pg.remove)
+            key = _pg.dir / "data.key"
+            key.write_text(os.urandom(32).hex() + "\n")
+            key.chmod(0o600)
+            os.environ["WONPAY_DATA_KEY_FILE"] = str(key)
+        return _pg
+
+
+def database(path):
+    """What stands for the SQLite file `path`: the path itself, or (PostgreSQL) the
+    database made for it — the same one every time the same path is asked for."""
+    if not ON_PG or isinstance(path, PgDatabase):
+        return path
+    path = Path(path).resolve()
+    cluster = pg()
+    with _pg_lock:
+        if str(path) not in _pg_databases:
+            name = f"wp{os.getpid()}_{len(_pg_databases) + 1}"
+            _pg_databases[str(path)] = PgDatabase(cluster.create(name), path.parent, name)
+        return _pg_databases[str(path)]
+
+
+def query(db, sql):
+    """Rows of a read-only query on a server's database, as tuples of strings (PostgreSQL)
+    or of SQLite's values."""
+    if isinstance(db, PgDatabase):
+        return pg().psql(sql, db.name)
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
 
 class Server:
     def __init__(self, workdir, args=(), env=None, db=None):
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.db = Path(db) if db else self.workdir / "wonpay.db"
+        self.db = database(db if db else self.workdir / "wonpay.db")
         self.args = list(args)
         self.env = dict(os.environ)
         self.env.update({
@@ -44,6 +165,8 @@ class Server:
         self.out_path = self.workdir / f"stdout.{self.starts}.log"
         self.err_path = self.workdir / f"stderr.{self.starts}.log"
         cmd = [BIN, "serve", "--listen", "127.0.0.1:0", "--db", str(self.db)] + self.args
+        if ON_PG:
+            cmd += ["--data-dir", str(self.db.parent)]
         self.proc = subprocess.Popen(cmd, stdout=open(self.out_path, "wb"),
                                      stderr=open(self.err_path, "wb"), env=self.env,
                                      cwd=self.workdir)

@@ -292,6 +292,8 @@ static bool fault(struct sqlite_store *s, enum fault_point p)
 
 void wp_store_inject(struct wp_store *base, const struct wp_fault_plan *plan)
 {
+	if (base->ops != &sqlite_ops)
+		return; /* SQLite's alone (store.h) */
 	struct sqlite_store *s = (struct sqlite_store *)base;
 	pthread_mutex_lock(&s->fault_lock);
 	s->faults = plan ? *plan : (struct wp_fault_plan){0};
@@ -301,6 +303,8 @@ void wp_store_inject(struct wp_store *base, const struct wp_fault_plan *plan)
 
 uint64_t wp_store_faults_injected(struct wp_store *base)
 {
+	if (base->ops != &sqlite_ops)
+		return 0;
 	struct sqlite_store *s = (struct sqlite_store *)base;
 	pthread_mutex_lock(&s->fault_lock);
 	uint64_t n = s->faults_injected;
@@ -544,6 +548,26 @@ static wp_status sqlite_migrate(struct wp_store *base, int *version)
 	st = NULL;
 	const char *prefix = "store/migrations/sqlite/";
 	size_t plen = strlen(prefix);
+	int latest = 0;
+	for (unsigned i = 0; i < wp_embedded_count; i++) {
+		int number = 0;
+		const char *name = wp_embedded_files[i].name;
+		if (strncmp(name, prefix, plen) == 0 && sscanf(name + plen, "%4d_", &number) == 1 &&
+		    number > latest)
+			latest = number;
+	}
+	if (current > latest) {
+		fprintf(stderr,
+			"wonpay: the database %s is at schema version %d, newer than this wonpay "
+			"knows (%d): run the wonpay that migrated it, or a newer one\n",
+			s->path, current, latest);
+		result = WP_E_INVALID;
+		goto out;
+	}
+	if (current > 0 && current < latest)
+		fprintf(stderr,
+			"wonpay: the database %s is at schema version %d; migrating to %d\n",
+			s->path, current, latest);
 	int applied = current;
 	for (unsigned i = 0; i < wp_embedded_count; i++) {
 		const struct wp_embedded *m = &wp_embedded_files[i];

@@ -1,7 +1,7 @@
 /*
  * store.h — durable state behind one interface.
  *
- * Backends (sqlite.c today, postgres.c for scale-out) implement
+ * Backends (sqlite.c, the default; postgres.c and postgres_docs.c) implement
  * struct wp_store_ops; nothing outside src/store sees a backend type. Every
  * call is safe from any thread: the backend keeps its own connection pool.
  *
@@ -13,7 +13,8 @@
  *
  * Contracts kept by every backend:
  * - tx_commit returning WP_OK means the transaction is on disk (SQLite: WAL
- *   with synchronous=FULL); nothing is acknowledged before that.
+ *   with synchronous=FULL; PostgreSQL: COMMIT answered, synchronous_commit=on);
+ *   nothing is acknowledged before that.
  * - Only one write transaction is open at a time per process; tx_begin
  *   waits for it.
  * - Strings returned in records live in the caller's arena.
@@ -192,6 +193,12 @@ struct wp_store_ops {
 	wp_status (*migrate)(struct wp_store *s, int *version);
 	/* WP_E_STORAGE once the store is lost (its file removed or replaced, corrupt). */
 	wp_status (*ping)(struct wp_store *s);
+	/*
+	 * serve: makes this process the database's one server, or says why not
+	 * in err. NULL when the backend has nothing to claim (SQLite: main.c
+	 * locks a file beside the database).
+	 */
+	wp_status (*claim)(struct wp_store *s, char *err, size_t err_cap);
 	/* A tiny write (the readiness probe's): its commit proves writes can be durable. */
 	wp_status (*health_write)(struct wp_tx *tx, int64_t now_ms);
 
@@ -329,15 +336,28 @@ struct wp_store {
 };
 
 /*
- * Opens the database at path (a file path: SQLite). pool is the number of
- * connections to keep (one per server thread, plus one). On failure writes
- * a message into err.
+ * Opens the database at path: a postgres:// or postgresql:// URL (passed to
+ * libpq as it is: sslmode and the rest are its parameters), else a SQLite
+ * file path. pool is the number of connections to keep (one per server
+ * thread, plus one). On failure writes a message into err (never the URL's
+ * password).
  */
 wp_status wp_store_open(const char *path, unsigned pool, struct wp_store **out, char *err,
 			size_t err_cap);
 
 wp_status wp_store_sqlite_open(const char *path, unsigned pool, struct wp_store **out, char *err,
 			       size_t err_cap);
+wp_status wp_store_postgres_open(const char *url, unsigned pool, struct wp_store **out, char *err,
+				 size_t err_cap);
+
+/* Whether path names a PostgreSQL database (a URL) rather than a SQLite file. */
+bool wp_store_is_url(const char *path);
+
+/*
+ * path as messages and logs may show it: a URL without its password
+ * (user:***@host, password=***), a file path as it is.
+ */
+void wp_store_describe(const char *path, char *out, size_t cap);
 
 /*
  * Runs fn inside one write transaction and commits it (rolls back if fn
@@ -351,7 +371,8 @@ wp_status wp_store_write(struct wp_store *s, wp_status (*fn)(struct wp_tx *tx, v
  * Test builds: fail the store's operations at seeded random points. points
  * is a bit set of FAULT_* (sqlite.c: write 0, read 1, begin 2, savepoint 3,
  * commit 4 — it leaves nothing written), and lie_ppm makes a durable commit
- * report failure. NULL stops.
+ * report failure. NULL stops. SQLite only: on a PostgreSQL store both are
+ * no-ops (nothing injected, 0 counted).
  */
 struct wp_fault_plan {
 	uint64_t seed;

@@ -160,7 +160,8 @@ static wp_status provision(struct wp_tx *tx, const uint8_t *data_key, int64_t pa
 
 /*
  * The sandbox partner's Kona credentials and keys, once. The server's public
- * key and the partner's key pair are written to sandbox/ beside the database.
+ * key and the partner's key pair are written to sandbox/ in the data directory
+ * (beside a SQLite database; wp_config_data_dir).
  */
 static wp_status kona_seed(struct wp_app *app, void *state, const struct wp_seed *s)
 {
@@ -173,7 +174,7 @@ static wp_status kona_seed(struct wp_app *app, void *state, const struct wp_seed
 	bool ok = wp_rsa_generate(WP_RSA_BITS, &sp, &su) == WP_OK &&
 		  wp_rsa_generate(WP_RSA_BITS, &pp, &pu) == WP_OK;
 	char base[WP_FILE_PATH_MAX], dir[WP_FILE_PATH_MAX + 16], path[WP_FILE_PATH_MAX + 64];
-	wp_file_dir(app->cfg->db_path, base, sizeof(base));
+	wp_config_data_dir(app->cfg, base, sizeof(base));
 	snprintf(dir, sizeof(dir), "%s/sandbox", base);
 	ok = ok && (mkdir(dir, 0700) == 0 || errno == EEXIST);
 	snprintf(path, sizeof(path), "%s/kona-server-public.pem", dir);
@@ -202,12 +203,13 @@ static void kona_describe(const struct wp_app *app, FILE *out)
 {
 	if (!app->cfg->sandbox)
 		return;
+	char dir[WP_FILE_PATH_MAX];
+	wp_config_data_dir(app->cfg, dir, sizeof(dir));
 	fprintf(out,
 		"  Kona: POST %s/api/v1/...  X-KM-User-AspId: %s  X-KM-Access-Key: %s\n"
-		"        secret key %s, crypto key id %s, PEM files in the sandbox/ folder "
-		"beside the database\n",
+		"        secret key %s, crypto key id %s, PEM files in %s/sandbox/\n",
 		app->cfg->public_url, kona_sandbox.asp_id, kona_sandbox.access_key,
-		kona_sandbox.secret_key, kona_sandbox.crypto_key_id);
+		kona_sandbox.secret_key, kona_sandbox.crypto_key_id, dir);
 }
 
 /* ---- `partner add --kona-public-key PEM` ---- */

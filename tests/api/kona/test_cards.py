@@ -6,6 +6,7 @@ import secrets
 
 import pytest
 
+from conftest import sqlite_only
 from kona_client import for_server
 from test_kona import fails, member_body, ok
 
@@ -75,6 +76,7 @@ def test_card_info_refuses_unknown_and_malformed_numbers(kona):
     fails(kona.call("user/card/list", {"userId": 1}), "000_002")
 
 
+@sqlite_only("reads the database file's bytes")
 def test_card_numbers_are_sealed_at_rest(server):
     kona = for_server(server)
     server.avoid_bank_night()

@@ -9,12 +9,11 @@ import datetime
 import json
 import re
 import secrets
-import sqlite3
 import time
 
 import pytest
 
-from conftest import Server
+from conftest import ON_PG, Server, query
 from kona_client import CRYPTO_KEY_ID, HEADERS, SECRET_KEY, Kona, b64url_decode, for_server, sign
 
 HONG = {"userName": "홍길동", "birthDate": "19900101"}
@@ -635,11 +634,7 @@ def test_correlation_id_echoed(kona):
 # -- 7. personal data at rest ----------------------------------------------------------
 
 def member_bodies(server):
-    con = sqlite3.connect(f"file:{server.db}?mode=ro", uri=True)
-    try:
-        rows = con.execute("SELECT body FROM docs WHERE kind='kona.member'").fetchall()
-    finally:
-        con.close()
+    rows = query(server.db, "SELECT body FROM docs WHERE kind='kona.member'")
     return [r[0] if isinstance(r[0], bytes) else str(r[0]).encode() for r in rows]
 
 
@@ -665,7 +660,7 @@ def test_personal_data_not_stored_in_plain_text(server, kona):
     for raw in bodies:
         for s in secrets_:
             assert s not in raw, f"{s!r} stored in plain text in a kona.member document"
-    for path in [server.db, server.db.with_name(server.db.name + "-wal")]:
+    for path in [] if ON_PG else [server.db, server.db.with_name(server.db.name + "-wal")]:
         if path.exists():
             data = path.read_bytes()
             for s in secrets_:

@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl, urlparse
 import pytest
 import requests
 
-from conftest import BIN, Server
+from conftest import BIN, Server, database
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded;charset=utf-8"}
 TIME = re.compile(r"^\d{4}\.\d{2}\.\d{2} \d{2}:\d{2}:\d{2}$")
@@ -1141,7 +1141,7 @@ def test_outside_sandbox_a_partners_secret(tmp_path):
     secret reaches only its partner's merchants and payments."""
     work = tmp_path / "live"
     work.mkdir()
-    db = work / "wonpay.db"
+    db = database(work / "wonpay.db")
 
     def add(email, no):
         out = subprocess.run([BIN, "partner", "add", "--email", email, "--oneq", no,

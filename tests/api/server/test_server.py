@@ -10,7 +10,7 @@ import time
 import pytest
 import requests
 
-from conftest import BIN, ROOT, SANDBOX_TOKEN, Server, create_body
+from conftest import BIN, ROOT, SANDBOX_TOKEN, Server, create_body, sqlite_only
 
 
 def run(*args, timeout=30):
@@ -27,6 +27,7 @@ def test_help_and_version():
     assert run("serve", "--nope").returncode == 2
 
 
+@sqlite_only("reads the file's bytes and rows (test_postgres.py has the PostgreSQL CLI)")
 def test_migrate_and_partner_cli(tmp_path):
     db = tmp_path / "p.db"
     out = run("migrate", "--db", str(db))
@@ -175,6 +176,7 @@ def test_sanitizer_reports_are_detected(tmp_path):
     s.check_sanitizers()
 
 
+@sqlite_only("removes the database file")
 def test_deleted_database_refuses_writes_and_fails_readiness(make_server):
     """The file removed under a running server: no write is acknowledged into it any more."""
     s = make_server(["--sandbox"])
@@ -223,3 +225,16 @@ def test_partner_add_names_a_missing_key_file(tmp_path):
     assert out.returncode != 0
     assert "No such file" in out.stderr and "not an RSA" not in out.stderr, out.stderr
     assert not (tmp_path / "data.key").exists()  # nothing made for a refused input
+
+
+def test_a_newer_schema_is_refused_clearly(tmp_path):
+    """A database a newer wonpay migrated: this one says so instead of running on it."""
+    db = tmp_path / "newer.db"
+    assert run("migrate", "--db", str(db)).returncode == 0
+    con = sqlite3.connect(db)
+    con.execute("PRAGMA user_version = 99")
+    con.close()
+    out = run("serve", "--listen", "127.0.0.1:0", "--db", str(db), timeout=60)
+    assert out.returncode != 0 and "listening" not in out.stdout
+    assert re.search(r"schema version 99, newer than this wonpay knows \(\d+\)", out.stderr), \
+        out.stderr

@@ -12,14 +12,13 @@ WONPAY_STOP_SEED picks the schedule.
 """
 import os
 import random
-import sqlite3
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from conftest import SANDBOX_EMAIL, SANDBOX_TOKEN, Server, create_body
+from conftest import SANDBOX_EMAIL, SANDBOX_TOKEN, Server, create_body, query
 
 ROUNDS = int(os.environ.get("WONPAY_STOP_ROUNDS", "100"))
 SEED = int(os.environ.get("WONPAY_STOP_SEED", "20261202"))
@@ -50,12 +49,8 @@ def writer(url, kind, tag, stop, acked):
 
 
 def present(db, acked):
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        links = {r[0] for r in con.execute("SELECT keyword FROM aqr_links")}
-        wires = {r[0] for r in con.execute("SELECT id FROM ledger_transfers WHERE result = 0")}
-    finally:
-        con.close()
+    links = {r[0] for r in query(db, "SELECT keyword FROM aqr_links")}
+    wires = {r[0] for r in query(db, "SELECT id FROM ledger_transfers WHERE result = 0")}
     return [a for a in acked if a[1] not in (links if a[0] == "aqr" else wires)]
 
 

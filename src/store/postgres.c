@@ -1,0 +1,1512 @@
+/*
+ * postgres.c — the PostgreSQL backend of store.h (libpq).
+ *
+ * The same contract as sqlite.c, on a server instead of a file:
+ * - A fixed pool of connections, each used by one thread at a time; each
+ *   prepares a statement the first time it runs it (PQprepare) and keeps it
+ *   for the connection's life. Values only ever travel as parameters.
+ * - Every session runs with synchronous_commit=on: COMMIT returns once the
+ *   commit record is flushed (on the standby too, where the operator has one),
+ *   and tx_commit says WP_OK only when COMMIT itself answered COMMIT. A
+ *   transaction PostgreSQL has aborted answers COMMIT with ROLLBACK: that is
+ *   a failure here, never a success.
+ * - One write transaction at a time per process (write_lock), as sqlite.c.
+ * - A statement that fails leaves a PostgreSQL transaction aborted until a
+ *   ROLLBACK TO; the commit queue runs each command in a savepoint, so a
+ *   failed command undoes only itself. Inserts whose callers retry on
+ *   WP_E_CONFLICT (a keyword, an id drawn at random) use ON CONFLICT DO
+ *   NOTHING, so a conflict is an answer, not an error that aborts.
+ * - A lost connection fails what runs on it with WP_E_STORAGE (callers answer
+ *   503). The next time the pool hands it out it is re-established
+ *   (PQreset), never in the middle of a transaction: a statement meant for a
+ *   transaction never runs in autocommit on a new session.
+ * - The URL goes to libpq untouched (sslmode, sslrootcert, ... are its
+ *   parameters); messages show it without its password (wp_store_describe).
+ *
+ * Fault injection (test builds) is SQLite's alone: wp_store_inject is a
+ * no-op on this backend.
+ *
+ * One process per database for now: serve claims the database with a session
+ * advisory lock (pg_claim) until several processes are correct together
+ * (issue 14, phase 2).
+ */
+#include <assert.h>
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bounds.h"
+#include "store/postgres.h"
+#include "util/embedded.h"
+
+#define CREDENTIAL_COLS                                                                            \
+	"p.id, p.email, p.name, p.created_ms, c.surface, c.login, "                                \
+	"c.secret_sha256, c.sealed_secret, c.created_ms"
+#define CRYPTO_KEY_COLS                                                                            \
+	"id, surface, partner_id, login, server_private_sealed, server_public, "                   \
+	"partner_public, created_ms"
+#define DOC_COLS "kind, id, owner, ref, uniq, body, created_ms, updated_ms"
+#define WEBHOOK_COLS(BODY)                                                                         \
+	"id, surface, owner, event_id, url, " BODY ", state, attempts, tries, last_status, "       \
+	"last_error, round_ms, next_ms, created_ms, updated_ms"
+#define WEBHOOK_READ(BODY) WEBHOOK_COLS(BODY) ", seq"
+#define BANK_COLS                                                                                  \
+	"bank_code, account_number, holder_name, birth_date, business_no, kind, "                  \
+	"status, simulate, ledger_account_id, created_ms"
+#define ACCOUNT_COLS                                                                               \
+	"id, code, flags, debits_posted, credits_posted, debits_pending, "                         \
+	"credits_pending, created_ms"
+#define TRANSFER_COLS                                                                              \
+	"id, debit_account_id, credit_account_id, amount, code, flags, "                           \
+	"pending_id, timeout_s, ref, created_ms, expires_ms, state, result"
+
+/* Each statement's parameters are exactly $1..$n, every one referenced (PostgreSQL infers types). */
+static const char *const stmt_sql[ST_COUNT] = {
+    [ST_PING] = "SELECT 1",
+    [ST_SESSION] = "SELECT set_config('synchronous_commit', 'on', false), "
+		   "set_config('lock_timeout', $1, false), "
+		   "set_config('client_min_messages', 'warning', false)",
+    [ST_HEALTH_WRITE] = "INSERT INTO health(id, checked_ms) VALUES (1, $1) "
+			"ON CONFLICT (id) DO UPDATE SET checked_ms = excluded.checked_ms",
+    [ST_USED_TOKEN_INSERT] =
+	"INSERT INTO used_tokens(scope, digest, expires_ms) VALUES ($1, $2, $3) "
+	"ON CONFLICT (scope, digest) DO UPDATE SET expires_ms = excluded.expires_ms "
+	"WHERE used_tokens.expires_ms <= $4",
+    [ST_USED_TOKEN_GET] = "SELECT expires_ms FROM used_tokens WHERE scope = $1 AND digest = $2",
+    [ST_USED_TOKEN_EXPIRE] = "DELETE FROM used_tokens WHERE ctid IN (SELECT ctid FROM used_tokens "
+			     "WHERE expires_ms <= $1 LIMIT $2)",
+    [ST_PARTNER_INSERT] = "INSERT INTO partners(email, name, created_ms) VALUES ($1, $2, $3) "
+			  "ON CONFLICT DO NOTHING RETURNING id",
+    [ST_PARTNER_COUNT] = "SELECT count(*) FROM partners",
+    [ST_PARTNER_LIST] = "SELECT id, email, name, created_ms FROM partners ORDER BY id",
+    [ST_PARTNER_BY_EMAIL] = "SELECT id, email, name, created_ms FROM partners "
+			    "WHERE lower(email) = lower($1)",
+    [ST_CREDENTIAL_INSERT] = "INSERT INTO credentials(partner_id, surface, secret_sha256, login, "
+			     "sealed_secret, created_ms) VALUES ($1, $2, $3, $4, $5, $6) "
+			     "ON CONFLICT DO NOTHING",
+    [ST_CREDENTIAL_BY_LOGIN] = "SELECT " CREDENTIAL_COLS " FROM credentials c "
+			       "JOIN partners p ON p.id = c.partner_id "
+			       "WHERE c.surface = $1 AND c.login = $2",
+    [ST_CREDENTIAL_BY_SECRET] = "SELECT " CREDENTIAL_COLS " FROM credentials c "
+				"JOIN partners p ON p.id = c.partner_id "
+				"WHERE c.surface = $1 AND c.secret_sha256 = $2",
+    [ST_CRYPTO_KEY_INSERT] = "INSERT INTO crypto_keys(" CRYPTO_KEY_COLS ") "
+			     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+    [ST_CRYPTO_KEY_GET] = "SELECT " CRYPTO_KEY_COLS " FROM crypto_keys "
+			  "WHERE surface = $1 AND id = $2",
+    [ST_AQR_INSERT] = "INSERT INTO aqr_links(keyword, partner_id, bank_id, bank_code, "
+		      "account_number, account_owner, phone_number, account_name, created_ms) "
+		      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
+    [ST_AQR_GET] = "SELECT keyword, partner_id, bank_id, bank_code, account_number, "
+		   "account_owner, phone_number, account_name, created_ms, deleted_ms "
+		   "FROM aqr_links WHERE keyword = $1",
+    [ST_AQR_DELETE] = "UPDATE aqr_links SET deleted_ms = $3 "
+		      "WHERE keyword = $1 AND partner_id = $2 AND deleted_ms IS NULL",
+    [ST_BEGIN] = "BEGIN",
+    /* ledger verify: both tables from one snapshot */
+    [ST_BEGIN_SNAPSHOT] = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_SAVEPOINT] = "SAVEPOINT cmd",
+    [ST_RELEASE] = "RELEASE cmd",
+    [ST_ROLLBACK_TO] = "ROLLBACK TO cmd",
+    [ST_ACCOUNT_INSERT] = "INSERT INTO ledger_accounts(code, flags, debits_posted, credits_posted, "
+			  "debits_pending, credits_pending, created_ms) "
+			  "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    [ST_ACCOUNT_GET] = "SELECT " ACCOUNT_COLS " FROM ledger_accounts WHERE id = $1",
+    [ST_ACCOUNT_UPDATE] = "UPDATE ledger_accounts SET debits_posted = $2, credits_posted = $3, "
+			  "debits_pending = $4, credits_pending = $5 WHERE id = $1",
+    [ST_ACCOUNTS_EACH] = "SELECT " ACCOUNT_COLS " FROM ledger_accounts ORDER BY id",
+    [ST_TRANSFER_GET] = "SELECT " TRANSFER_COLS " FROM ledger_transfers WHERE id = $1",
+    [ST_TRANSFER_INSERT] = "INSERT INTO ledger_transfers(" TRANSFER_COLS ") "
+			   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
+			   "ON CONFLICT DO NOTHING",
+    [ST_TRANSFER_SET_STATE] = "UPDATE ledger_transfers SET state = $2 WHERE id = $1",
+    [ST_TRANSFERS_EACH] = "SELECT " TRANSFER_COLS " FROM ledger_transfers ORDER BY created_ms, id",
+    [ST_PENDING_EXPIRED] = "SELECT id FROM ledger_transfers WHERE state = 1 AND expires_ms > 0 "
+			   "AND expires_ms <= $1 ORDER BY expires_ms LIMIT $2",
+    [ST_BANK_ACCOUNT_INSERT] = "INSERT INTO bank_accounts(" BANK_COLS ") "
+			       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+			       "ON CONFLICT DO NOTHING",
+    [ST_BANK_ACCOUNT_GET] = "SELECT " BANK_COLS " FROM bank_accounts "
+			    "WHERE bank_code = $1 AND account_number = $2",
+    [ST_BANK_ACCOUNT_SET_STATUS] = "UPDATE bank_accounts SET status = $3 "
+				   "WHERE bank_code = $1 AND account_number = $2",
+    [ST_BANK_ACCOUNT_BY_LEDGER] = "SELECT " BANK_COLS " FROM bank_accounts "
+				  "WHERE ledger_account_id = $1",
+    [ST_BANK_RESERVE_GET] = "SELECT ledger_account_id FROM bank_reserves WHERE bank_code = $1",
+    [ST_BANK_RESERVE_INSERT] = "INSERT INTO bank_reserves(bank_code, ledger_account_id) "
+			       "VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    [ST_SANDBOX_CLEAR] = "WITH a AS (DELETE FROM bank_accounts), b AS (DELETE FROM bank_reserves), "
+			 "t AS (DELETE FROM ledger_transfers) DELETE FROM ledger_accounts",
+    [ST_DOC_INSERT] = "INSERT INTO docs(" DOC_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+		      "ON CONFLICT DO NOTHING",
+    /*
+     * A uniq another document holds is a conflict answered, not an error
+     * that aborts the transaction: (updated, taken) tells which.
+     */
+    [ST_DOC_UPDATE] = "WITH taken AS (SELECT 1 FROM docs WHERE kind = $1 AND uniq = $4 "
+		      "AND id <> $2 LIMIT 1), "
+		      "upd AS (UPDATE docs SET ref = $3, uniq = $4, body = $5, updated_ms = $6 "
+		      "WHERE kind = $1 AND id = $2 AND NOT EXISTS (SELECT 1 FROM taken) "
+		      "RETURNING 1) "
+		      "SELECT (SELECT count(*) FROM upd), (SELECT count(*) FROM taken)",
+    [ST_DOC_DELETE] = "DELETE FROM docs WHERE kind = $1 AND id = $2",
+    [ST_DOC_DELETE_KIND] = "DELETE FROM docs WHERE kind = $1",
+    [ST_DOC_GET] = "SELECT " DOC_COLS " FROM docs WHERE kind = $1 AND id = $2",
+    [ST_DOC_BY_UNIQ] = "SELECT " DOC_COLS " FROM docs WHERE kind = $1 AND uniq = $2",
+    [ST_DOC_FIND] = "SELECT " DOC_COLS " FROM docs WHERE kind = $1 AND owner = $2 AND ref = $3 "
+		    "ORDER BY created_ms DESC, id DESC LIMIT $4",
+    [ST_WEBHOOK_INSERT] = "INSERT INTO webhook_deliveries(" WEBHOOK_COLS(
+	"body") ") "
+		"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) "
+		"ON CONFLICT DO NOTHING",
+    [ST_WEBHOOK_UPDATE] = "UPDATE webhook_deliveries SET state = $2, attempts = $3, tries = $4, "
+			  "last_status = $5, last_error = $6, round_ms = $7, next_ms = $8, "
+			  "updated_ms = $9 WHERE id = $1",
+    [ST_WEBHOOK_GET] = "SELECT " WEBHOOK_READ("body") " FROM webhook_deliveries WHERE id = $1",
+    [ST_WEBHOOK_DUE] = "SELECT " WEBHOOK_READ(
+	"NULL") " FROM webhook_deliveries "
+		"WHERE state = 0 AND next_ms <= $1 AND (next_ms > $3 OR (next_ms = $3 AND seq > $4)) "
+		"ORDER BY next_ms, seq LIMIT $2",
+    [ST_WEBHOOK_NEXT_DUE] = "SELECT next_ms FROM webhook_deliveries WHERE state = 0 "
+			    "ORDER BY next_ms LIMIT 1",
+    [ST_WEBHOOK_LIST] =
+	"SELECT " WEBHOOK_READ("body") " FROM webhook_deliveries "
+				       "WHERE surface = $1 ORDER BY seq DESC LIMIT $2",
+    [ST_WEBHOOK_LIST_OWNER] = "SELECT " WEBHOOK_READ(
+	"body") " FROM webhook_deliveries "
+		"WHERE surface = $1 AND owner = $3 ORDER BY seq DESC LIMIT $2",
+    [ST_WEBHOOK_ATTEMPT_INSERT] = "INSERT INTO webhook_attempts(delivery_id, n, at_ms, "
+				  "duration_ms, http_status, error) "
+				  "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+    [ST_WEBHOOK_ATTEMPTS] = "SELECT * FROM (SELECT delivery_id, n, at_ms, duration_ms, "
+			    "http_status, error FROM webhook_attempts WHERE delivery_id = $1 "
+			    "ORDER BY n DESC LIMIT $2) last ORDER BY n",
+    [ST_WEBHOOK_SECRET_INSERT] = "INSERT INTO webhook_secrets(surface, owner, sealed, created_ms) "
+				 "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+    [ST_WEBHOOK_SECRET_GET] = "SELECT sealed FROM webhook_secrets WHERE surface = $1 AND "
+			      "owner = $2",
+};
+
+/* The advisory lock serve holds (pg_claim): one server per database until phase 2. */
+#define CLAIM_KEY "7742363371570299" /* "wonpay" in a bigint, as text */
+/* Migrations take it for their transaction: two starts never migrate at once. */
+#define MIGRATE_KEY "7742363371570300"
+
+struct conn {
+	struct pg_store *store;
+	PGconn *pg;
+	bool prepared[ST_COUNT];
+	bool busy;
+};
+
+struct pg_tx {
+	struct wp_tx base;
+	struct pg_store *store;
+	struct conn *conn;
+};
+
+struct pg_store {
+	struct wp_store base;
+	struct pg_tx tx; /* the one open write transaction, guarded by write_lock */
+	pthread_mutex_t lock;
+	pthread_cond_t freed;
+	pthread_mutex_t write_lock;
+	unsigned count;
+	struct conn conns[WP_STORE_POOL_MAX];
+	PGconn *claim; /* serve's session holding CLAIM_KEY; NULL otherwise */
+	char url[WP_STORE_PATH_MAX_BYTES];
+	char shown[WP_STORE_PATH_MAX_BYTES]; /* the URL without its password, for messages */
+};
+
+static const struct wp_store_ops pg_ops;
+
+static int hex_digit(char c)
+{
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+				      : -1;
+}
+
+/* A bytea in text form ("\x" and hex) into exactly n bytes; zeros if it is not that. */
+static void col_bytes(const PGresult *r, int row, int i, uint8_t *out, size_t n)
+{
+	const char *t = PQgetvalue(r, row, i);
+	memset(out, 0, n);
+	if ((size_t)PQgetlength(r, row, i) != 2 + 2 * n || t[0] != '\\' || t[1] != 'x')
+		return;
+	for (size_t k = 0; k < n; k++) {
+		int hi = hex_digit(t[2 + 2 * k]), lo = hex_digit(t[3 + 2 * k]);
+		if (hi < 0 || lo < 0) {
+			memset(out, 0, n);
+			return;
+		}
+		out[k] = (uint8_t)(hi << 4 | lo);
+	}
+}
+
+/* ---- errors and logging ---- */
+
+/* A libpq message as one line of JSON string (no quotes, backslashes or control bytes). */
+static void log_line(const char *op, const char *msg)
+{
+	char clean[512];
+	size_t n = 0;
+	for (const char *p = msg ? msg : "?"; *p != '\0' && n + 1 < sizeof(clean); p++)
+		clean[n++] = (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20) ? ' ' : *p;
+	while (n > 0 && clean[n - 1] == ' ')
+		n--;
+	clean[n] = '\0';
+	fprintf(stderr,
+		"{\"level\":\"error\",\"store\":\"postgres\",\"op\":\"%s\",\"error\":\"%s\"}\n", op,
+		clean);
+}
+
+/* What a failed result means: a constraint is WP_E_CONFLICT, anything else WP_E_STORAGE. */
+static wp_status failed(struct conn *c, const PGresult *res, enum stmt_id id)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	if (state != NULL && strncmp(state, "23", 2) == 0)
+		return WP_E_CONFLICT; /* integrity constraint violation */
+	char op[16];
+	snprintf(op, sizeof(op), "s%d", (int)id);
+	log_line(op, res && PQresultErrorMessage(res)[0] ? PQresultErrorMessage(res)
+							 : PQerrorMessage(c->pg));
+	return WP_E_STORAGE;
+}
+
+/* ---- connections ---- */
+
+/*
+ * Session settings every connection runs with, set again after a reconnect:
+ * durable commits whatever the server's or the role's default, and lock waits
+ * bounded as SQLite's busy timeout bounds them.
+ */
+static bool session_setup(struct conn *c)
+{
+	memset(c->prepared, 0, sizeof(c->prepared));
+	char timeout[24];
+	snprintf(timeout, sizeof(timeout), "%dms", WP_STORE_BUSY_TIMEOUT_MS);
+	const char *v[1] = {timeout};
+	PGresult *r = PQexecParams(c->pg, stmt_sql[ST_SESSION], 1, NULL, v, NULL, NULL, 0);
+	bool ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+	if (!ok)
+		log_line("session", PQresultErrorMessage(r));
+	PQclear(r);
+	return ok;
+}
+
+/*
+ * Connects with the URL as given; libpq's own defaults apply to what it
+ * leaves out. A connect timeout unless the URL names one; the client
+ * encoding is always UTF-8 (the server's text is what wonpay stores).
+ */
+static PGconn *connect_url(const char *url, const char *application_name)
+{
+	char timeout[16];
+	snprintf(timeout, sizeof(timeout), "%d", WP_STORE_BUSY_TIMEOUT_MS / 1000);
+	const char *const keys[] = {"connect_timeout",
+				    "fallback_application_name",
+				    "dbname",
+				    "client_encoding",
+				    application_name ? "application_name" : NULL,
+				    NULL};
+	const char *const values[] = {timeout, "wonpay", url, "UTF8", application_name, NULL};
+	return PQconnectdbParams(keys, values, 1);
+}
+
+/* A connection fit to use: re-established if it was lost. False if it still is not. */
+static bool live(struct conn *c)
+{
+	if (PQstatus(c->pg) == CONNECTION_OK)
+		return true;
+	PQreset(c->pg);
+	if (PQstatus(c->pg) != CONNECTION_OK) {
+		log_line("reconnect", PQerrorMessage(c->pg));
+		return false;
+	}
+	if (!session_setup(c))
+		return false;
+	fprintf(stderr, "{\"level\":\"info\",\"store\":\"postgres\",\"message\":\"reconnected to "
+			"the database\"}\n");
+	return true;
+}
+
+static struct conn *acquire(struct pg_store *s)
+{
+	struct conn *c = NULL;
+	pthread_mutex_lock(&s->lock);
+	while (c == NULL) {
+		for (unsigned i = 0; i < s->count && c == NULL; i++) {
+			if (!s->conns[i].busy) {
+				s->conns[i].busy = true;
+				c = &s->conns[i];
+			}
+		}
+		if (c == NULL)
+			pthread_cond_wait(&s->freed, &s->lock);
+	}
+	pthread_mutex_unlock(&s->lock);
+	live(c); /* if not, what runs on it fails with WP_E_STORAGE */
+	return c;
+}
+
+static void release(struct pg_store *s, struct conn *c)
+{
+	pthread_mutex_lock(&s->lock);
+	assert(c->busy);
+	c->busy = false;
+	pthread_cond_signal(&s->freed);
+	pthread_mutex_unlock(&s->lock);
+}
+
+struct conn *wp_pg_acquire(struct wp_store *s)
+{
+	return acquire((struct pg_store *)s);
+}
+
+void wp_pg_release(struct wp_store *s, struct conn *c)
+{
+	release((struct pg_store *)s, c);
+}
+
+static bool prepare(struct conn *c, enum stmt_id id, char name[16])
+{
+	snprintf(name, 16, "wp%d", (int)id);
+	if (c->prepared[id])
+		return true;
+	PGresult *r = PQprepare(c->pg, name, stmt_sql[id], 0, NULL);
+	c->prepared[id] = PQresultStatus(r) == PGRES_COMMAND_OK;
+	if (!c->prepared[id])
+		failed(c, r, id);
+	PQclear(r);
+	return c->prepared[id];
+}
+
+/*
+ * Runs a prepared statement with its parameters. WP_OK with *out holding the
+ * result (the caller clears it); WP_E_CONFLICT on a constraint; WP_E_STORAGE
+ * (logged) when the database failed or the connection is lost.
+ */
+wp_status wp_pg_run(struct conn *c, enum stmt_id id, const struct params *p, PGresult **out)
+{
+	char name[16];
+	*out = NULL;
+	if (PQstatus(c->pg) != CONNECTION_OK) {
+		log_line("connection", "the connection to the database is lost");
+		return WP_E_STORAGE;
+	}
+	if (!prepare(c, id, name))
+		return WP_E_STORAGE;
+	PGresult *r = PQexecPrepared(c->pg, name, p ? p->n : 0, p ? p->v : NULL, p ? p->len : NULL,
+				     p ? p->fmt : NULL, 0);
+	ExecStatusType es = PQresultStatus(r);
+	if (es == PGRES_COMMAND_OK || es == PGRES_TUPLES_OK) {
+		*out = r;
+		return WP_OK;
+	}
+	wp_status st = failed(c, r, id);
+	PQclear(r);
+	return st;
+}
+
+/* A statement run for its effect; rows (if asked) is how many it changed. */
+wp_status wp_pg_run_write(struct conn *c, enum stmt_id id, const struct params *p, long *rows)
+{
+	PGresult *r;
+	wp_status st = wp_pg_run(c, id, p, &r);
+	if (st == WP_OK && rows != NULL)
+		*rows = strtol(PQcmdTuples(r), NULL, 10);
+	PQclear(r);
+	return st;
+}
+
+/* A query giving at most one row: WP_OK with the row in *out, or WP_E_NOT_FOUND. */
+wp_status wp_pg_run_row(struct conn *c, enum stmt_id id, const struct params *p, PGresult **out)
+{
+	wp_status st = wp_pg_run(c, id, p, out);
+	if (st == WP_OK && PQntuples(*out) == 0) {
+		PQclear(*out);
+		*out = NULL;
+		st = WP_E_NOT_FOUND;
+	}
+	return st;
+}
+
+/* Insert ... ON CONFLICT DO NOTHING: no row written means the key was taken. */
+wp_status wp_pg_run_insert(struct conn *c, enum stmt_id id, const struct params *p)
+{
+	long rows = 0;
+	wp_status st = wp_pg_run_write(c, id, p, &rows);
+	return st == WP_OK && rows != 1 ? WP_E_CONFLICT : st;
+}
+
+static void pg_close(struct wp_store *base)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	for (unsigned i = 0; i < s->count; i++)
+		PQfinish(s->conns[i].pg);
+	if (s->claim != NULL)
+		PQfinish(s->claim);
+	pthread_cond_destroy(&s->freed);
+	pthread_mutex_destroy(&s->write_lock);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+wp_status wp_store_postgres_open(const char *url, unsigned pool, struct wp_store **out, char *err,
+				 size_t err_cap)
+{
+	if (pool == 0)
+		pool = 1;
+	if (pool > WP_STORE_POOL_MAX)
+		pool = WP_STORE_POOL_MAX;
+	struct pg_store *s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		snprintf(err, err_cap, "out of memory");
+		return WP_E_NOMEM;
+	}
+	s->base.ops = &pg_ops;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->freed, NULL);
+	pthread_mutex_init(&s->write_lock, NULL);
+	wp_store_describe(url, s->shown, sizeof(s->shown));
+	if (snprintf(s->url, sizeof(s->url), "%s", url) >= (int)sizeof(s->url)) {
+		snprintf(err, err_cap, "the database URL is longer than %zu bytes",
+			 sizeof(s->url) - 1);
+		pg_close(&s->base);
+		return WP_E_INVALID;
+	}
+	for (unsigned i = 0; i < pool; i++) {
+		struct conn *c = &s->conns[i];
+		c->store = s;
+		c->pg = connect_url(s->url, NULL);
+		s->count++;
+		if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK || !session_setup(c)) {
+			char why[256];
+			snprintf(why, sizeof(why), "%s",
+				 c->pg ? PQerrorMessage(c->pg) : "out of memory");
+			why[strcspn(why, "\n")] = '\0';
+			snprintf(err, err_cap, "cannot connect to the database %s: %s", s->shown,
+				 why);
+			pg_close(&s->base);
+			return WP_E_STORAGE;
+		}
+	}
+	*out = &s->base;
+	return WP_OK;
+}
+
+/* ---- migrations: store/migrations/postgres/NNNN_*.sql, in name order ---- */
+
+static const char migrations_prefix[] = "store/migrations/postgres/";
+
+/* The number of an embedded migration of this backend, or 0. */
+static int migration_number(const struct wp_embedded *m)
+{
+	size_t plen = sizeof(migrations_prefix) - 1;
+	int number = 0;
+	if (strncmp(m->name, migrations_prefix, plen) != 0 ||
+	    sscanf(m->name + plen, "%4d_", &number) != 1 || number <= 0)
+		return 0;
+	return number;
+}
+
+/* A statement without values (a migration file, transaction control) on c. */
+static bool simple(struct conn *c, const char *sql, const char *what)
+{
+	PGresult *r = PQexec(c->pg, sql);
+	ExecStatusType es = PQresultStatus(r);
+	bool ok = es == PGRES_COMMAND_OK || es == PGRES_TUPLES_OK;
+	if (!ok)
+		fprintf(stderr, "wonpay: %s failed: %s", what, PQresultErrorMessage(r));
+	PQclear(r);
+	return ok;
+}
+
+/*
+ * In one transaction under the migration lock: the version table made if
+ * missing, and the version read. -1 when the database fails.
+ */
+static int schema_version(struct conn *c)
+{
+	const char *v[1] = {MIGRATE_KEY};
+	PGresult *r = NULL;
+	int version = -1;
+	if (!simple(c, "BEGIN", "reading the schema version"))
+		return -1;
+	r = PQexecParams(c->pg, "SELECT pg_advisory_xact_lock($1::bigint)", 1, NULL, v, NULL, NULL,
+			 0);
+	bool ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+	PQclear(r);
+	ok = ok && simple(c,
+			  "CREATE TABLE IF NOT EXISTS wonpay_schema ("
+			  "id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)",
+			  "making the schema version table");
+	if (ok) {
+		r = PQexecParams(c->pg, "SELECT version FROM wonpay_schema WHERE id = 1", 0, NULL,
+				 NULL, NULL, NULL, 0);
+		if (PQresultStatus(r) == PGRES_TUPLES_OK)
+			version = PQntuples(r) == 0 ? 0 : (int)col_int(r, 0, 0);
+		PQclear(r);
+	}
+	if (version < 0 || !simple(c, "COMMIT", "reading the schema version")) {
+		simple(c, "ROLLBACK", "rolling back");
+		return -1;
+	}
+	return version;
+}
+
+/* Applies migration m (number) in its own transaction, unless another start did. */
+static bool apply_migration(struct conn *c, const struct wp_embedded *m, int number)
+{
+	char num[16];
+	snprintf(num, sizeof(num), "%d", number);
+	const char *lock[1] = {MIGRATE_KEY};
+	const char *ver[1] = {num};
+	if (!simple(c, "BEGIN", m->name))
+		return false;
+	PGresult *r = PQexecParams(c->pg, "SELECT pg_advisory_xact_lock($1::bigint)", 1, NULL, lock,
+				   NULL, NULL, 0);
+	bool ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+	PQclear(r);
+	int now = -1;
+	if (ok) {
+		r = PQexecParams(c->pg, "SELECT version FROM wonpay_schema WHERE id = 1", 0, NULL,
+				 NULL, NULL, NULL, 0);
+		ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+		now = ok && PQntuples(r) > 0 ? (int)col_int(r, 0, 0) : 0;
+		PQclear(r);
+	}
+	if (ok && now < number) {
+		ok = now == number - 1 && simple(c, m->data, m->name);
+		if (ok) {
+			r = PQexecParams(
+			    c->pg,
+			    "INSERT INTO wonpay_schema(id, version) VALUES (1, $1) "
+			    "ON CONFLICT (id) DO UPDATE SET version = excluded.version",
+			    1, NULL, ver, NULL, NULL, 0);
+			ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+			if (!ok)
+				fprintf(stderr, "wonpay: %s: %s", m->name, PQresultErrorMessage(r));
+			PQclear(r);
+		}
+	}
+	if (ok)
+		ok = simple(c, "COMMIT", m->name);
+	if (!ok) {
+		simple(c, "ROLLBACK", "rolling back");
+		fprintf(stderr, "migration %s failed\n", m->name);
+	}
+	return ok;
+}
+
+static wp_status pg_migrate(struct wp_store *base, int *version)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	struct conn *c = acquire(s);
+	wp_status result = WP_E_STORAGE;
+	int latest = 0;
+	for (unsigned i = 0; i < wp_embedded_count; i++) {
+		int n = migration_number(&wp_embedded_files[i]);
+		latest = n > latest ? n : latest;
+	}
+	int current = PQstatus(c->pg) == CONNECTION_OK ? schema_version(c) : -1;
+	if (current < 0)
+		goto out;
+	if (current > latest) {
+		fprintf(stderr,
+			"wonpay: the database %s is at schema version %d, newer than this wonpay "
+			"knows (%d): run the wonpay that migrated it, or a newer one\n",
+			s->shown, current, latest);
+		result = WP_E_INVALID;
+		goto out;
+	}
+	if (current > 0 && current < latest)
+		fprintf(stderr,
+			"wonpay: the database %s is at schema version %d; migrating to %d\n",
+			s->shown, current, latest);
+	int applied = current;
+	for (unsigned i = 0; i < wp_embedded_count; i++) {
+		const struct wp_embedded *m = &wp_embedded_files[i];
+		int number = migration_number(m);
+		if (number == 0 || number <= current)
+			continue;
+		if (number != applied + 1) {
+			fprintf(stderr, "migration %s is out of order (at version %d)\n", m->name,
+				applied);
+			goto out;
+		}
+		if (!apply_migration(c, m, number))
+			goto out;
+		applied = number;
+	}
+	*version = applied;
+	result = WP_OK;
+out:
+	release(s, c);
+	return result;
+}
+
+static wp_status pg_ping(struct wp_store *base)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	struct conn *c = acquire(s);
+	PGresult *r;
+	wp_status st = wp_pg_run_row(c, ST_PING, NULL, &r);
+	PQclear(r);
+	release(s, c);
+	return st;
+}
+
+/*
+ * serve's claim on the database: a session advisory lock on a connection of
+ * its own, held until close. A second server on the same database is refused
+ * until several are correct together (issue 14, phase 2). If PostgreSQL
+ * restarts, the session and its lock are gone; a later server could then
+ * start beside this one, which phase 2 must make safe anyway.
+ */
+static wp_status pg_claim(struct wp_store *base, char *err, size_t err_cap)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	if (s->claim != NULL)
+		return WP_OK;
+	char me[32];
+	snprintf(me, sizeof(me), "wonpay pid %ld", (long)getpid());
+	PGconn *pg = connect_url(s->url, me);
+	const char *v[1] = {CLAIM_KEY};
+	PGresult *r = NULL;
+	bool ok = pg != NULL && PQstatus(pg) == CONNECTION_OK;
+	if (ok)
+		r = PQexecParams(pg, "SELECT pg_try_advisory_lock($1::bigint)", 1, NULL, v, NULL,
+				 NULL, 0);
+	if (!ok || PQresultStatus(r) != PGRES_TUPLES_OK) {
+		char why[256];
+		snprintf(why, sizeof(why), "%s", pg ? PQerrorMessage(pg) : "out of memory");
+		why[strcspn(why, "\n")] = '\0';
+		snprintf(err, err_cap, "cannot claim the database %s: %s", s->shown, why);
+		PQclear(r);
+		PQfinish(pg);
+		return WP_E_STORAGE;
+	}
+	bool mine = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	if (!mine) {
+		/* who holds it: its session's application_name names its pid */
+		r = PQexecParams(pg,
+				 "SELECT a.application_name FROM pg_locks l "
+				 "JOIN pg_stat_activity a ON a.pid = l.pid "
+				 "WHERE l.locktype = 'advisory' AND l.granted AND "
+				 "l.database = (SELECT oid FROM pg_database "
+				 "WHERE datname = current_database()) AND "
+				 "(l.classid::bigint << 32 | l.objid::bigint) = $1::bigint LIMIT 1",
+				 1, NULL, v, NULL, NULL, 0);
+		const char *who = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
+					  strncmp(PQgetvalue(r, 0, 0), "wonpay pid ", 11) == 0
+				      ? PQgetvalue(r, 0, 0) + 11
+				      : "unknown";
+		snprintf(
+		    err, err_cap,
+		    "another wonpay server (pid %s) already serves the database %s; stop it, or "
+		    "give this one its own database (several servers on one database come "
+		    "with issue 14's second phase)",
+		    who, s->shown);
+		PQclear(r);
+		PQfinish(pg);
+		return WP_E_CONFLICT;
+	}
+	s->claim = pg;
+	return WP_OK;
+}
+
+/* ---- write transactions ---- */
+
+/* Transaction control: no parameters, no rows. */
+static wp_status control(struct conn *c, enum stmt_id id)
+{
+	return wp_pg_run_write(c, id, NULL, NULL);
+}
+
+static wp_status pg_tx_begin(struct wp_store *base, struct wp_tx **out)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	pthread_mutex_lock(&s->write_lock);
+	assert(s->tx.conn == NULL); /* one write transaction at a time */
+	struct conn *c = acquire(s);
+	wp_status st = control(c, ST_BEGIN);
+	if (st != WP_OK) {
+		release(s, c);
+		pthread_mutex_unlock(&s->write_lock);
+		return st;
+	}
+	s->tx.base.ops = &pg_ops;
+	s->tx.store = s;
+	s->tx.conn = c;
+	*out = &s->tx.base;
+	return WP_OK;
+}
+
+static struct conn *txc(struct wp_tx *tx)
+{
+	assert(tx != NULL);
+	assert(((struct pg_tx *)tx)->conn != NULL);
+	return ((struct pg_tx *)tx)->conn;
+}
+
+struct conn *wp_pg_txc(struct wp_tx *tx)
+{
+	return txc(tx);
+}
+
+static void tx_end(struct wp_tx *base)
+{
+	struct pg_tx *tx = (struct pg_tx *)base;
+	struct pg_store *s = tx->store;
+	struct conn *c = tx->conn;
+	PGTransactionStatusType ts = PQtransactionStatus(c->pg);
+	if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR)
+		control(c, ST_ROLLBACK);
+	release(s, c);
+	tx->conn = NULL;
+	pthread_mutex_unlock(&s->write_lock);
+}
+
+static wp_status pg_tx_commit(struct wp_tx *tx)
+{
+	struct conn *c = txc(tx);
+	wp_status st = WP_E_STORAGE;
+	if (PQtransactionStatus(c->pg) != PQTRANS_INTRANS) {
+		/* aborted by a failed statement: its COMMIT would only roll back */
+		log_line("commit", "the transaction was aborted; rolled back");
+	} else {
+		PGresult *r;
+		st = wp_pg_run(c, ST_COMMIT, NULL, &r);
+		if (st == WP_OK && strcmp(PQcmdStatus(r), "COMMIT") != 0) {
+			log_line("commit", "COMMIT answered ROLLBACK");
+			st = WP_E_STORAGE;
+		}
+		PQclear(r);
+	}
+	tx_end(tx);
+	return st;
+}
+
+static void pg_tx_rollback(struct wp_tx *tx)
+{
+	tx_end(tx);
+}
+
+static wp_status pg_tx_savepoint(struct wp_tx *tx)
+{
+	return control(txc(tx), ST_SAVEPOINT);
+}
+
+static wp_status pg_tx_release(struct wp_tx *tx)
+{
+	return control(txc(tx), ST_RELEASE);
+}
+
+static wp_status pg_tx_rollback_to(struct wp_tx *tx)
+{
+	wp_status st = control(txc(tx), ST_ROLLBACK_TO);
+	return st == WP_OK ? control(txc(tx), ST_RELEASE) : st;
+}
+
+static wp_status pg_health_write(struct wp_tx *tx, int64_t now_ms)
+{
+	struct params p = {0};
+	p_int(&p, now_ms);
+	return wp_pg_run_write(txc(tx), ST_HEALTH_WRITE, &p, NULL);
+}
+
+/* ---- used tokens ---- */
+
+static wp_status pg_used_token_insert(struct wp_tx *tx, const char *scope, const uint8_t digest[32],
+				      int64_t expires_ms, int64_t now_ms)
+{
+	struct params p = {0};
+	p_text(&p, scope);
+	p_blob(&p, digest, 32);
+	p_int(&p, expires_ms);
+	p_int(&p, now_ms);
+	return wp_pg_run_insert(txc(tx), ST_USED_TOKEN_INSERT,
+				&p); /* none: recorded and still fresh */
+}
+
+static wp_status pg_used_token_get(struct wp_store *base, const char *scope,
+				   const uint8_t digest[32], int64_t *expires_ms)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	struct conn *c = acquire(s);
+	struct params p = {0};
+	p_text(&p, scope);
+	p_blob(&p, digest, 32);
+	PGresult *r;
+	wp_status st = wp_pg_run_row(c, ST_USED_TOKEN_GET, &p, &r);
+	if (st == WP_OK)
+		*expires_ms = col_int(r, 0, 0);
+	PQclear(r);
+	release(s, c);
+	return st;
+}
+
+static wp_status pg_used_token_expire(struct wp_tx *tx, int64_t now_ms, unsigned max)
+{
+	struct params p = {0};
+	p_int(&p, now_ms);
+	p_int(&p, max);
+	return wp_pg_run_write(txc(tx), ST_USED_TOKEN_EXPIRE, &p, NULL);
+}
+
+/* ---- partners and credentials ---- */
+
+static wp_status pg_partner_insert(struct wp_tx *tx, const char *email, const char *name,
+				   int64_t now_ms, int64_t *id)
+{
+	struct params p = {0};
+	p_text(&p, email);
+	p_text(&p, name);
+	p_int(&p, now_ms);
+	PGresult *r;
+	wp_status st = wp_pg_run_row(txc(tx), ST_PARTNER_INSERT, &p, &r);
+	if (st == WP_OK)
+		*id = col_int(r, 0, 0);
+	PQclear(r);
+	return st == WP_E_NOT_FOUND ? WP_E_CONFLICT : st; /* the email is taken */
+}
+
+static wp_status pg_partner_count(struct wp_store *base, int64_t *count)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	struct conn *c = acquire(s);
+	PGresult *r;
+	wp_status st = wp_pg_run_row(c, ST_PARTNER_COUNT, NULL, &r);
+	if (st == WP_OK)
+		*count = col_int(r, 0, 0);
+	PQclear(r);
+	release(s, c);
+	return st == WP_E_NOT_FOUND ? WP_E_STORAGE : st;
+}
+
+static void read_partner(const PGresult *r, int row, wp_arena *a, struct wp_partner *p)
+{
+	p->id = col_int(r, row, 0);
+	p->email = col_text(r, row, 1, a);
+	p->name = col_text(r, row, 2, a);
+	p->created_ms = col_int(r, row, 3);
+}
+
+static wp_status pg_partner_list(struct wp_store *base, wp_partner_cb cb, void *ctx)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	struct conn *c = acquire(s);
+	PGresult *r;
+	wp_status st = wp_pg_run(c, ST_PARTNER_LIST, NULL, &r);
+	for (int i = 0; st == WP_OK && i < PQntuples(r); i++) {
+		wp_arena a;
+		wp_arena_init(&a, WP_SCRATCH_ARENA_BYTES);
+		struct wp_partner p;
+		read_partner(r, i, &a, &p);
+		if (p.email != NULL && p.name != NULL)
+			cb(ctx, &p);
+		wp_arena_free(&a);
+	}
+	PQclear(r);
+	release(s, c);
+	return st;
+}
+
+static wp_status pg_partner_by_email(struct wp_store *base, const char *email, wp_arena *a,
+				     struct wp_partner *out)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	struct conn *c = acquire(s);
+	struct params p = {0};
+	p_text(&p, email);
+	PGresult *r;
+	wp_status st = wp_pg_run_row(c, ST_PARTNER_BY_EMAIL, &p, &r);
+	if (st == WP_OK) {
+		read_partner(r, 0, a, out);
+		if (out->email == NULL || out->name == NULL)
+			st = WP_E_NOMEM;
+	}
+	PQclear(r);
+	release(s, c);
+	return st;
+}
+
+static wp_status pg_credential_insert(struct wp_tx *tx, const struct wp_credential *cr)
+{
+	struct params p = {0};
+	p_int(&p, cr->partner_id);
+	p_text(&p, cr->surface);
+	p_blob(&p, cr->secret_sha256, 32);
+	p_text(&p, cr->login);
+	p_text(&p, cr->sealed_secret ? cr->sealed_secret : "");
+	p_int(&p, cr->created_ms);
+	return wp_pg_run_insert(txc(tx), ST_CREDENTIAL_INSERT, &p);
+}
+
+static wp_status pg_credential_get(struct wp_store *base, struct wp_tx *tx, const char *surface,
+				   const char *login, const uint8_t sha256[32], wp_arena *a,
+				   struct wp_credential *out, struct wp_partner *partner)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	struct conn *c = tx ? txc(tx) : acquire(s);
+	struct params p = {0};
+	p_text(&p, surface);
+	if (login != NULL)
+		p_text(&p, login);
+	else
+		p_blob(&p, sha256, 32);
+	PGresult *r;
+	wp_status st =
+	    wp_pg_run_row(c, login ? ST_CREDENTIAL_BY_LOGIN : ST_CREDENTIAL_BY_SECRET, &p, &r);
+	if (st == WP_OK) {
+		read_partner(r, 0, a, partner);
+		out->partner_id = partner->id;
+		out->surface = col_text(r, 0, 4, a);
+		out->login = col_text_or_null(r, 0, 5, a);
+		col_bytes(r, 0, 6, out->secret_sha256, 32);
+		out->sealed_secret = col_text(r, 0, 7, a);
+		out->created_ms = col_int(r, 0, 8);
+		if (!partner->email || !partner->name || !out->surface || !out->sealed_secret ||
+		    (out->login == NULL && !PQgetisnull(r, 0, 5)))
+			st = WP_E_NOMEM;
+	}
+	PQclear(r);
+	if (tx == NULL)
+		release(s, c);
+	return st;
+}
+
+static wp_status pg_crypto_key_insert(struct wp_tx *tx, const struct wp_crypto_key *k)
+{
+	struct params p = {0};
+	p_text(&p, k->id);
+	p_text(&p, k->surface);
+	p_int(&p, k->partner_id);
+	p_text(&p, k->login);
+	p_text(&p, k->server_private_sealed);
+	p_text(&p, k->server_public);
+	p_text(&p, k->partner_public);
+	p_int(&p, k->created_ms);
+	return wp_pg_run_insert(txc(tx), ST_CRYPTO_KEY_INSERT, &p);
+}
+
+static wp_status pg_crypto_key_get(struct wp_store *base, const char *surface, const char *id,
+				   wp_arena *a, struct wp_crypto_key *out)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	struct conn *c = acquire(s);
+	struct params p = {0};
+	p_text(&p, surface);
+	p_text(&p, id);
+	PGresult *r;
+	wp_status st = wp_pg_run_row(c, ST_CRYPTO_KEY_GET, &p, &r);
+	if (st == WP_OK) {
+		out->id = col_text(r, 0, 0, a);
+		out->surface = col_text(r, 0, 1, a);
+		out->partner_id = col_int(r, 0, 2);
+		out->login = col_text(r, 0, 3, a);
+		out->server_private_sealed = col_text(r, 0, 4, a);
+		out->server_public = col_text(r, 0, 5, a);
+		out->partner_public = col_text(r, 0, 6, a);
+		out->created_ms = col_int(r, 0, 7);
+		if (!out->id || !out->surface || !out->login || !out->server_private_sealed ||
+		    !out->server_public || !out->partner_public)
+			st = WP_E_NOMEM;
+	}
+	PQclear(r);
+	release(s, c);
+	return st;
+}
+
+/* ---- AQR ---- */
+
+static wp_status pg_aqr_insert(struct wp_tx *tx, const struct wp_aqr_link *l)
+{
+	struct params p = {0};
+	p_text(&p, l->keyword);
+	p_int(&p, l->partner_id);
+	p_int(&p, l->bank_id);
+	p_text(&p, l->bank_code);
+	p_text(&p, l->account_number);
+	p_text(&p, l->account_owner);
+	p_text(&p, l->phone_number);
+	p_text(&p, l->account_name);
+	p_int(&p, l->created_ms);
+	return wp_pg_run_insert(txc(tx), ST_AQR_INSERT, &p);
+}
+
+static wp_status aqr_get_on(struct conn *c, const char *keyword, wp_arena *a,
+			    struct wp_aqr_link *out)
+{
+	struct params p = {0};
+	p_text(&p, keyword);
+	PGresult *r;
+	wp_status st = wp_pg_run_row(c, ST_AQR_GET, &p, &r);
+	if (st == WP_OK) {
+		out->keyword = col_text(r, 0, 0, a);
+		out->partner_id = col_int(r, 0, 1);
+		out->bank_id = (int)col_int(r, 0, 2);
+		out->bank_code = col_text(r, 0, 3, a);
+		out->account_number = col_text(r, 0, 4, a);
+		out->account_owner = col_text(r, 0, 5, a);
+		out->phone_number = col_text(r, 0, 6, a);
+		out->account_name = col_text(r, 0, 7, a);
+		out->created_ms = col_int(r, 0, 8);
+		out->deleted_ms = col_int(r, 0, 9);
+		st = out->keyword && out->bank_code && out->account_number && out->account_owner &&
+			     out->phone_number && out->account_name
+			 ? WP_OK
+			 : WP_E_NOMEM;
+	}
+	PQclear(r);
+	return st;
+}
+
+static wp_status pg_aqr_get(struct wp_store *base, const char *keyword, wp_arena *a,
+			    struct wp_aqr_link *out)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	struct conn *c = acquire(s);
+	wp_status st = aqr_get_on(c, keyword, a, out);
+	release(s, c);
+	return st;
+}
+
+static wp_status pg_aqr_delete(struct wp_tx *tx, const char *keyword, int64_t partner_id,
+			       int64_t now_ms)
+{
+	struct conn *c = txc(tx);
+	struct params p = {0};
+	p_text(&p, keyword);
+	p_int(&p, partner_id);
+	p_int(&p, now_ms);
+	long rows = 0;
+	wp_status st = wp_pg_run_write(c, ST_AQR_DELETE, &p, &rows);
+	if (st != WP_OK || rows != 0)
+		return st;
+	/* unknown, foreign, or already gone */
+	wp_arena a;
+	wp_arena_init(&a, WP_SCRATCH_ARENA_BYTES);
+	struct wp_aqr_link l;
+	wp_status g = aqr_get_on(c, keyword, &a, &l);
+	st = WP_E_NOT_FOUND;
+	if (g == WP_OK && l.partner_id == partner_id && l.deleted_ms != 0)
+		st = WP_E_GONE;
+	else if (g != WP_OK && g != WP_E_NOT_FOUND)
+		st = g;
+	wp_arena_free(&a);
+	return st;
+}
+
+/* ---- ledger ---- */
+
+static void read_account(const PGresult *r, int row, struct wp_account *a)
+{
+	a->id = col_int(r, row, 0);
+	a->code = (int32_t)col_int(r, row, 1);
+	a->flags = (uint32_t)col_int(r, row, 2);
+	a->debits_posted = col_int(r, row, 3);
+	a->credits_posted = col_int(r, row, 4);
+	a->debits_pending = col_int(r, row, 5);
+	a->credits_pending = col_int(r, row, 6);
+	a->created_ms = col_int(r, row, 7);
+}
+
+static void read_transfer(const PGresult *r, int row, struct wp_transfer *t)
+{
+	copy_col(r, row, 0, t->id, sizeof(t->id));
+	t->debit_account_id = col_int(r, row, 1);
+	t->credit_account_id = col_int(r, row, 2);
+	t->amount = col_int(r, row, 3);
+	t->code = (int32_t)col_int(r, row, 4);
+	t->flags = (uint32_t)col_int(r, row, 5);
+	copy_col(r, row, 6, t->pending_id, sizeof(t->pending_id));
+	t->timeout_s = col_int(r, row, 7);
+	copy_col(r, row, 8, t->ref, sizeof(t->ref));
+	t->created_ms = col_int(r, row, 9);
+	t->expires_ms = col_int(r, row, 10);
+	t->state = (int32_t)col_int(r, row, 11);
+	t->result = (int32_t)col_int(r, row, 12);
+}
+
+static wp_status account_get_on(struct conn *c, int64_t id, struct wp_account *out)
+{
+	struct params p = {0};
+	p_int(&p, id);
+	PGresult *r;
+	wp_status st = wp_pg_run_row(c, ST_ACCOUNT_GET, &p, &r);
+	if (st == WP_OK)
+		read_account(r, 0, out);
+	PQclear(r);
+	return st;
+}
+
+static wp_status transfer_get_on(struct conn *c, const char *id, struct wp_transfer *out)
+{
+	struct params p = {0};
+	p_text(&p, id);
+	PGresult *r;
+	wp_status st = wp_pg_run_row(c, ST_TRANSFER_GET, &p, &r);
+	if (st == WP_OK)
+		read_transfer(r, 0, out);
+	PQclear(r);
+	return st;
+}
+
+static wp_status pg_account_insert(struct wp_tx *tx, struct wp_account *a)
+{
+	struct params p = {0};
+	p_int(&p, a->code);
+	p_int(&p, a->flags);
+	p_int(&p, a->debits_posted);
+	p_int(&p, a->credits_posted);
+	p_int(&p, a->debits_pending);
+	p_int(&p, a->credits_pending);
+	p_int(&p, a->created_ms);
+	PGresult *r;
+	wp_status st = wp_pg_run_row(txc(tx), ST_ACCOUNT_INSERT, &p, &r);
+	if (st == WP_OK)
+		a->id = col_int(r, 0, 0);
+	PQclear(r);
+	return st == WP_E_NOT_FOUND ? WP_E_STORAGE : st;
+}
+
+static wp_status pg_account_get(struct wp_tx *tx, int64_t id, struct wp_account *out)
+{
+	return account_get_on(txc(tx), id, out);
+}
+
+static wp_status pg_account_update(struct wp_tx *tx, const struct wp_account *a)
+{
+	struct params p = {0};
+	p_int(&p, a->id);
+	p_int(&p, a->debits_posted);
+	p_int(&p, a->credits_posted);
+	p_int(&p, a->debits_pending);
+	p_int(&p, a->credits_pending);
+	long rows = 0;
+	wp_status st = wp_pg_run_write(txc(tx), ST_ACCOUNT_UPDATE, &p, &rows);
+	return st == WP_OK && rows != 1 ? WP_E_NOT_FOUND : st;
+}
+
+static wp_status pg_transfer_get(struct wp_tx *tx, const char *id, struct wp_transfer *out)
+{
+	return transfer_get_on(txc(tx), id, out);
+}
+
+static wp_status pg_transfer_insert(struct wp_tx *tx, const struct wp_transfer *t)
+{
+	struct params p = {0};
+	p_text(&p, t->id);
+	p_int(&p, t->debit_account_id);
+	p_int(&p, t->credit_account_id);
+	p_int(&p, t->amount);
+	p_int(&p, t->code);
+	p_int(&p, t->flags);
+	p_text(&p, t->pending_id);
+	p_int(&p, t->timeout_s);
+	p_text(&p, t->ref);
+	p_int(&p, t->created_ms);
+	p_int(&p, t->expires_ms);
+	p_int(&p, t->state);
+	p_int(&p, t->result);
+	return wp_pg_run_insert(txc(tx), ST_TRANSFER_INSERT, &p);
+}
+
+static wp_status pg_transfer_set_state(struct wp_tx *tx, const char *id, int32_t state)
+{
+	struct params p = {0};
+	p_text(&p, id);
+	p_int(&p, state);
+	long rows = 0;
+	wp_status st = wp_pg_run_write(txc(tx), ST_TRANSFER_SET_STATE, &p, &rows);
+	return st == WP_OK && rows != 1 ? WP_E_NOT_FOUND : st;
+}
+
+static wp_status pg_pending_expired(struct wp_tx *tx, int64_t now_ms,
+				    char (*ids)[WP_TRANSFER_ID_MAX + 1], size_t max, size_t *count)
+{
+	struct params p = {0};
+	p_int(&p, now_ms);
+	p_int(&p, (int64_t)max);
+	*count = 0;
+	PGresult *r;
+	wp_status st = wp_pg_run(txc(tx), ST_PENDING_EXPIRED, &p, &r);
+	for (int i = 0; st == WP_OK && i < PQntuples(r) && *count < max; i++)
+		copy_col(r, i, 0, ids[(*count)++], WP_TRANSFER_ID_MAX + 1);
+	PQclear(r);
+	return st;
+}
+
+static wp_status pg_account_read(struct wp_store *base, int64_t id, struct wp_account *out)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	struct conn *c = acquire(s);
+	wp_status st = account_get_on(c, id, out);
+	release(s, c);
+	return st;
+}
+
+static wp_status pg_transfer_read(struct wp_store *base, const char *id, struct wp_transfer *out)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	struct conn *c = acquire(s);
+	wp_status st = transfer_get_on(c, id, out);
+	release(s, c);
+	return st;
+}
+
+/*
+ * Streams a query's rows one at a time (libpq's single-row mode): a ledger
+ * of millions of transfers is never held in memory at once.
+ */
+static wp_status each_row(struct conn *c, enum stmt_id id, void (*row)(const PGresult *r, void *),
+			  void *ctx)
+{
+	char name[16];
+	if (PQstatus(c->pg) != CONNECTION_OK || !prepare(c, id, name))
+		return WP_E_STORAGE;
+	if (!PQsendQueryPrepared(c->pg, name, 0, NULL, NULL, NULL, 0)) {
+		log_line("scan", PQerrorMessage(c->pg));
+		return WP_E_STORAGE;
+	}
+	PQsetSingleRowMode(c->pg);
+	wp_status st = WP_OK;
+	PGresult *r;
+	while ((r = PQgetResult(c->pg)) != NULL) {
+		ExecStatusType es = PQresultStatus(r);
+		if (es == PGRES_SINGLE_TUPLE && st == WP_OK)
+			row(r, ctx);
+		else if (es != PGRES_SINGLE_TUPLE && es != PGRES_TUPLES_OK && st == WP_OK)
+			st = failed(c, r, id);
+		PQclear(r);
+	}
+	return st;
+}
+
+struct scan {
+	wp_account_cb acb;
+	wp_transfer_cb tcb;
+	void *ctx;
+};
+
+static void scan_account(const PGresult *r, void *ctx)
+{
+	struct scan *sc = ctx;
+	struct wp_account a;
+	read_account(r, 0, &a);
+	sc->acb(sc->ctx, &a);
+}
+
+static void scan_transfer(const PGresult *r, void *ctx)
+{
+	struct scan *sc = ctx;
+	struct wp_transfer t;
+	read_transfer(r, 0, &t);
+	sc->tcb(sc->ctx, &t);
+}
+
+/* Both tables from one snapshot (REPEATABLE READ), so verify never sees half a batch. */
+static wp_status pg_ledger_scan(struct wp_store *base, wp_account_cb acb, wp_transfer_cb tcb,
+				void *ctx)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	struct conn *c = acquire(s);
+	struct scan sc = {acb, tcb, ctx};
+	wp_status st = control(c, ST_BEGIN_SNAPSHOT);
+	if (st == WP_OK)
+		st = each_row(c, ST_ACCOUNTS_EACH, scan_account, &sc);
+	if (st == WP_OK)
+		st = each_row(c, ST_TRANSFERS_EACH, scan_transfer, &sc);
+	PGTransactionStatusType ts = PQtransactionStatus(c->pg);
+	if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR)
+		control(c, ST_ROLLBACK); /* read only: nothing to keep */
+	release(s, c);
+	return st;
+}
+
+/* ---- sandbox bank network ---- */
+
+static void read_bank_account(const PGresult *r, struct wp_bank_account *a)
+{
+	copy_col(r, 0, 0, a->bank_code, sizeof(a->bank_code));
+	copy_col(r, 0, 1, a->account_number, sizeof(a->account_number));
+	copy_col(r, 0, 2, a->holder_name, sizeof(a->holder_name));
+	copy_col(r, 0, 3, a->birth_date, sizeof(a->birth_date));
+	copy_col(r, 0, 4, a->business_no, sizeof(a->business_no));
+	copy_col(r, 0, 5, a->kind, sizeof(a->kind));
+	copy_col(r, 0, 6, a->status, sizeof(a->status));
+	copy_col(r, 0, 7, a->simulate, sizeof(a->simulate));
+	a->ledger_account_id = col_int(r, 0, 8);
+	a->created_ms = col_int(r, 0, 9);
+}
+
+static wp_status bank_account_query(struct conn *c, enum stmt_id id, const char *code,
+				    const char *number, int64_t ledger_id,
+				    struct wp_bank_account *out)
+{
+	struct params p = {0};
+	if (id == ST_BANK_ACCOUNT_BY_LEDGER) {
+		p_int(&p, ledger_id);
+	} else {
+		p_text(&p, code);
+		p_text(&p, number);
+	}
+	PGresult *r;
+	wp_status st = wp_pg_run_row(c, id, &p, &r);
+	if (st == WP_OK)
+		read_bank_account(r, out);
+	PQclear(r);
+	return st;
+}
+
+static wp_status pg_bank_account_insert(struct wp_tx *tx, const struct wp_bank_account *a)
+{
+	struct params p = {0};
+	p_text(&p, a->bank_code);
+	p_text(&p, a->account_number);
+	p_text(&p, a->holder_name);
+	p_text(&p, a->birth_date);
+	p_text(&p, a->business_no);
+	p_text(&p, a->kind);
+	p_text(&p, a->status);
+	p_text(&p, a->simulate);
+	p_int(&p, a->ledger_account_id);
+	p_int(&p, a->created_ms);
+	return wp_pg_run_insert(txc(tx), ST_BANK_ACCOUNT_INSERT, &p);
+}
+
+static wp_status pg_bank_account_get(struct wp_tx *tx, const char *code, const char *number,
+				     struct wp_bank_account *out)
+{
+	return bank_account_query(txc(tx), ST_BANK_ACCOUNT_GET, code, number, 0, out);
+}
+
+static wp_status pg_bank_account_set_status(struct wp_tx *tx, const char *code, const char *number,
+					    const char *status)
+{
+	struct params p = {0};
+	p_text(&p, code);
+	p_text(&p, number);
+	p_text(&p, status);
+	long rows = 0;
+	wp_status st = wp_pg_run_write(txc(tx), ST_BANK_ACCOUNT_SET_STATUS, &p, &rows);
+	return st == WP_OK && rows != 1 ? WP_E_NOT_FOUND : st;
+}
+
+static wp_status pg_bank_reserve_get(struct wp_tx *tx, const char *code, int64_t *ledger_id)
+{
+	struct params p = {0};
+	p_text(&p, code);
+	PGresult *r;
+	wp_status st = wp_pg_run_row(txc(tx), ST_BANK_RESERVE_GET, &p, &r);
+	if (st == WP_OK)
+		*ledger_id = col_int(r, 0, 0);
+	PQclear(r);
+	return st;
+}
+
+static wp_status pg_bank_reserve_insert(struct wp_tx *tx, const char *code, int64_t ledger_id)
+{
+	struct params p = {0};
+	p_text(&p, code);
+	p_int(&p, ledger_id);
+	return wp_pg_run_insert(txc(tx), ST_BANK_RESERVE_INSERT, &p);
+}
+
+static wp_status pg_sandbox_clear(struct wp_tx *tx)
+{
+	return wp_pg_run_write(txc(tx), ST_SANDBOX_CLEAR, NULL, NULL);
+}
+
+static wp_status pg_bank_account_read(struct wp_store *base, const char *code, const char *number,
+				      struct wp_bank_account *out)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	struct conn *c = acquire(s);
+	wp_status st = bank_account_query(c, ST_BANK_ACCOUNT_GET, code, number, 0, out);
+	release(s, c);
+	return st;
+}
+
+static wp_status pg_bank_account_by_ledger(struct wp_store *base, int64_t ledger_id,
+					   struct wp_bank_account *out)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	struct conn *c = acquire(s);
+	wp_status st = bank_account_query(c, ST_BANK_ACCOUNT_BY_LEDGER, NULL, NULL, ledger_id, out);
+	release(s, c);
+	return st;
+}
+
+static const struct wp_store_ops pg_ops = {
+    .name = "postgres",
+    .close = pg_close,
+    .migrate = pg_migrate,
+    .ping = pg_ping,
+    .claim = pg_claim,
+    .health_write = pg_health_write,
+    .used_token_insert = pg_used_token_insert,
+    .used_token_get = pg_used_token_get,
+    .used_token_expire = pg_used_token_expire,
+    .tx_begin = pg_tx_begin,
+    .tx_savepoint = pg_tx_savepoint,
+    .tx_release = pg_tx_release,
+    .tx_rollback_to = pg_tx_rollback_to,
+    .tx_commit = pg_tx_commit,
+    .tx_rollback = pg_tx_rollback,
+    .partner_insert = pg_partner_insert,
+    .partner_count = pg_partner_count,
+    .partner_list = pg_partner_list,
+    .partner_by_email = pg_partner_by_email,
+    .credential_insert = pg_credential_insert,
+    .credential_get = pg_credential_get,
+    .crypto_key_insert = pg_crypto_key_insert,
+    .crypto_key_get = pg_crypto_key_get,
+    .aqr_insert = pg_aqr_insert,
+    .aqr_get = pg_aqr_get,
+    .aqr_delete = pg_aqr_delete,
+    .account_insert = pg_account_insert,
+    .account_get = pg_account_get,
+    .account_update = pg_account_update,
+    .transfer_get = pg_transfer_get,
+    .transfer_insert = pg_transfer_insert,
+    .transfer_set_state = pg_transfer_set_state,
+    .pending_expired = pg_pending_expired,
+    .account_read = pg_account_read,
+    .transfer_read = pg_transfer_read,
+    .ledger_scan = pg_ledger_scan,
+    .bank_account_insert = pg_bank_account_insert,
+    .bank_account_get = pg_bank_account_get,
+    .bank_account_set_status = pg_bank_account_set_status,
+    .bank_reserve_get = pg_bank_reserve_get,
+    .bank_reserve_insert = pg_bank_reserve_insert,
+    .sandbox_clear = pg_sandbox_clear,
+    .bank_account_read = pg_bank_account_read,
+    .bank_account_by_ledger = pg_bank_account_by_ledger,
+    .doc_insert = wp_pg_doc_insert,
+    .doc_update = wp_pg_doc_update,
+    .doc_delete = wp_pg_doc_delete,
+    .doc_get = wp_pg_doc_get,
+    .doc_by_uniq = wp_pg_doc_by_uniq,
+    .doc_find = wp_pg_doc_find,
+    .webhook_insert = wp_pg_webhook_insert,
+    .webhook_update = wp_pg_webhook_update,
+    .webhook_get = wp_pg_webhook_get,
+    .webhook_due = wp_pg_webhook_due,
+    .webhook_next_due = wp_pg_webhook_next_due,
+    .webhook_list = wp_pg_webhook_list,
+    .webhook_attempt_insert = wp_pg_webhook_attempt_insert,
+    .webhook_attempts = wp_pg_webhook_attempts,
+    .webhook_secret_insert = wp_pg_webhook_secret_insert,
+    .webhook_secret_get = wp_pg_webhook_secret_get,
+};
