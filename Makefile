@@ -111,6 +111,7 @@ bench:
 	bench/aqr.sh
 	bench/transfers.sh
 	bench/kona.sh
+	bench/payple.sh
 
 format:
 	clang-format -i $(FORMAT_SRC)

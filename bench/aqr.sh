@@ -172,8 +172,11 @@ for c in $CONNS; do
 		if [ "$target" = landing ]; then
 			awk -v r="$ratio" 'BEGIN { exit !(r < 0.9) }' &&
 				misses="$misses landing c=$c: rate ${ratio}x nginx (target >= 0.9x);"
-			awk -v r="$cratio" 'BEGIN { exit !(r > 1.5) }' &&
+			if [ "$cpu" = - ] || [ "${nginx_cpu[$c]}" = - ]; then
+				misses="$misses landing c=$c: no CPU figure;"
+			elif awk -v r="$cratio" 'BEGIN { exit !(r > 1.5) }'; then
 				misses="$misses landing c=$c: CPU ${cratio}x nginx per request (target <= 1.5x);"
+			fi
 		fi
 		if [ "$non2xx" != 0 ] || [ "$sockerr" != 0 ]; then
 			echo "!! $target c=$c: $non2xx non-2xx responses, $sockerr socket errors" >&2

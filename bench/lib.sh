@@ -95,10 +95,14 @@ stop_pid() {
 # name may hold spaces, so count fields after its closing parenthesis.
 stat_ticks() { sed 's/.*) //' "$1" | awk '{ print $12 + $13 }'; }
 cpu_ticks() { stat_ticks "/proc/$1/stat"; }
-# The same summed over several processes (nginx: master + workers).
+# The same summed over several processes (nginx: master + workers); one that
+# has gone counts nothing.
 cpu_ticks_of() {
-	local pid total=0
-	for pid in "$@"; do total=$((total + $(cpu_ticks "$pid"))); done
+	local pid total=0 t
+	for pid in "$@"; do
+		t=$(cpu_ticks "$pid" 2>/dev/null || true)
+		total=$((total + ${t:-0}))
+	done
 	echo "$total"
 }
 

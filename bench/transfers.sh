@@ -35,10 +35,13 @@ PG_SCALE=10
 PG_CLIENTS=8
 PG_JOBS=2
 SQ_BATCH=128 # transfers per commit in the SQLite batch ceiling
-# Targets (the issue: on 2 cores).
+# Targets (on 2 cores): the first benchmark issue's, then issue 13's CPU per transfer
+# and p99 at 256 connections (on an otherwise idle machine).
 T_TPS=10000
 T_P99_MS=50
 T_RSS_MIB=100
+T_CPU_US=40
+T_P99_256_MS=20
 
 die() { echo "transfers.sh: $*" >&2; exit 1; }
 
@@ -312,11 +315,15 @@ all_met=1
 for c in $CONNS; do
 	peak=${w_rss[$c]##*/ }
 	t1=$(awk -v v="${w_rps[$c]}" -v t="$T_TPS" 'BEGIN { print (v >= t ? "met" : "MISSED") }')
-	t2=$(awk -v v="${w_p99[$c]}" -v t="$T_P99_MS" 'BEGIN { print (v < t ? "met" : "MISSED") }')
+	p99_max=$T_P99_MS
+	[ "$c" = 256 ] && p99_max=$T_P99_256_MS
+	t2=$(awk -v v="${w_p99[$c]}" -v t="$p99_max" 'BEGIN { print (v < t ? "met" : "MISSED") }')
 	t3=$(awk -v v="$peak" -v t="$T_RSS_MIB" 'BEGIN { print (v != "?" && v < t ? "met" : "MISSED") }')
 	t4=$([ "${w_err[$c]}" -eq 0 ] && echo met || echo MISSED)
-	for t in $t1 $t2 $t3 $t4; do [ "$t" = met ] || all_met=0; done
-	targets+="- c=$c: ≥ $T_TPS transfers/s: ${w_rps[$c]} ($t1); p99 < $T_P99_MS ms: ${w_p99[$c]} ms ($t2);"
+	t5=$(awk -v v="${w_cpu[$c]}" -v t="$T_CPU_US" 'BEGIN { print (v <= t ? "met" : "MISSED") }')
+	for t in $t1 $t2 $t3 $t4 $t5; do [ "$t" = met ] || all_met=0; done
+	targets+="- c=$c: ≥ $T_TPS transfers/s: ${w_rps[$c]} ($t1); p99 < $p99_max ms: ${w_p99[$c]} ms ($t2);"
+	targets+=" CPU ≤ $T_CPU_US µs per transfer: ${w_cpu[$c]} ($t5);"
 	targets+=" peak RSS < $T_RSS_MIB MiB: $peak MiB ($t3); 0 errors: ${w_err[$c]} ($t4)"$'\n'
 done
 

@@ -12,12 +12,15 @@
 #define WP_BODY_MAX_BYTES_DEFAULT (64 * 1024)	/* request body, checked while streaming */
 #define WP_BODY_DISCARD_MAX_BYTES (1024 * 1024) /* chunked overflow read before we hang up */
 /*
- * Per-connection memory for the header block (it fits in about half: a
- * request whose headers pass ~7.5 KB gets 431) and the answer's headers.
- * libmicrohttpd zeroes all of it at every request: 32 KiB cost 2-3 us of CPU
- * per request more than 16 (bench/aqr.sh, landing page).
+ * Per-connection memory of libmicrohttpd: the header block and the answer's
+ * headers. It zeroes all of it at every request: 32 KiB cost 2-3 us of CPU
+ * per request more than 16 (bench/aqr.sh, landing page). At 24 KiB a Cookie
+ * header is read up to about 11.5 KB (it is kept twice: raw and parsed); a
+ * little more and libmicrohttpd closes the connection without an answer
+ * (the answer's headers no longer fit), past about 12.5 KB it answers 431.
+ * The APIs' own headers are well under 1 KB.
  */
-#define WP_HEADER_MEMORY_BYTES (16 * 1024)
+#define WP_HEADER_MEMORY_BYTES (24 * 1024)
 #define WP_LISTEN_BACKLOG 1024 /* connections waiting to be accepted */
 #define WP_BODY_INITIAL_BYTES                                                                      \
 	1000 /* first body buffer (glibc's tcache size); doubles up to the limit */

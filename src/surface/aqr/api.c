@@ -203,10 +203,14 @@ static void finish_delete(struct wp_req *r, struct wp_write *w)
 {
 	struct delete_cmd *cmd = (struct delete_cmd *)w;
 	char err[WP_MESSAGE_MAX_BYTES];
+	/*
+	 * No page kept in this process may outlive the answer. Whatever it is: a
+	 * commit may be durable though reported failed, and a keyword already
+	 * deleted (a retry) may have been deleted by that commit.
+	 */
+	aqr_cache_forget(wp_module_state(r->app, &wp_module_aqr));
 	switch (w->cmd.status) {
 	case WP_OK:
-		/* Durable: no process-local copy of its pages may outlive it. */
-		aqr_cache_forget(wp_module_state(r->app, &wp_module_aqr), cmd->keyword);
 		reply_success(r, NULL);
 		return;
 	case WP_E_GONE:

@@ -86,8 +86,8 @@ extern const struct wp_route_doc aqr_doc_api, aqr_doc_qr, aqr_doc_qr_amount, aqr
 /*
  * The landing-page cache (cache.c), the module's state. Keys are the page's
  * path after /f/. get returns a malloc'd copy of a live page; put keeps a
- * rendered one unless a keyword was forgotten since generation was read
- * (read it before loading the link); forget drops every page of a keyword.
+ * rendered one unless a delete came since generation was read (read it
+ * before loading the link); forget (after a delete) drops every page.
  */
 extern const struct wp_module wp_module_aqr;
 #define AQR_PAGE_KEY_MAX 48
@@ -98,9 +98,9 @@ void aqr_cache_free(struct aqr_cache *c);
 uint64_t aqr_cache_generation(struct aqr_cache *c);
 bool aqr_cache_get(struct aqr_cache *c, const char *key, char **html, size_t *len,
 		   char etag[AQR_ETAG_MAX]);
-void aqr_cache_put(struct aqr_cache *c, uint64_t generation, const char *key, const char *keyword,
-		   const char *html, size_t len, const char etag[AQR_ETAG_MAX]);
-void aqr_cache_forget(struct aqr_cache *c, const char *keyword);
+void aqr_cache_put(struct aqr_cache *c, uint64_t generation, const char *key, const char *html,
+		   size_t len, const char etag[AQR_ETAG_MAX]);
+void aqr_cache_forget(struct aqr_cache *c);
 /* A page's ETag: the first 64 bits of its SHA-256, quoted. */
 void aqr_page_etag(const char *html, size_t len, char etag[AQR_ETAG_MAX]);
 

@@ -254,7 +254,7 @@ static wp_status landing(struct wp_req *r, const char *amount_text, bool large_q
 		return WP_OK;
 	aqr_page_etag(html, len, etag);
 	if (cacheable)
-		aqr_cache_put(cache, generation, key, link.keyword, html, len, etag);
+		aqr_cache_put(cache, generation, key, html, len, etag);
 	reply_html(r, 200, html, len, etag);
 	return WP_OK;
 }
