@@ -39,12 +39,13 @@ parse_wrk() {
 }
 
 # start_wonpay [extra serve flags...] — builds build/wonpay if needed and starts it
-# in sandbox mode on $tmp/wonpay.db (callers set root, tmp, HOST and die()).
+# in sandbox mode on $tmp/wonpay.db, or on $wdb when set (callers set root, tmp,
+# HOST and die()).
 # Sets wonpay_pid (for the caller's cleanup), wport and wbase.
 start_wonpay() {
 	make -C "$root" --no-print-directory build/wonpay >/dev/null
 	[ -x "$root/build/wonpay" ] || die "build/wonpay missing after make"
-	"$root/build/wonpay" serve --sandbox --listen "$HOST:0" --db "$tmp/wonpay.db" \
+	"$root/build/wonpay" serve --sandbox --listen "$HOST:0" --db "${wdb:-$tmp/wonpay.db}" \
 		--rate-limit 0 --access-log off "$@" >"$tmp/wonpay.out" 2>"$tmp/wonpay.err" &
 	wonpay_pid=$!
 	# Port 0 means the server picks one; read it back from its banner.

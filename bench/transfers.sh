@@ -12,7 +12,10 @@
 #    with SIGTERM, `wonpay ledger verify` must pass and every acknowledged
 #    (201) transfer must be in ledger_transfers.
 # 2. PostgreSQL: initdb in the temp dir, loopback only, fsync=on,
-#    synchronous_commit=on; pgbench -i -s 10, then -b tpcb-like -c 8 -j 2.
+#    synchronous_commit=on; pgbench -i -s 10, then -b tpcb-like -c 8 -j 2;
+#    then wonpay itself on that cluster (one process, --db postgres://...): the
+#    same wrk runs, CPU per transfer of wonpay and of PostgreSQL, ledger verify
+#    and every 201 in the database; issue 14's target is 5x pgbench's tps.
 # 3. SQLite: bench/sqlite_ref.c, wonpay's schema, statements and PRAGMAs
 #    (WAL, synchronous=FULL), one thread: one transfer per commit, then the
 #    batch ceiling, 128 transfers per commit (SQ_BATCH), each in its own
@@ -42,6 +45,7 @@ T_P99_MS=50
 T_RSS_MIB=100
 T_CPU_US=40
 T_P99_256_MS=20
+T_PG_X=5 # issue 14: one wonpay process on PostgreSQL, times pgbench's tps
 
 die() { echo "transfers.sh: $*" >&2; exit 1; }
 
@@ -118,7 +122,6 @@ port_busy() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
 
 fmt_ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "—" }'; }
 
-CLK_TCK=$(getconf CLK_TCK) # cpu_ticks, writer_ticks (bench/lib.sh) count in these
 
 # Runs bench/sqlite_ref.c into $tmp/$1.txt (on $tmp/$1.db): $2 = transfers per commit.
 sqlite_ref() {
@@ -153,62 +156,82 @@ banner=$(head -1 "$tmp/wonpay.out")
 
 leave_bank_night
 
-# The source account: large enough that no transfer is refused for funds.
-code=$(curl -sS --max-time 10 -o "$tmp/account.json" -w '%{http_code}' \
-	-H 'Authorization: Bearer sandbox-admin-token' -H 'Content-Type: application/json' \
-	--data-binary '{"bank_code":"088","account_number":"1000000001","holder_name":"벤치","birth_date":"19900101","balance":1000000000000}' \
-	"$wbase/sandbox/bank-accounts") || die "creating the source account failed"
-[ "$code" = 201 ] || { cat "$tmp/account.json" >&2; die "creating the source account: HTTP $code"; }
-
-# One transfer by hand, so a broken request shape fails here and not as 100% non-2xx.
-probe='{"id":"probe-1","from":{"bank_code":"088","account_number":"1000000001"},"to":{"bank_code":"004","account_number":"11111111111"},"amount":1}'
-code=$(curl -sS --max-time 10 -o "$tmp/probe.json" -w '%{http_code}' \
-	-H 'Authorization: Bearer sandbox-admin-token' -H 'Content-Type: application/json' \
-	--data-binary "$probe" "$wbase/sandbox/transfers") || die "probe transfer failed"
-[ "$code" = 201 ] || { cat "$tmp/probe.json" >&2; die "probe transfer: HTTP $code"; }
+# The source account (large enough that no transfer is refused for funds), then
+# one transfer by hand, so a broken request shape fails here and not as 100% non-2xx.
+seed_source() {
+	local code probe
+	code=$(curl -sS --max-time 10 -o "$tmp/account.json" -w '%{http_code}' \
+		-H 'Authorization: Bearer sandbox-admin-token' -H 'Content-Type: application/json' \
+		--data-binary '{"bank_code":"088","account_number":"1000000001","holder_name":"벤치","birth_date":"19900101","balance":1000000000000}' \
+		"$wbase/sandbox/bank-accounts") || die "creating the source account failed"
+	[ "$code" = 201 ] || { cat "$tmp/account.json" >&2; die "creating the source account: HTTP $code"; }
+	probe='{"id":"probe-1","from":{"bank_code":"088","account_number":"1000000001"},"to":{"bank_code":"004","account_number":"11111111111"},"amount":1}'
+	code=$(curl -sS --max-time 10 -o "$tmp/probe.json" -w '%{http_code}' \
+		-H 'Authorization: Bearer sandbox-admin-token' -H 'Content-Type: application/json' \
+		--data-binary "$probe" "$wbase/sandbox/transfers") || die "probe transfer failed"
+	[ "$code" = 201 ] || { cat "$tmp/probe.json" >&2; die "probe transfer: HTTP $code"; }
+}
+seed_source
 acked=1
 
 sync # start each measured phase without the previous one's writeback pending
 echo "# $banner (pid $wonpay_pid)${SERVE_ARGS:+, serve $SERVE_ARGS}"
-declare -A w_rps w_p50 w_p99 w_err w_rss w_detail w_cpu w_wcpu
-for c in $CONNS; do
-	cmd=(wrk -t"$THREADS" -c"$c" -d"${DURATION}s" --timeout 10s --latency
-		-s "$root/bench/transfers.lua" "$wbase/sandbox/transfers" -- "c$c")
-	echo "## ${cmd[*]}" >&2
-	out="$tmp/wrk-c$c.txt"
-	ticks0=$(cpu_ticks "$wonpay_pid") wticks0=$(writer_ticks "$wonpay_pid")
-	"${cmd[@]}" >"$out" 2>&1 || { cat "$out" >&2; die "wrk failed (c=$c)"; }
-	ticks1=$(cpu_ticks "$wonpay_pid") wticks1=$(writer_ticks "$wonpay_pid")
-	read -r rps p50 p99 non2xx sockerr n201 nother < <(parse_wrk "$out") ||
-		{ cat "$out" >&2; die "could not parse wrk output (c=$c)"; }
-	kill -0 "$wonpay_pid" 2>/dev/null || die "wonpay exited during the c=$c run"
-	# wonpay's CPU per request answered (any status), in microseconds.
-	w_cpu[$c]=$(awk -v t=$((ticks1 - ticks0)) -v hz="$CLK_TCK" -v n=$((n201 + nother)) \
-		'BEGIN { if (n > 0) printf "%.1f", t * 1e6 / hz / n; else print "?" }')
-	w_wcpu[$c]=$(awk -v t=$((wticks1 - wticks0)) -v hz="$CLK_TCK" -v n=$((n201 + nother)) \
-		'BEGIN { if (n > 0) printf "%.1f", t * 1e6 / hz / n; else print "?" }')
-	w_rss[$c]="$(rss_of VmRSS "$wonpay_pid") / $(rss_of VmHWM "$wonpay_pid")"
-	acked=$((acked + n201))
-	# Anything but 201 is an error here: 200 would mean a repeated id (a replay).
-	errs=$((nother + sockerr))
-	[ "$non2xx" -le "$nother" ] || errs=$((errs + non2xx - nother))
-	w_rps[$c]=$rps w_p50[$c]=$p50 w_p99[$c]=$p99 w_err[$c]=$errs
-	w_detail[$c]="201: $n201, other status: $nother, non-2xx: $non2xx, socket errors: $sockerr"
-	[ "$errs" -eq 0 ] || { check_fail "wonpay c=$c: ${w_detail[$c]}"; grep -E '^status|Socket errors|Non-2xx' "$out" >&2 || true; }
-	echo "| wonpay | $c | $rps | $p50 | $p99 | $errs | ${w_rss[$c]} |" >&2
-done
+declare -A w_rps w_p50 w_p99 w_err w_rss w_detail w_cpu w_wcpu w_xcpu
+# wrk_phase TAG: durable transfers at each connection count against $wbase
+# (wonpay $wonpay_pid) into w_*[TAG$c], the 201s added to acked; with xparent
+# set, the CPU per transfer of that process and its children (PostgreSQL's
+# postmaster and backends) into w_xcpu.
+wrk_phase() {
+	local tag=$1 c k out ticks0 ticks1 wticks0 wticks1 x0=0 x1=0 errs xpids=""
+	local rps p50 p99 non2xx sockerr n201 nother
+	for c in $CONNS; do
+		k=$tag$c
+		[ -z "${xparent:-}" ] || xpids="$xparent $(pgrep -P "$xparent" | tr '\n' ' ')"
+		local cmd=(wrk -t"$THREADS" -c"$c" -d"${DURATION}s" --timeout 10s --latency
+			-s "$root/bench/transfers.lua" "$wbase/sandbox/transfers" -- "${tag}c$c")
+		echo "## ${cmd[*]}" >&2
+		out="$tmp/wrk-${tag}c$c.txt"
+		# shellcheck disable=SC2086  # one pid per word
+		[ -z "${xpids:-}" ] || x0=$(cpu_ticks_of $xpids)
+		ticks0=$(cpu_ticks "$wonpay_pid") wticks0=$(writer_ticks "$wonpay_pid")
+		"${cmd[@]}" >"$out" 2>&1 || { cat "$out" >&2; die "wrk failed ($tag c=$c)"; }
+		ticks1=$(cpu_ticks "$wonpay_pid") wticks1=$(writer_ticks "$wonpay_pid")
+		# shellcheck disable=SC2086  # one pid per word
+		[ -z "${xpids:-}" ] || x1=$(cpu_ticks_of $xpids)
+		read -r rps p50 p99 non2xx sockerr n201 nother < <(parse_wrk "$out") ||
+			{ cat "$out" >&2; die "could not parse wrk output ($tag c=$c)"; }
+		kill -0 "$wonpay_pid" 2>/dev/null || die "wonpay exited during the $tag c=$c run"
+		# CPU per request answered (any status), in microseconds.
+		w_cpu[$k]=$(us_per_request $((ticks1 - ticks0)) $((n201 + nother)))
+		w_wcpu[$k]=$(us_per_request $((wticks1 - wticks0)) $((n201 + nother)))
+		w_xcpu[$k]=$(us_per_request $((x1 - x0)) $((n201 + nother)))
+		w_rss[$k]="$(rss_of VmRSS "$wonpay_pid") / $(rss_of VmHWM "$wonpay_pid")"
+		acked=$((acked + n201))
+		# Anything but 201 is an error here: 200 would mean a repeated id (a replay).
+		errs=$((nother + sockerr))
+		[ "$non2xx" -le "$nother" ] || errs=$((errs + non2xx - nother))
+		w_rps[$k]=$rps w_p50[$k]=$p50 w_p99[$k]=$p99 w_err[$k]=$errs
+		w_detail[$k]="201: $n201, other status: $nother, non-2xx: $non2xx, socket errors: $sockerr"
+		[ "$errs" -eq 0 ] || { check_fail "wonpay $tag c=$c: ${w_detail[$k]}"; grep -E '^status|Socket errors|Non-2xx' "$out" >&2 || true; }
+		echo "| wonpay $tag | $c | $rps | $p50 | $p99 | $errs | ${w_rss[$k]} |" >&2
+	done
+}
+wrk_phase ""
 
-# Graceful stop: SIGTERM drains and exits 0; then the ledger must verify.
-kill -TERM "$wonpay_pid"
-wonpay_rc=0
-for _ in $(seq 200); do kill -0 "$wonpay_pid" 2>/dev/null || break; sleep 0.05; done
-if kill -0 "$wonpay_pid" 2>/dev/null; then
-	check_fail "wonpay still running 10 s after SIGTERM; killing it"
-	kill -KILL "$wonpay_pid" 2>/dev/null || true
-fi
-wait "$wonpay_pid" || wonpay_rc=$?
-wonpay_pid=""
-[ "$wonpay_rc" -eq 0 ] || check_fail "wonpay exited with status $wonpay_rc after SIGTERM"
+# Graceful stop: SIGTERM drains and exits 0 (into wonpay_rc); then the ledger must verify.
+stop_wonpay() {
+	kill -TERM "$wonpay_pid"
+	wonpay_rc=0
+	for _ in $(seq 200); do kill -0 "$wonpay_pid" 2>/dev/null || break; sleep 0.05; done
+	if kill -0 "$wonpay_pid" 2>/dev/null; then
+		check_fail "wonpay still running 10 s after SIGTERM; killing it"
+		kill -KILL "$wonpay_pid" 2>/dev/null || true
+	fi
+	wait "$wonpay_pid" || wonpay_rc=$?
+	wonpay_pid=""
+	[ "$wonpay_rc" -eq 0 ] || check_fail "wonpay exited with status $wonpay_rc after SIGTERM"
+}
+stop_wonpay
 
 verify_rc=0
 "$root/build/wonpay" ledger verify --db "$db" >"$tmp/verify.txt" 2>&1 || verify_rc=$?
@@ -274,6 +297,39 @@ read -r pg_p50 pg_p99 < <(pg_log_pcts "$tmp"/pglog/pgbench_log.*) || { pg_p50="?
 echo "| pgbench tpcb-like | $PG_CLIENTS | $pg_tps | $pg_p50 | $pg_p99 | ${pg_failed:-0} | — |" >&2
 [ "${pg_failed:-0}" = 0 ] || check_fail "pgbench: $pg_failed failed transactions"
 
+# --- wonpay on PostgreSQL: one process, on the same cluster --------------------
+pg_as "$PGBIN/createdb" -h "$HOST" -p "$pgport" -U bench wonpay >"$tmp/createdb.txt" 2>&1 ||
+	{ cat "$tmp/createdb.txt" >&2; die "createdb wonpay failed"; }
+wdb="postgres://bench@$HOST:$pgport/wonpay"
+mkdir -p "$tmp/pg-data-dir"
+sqlite_acked=$acked sqlite_wonpay_rc=$wonpay_rc
+# shellcheck disable=SC2086  # SERVE_ARGS is a list of flags
+start_wonpay --data-dir "$tmp/pg-data-dir" $SERVE_ARGS
+leave_bank_night
+seed_source
+acked=1
+sync
+xparent=$pg_pid # the postmaster and its backends
+wrk_phase pg
+xparent=""
+stop_wonpay
+pg_wonpay_rc=$wonpay_rc pg_acked=$acked
+acked=$sqlite_acked wonpay_rc=$sqlite_wonpay_rc
+pg_verify_rc=0
+"$root/build/wonpay" ledger verify --db "$wdb" >"$tmp/pg-verify.txt" 2>&1 || pg_verify_rc=$?
+pg_verify_msg=$(tr '\n' ' ' <"$tmp/pg-verify.txt" | sed 's/ *$//')
+if [ "$pg_verify_rc" -eq 0 ]; then pg_verify="ok"; else pg_verify="FAILED (exit $pg_verify_rc)"; check_fail "ledger verify (PostgreSQL): $pg_verify_msg"; fi
+pg_wire=$(pg_as "$PGBIN/psql" -h "$HOST" -p "$pgport" -U bench -d wonpay -Atc \
+	"select count(*) from ledger_transfers where id like 'wire:%' and result = 0") ||
+	die "counting the transfers on PostgreSQL failed"
+if [ "$pg_wire" -lt "$pg_acked" ]; then
+	check_fail "PostgreSQL: $pg_acked transfers acknowledged with 201 but only $pg_wire in the DB"
+elif [ "$pg_wire" -gt $((pg_acked + max_extra)) ]; then
+	check_fail "PostgreSQL: $pg_wire posted wire transfers in the DB but only $pg_acked acknowledged"
+fi
+echo "# PostgreSQL: ledger verify: $pg_verify; $pg_wire posted wire transfers, $pg_acked acknowledged with 201" >&2
+wdb=""
+
 # Stop it now, so the SQLite run has the machine to itself.
 (cd "$tmp" && pg_as "$PGBIN/pg_ctl" -D "$tmp/pg" -m fast -w -t 30 stop) >/dev/null 2>&1 ||
 	echo "transfers.sh: pg_ctl stop failed; the trap will stop it" >&2
@@ -293,6 +349,9 @@ rows=""
 for c in $CONNS; do
 	rows+="| wonpay POST /sandbox/transfers | $c | ${w_rps[$c]} | ${w_p50[$c]} | ${w_p99[$c]} | ${w_err[$c]} | ${w_rss[$c]} | $(fmt_ratio "${w_rps[$c]}" "$pg_tps") | $(fmt_ratio "${w_rps[$c]}" "$sq_tps") |"$'\n'
 done
+for c in $CONNS; do
+	rows+="| wonpay on PostgreSQL (1 process) | $c | ${w_rps[pg$c]} | ${w_p50[pg$c]} | ${w_p99[pg$c]} | ${w_err[pg$c]} | ${w_rss[pg$c]} | $(fmt_ratio "${w_rps[pg$c]}" "$pg_tps") | $(fmt_ratio "${w_rps[pg$c]}" "$sq_tps") |"$'\n'
+done
 rows+="| pgbench -b tpcb-like -c $PG_CLIENTS -j $PG_JOBS (scale $PG_SCALE) | $PG_CLIENTS | $pg_tps | $pg_p50 | $pg_p99 | ${pg_failed:-0} | — | 1.00 | $(fmt_ratio "$pg_tps" "$sq_tps") |"$'\n'
 rows+="| SQLite, 1 commit per transfer (1 thread) | 1 | $sq_tps | $sq_p50 | $sq_p99 | 0 | — / $sq_rss | $(fmt_ratio "$sq_tps" "$pg_tps") | 1.00 |"$'\n'
 rows+="| SQLite batch ceiling ($SQ_BATCH/commit, savepoints, 1 thread) | 1 | $sb_tps | $sb_p50 | $sb_p99 | 0 | — / $sb_rss | $(fmt_ratio "$sb_tps" "$pg_tps") | $(fmt_ratio "$sb_tps" "$sq_tps") |"$'\n'
@@ -308,6 +367,13 @@ for c in $CONNS; do
 done
 ceiling+="."
 cpu_line+="; SQLite batch ceiling $sb_cpu; SQLite 1 commit per transfer $sq_cpu."
+pg_line="On PostgreSQL (one wonpay process), CPU µs per transfer of wonpay and of PostgreSQL (postmaster and backends):"
+sep=""
+for c in $CONNS; do
+	pg_line+="$sep ${w_cpu[pg$c]} + ${w_xcpu[pg$c]} at c=$c (wonpay's writer thread ${w_wcpu[pg$c]})"
+	sep=","
+done
+pg_line+="; stopped with SIGTERM (exit $pg_wonpay_rc); ledger verify: $pg_verify; $pg_wire posted wire transfers, $pg_acked acknowledged with 201."
 
 # Targets, per connection count.
 targets=""
@@ -326,13 +392,20 @@ for c in $CONNS; do
 	targets+=" CPU ≤ $T_CPU_US µs per transfer: ${w_cpu[$c]} ($t5);"
 	targets+=" peak RSS < $T_RSS_MIB MiB: $peak MiB ($t3); 0 errors: ${w_err[$c]} ($t4)"$'\n'
 done
+# Issue 14: one wonpay process on PostgreSQL at least T_PG_X times pgbench's tps.
+for c in $CONNS; do
+	x=$(fmt_ratio "${w_rps[pg$c]}" "$pg_tps")
+	t=$(awk -v v="$x" -v t="$T_PG_X" 'BEGIN { print (v != "—" && v >= t ? "met" : "MISSED") }')
+	[ "$t" = met ] && [ "${w_err[pg$c]}" -eq 0 ] || all_met=0
+	targets+="- PostgreSQL c=$c: ≥ ${T_PG_X}× pgbench: ${x}× ($t); errors: ${w_err[pg$c]}"$'\n'
+done
 
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$root/bench/results"
 report="$root/bench/results/transfers-$stamp.md"
 raw="${report%.md}.raw.txt"
 {
-	for f in $(for c in $CONNS; do echo "$tmp/wrk-c$c.txt"; done) "$tmp/verify.txt" "$tmp/pgbench-init.txt" "$tmp/pgbench.txt" "$tmp/sqlite_ref.txt" "$tmp/sqlite_ref_batch.txt"; do
+	for f in $(for c in $CONNS; do echo "$tmp/wrk-c$c.txt $tmp/wrk-pgc$c.txt"; done) "$tmp/verify.txt" "$tmp/pg-verify.txt" "$tmp/pgbench-init.txt" "$tmp/pgbench.txt" "$tmp/sqlite_ref.txt" "$tmp/sqlite_ref_batch.txt"; do
 		printf '==> %s <==\n' "$(basename "$f" .txt)"
 		cat "$f"
 		echo
@@ -359,6 +432,7 @@ fstype=$(stat -f -c %T "$tmp" 2>/dev/null || echo '?')
 	echo
 	echo "$ceiling"
 	echo "$cpu_line"
+	echo "$pg_line"
 	echo
 	echo "pgbench latency average: ${pg_avg:-?} ms."
 	echo "After the runs: wonpay stopped with SIGTERM (exit $wonpay_rc); \`wonpay ledger verify\`: $verify" \
