@@ -68,7 +68,8 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_PING] = "SELECT 1",
     [ST_SESSION] = "SELECT set_config('synchronous_commit', 'on', false), "
 		   "set_config('lock_timeout', $1, false), "
-		   "set_config('client_min_messages', 'warning', false)",
+		   "set_config('client_min_messages', 'warning', false), "
+		   "set_config('bytea_output', 'hex', false)",
     [ST_HEALTH_WRITE] = "INSERT INTO health(id, checked_ms) VALUES (1, $1) "
 			"ON CONFLICT (id) DO UPDATE SET checked_ms = excluded.checked_ms",
     [ST_USED_TOKEN_INSERT] =
@@ -153,7 +154,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 		      "upd AS (UPDATE docs SET ref = $3, uniq = $4, body = $5, updated_ms = $6 "
 		      "WHERE kind = $1 AND id = $2 AND NOT EXISTS (SELECT 1 FROM taken) "
 		      "RETURNING 1) "
-		      "SELECT (SELECT count(*) FROM upd), (SELECT count(*) FROM taken)",
+		      "SELECT (SELECT count(*) FROM upd), (SELECT count(*) FROM taken), "
+		      "(SELECT count(*) FROM docs WHERE kind = $1 AND id = $2)",
     [ST_DOC_DELETE] = "DELETE FROM docs WHERE kind = $1 AND id = $2",
     [ST_DOC_DELETE_KIND] = "DELETE FROM docs WHERE kind = $1",
     [ST_DOC_GET] = "SELECT " DOC_COLS " FROM docs WHERE kind = $1 AND id = $2",
@@ -202,6 +204,7 @@ struct conn {
 	PGconn *pg;
 	bool prepared[ST_COUNT];
 	bool busy;
+	bool ready; /* its session settings are in force (session_setup succeeded) */
 };
 
 struct pg_tx {
@@ -298,6 +301,7 @@ static bool session_setup(struct conn *c)
 	if (!ok)
 		log_line("session", PQresultErrorMessage(r));
 	PQclear(r);
+	c->ready = ok; /* without its settings (synchronous_commit) nothing may run on it */
 	return ok;
 }
 
@@ -320,17 +324,70 @@ static PGconn *connect_url(const char *url, const char *application_name)
 	return PQconnectdbParams(keys, values, 1);
 }
 
+/* Whether s occurs in msg, or (quoted, as libpq quotes what it cannot parse) a '/'-separated piece of it. */
+static bool quotes(const char *msg, const char *s, size_t n)
+{
+	if (n == 0)
+		return false;
+	if (memmem(msg, strlen(msg), s, n) != NULL)
+		return true;
+	for (size_t i = 0; i < n;) {
+		size_t len = strcspn(s + i, "/");
+		if (len > n - i)
+			len = n - i;
+		char piece[WP_STORE_PATH_MAX_BYTES + 3];
+		if (len > 0 && len < sizeof(piece) - 2) {
+			snprintf(piece, sizeof(piece), "\"%.*s\"", (int)len, s + i);
+			if (strstr(msg, piece) != NULL)
+				return true;
+		}
+		i += len + 1;
+	}
+	return false;
+}
+
+/*
+ * Whether libpq's message about url may give away a secret of it: the user
+ * info's password, a password or sslpassword parameter (libpq echoes tokens
+ * it could not parse, sometimes a piece of a password). Such a message is
+ * not shown.
+ */
+static bool leaks(const char *msg, const char *url)
+{
+	const char *auth = strstr(url, "://");
+	if (auth != NULL) {
+		auth += 3;
+		const char *end = auth + strcspn(auth, "?");
+		const char *at = NULL;
+		for (const char *q = auth; q < end; q++)
+			if (*q == '@')
+				at = q;
+		const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+		if (colon != NULL && quotes(msg, colon + 1, (size_t)(at - colon - 1)))
+			return true;
+	}
+	for (const char *p = strstr(url, "password="); p != NULL; p = strstr(p + 1, "password=")) {
+		const char *v = p + 9;
+		if (quotes(msg, v, strcspn(v, "&")))
+			return true;
+	}
+	return false;
+}
+
 /* A connection fit to use: re-established if it was lost. False if it still is not. */
 static bool live(struct conn *c)
 {
-	if (PQstatus(c->pg) == CONNECTION_OK)
+	if (PQstatus(c->pg) == CONNECTION_OK && c->ready)
 		return true;
-	PQreset(c->pg);
 	if (PQstatus(c->pg) != CONNECTION_OK) {
-		log_line("reconnect", PQerrorMessage(c->pg));
-		return false;
+		c->ready = false;
+		PQreset(c->pg);
+		if (PQstatus(c->pg) != CONNECTION_OK) {
+			log_line("reconnect", PQerrorMessage(c->pg));
+			return false;
+		}
 	}
-	if (!session_setup(c))
+	if (!session_setup(c)) /* tried again at the next use; until then statements fail */
 		return false;
 	fprintf(stderr, "{\"level\":\"info\",\"store\":\"postgres\",\"message\":\"reconnected to "
 			"the database\"}\n");
@@ -397,8 +454,8 @@ wp_status wp_pg_run(struct conn *c, enum stmt_id id, const struct params *p, PGr
 {
 	char name[16];
 	*out = NULL;
-	if (PQstatus(c->pg) != CONNECTION_OK) {
-		log_line("connection", "the connection to the database is lost");
+	if (PQstatus(c->pg) != CONNECTION_OK || !c->ready) {
+		log_line("connection", "the connection to the database is lost or not set up");
 		return WP_E_STORAGE;
 	}
 	if (!prepare(c, id, name))
@@ -492,6 +549,11 @@ wp_status wp_store_postgres_open(const char *url, unsigned pool, struct wp_store
 			snprintf(why, sizeof(why), "%s",
 				 c->pg ? PQerrorMessage(c->pg) : "out of memory");
 			why[strcspn(why, "\n")] = '\0';
+			if (leaks(why, s->url))
+				snprintf(
+				    why, sizeof(why),
+				    "libpq's message is not shown: it quotes part of the URL's "
+				    "password; check the URL");
 			snprintf(err, err_cap, "cannot connect to the database %s: %s", s->shown,
 				 why);
 			pg_close(&s->base);
@@ -520,6 +582,10 @@ static int migration_number(const struct wp_embedded *m)
 /* A statement without values (a migration file, transaction control) on c. */
 static bool simple(struct conn *c, const char *sql, const char *what)
 {
+	if (!c->ready) {
+		fprintf(stderr, "wonpay: %s failed: the connection is not set up\n", what);
+		return false;
+	}
 	PGresult *r = PQexec(c->pg, sql);
 	ExecStatusType es = PQresultStatus(r);
 	bool ok = es == PGRES_COMMAND_OK || es == PGRES_TUPLES_OK;
@@ -1273,7 +1339,7 @@ static wp_status each_row(struct conn *c, enum stmt_id id, void (*row)(const PGr
 			  void *ctx)
 {
 	char name[16];
-	if (PQstatus(c->pg) != CONNECTION_OK || !prepare(c, id, name))
+	if (PQstatus(c->pg) != CONNECTION_OK || !c->ready || !prepare(c, id, name))
 		return WP_E_STORAGE;
 	if (!PQsendQueryPrepared(c->pg, name, 0, NULL, NULL, NULL, 0)) {
 		log_line("scan", PQerrorMessage(c->pg));

@@ -37,7 +37,8 @@ wp_status wp_pg_doc_update(struct wp_tx *tx, const struct wp_doc *d)
 		st = WP_E_STORAGE;
 	if (st == WP_OK)
 		st = col_int(r, 0, 0) == 1   ? WP_OK
-		     : col_int(r, 0, 1) != 0 ? WP_E_CONFLICT /* another document holds the uniq */
+		     : col_int(r, 0, 2) == 0 ? WP_E_NOT_FOUND /* as SQLite: no such document */
+		     : col_int(r, 0, 1) != 0 ? WP_E_CONFLICT  /* another document holds the uniq */
 					     : WP_E_NOT_FOUND;
 	PQclear(r);
 	return st;

@@ -17,8 +17,10 @@ wp_status wp_store_open(const char *path, unsigned pool, struct wp_store **out, 
 }
 
 /*
- * A URL's password is in its user info (scheme://user:password@host) or in
- * a password= parameter of its query; either is shown as ***.
+ * A URL's password is in its user info (scheme://user:password@host: up to
+ * the last '@' before the query, so a '/' or '@' in it is covered) or in a
+ * password= or sslpassword= parameter of its query; each is shown as ***.
+ * When unsure it masks more, never less.
  */
 void wp_store_describe(const char *path, char *out, size_t cap)
 {
@@ -31,7 +33,7 @@ void wp_store_describe(const char *path, char *out, size_t cap)
 	size_t n = 0;
 	const char *p = path;
 	const char *authority = strstr(p, "://") + 3;
-	const char *end = authority + strcspn(authority, "/?");
+	const char *end = authority + strcspn(authority, "?");
 	const char *at = NULL;
 	for (const char *q = authority; q < end; q++)
 		if (*q == '@')
@@ -53,7 +55,10 @@ void wp_store_describe(const char *path, char *out, size_t cap)
 	/* the rest, with each password=VALUE of the query masked */
 	while (*p != '\0') {
 		const char *hit = strstr(p, "password=");
-		bool param = hit != NULL && hit > path && (hit[-1] == '?' || hit[-1] == '&');
+		const char *key = hit;
+		while (key != NULL && key > path && key[-1] >= 'a' && key[-1] <= 'z')
+			key--; /* sslpassword= too */
+		bool param = key != NULL && key > path && (key[-1] == '?' || key[-1] == '&');
 		if (hit == NULL) {
 			PUT(p, strlen(p));
 			break;

@@ -120,3 +120,54 @@ def test_postgres_down_answers_503_then_recovers(own_cluster, tmp_path):
         except RuntimeError:
             pass  # it runs already
         srv.stop()
+
+
+def test_malformed_password_never_echoed(tmp_path):
+    """libpq quotes tokens it cannot parse, sometimes a piece of a password."""
+    for url in ("postgres://wonpay:100%sure@127.0.0.1:1/none",
+                "postgres://wonpay:p/w0rd@127.0.0.1:1/none",
+                "postgres://wonpay@127.0.0.1:1/none?sslmode=require&sslpassword=KeyPass123"):
+        out = run("migrate", "--db", url)
+        assert out.returncode != 0
+        for secret in ("100%sure", '"p"', "p/w0rd", "KeyPass123"):
+            assert secret not in out.stderr + out.stdout, (url, out.stderr)
+
+
+def test_no_write_without_the_session_settings(own_cluster, tmp_path):
+    """A connection whose session setup (synchronous_commit=on, ...) fails after a reconnect
+    is never used: writes answer 503, and none is committed without synchronous_commit=on."""
+    url = own_cluster.create("setup")
+    srv = Server(tmp_path / "srv", ["--sandbox", "--rate-limit", "0"])
+    srv.db = type(srv.db)(url, tmp_path / "srv", "setup")
+    srv.start()
+    try:
+        assert srv.aqr(create_body()).status_code == 200
+        own_cluster.psql("""
+            CREATE TABLE seen(sync text);
+            CREATE FUNCTION note() RETURNS trigger LANGUAGE plpgsql AS
+              $$BEGIN INSERT INTO seen VALUES (current_setting('synchronous_commit'));
+              RETURN NEW; END$$;
+            CREATE TRIGGER note AFTER INSERT ON aqr_links FOR EACH ROW EXECUTE FUNCTION note();
+            CREATE SCHEMA evil;
+            CREATE FUNCTION evil.set_config(text, text, boolean) RETURNS text LANGUAGE plpgsql
+              AS $$BEGIN RAISE EXCEPTION 'session setup refused'; END$$;
+            ALTER DATABASE setup SET search_path = evil, pg_catalog, public;
+            ALTER DATABASE setup SET synchronous_commit = off;""", "setup")
+        own_cluster.psql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                         "WHERE datname = 'setup' AND pid <> pg_backend_pid()", "setup")
+        statuses = [srv.aqr(create_body()).status_code for _ in range(8)]
+        assert statuses == [503] * 8, statuses
+        assert own_cluster.psql("SELECT count(*) FROM seen", "setup") == [("0",)]
+        # Set-up possible again: the next use sets the connection up and writes are durable.
+        own_cluster.psql("ALTER DATABASE setup RESET search_path", "setup")
+        own_cluster.psql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                         "WHERE datname = 'setup' AND pid <> pg_backend_pid()", "setup")
+        deadline = time.time() + 20
+        while time.time() < deadline and srv.aqr(create_body()).status_code != 200:
+            time.sleep(0.2)
+        assert {r[0] for r in own_cluster.psql("SELECT sync FROM seen", "setup")} == {"on"}
+        assert "session setup refused" in srv.stderr()
+    finally:
+        own_cluster.psql("ALTER DATABASE setup RESET search_path", "setup")  # for the stop's verify
+        srv.stop()
+

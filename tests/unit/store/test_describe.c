@@ -42,6 +42,10 @@ static void test_password_never_shown(void **state)
 	      "postgres://u@h/db?sslmode=require&password=***&connect_timeout=3");
 	shows("postgres://h/db?password=hunter2", "postgres://h/db?password=***");
 	shows("postgres://u:pw@h", "postgres://u:***@h");
+	/* a '/' in the password, and the query's sslpassword (the key file's) */
+	shows("postgres://wonpay:p/w@127.0.0.1:5432/db", "postgres://wonpay:***@127.0.0.1:5432/db");
+	shows("postgres://u@h/db?sslmode=require&sslpassword=KeyPass123",
+	      "postgres://u@h/db?sslmode=require&sslpassword=***");
 	/* a path that merely contains the word is left alone */
 	shows("postgres://h/password=x", "postgres://h/password=x");
 }
