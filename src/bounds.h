@@ -107,6 +107,8 @@
 #define WP_WEBHOOK_FETCH_EVERY_MS 5	  /* looks for due deliveries at most this often */
 #define WP_WEBHOOK_IDLE_POLL_MS 1000	  /* and at least this often */
 #define WP_WEBHOOK_STOP_GRACE_MS 3000	  /* on stop, attempts in flight may finish within */
+/* several processes on one database: a claimed delivery's claim outlives its attempt by this */
+#define WP_WEBHOOK_CLAIM_MARGIN_MS 60000
 #define WP_WEBHOOK_BODY_MAX_BYTES (64 * 1024) /* one event's JSON */
 #define WP_WEBHOOK_RESOLVERS 2		      /* threads resolving webhook hosts (getaddrinfo) */
 #define WP_WEBHOOK_RESOLVE_QUEUE_MAX 1024     /* host look-ups waiting */

@@ -40,6 +40,11 @@ static wp_status expire_pending(struct wp_tx *tx, void *ctx)
 {
 	struct wp_app *app = ctx;
 	unsigned n = 0;
+	int64_t offset;
+	/* where processes share the database, a clock another one moved (sandbox/control.c) */
+	if (app->cfg->sandbox && app->store->ops->shared &&
+	    wp_sandbox_clock_load(NULL, tx, &offset) == WP_OK)
+		wp_clock_set_offset_ms(&app->clock, offset);
 	int64_t now = wp_clock_now_ms(&app->clock);
 	wp_status st = wp_ledger_expire(tx, now, WP_EXPIRE_BATCH_MAX, &n);
 	if (st == WP_OK)
@@ -244,6 +249,64 @@ static bool data_key_path(const struct wp_config *cfg, char *path, size_t cap, b
 	return true;
 }
 
+/*
+ * The database remembers a keyed hash of the data key it was first used with
+ * (a document of kind "wonpay.data-key"), and a start with another key is
+ * refused: a process on another host that made a key of its own, or a
+ * database moved without its key, would otherwise seal new data under a key
+ * nothing else has and fail to open the old (Kona secrets, webhook bodies).
+ */
+#define DATA_KEY_DOC_KIND "wonpay.data-key"
+struct key_check {
+	char hash[2 * WP_SHA256_BYTES + 1];
+	int64_t now_ms;
+	bool differs;
+};
+
+static wp_status check_key_in(struct wp_tx *tx, void *arg)
+{
+	struct key_check *k = arg;
+	wp_arena a;
+	wp_arena_init(&a, WP_STORE_ROW_ARENA_BYTES);
+	struct wp_doc d;
+	wp_status st = tx->ops->doc_get(NULL, tx, DATA_KEY_DOC_KIND, "check", &a, &d);
+	if (st == WP_OK) {
+		k->differs = strcmp(d.body, k->hash) != 0;
+	} else if (st == WP_E_NOT_FOUND) {
+		struct wp_doc n = {.kind = DATA_KEY_DOC_KIND,
+				   .id = "check",
+				   .owner = "",
+				   .ref = "",
+				   .body = k->hash,
+				   .created_ms = k->now_ms,
+				   .updated_ms = k->now_ms};
+		st = tx->ops->doc_insert(tx, &n);
+	}
+	wp_arena_free(&a);
+	return st;
+}
+
+static bool data_key_matches(struct wp_store *s, const uint8_t key[WP_DATA_KEY_BYTES],
+			     const char *db_shown)
+{
+	wp_clock clock = {0};
+	struct key_check k = {.now_ms = wp_clock_now_ms(&clock)};
+	wp_lookup_hash(key, DATA_KEY_DOC_KIND, "check", k.hash);
+	wp_status st = wp_store_write(s, check_key_in, &k);
+	if (st != WP_OK) {
+		fprintf(stderr, "wonpay: cannot check the data key against the database: %s\n",
+			wp_status_name(st));
+		return false;
+	}
+	if (k.differs)
+		fprintf(stderr,
+			"wonpay: the data key is not the one the database %s was first used with: "
+			"give every process the same key file (--data-key-file, "
+			"WONPAY_DATA_KEY_FILE), copied from where the database was first served\n",
+			db_shown);
+	return !k.differs;
+}
+
 static bool load_data_key(const struct wp_config *cfg, uint8_t key[WP_DATA_KEY_BYTES])
 {
 	char path[WP_FILE_PATH_MAX + 32];
@@ -445,16 +508,13 @@ static int cmd_serve(int argc, char **argv)
 	if (app.store == NULL)
 		return 1;
 	int rc = 1;
-	char claim_err[WP_FILE_PATH_MAX + 256];
-	if (app.store->ops->claim != NULL &&
-	    app.store->ops->claim(app.store, claim_err, sizeof(claim_err)) != WP_OK) {
-		fprintf(stderr, "wonpay: %s\n", claim_err);
-		goto out_store;
-	}
 	if (ensure_data_dir(&cfg) != 0) /* data.key, sandbox/ */
 		goto out_store;
 	http.access_log_fd = open_access_log(cfg.access_log);
-	if (!load_data_key(&cfg, app.data_key))
+	char db_shown[WP_FILE_PATH_MAX];
+	wp_store_describe(cfg.db_path, db_shown, sizeof(db_shown));
+	if (!load_data_key(&cfg, app.data_key) ||
+	    !data_key_matches(app.store, app.data_key, db_shown))
 		goto out_store;
 	struct wp_auth_limits limits = {cfg.rate_per_s, cfg.rate_burst, cfg.auth_fail_per_s,
 					cfg.auth_fail_burst};
@@ -520,6 +580,12 @@ static int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "wonpay: %s\n", err);
 		goto out_commit;
 	}
+	if (cfg.public_url[0] == '\0' && app.store->ops->shared)
+		fprintf(stderr,
+			"wonpay: several processes may serve this database: give each the "
+			"address clients reach them by (--public-url, the proxy's), or the "
+			"links it hands out (AQR short_url and qr_image, OneQ redirects) name "
+			"this process alone\n");
 	wp_config_finish(&cfg, port); /* before any worker can read it */
 	if (wp_server_run(server, err, sizeof(err)) != WP_OK) {
 		fprintf(stderr, "wonpay: %s\n", err);
@@ -710,8 +776,11 @@ static int partner_add(struct wp_store *s, const struct wp_config *cfg, struct p
 	bool reported = st != WP_OK && err[0] != '\0';
 	if (reported)
 		fprintf(stderr, "wonpay: %s\n", err);
-	if (st == WP_OK && sealing && !load_data_key(cfg, data_key)) {
-		st = WP_E_INTERNAL; /* load_data_key said why */
+	char db_shown[WP_FILE_PATH_MAX];
+	wp_store_describe(cfg->db_path, db_shown, sizeof(db_shown));
+	if (st == WP_OK && sealing &&
+	    (!load_data_key(cfg, data_key) || !data_key_matches(s, data_key, db_shown))) {
+		st = WP_E_INTERNAL; /* load_data_key or data_key_matches said why */
 		reported = true;
 	}
 	if (st == WP_OK)

@@ -269,6 +269,38 @@ def make_server(tmp_path):
             s.stop()
 
 
+def pg_only(reason):
+    """Tests of several processes on one database: PostgreSQL alone allows that."""
+    return pytest.mark.skipif(not ON_PG, reason=f"PostgreSQL only: {reason}")
+
+
+@pytest.fixture
+def make_processes(tmp_path):
+    """Factory: n wonpay processes serving one database (PostgreSQL), each with its
+    own port and logs, sharing the data directory. Each is stopped (and checked,
+    the ledger verified) after the test."""
+    made = []
+
+    def make(n=3, args=("--sandbox", "--rate-limit", "0"), env=None, name="shared"):
+        db = tmp_path / f"{name}.db"
+        group = [Server(tmp_path / f"{name}-p{i}", args, env, db=db) for i in range(n)]
+        made.extend(group)
+        # started together, as an operator's units would: the sandbox seeding races
+        starters = [threading.Thread(target=s.start) for s in group]
+        for t in starters:
+            t.start()
+        for t in starters:
+            t.join()
+        for s in group:
+            assert getattr(s, "url", None), f"a process did not start:\n{s.stderr()}"
+        return group
+
+    yield make
+    for s in made:
+        if s.proc is not None:
+            s.stop()
+
+
 def create_body(**over):
     """The spec's create sample, with the sandbox email substituted."""
     fields = {

@@ -25,4 +25,13 @@
 wp_status wp_sandbox_partner(struct wp_store *s, struct wp_tx *tx, int64_t now_ms,
 			     int64_t *partner_id, bool *created);
 
+/*
+ * The sandbox clock's offset where several processes share the database
+ * (store ops->shared): kept as a document, so a move made through one
+ * process is every process's. load: 0 when it was never moved; tx may be
+ * NULL (a committed read). save: inside the write that moves it.
+ */
+wp_status wp_sandbox_clock_load(struct wp_store *s, struct wp_tx *tx, int64_t *offset_ms);
+wp_status wp_sandbox_clock_save(struct wp_tx *tx, int64_t offset_ms, int64_t now_ms);
+
 #endif

@@ -422,6 +422,7 @@ struct flight {
 	struct wp_webhook_url target;
 	char hostkey[WP_WEBHOOK_HOST_MAX + 8]; /* host:port, for the per-host bound */
 	int32_t attempts;		       /* made before this one */
+	int64_t claim_until;		       /* shared stores: the next_ms claimed (0: none) */
 	char *body;			       /* opened: the exact bytes to send */
 	size_t body_len;
 	char secret[WP_WEBHOOK_SECRET_MAX + 1]; /* "" when the owner has none */
@@ -707,6 +708,17 @@ static wp_status apply_record(struct wp_tx *tx, struct wp_cmd *c)
 	st = tx->ops->webhook_attempt_insert(tx, &at);
 	if (st != WP_OK)
 		goto out;
+	if (f->claim_until != 0 && (d.state != WP_WEBHOOK_PENDING || d.next_ms != f->claim_until)) {
+		/*
+		 * Not this process's any more (its claim ran out and another took it,
+		 * or it was delivered or redelivered meanwhile): the attempt is on
+		 * record, what comes next is the current holder's to decide.
+		 */
+		d.attempts++;
+		d.updated_ms = now;
+		st = tx->ops->webhook_update(tx, &d);
+		goto out;
+	}
 	d.attempts++;
 	d.tries++;
 	d.last_status = f->http_status;
@@ -1063,6 +1075,18 @@ static void take(void *ctx, const struct wp_webhook *d)
 	ft->taken++;
 }
 
+/*
+ * How long a claimed delivery stays another process's (shared stores): its
+ * wait behind the host's earlier deliveries, its attempt, a margin. Only a
+ * process that dies holding one makes anyone wait this long.
+ */
+static int64_t claim_ms(const struct wp_webhook_config *cfg)
+{
+	return (int64_t)(WP_WEBHOOK_PER_HOST_TAKEN_MAX / WP_WEBHOOK_PER_HOST_MAX + 1) *
+		   cfg->timeout_ms +
+	       WP_WEBHOOK_CLAIM_MARGIN_MS;
+}
+
 /* A taken delivery's body and its owner's secret, opened; false when it cannot be sent. */
 static bool load(struct wp_webhooks *w, struct flight *f, char *why, size_t cap)
 {
@@ -1072,9 +1096,16 @@ static bool load(struct wp_webhooks *w, struct flight *f, char *why, size_t cap)
 	const char *sealed = NULL;
 	wp_status st = w->store->ops->webhook_get(w->store, NULL, f->id, &a, &d);
 	bool ok = false;
+	f->claim_until = 0;
 	why[0] = '\0'; /* "": nothing to send (delivered or gone meanwhile) */
 	if (st != WP_OK && st != WP_E_NOT_FOUND) {
 		snprintf(why, cap, "the outbox cannot be read now");
+	} else if (st == WP_OK && d.state == WP_WEBHOOK_PENDING &&
+		   w->store->ops->webhook_claim != NULL &&
+		   w->store->ops->webhook_claim(w->store, f->id, d.next_ms,
+						f->claim_until = wp_clock_now_ms(w->clock) +
+								 claim_ms(&w->cfg)) != WP_OK) {
+		/* another process took it (or the store fails: it is looked at again later) */
 	} else if (st == WP_OK && d.state == WP_WEBHOOK_PENDING) {
 		f->body = wp_open(w->data_key, BODY_AAD, d.body, &f->body_len);
 		ok = f->body != NULL;

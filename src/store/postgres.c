@@ -10,7 +10,17 @@
  *   and tx_commit says WP_OK only when COMMIT itself answered COMMIT. A
  *   transaction PostgreSQL has aborted answers COMMIT with ROLLBACK: that is
  *   a failure here, never a success.
- * - One write transaction at a time per process (write_lock), as sqlite.c.
+ * - One write transaction at a time per process (write_lock), as sqlite.c,
+ *   and across processes: several wonpay processes may serve one database,
+ *   and each write transaction first takes a transaction-scoped advisory
+ *   lock (WRITE_KEY) that every one of them takes. Batches of different
+ *   processes run one after another, never interleaved: what a command
+ *   reads in its transaction (balances, used tokens, idempotency keys) is
+ *   everything committed before by any process, and nothing another process
+ *   does can change it before this COMMIT; no deadlock is possible. The
+ *   lock goes with the transaction (COMMIT, ROLLBACK, a lost session).
+ *   Waiting for it is bounded by lock_timeout (WP_STORE_BUSY_TIMEOUT_MS),
+ *   like SQLite's busy timeout: past it the batch fails with 503s.
  * - A statement that fails leaves a PostgreSQL transaction aborted until a
  *   ROLLBACK TO; the commit queue runs each command in a savepoint, so a
  *   failed command undoes only itself. Inserts whose callers retry on
@@ -26,9 +36,8 @@
  * Fault injection (test builds) is SQLite's alone: wp_store_inject is a
  * no-op on this backend.
  *
- * One process per database for now: serve claims the database with a session
- * advisory lock (pg_claim) until several processes are correct together
- * (issue 14, phase 2).
+ * Webhook deliveries are claimed one attempt at a time (webhook_claim), so
+ * with several processes each attempt is made by exactly one of them.
  */
 #include <assert.h>
 #include <libpq-fe.h>
@@ -48,6 +57,10 @@
 #define CRYPTO_KEY_COLS                                                                            \
 	"id, surface, partner_id, login, server_private_sealed, server_public, "                   \
 	"partner_public, created_ms"
+/* Every write transaction takes it first (pg_tx_begin): one writer at a time across processes. */
+#define WRITE_KEY "7742363371570299" /* "wonpay" in a bigint */
+/* Migrations take it for their transaction: two starts never migrate at once. */
+#define MIGRATE_KEY "7742363371570300"
 #define DOC_COLS "kind, id, owner, ref, uniq, body, created_ms, updated_ms"
 #define WEBHOOK_COLS(BODY)                                                                         \
 	"id, surface, owner, event_id, url, " BODY ", state, attempts, tries, last_status, "       \
@@ -107,6 +120,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_AQR_DELETE] = "UPDATE aqr_links SET deleted_ms = $3 "
 		      "WHERE keyword = $1 AND partner_id = $2 AND deleted_ms IS NULL",
     [ST_BEGIN] = "BEGIN",
+    [ST_WRITE_LOCK] = "SELECT pg_advisory_xact_lock(" WRITE_KEY ")",
     /* ledger verify: both tables from one snapshot */
     [ST_BEGIN_SNAPSHOT] = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
     [ST_COMMIT] = "COMMIT",
@@ -169,6 +183,8 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_WEBHOOK_UPDATE] = "UPDATE webhook_deliveries SET state = $2, attempts = $3, tries = $4, "
 			  "last_status = $5, last_error = $6, round_ms = $7, next_ms = $8, "
 			  "updated_ms = $9 WHERE id = $1",
+    [ST_WEBHOOK_CLAIM] = "UPDATE webhook_deliveries SET next_ms = $3 "
+			 "WHERE id = $1 AND state = 0 AND next_ms = $2",
     [ST_WEBHOOK_GET] = "SELECT " WEBHOOK_READ("body") " FROM webhook_deliveries WHERE id = $1",
     [ST_WEBHOOK_DUE] = "SELECT " WEBHOOK_READ(
 	"NULL") " FROM webhook_deliveries "
@@ -194,11 +210,6 @@ static const char *const stmt_sql[ST_COUNT] = {
 			      "owner = $2",
 };
 
-/* The advisory lock serve holds (pg_claim): one server per database until phase 2. */
-#define CLAIM_KEY "7742363371570299" /* "wonpay" in a bigint, as text */
-/* Migrations take it for their transaction: two starts never migrate at once. */
-#define MIGRATE_KEY "7742363371570300"
-
 struct conn {
 	struct pg_store *store;
 	PGconn *pg;
@@ -221,7 +232,6 @@ struct pg_store {
 	pthread_mutex_t write_lock;
 	unsigned count;
 	struct conn conns[WP_STORE_POOL_MAX];
-	PGconn *claim; /* serve's session holding CLAIM_KEY; NULL otherwise */
 	char url[WP_STORE_PATH_MAX_BYTES];
 	char shown[WP_STORE_PATH_MAX_BYTES]; /* the URL without its password, for messages */
 };
@@ -508,8 +518,6 @@ static void pg_close(struct wp_store *base)
 	struct pg_store *s = (struct pg_store *)base;
 	for (unsigned i = 0; i < s->count; i++)
 		PQfinish(s->conns[i].pg);
-	if (s->claim != NULL)
-		PQfinish(s->claim);
 	pthread_cond_destroy(&s->freed);
 	pthread_mutex_destroy(&s->write_lock);
 	pthread_mutex_destroy(&s->lock);
@@ -730,66 +738,6 @@ static wp_status pg_ping(struct wp_store *base)
 	return st;
 }
 
-/*
- * serve's claim on the database: a session advisory lock on a connection of
- * its own, held until close. A second server on the same database is refused
- * until several are correct together (issue 14, phase 2). If PostgreSQL
- * restarts, the session and its lock are gone; a later server could then
- * start beside this one, which phase 2 must make safe anyway.
- */
-static wp_status pg_claim(struct wp_store *base, char *err, size_t err_cap)
-{
-	struct pg_store *s = (struct pg_store *)base;
-	if (s->claim != NULL)
-		return WP_OK;
-	char me[32];
-	snprintf(me, sizeof(me), "wonpay pid %ld", (long)getpid());
-	PGconn *pg = connect_url(s->url, me);
-	const char *v[1] = {CLAIM_KEY};
-	PGresult *r = NULL;
-	bool ok = pg != NULL && PQstatus(pg) == CONNECTION_OK;
-	if (ok)
-		r = PQexecParams(pg, "SELECT pg_try_advisory_lock($1::bigint)", 1, NULL, v, NULL,
-				 NULL, 0);
-	if (!ok || PQresultStatus(r) != PGRES_TUPLES_OK) {
-		char why[256];
-		snprintf(why, sizeof(why), "%s", pg ? PQerrorMessage(pg) : "out of memory");
-		why[strcspn(why, "\n")] = '\0';
-		snprintf(err, err_cap, "cannot claim the database %s: %s", s->shown, why);
-		PQclear(r);
-		PQfinish(pg);
-		return WP_E_STORAGE;
-	}
-	bool mine = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
-	PQclear(r);
-	if (!mine) {
-		/* who holds it: its session's application_name names its pid */
-		r = PQexecParams(pg,
-				 "SELECT a.application_name FROM pg_locks l "
-				 "JOIN pg_stat_activity a ON a.pid = l.pid "
-				 "WHERE l.locktype = 'advisory' AND l.granted AND "
-				 "l.database = (SELECT oid FROM pg_database "
-				 "WHERE datname = current_database()) AND "
-				 "(l.classid::bigint << 32 | l.objid::bigint) = $1::bigint LIMIT 1",
-				 1, NULL, v, NULL, NULL, 0);
-		const char *who = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
-					  strncmp(PQgetvalue(r, 0, 0), "wonpay pid ", 11) == 0
-				      ? PQgetvalue(r, 0, 0) + 11
-				      : "unknown";
-		snprintf(
-		    err, err_cap,
-		    "another wonpay server (pid %s) already serves the database %s; stop it, or "
-		    "give this one its own database (several servers on one database come "
-		    "with issue 14's second phase)",
-		    who, s->shown);
-		PQclear(r);
-		PQfinish(pg);
-		return WP_E_CONFLICT;
-	}
-	s->claim = pg;
-	return WP_OK;
-}
-
 /* ---- write transactions ---- */
 
 /* Transaction control: no parameters, no rows. */
@@ -805,7 +753,11 @@ static wp_status pg_tx_begin(struct wp_store *base, struct wp_tx **out)
 	assert(s->tx.conn == NULL); /* one write transaction at a time */
 	struct conn *c = acquire(s);
 	wp_status st = control(c, ST_BEGIN);
+	if (st == WP_OK)
+		st = control(c, ST_WRITE_LOCK);
 	if (st != WP_OK) {
+		if (PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+			control(c, ST_ROLLBACK);
 		release(s, c);
 		pthread_mutex_unlock(&s->write_lock);
 		return st;
@@ -1519,7 +1471,7 @@ static const struct wp_store_ops pg_ops = {
     .close = pg_close,
     .migrate = pg_migrate,
     .ping = pg_ping,
-    .claim = pg_claim,
+    .shared = true,
     .health_write = pg_health_write,
     .used_token_insert = pg_used_token_insert,
     .used_token_get = pg_used_token_get,
@@ -1567,6 +1519,7 @@ static const struct wp_store_ops pg_ops = {
     .doc_find = wp_pg_doc_find,
     .webhook_insert = wp_pg_webhook_insert,
     .webhook_update = wp_pg_webhook_update,
+    .webhook_claim = wp_pg_webhook_claim,
     .webhook_get = wp_pg_webhook_get,
     .webhook_due = wp_pg_webhook_due,
     .webhook_next_due = wp_pg_webhook_next_due,

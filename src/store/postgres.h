@@ -48,6 +48,7 @@ enum stmt_id {
 	ST_AQR_GET,
 	ST_AQR_DELETE,
 	ST_BEGIN,
+	ST_WRITE_LOCK,
 	ST_BEGIN_SNAPSHOT,
 	ST_COMMIT,
 	ST_ROLLBACK,
@@ -79,6 +80,7 @@ enum stmt_id {
 	ST_DOC_FIND,
 	ST_WEBHOOK_INSERT,
 	ST_WEBHOOK_UPDATE,
+	ST_WEBHOOK_CLAIM,
 	ST_WEBHOOK_GET,
 	ST_WEBHOOK_DUE,
 	ST_WEBHOOK_NEXT_DUE,
@@ -184,6 +186,8 @@ wp_status wp_pg_doc_find(struct wp_store *s, struct wp_tx *tx, const char *kind,
 			 const char *ref, size_t max, wp_doc_cb cb, void *ctx);
 wp_status wp_pg_webhook_insert(struct wp_tx *tx, const struct wp_webhook *w);
 wp_status wp_pg_webhook_update(struct wp_tx *tx, const struct wp_webhook *w);
+wp_status wp_pg_webhook_claim(struct wp_store *s, const char *id, int64_t seen_ms,
+			      int64_t until_ms);
 wp_status wp_pg_webhook_get(struct wp_store *s, struct wp_tx *tx, const char *id, wp_arena *a,
 			    struct wp_webhook *out);
 wp_status wp_pg_webhook_due(struct wp_store *s, int64_t now_ms, int64_t after_ms, int64_t after_seq,

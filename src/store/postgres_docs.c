@@ -166,6 +166,19 @@ wp_status wp_pg_webhook_update(struct wp_tx *tx, const struct wp_webhook *w)
 	return st == WP_OK && rows != 1 ? WP_E_NOT_FOUND : st;
 }
 
+wp_status wp_pg_webhook_claim(struct wp_store *s, const char *id, int64_t seen_ms, int64_t until_ms)
+{
+	struct conn *c = wp_pg_acquire(s);
+	struct params p = {0};
+	p_text(&p, id);
+	p_int(&p, seen_ms);
+	p_int(&p, until_ms);
+	long rows = 0;
+	wp_status st = wp_pg_run_write(c, ST_WEBHOOK_CLAIM, &p, &rows);
+	wp_pg_release(s, c);
+	return st == WP_OK && rows != 1 ? WP_E_CONFLICT : st;
+}
+
 /* A row of WEBHOOK_READ; body NULL when the query left it out. */
 static bool read_webhook(const PGresult *r, int row, wp_arena *a, struct wp_webhook *w)
 {

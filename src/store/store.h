@@ -194,11 +194,13 @@ struct wp_store_ops {
 	/* WP_E_STORAGE once the store is lost (its file removed or replaced, corrupt). */
 	wp_status (*ping)(struct wp_store *s);
 	/*
-	 * serve: makes this process the database's one server, or says why not
-	 * in err. NULL when the backend has nothing to claim (SQLite: main.c
-	 * locks a file beside the database).
+	 * Several processes may serve this database at once (PostgreSQL). Write
+	 * transactions never overlap then either: tx_begin takes a lock that
+	 * every process's writer takes, so what one reads inside its transaction
+	 * is everything any process committed before. SQLite: false, one process
+	 * per file (main.c locks a file beside it).
 	 */
-	wp_status (*claim)(struct wp_store *s, char *err, size_t err_cap);
+	bool shared;
 	/* A tiny write (the readiness probe's): its commit proves writes can be durable. */
 	wp_status (*health_write)(struct wp_tx *tx, int64_t now_ms);
 
@@ -307,6 +309,15 @@ struct wp_store_ops {
 	 */
 	wp_status (*webhook_due)(struct wp_store *s, int64_t now_ms, int64_t after_ms,
 				 int64_t after_seq, size_t max, wp_webhook_cb cb, void *ctx);
+	/*
+	 * shared stores: takes a pending delivery for one attempt, durably and
+	 * outside any transaction: its next_ms moves from seen_ms (as just read)
+	 * to until_ms, so no other process finds it due meanwhile. WP_E_CONFLICT
+	 * when it is no longer pending at seen_ms (another process took it, or it
+	 * was delivered). NULL on a store one process owns.
+	 */
+	wp_status (*webhook_claim)(struct wp_store *s, const char *id, int64_t seen_ms,
+				   int64_t until_ms);
 	/* The soonest next_ms of any pending delivery; WP_E_NOT_FOUND when none is pending. */
 	wp_status (*webhook_next_due)(struct wp_store *s, int64_t *next_ms);
 	/* A surface's deliveries (of one owner, or all with owner NULL), newest first, at most max. */

@@ -21,6 +21,11 @@ void wp_clock_advance_ms(wp_clock *c, int64_t ms)
 	atomic_fetch_add(&c->offset_ms, ms);
 }
 
+void wp_clock_set_offset_ms(wp_clock *c, int64_t ms)
+{
+	atomic_store(&c->offset_ms, ms);
+}
+
 uint64_t wp_mono_ns(void)
 {
 	struct timespec ts;

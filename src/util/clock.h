@@ -19,6 +19,8 @@ void wp_clock_init(wp_clock *c);
 int64_t wp_clock_now_ms(const wp_clock *c);
 /* Moves the clock forward; negative values are refused by callers. */
 void wp_clock_advance_ms(wp_clock *c, int64_t ms);
+/* Sets the offset (a sandbox clock another process moved, or a reset to 0). */
+void wp_clock_set_offset_ms(wp_clock *c, int64_t ms);
 /* Monotonic nanoseconds, for durations only. */
 uint64_t wp_mono_ns(void);
 

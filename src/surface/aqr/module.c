@@ -127,10 +127,16 @@ static const struct wp_api_doc aqr_api = {
     .codes = aqr_codes,
 };
 
-/* The module's state: the landing-page cache. */
+/*
+ * The module's state: the landing-page cache — none when several processes
+ * share the database, since a delete made by another process could not
+ * reach this one's cache (every page is then read from the database).
+ */
 static wp_status aqr_init(struct wp_app *app, void **state)
 {
-	(void)app;
+	*state = NULL;
+	if (app->store->ops->shared)
+		return WP_OK;
 	*state = aqr_cache_new();
 	return *state != NULL ? WP_OK : WP_E_NOMEM;
 }

@@ -126,6 +126,44 @@ static wp_status replace_registered(struct wp_tx *tx, const struct wp_doc *d, in
 	return st;
 }
 
+/*
+ * The call's next step is on record too (a marker of kind kona.pending, ref
+ * "ars", id "ars:<regno>", body {"step", "dueAt"}): the timer that runs it in
+ * this process is only the prompt way. Should this process stop or die
+ * before it runs, any process's housekeeping runs it once due
+ * (kona_ars_housekeeping), so no registration stays in progress for ever.
+ */
+#define ARS_MARK_REF "ars"
+#define ARS_MARK_PREFIX "ars:"
+
+static wp_status ars_mark(struct wp_tx *tx, const char *regno, enum ars_step_kind kind,
+			  int64_t due_ms, int64_t now_ms)
+{
+	char id[KONA_REG_NO_LEN + sizeof(ARS_MARK_PREFIX)];
+	snprintf(id, sizeof(id), ARS_MARK_PREFIX "%s", regno);
+	json_t *m = json_pack("{s:s, s:I}", "step", kind == ARS_ANSWER ? "answer" : "register",
+			      "dueAt", (json_int_t)due_ms);
+	struct wp_doc md = {.kind = KONA_KIND_PENDING,
+			    .id = id,
+			    .owner = KONA_PENDING_OWNER,
+			    .ref = ARS_MARK_REF,
+			    .created_ms = now_ms,
+			    .updated_ms = now_ms};
+	wp_status st = m ? wp_doc_save(tx, &md, m, false) : WP_E_NOMEM;
+	if (st == WP_E_NOT_FOUND)
+		st = wp_doc_save(tx, &md, m, true);
+	json_decref(m);
+	return st;
+}
+
+static wp_status ars_unmark(struct wp_tx *tx, const char *regno)
+{
+	char id[KONA_REG_NO_LEN + sizeof(ARS_MARK_PREFIX)];
+	snprintf(id, sizeof(id), ARS_MARK_PREFIX "%s", regno);
+	wp_status st = tx->ops->doc_delete(tx, KONA_KIND_PENDING, id);
+	return st == WP_E_NOT_FOUND ? WP_OK : st;
+}
+
 /* One step, in the writer. */
 static wp_status apply_step(struct wp_tx *tx, struct ars_step *s)
 {
@@ -166,6 +204,13 @@ static wp_status apply_step(struct wp_tx *tx, struct ars_step *s)
 		d.updated_ms = wp_clock_now_ms(s->clock);
 		if (st == WP_OK)
 			st = wp_doc_save(tx, &d, b, false);
+		if (st == WP_OK)
+			st = s->advanced
+				 ? ars_mark(tx, s->regno, ARS_REGISTER,
+					    d.updated_ms + WP_KONA_ARS_REGISTER_MS, d.updated_ms)
+				 : ars_unmark(tx, s->regno);
+	} else if (!s->found || !running(b)) {
+		st = ars_unmark(tx, s->regno); /* nothing left to do: no marker either */
 	}
 	json_decref(b);
 	wp_arena_free(&a);
@@ -239,7 +284,14 @@ static wp_status apply_register(struct wp_tx *tx, struct wp_cmd *c)
 	json_t *reg;
 	json_array_foreach(list, i, reg) busy |= running(reg);
 	json_decref(list);
-	return busy ? WP_E_CONFLICT : wp_doc_save(tx, &cmd->doc, cmd->body, true);
+	if (busy)
+		return WP_E_CONFLICT;
+	st = wp_doc_save(tx, &cmd->doc, cmd->body, true);
+	uint32_t delay = cmd->kw.k->app->cfg->ars_delay_ms;
+	if (st == WP_OK && delay != 0) /* 0: no automatic answer, a test answers */
+		st = ars_mark(tx, cmd->doc.id, ARS_ANSWER, cmd->doc.created_ms + delay,
+			      cmd->doc.created_ms);
+	return st;
 }
 
 /* Once durable: the phone rings. */
@@ -464,4 +516,37 @@ void kona_sandbox_ars_answer(struct wp_ctl *c)
 	snprintf(cmd->s.digits, sizeof(cmd->s.digits), "%s", v[0].s);
 	cmd->cw.w.after_commit = answer_committed;
 	wp_write_submit(&cmd->cw.w);
+}
+
+/* ---- recovery: steps due that no timer ran (kona_housekeeping) ---- */
+
+wp_status kona_ars_housekeeping(struct wp_app *app, struct wp_tx *tx, int64_t now_ms)
+{
+	json_t *list = NULL;
+	wp_status st = wp_doc_list(NULL, tx, KONA_KIND_PENDING, KONA_PENDING_OWNER, ARS_MARK_REF,
+				   KONA_PENDING_PAGE, &list);
+	size_t i;
+	json_t *e;
+	json_array_foreach(list, i, e)
+	{
+		const char *id = kona_str(e, "_id");
+		if (st != WP_OK)
+			break;
+		if (kona_int(e, "dueAt") > now_ms || strncmp(id, ARS_MARK_PREFIX, 4) != 0)
+			continue;
+		struct ars_step s = {
+		    .kind = strcmp(kona_str(e, "step"), "answer") == 0 ? ARS_ANSWER : ARS_REGISTER,
+		    .clock = &app->clock};
+		snprintf(s.regno, sizeof(s.regno), "%s", id + 4);
+		if ((st = tx->ops->tx_savepoint(tx)) != WP_OK)
+			break;
+		wp_status one = apply_step(tx, &s);
+		st = one == WP_OK ? tx->ops->tx_release(tx) : tx->ops->tx_rollback_to(tx);
+		if (st == WP_OK && (one == WP_E_INTERNAL || one == WP_E_NOT_FOUND))
+			st = ars_unmark(tx, s.regno); /* a step that can never run: not retried */
+		else if (st == WP_OK && one != WP_OK)
+			st = one; /* storage: the whole run is retried */
+	}
+	json_decref(list);
+	return st;
 }

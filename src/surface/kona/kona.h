@@ -327,6 +327,8 @@ wp_status kona_card_log(const char *asp_id, struct wp_tx *tx, json_t *card, cons
 			int64_t amount, const char *merchant, const char *nr, int64_t now_ms);
 /* Pending charges (the bank slow or unreachable) finished by the commit writer's housekeeping. */
 wp_status kona_housekeeping(struct wp_app *app, void *state, struct wp_tx *tx, int64_t now_ms);
+/* ARS calls' steps that fell due and no timer ran (a process stopped or died meanwhile). */
+wp_status kona_ars_housekeeping(struct wp_app *app, struct wp_tx *tx, int64_t now_ms);
 enum kona_code kona_card_history(struct kona_req *k);
 /* Inside a write: whether the member's pendingCharge names a charge still PENDING. */
 wp_status kona_charge_pending(struct wp_tx *tx, const char *asp, json_t *member, bool *pending);

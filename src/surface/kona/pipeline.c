@@ -208,7 +208,16 @@ struct token_cmd {
 static wp_status apply_token(struct wp_tx *tx, struct wp_cmd *c)
 {
 	struct token_cmd *t = (struct token_cmd *)c;
-	return wp_replay_record(tx, KONA_SURFACE, t->key, strlen(t->key), t->now_ms, t->expires_ms);
+	wp_status st =
+	    wp_replay_record(tx, KONA_SURFACE, t->key, strlen(t->key), t->now_ms, t->expires_ms);
+	/*
+	 * Refused now, not only once the batch is over: the endpoint's write may
+	 * be the next command of this very batch (apply_guarded). Another process
+	 * may have recorded the token since this one looked (WP_E_CONFLICT).
+	 */
+	if (st != WP_OK)
+		atomic_store(&t->k->token_lost, st == WP_E_CONFLICT ? 2 : 1);
+	return st;
 }
 
 static void token_recorded(struct wp_req *r, struct wp_write *w)

@@ -391,6 +391,8 @@ wp_status kona_housekeeping(struct wp_app *app, void *state, struct wp_tx *tx, i
 	(void)state;
 	/* charges waiting for their bank; cancels' refunds by the day they fall due */
 	wp_status st = finish_all(app, tx, KONA_PENDING_REF, now_ms);
+	if (st == WP_OK)
+		st = kona_ars_housekeeping(app, tx, now_ms);
 	for (int d = 0; st == WP_OK && d < KONA_REFUND_DAYS; d++) {
 		char ref[32];
 		kona_refund_ref(now_ms - (int64_t)d * 86400000, ref, sizeof(ref));

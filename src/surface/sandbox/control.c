@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/bank_sandbox.h"
+#include "core/sandbox.h"
 #include "http/accesslog.h"
 #include "surface/sandbox/sandbox.h"
 #include "util/text.h"
@@ -113,8 +114,17 @@ static void answer_clock(struct wp_ctl *c)
 	wp_ctl_ok(c, 200, o);
 }
 
+/* Shared stores: the clock as the database has it, which another process may have moved. */
+static void sync_clock(struct wp_app *app)
+{
+	int64_t offset;
+	if (app->store->ops->shared && wp_sandbox_clock_load(app->store, NULL, &offset) == WP_OK)
+		wp_clock_set_offset_ms(&app->clock, offset);
+}
+
 void sandbox_get_clock(struct wp_ctl *c)
 {
+	sync_clock(c->r->app);
 	answer_clock(c);
 }
 
@@ -141,14 +151,56 @@ const struct wp_route_doc sandbox_doc_post_clock = {
     .answer_prop_count = WP_COUNT(clock_answer),
 };
 
+/*
+ * A move of the clock. With one process it is this process's alone (and a
+ * restart forgets it); where several share the database it is recorded
+ * there, added to what any of them moved before, and each picks it up
+ * (GET /sandbox/clock at once, the writer's tick within a second).
+ */
+struct clock_cmd {
+	struct wp_ctl_write cw;
+	int64_t advance_ms, offset_ms;
+};
+
+static wp_status apply_clock(struct wp_tx *tx, struct wp_cmd *c)
+{
+	struct clock_cmd *k = (struct clock_cmd *)c;
+	struct wp_app *app = k->cw.c->r->app;
+	if (!app->store->ops->shared) {
+		k->offset_ms = atomic_load(&app->clock.offset_ms) + k->advance_ms;
+		return WP_OK;
+	}
+	wp_status st = wp_sandbox_clock_load(NULL, tx, &k->offset_ms);
+	if (st != WP_OK)
+		return st;
+	k->offset_ms += k->advance_ms;
+	return wp_sandbox_clock_save(tx, k->offset_ms, wp_clock_now_ms(&app->clock));
+}
+
+static void finish_clock(struct wp_req *r, struct wp_write *w)
+{
+	struct clock_cmd *k = (struct clock_cmd *)w;
+	struct wp_ctl *c = k->cw.c;
+	if (w->cmd.status != WP_OK) {
+		wp_ctl_fail_status(c, w->cmd.status, "the clock's move could not be committed");
+	} else {
+		wp_clock_set_offset_ms(&r->app->clock, k->offset_ms);
+		wp_commit_kick(r->app->commit); /* pending transfers may have expired */
+		answer_clock(c);
+	}
+	wp_ctl_answer(c);
+}
+
 void sandbox_post_clock(struct wp_ctl *c)
 {
 	struct wp_value v[1];
 	if (!wp_ctl_fields(c, c->body, clock_fields, 1, v))
 		return;
-	wp_clock_advance_ms(&c->r->app->clock, v[0].i * 1000);
-	wp_commit_kick(c->r->app->commit); /* pending transfers may have expired */
-	answer_clock(c);
+	struct clock_cmd *cmd = wp_ctl_write_new(c, sizeof(*cmd), apply_clock, finish_clock);
+	if (cmd == NULL)
+		return;
+	cmd->advance_ms = v[0].i * 1000;
+	wp_write_submit(&cmd->cw.w);
 }
 
 struct reset_cmd {
@@ -157,7 +209,11 @@ struct reset_cmd {
 
 static wp_status apply_reset(struct wp_tx *tx, struct wp_cmd *c)
 {
-	return wp_sandbox_seed_all(((struct reset_cmd *)c)->cw.c->r->app, tx, true, NULL);
+	struct wp_app *app = ((struct reset_cmd *)c)->cw.c->r->app;
+	wp_status st = WP_OK;
+	if (app->store->ops->shared)
+		st = wp_sandbox_clock_save(tx, 0, wp_clock_now_ms(&app->clock));
+	return st == WP_OK ? wp_sandbox_seed_all(app, tx, true, NULL) : st;
 }
 
 static void finish_reset(struct wp_req *r, struct wp_write *w)

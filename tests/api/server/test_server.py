@@ -195,6 +195,7 @@ def test_deleted_database_refuses_writes_and_fails_readiness(make_server):
     assert "the database is lost" in s.stderr()
 
 
+@sqlite_only("several processes may serve one PostgreSQL database (test_multiprocess.py)")
 def test_second_server_on_one_database_refuses(make_server):
     first = make_server(["--sandbox"])
     out = subprocess.run([BIN, "serve", "--sandbox", "--listen", "127.0.0.1:0",
