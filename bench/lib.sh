@@ -1,4 +1,5 @@
 # bench/lib.sh — shared by the benchmark scripts (sourced, not run).
+# shellcheck shell=bash disable=SC2154  # root, tmp and HOST are the sourcing script's
 
 # kB from /proc/PID/status -> MiB; several pids are summed (nginx: master + workers).
 rss_of() { # $1 = field (VmRSS|VmHWM), rest = pids
@@ -13,6 +14,8 @@ rss_of() { # $1 = field (VmRSS|VmHWM), rest = pids
 
 # Parse a wrk --latency report (plus transfers.lua's "status CODE N" lines) into:
 # rps p50_ms p99_ms non2xx sockerr n201 n_other
+# Several reports (wrk instances run at the same time) make one line: rps and the
+# counts summed, p50 and p99 the worst (largest) of the reports'.
 parse_wrk() {
 	awk '
 	function ms(v,   n) {
@@ -23,42 +26,45 @@ parse_wrk() {
 		if (v ~ /s$/)  return n * 1000
 		return n
 	}
-	$1 == "Requests/sec:" { rps = $2 }
-	$1 == "50%" { p50 = ms($2) }
-	$1 == "99%" { p99 = ms($2) }
-	/Non-2xx or 3xx responses:/ { non2xx = $NF }
+	$1 == "Requests/sec:" { rps += $2; if (!(FILENAME in done)) { done[FILENAME]; files++ } }
+	$1 == "50%" { v = ms($2); if (v > p50) p50 = v }
+	$1 == "99%" { v = ms($2); if (v > p99) p99 = v }
+	/Non-2xx or 3xx responses:/ { non2xx += $NF }
 	/Socket errors:/ {
 		# "Socket errors: connect A, read B, write C, timeout D"
-		gsub(/,/, ""); sock = $4 + $6 + $8 + $10
+		gsub(/,/, ""); sock += $4 + $6 + $8 + $10
 	}
 	$1 == "status" && NF == 3 { if ($2 == 201) n201 += $3; else other += $3 }
 	END {
-		if (rps == "") exit 1
+		if (files == 0 || files != ARGC - 1) exit 1
 		printf "%.0f %.2f %.2f %d %d %d %d\n", rps, p50, p99, non2xx + 0, sock + 0, n201 + 0, other + 0
-	}' "$1"
+	}' "$@"
 }
 
 # start_wonpay [extra serve flags...] — builds build/wonpay if needed and starts it
 # in sandbox mode on $tmp/wonpay.db, or on $wdb when set (callers set root, tmp,
-# HOST and die()).
+# HOST and die()). Its output goes to $tmp/wonpay.out and .err, or to
+# $tmp/$wonpay_log.out and .err when wonpay_log is set (several processes).
 # Sets wonpay_pid (for the caller's cleanup), wport and wbase.
 start_wonpay() {
+	local log=$tmp/${wonpay_log:-wonpay}
 	make -C "$root" --no-print-directory build/wonpay >/dev/null
 	[ -x "$root/build/wonpay" ] || die "build/wonpay missing after make"
+	: >"$log.out" # there before the banner wait below reads it (the & below may run later)
 	"$root/build/wonpay" serve --sandbox --listen "$HOST:0" --db "${wdb:-$tmp/wonpay.db}" \
-		--rate-limit 0 --access-log off "$@" >"$tmp/wonpay.out" 2>"$tmp/wonpay.err" &
+		--rate-limit 0 --access-log off "$@" >"$log.out" 2>"$log.err" &
 	wonpay_pid=$!
 	# Port 0 means the server picks one; read it back from its banner.
 	wport=""
 	for _ in $(seq 100); do
 		wport=$(awk 'match($0, /listening on http:\/\/127\.0\.0\.1:[0-9]+/) {
-			s = substr($0, RSTART, RLENGTH); sub(/.*:/, "", s); print s; exit }' "$tmp/wonpay.out")
+			s = substr($0, RSTART, RLENGTH); sub(/.*:/, "", s); print s; exit }' "$log.out")
 		[ -n "$wport" ] && break
 		kill -0 "$wonpay_pid" 2>/dev/null || break
 		sleep 0.1
 	done
 	if [ -z "$wport" ]; then
-		cat "$tmp/wonpay.out" "$tmp/wonpay.err" >&2
+		cat "$log.out" "$log.err" >&2
 		die "wonpay did not start"
 	fi
 	wbase="http://$HOST:$wport"
@@ -117,11 +123,19 @@ us_per_request() { # $1 = ticks, $2 = requests
 }
 
 # The same for wonpay's commit writer thread (named wp-writer): the serial
-# stage of every durable write.
+# stage of every durable write. Several pids: their writers' ticks summed.
 writer_ticks() {
-	local t
-	for t in /proc/"$1"/task/*; do
-		[ "$(cat "$t/comm" 2>/dev/null)" = wp-writer ] && { stat_ticks "$t/stat"; return; }
+	local pid t total=0 found
+	for pid in "$@"; do
+		found=""
+		for t in /proc/"$pid"/task/*; do
+			if [ "$(cat "$t/comm" 2>/dev/null)" = wp-writer ]; then
+				found=$(stat_ticks "$t/stat")
+				break
+			fi
+		done
+		[ -n "$found" ] || die "no thread named wp-writer in wonpay $pid"
+		total=$((total + found))
 	done
-	die "no thread named wp-writer in wonpay $1"
+	echo "$total"
 }

@@ -135,6 +135,12 @@
 
 /* Storage */
 #define WP_STORE_BUSY_TIMEOUT_MS 5000
+/*
+ * PostgreSQL: a session idle this long inside a transaction is ended by the
+ * server, so a process frozen in the middle of a write batch (stopped,
+ * swapped out) releases the write lock every process needs.
+ */
+#define WP_STORE_IDLE_TX_TIMEOUT_MS 30000
 #define WP_STORE_POOL_MAX 64
 #define WP_STORE_PATH_MAX_BYTES 1024	       /* the database file's path */
 #define WP_STORE_ROW_ARENA_BYTES (1024 * 1024) /* one document row while listing */

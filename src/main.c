@@ -321,14 +321,19 @@ static bool load_data_key(const struct wp_config *cfg, uint8_t key[WP_DATA_KEY_B
 		wp_hex(key, WP_DATA_KEY_BYTES, hex);
 		hex[2 * WP_DATA_KEY_BYTES] = '\n';
 		hex[2 * WP_DATA_KEY_BYTES + 1] = '\0';
-		if (!wp_file_write(path, hex, 0600)) {
+		/* never over a key another process made meanwhile: then that one is read */
+		int made = wp_file_create(path, hex, 0600);
+		if (made < 0) {
 			fprintf(stderr, "wonpay: cannot write the data key %s: %s\n", path,
 				strerror(errno));
 			return false;
 		}
-		fprintf(stderr, "wonpay: created data key %s (keep it: it opens personal data)\n",
-			path);
-		return true;
+		if (made == 1) {
+			fprintf(stderr,
+				"wonpay: created data key %s (keep it: it opens personal data)\n",
+				path);
+			return true;
+		}
 	}
 	FILE *f = fopen(path, "r");
 	if (f == NULL) {

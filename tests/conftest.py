@@ -264,9 +264,7 @@ def make_server(tmp_path):
         return s.start()
 
     yield make
-    for s in made:
-        if s.proc is not None:
-            s.stop()
+    stop_all(made)
 
 
 def pg_only(reason):
@@ -296,9 +294,22 @@ def make_processes(tmp_path):
         return group
 
     yield make
-    for s in made:
-        if s.proc is not None:
-            s.stop()
+    stop_all(made)
+
+
+def stop_all(servers):
+    """Stops every server, even when stopping (or verifying) one of them fails: the first
+    failure is raised once all are stopped."""
+    failure = None
+    for s in servers:
+        try:
+            if s.proc is not None:
+                s.stop()
+        except Exception as e:  # noqa: BLE001 - re-raised below
+            failure = failure or e
+            s.kill()
+    if failure is not None:
+        raise failure
 
 
 def create_body(**over):

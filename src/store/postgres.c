@@ -81,6 +81,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_PING] = "SELECT 1",
     [ST_SESSION] = "SELECT set_config('synchronous_commit', 'on', false), "
 		   "set_config('lock_timeout', $1, false), "
+		   "set_config('idle_in_transaction_session_timeout', $2, false), "
 		   "set_config('client_min_messages', 'warning', false), "
 		   "set_config('bytea_output', 'hex', false)",
     [ST_HEALTH_WRITE] = "INSERT INTO health(id, checked_ms) VALUES (1, $1) "
@@ -210,18 +211,53 @@ static const char *const stmt_sql[ST_COUNT] = {
 			      "owner = $2",
 };
 
+/* A statement sent in pipeline mode whose result is read later (wp_pg_defer). */
+struct deferred {
+	enum stmt_id id;
+	wp_status mismatch; /* what a row count other than one means */
+	unsigned cmd;	    /* the command (savepoint) it was sent in */
+};
+#define PIPE_MAX 64 /* deferred statements at most before their results are read */
+
 struct conn {
 	struct pg_store *store;
 	PGconn *pg;
 	bool prepared[ST_COUNT];
+	bool all_prepared; /* every statement: the connection may enter pipeline mode */
 	bool busy;
-	bool ready; /* its session settings are in force (session_setup succeeded) */
+	bool ready;    /* its session settings are in force (session_setup succeeded) */
+	bool broken;   /* its protocol state is unknown: re-established before the next use */
+	bool piped;    /* in pipeline mode: a write transaction's connection */
+	bool poisoned; /* a command already counted done failed after all: the batch fails */
+	unsigned cmd;  /* commands begun (savepoints) in this transaction */
+	unsigned pending;
+	struct deferred pend[PIPE_MAX];
+};
+
+/*
+ * Rows a write transaction has read or written, kept for its life: it holds
+ * the write lock, so no other process changes them meanwhile, and every
+ * change it makes itself goes through here. A transfer reads the same
+ * accounts and bank accounts again and again within a batch; each read
+ * saved is a round trip to the server. Forgotten on ROLLBACK TO (the
+ * database is the truth again) and when the transaction ends.
+ */
+#define TX_CACHE_ACCOUNTS 16
+#define TX_CACHE_BANKS 8
+struct tx_cache {
+	struct wp_account accounts[TX_CACHE_ACCOUNTS];
+	unsigned n_accounts, next_account;
+	struct wp_bank_account banks[TX_CACHE_BANKS];
+	unsigned n_banks, next_bank;
+	bool transfer_known, transfer_found; /* the last transfer_get: its row, or none */
+	struct wp_transfer transfer;
 };
 
 struct pg_tx {
 	struct wp_tx base;
 	struct pg_store *store;
 	struct conn *conn;
+	struct tx_cache cache;
 };
 
 struct pg_store {
@@ -297,16 +333,19 @@ static wp_status failed(struct conn *c, const PGresult *res, enum stmt_id id)
 
 /*
  * Session settings every connection runs with, set again after a reconnect:
- * durable commits whatever the server's or the role's default, and lock waits
- * bounded as SQLite's busy timeout bounds them.
+ * durable commits whatever the server's or the role's default, lock waits
+ * bounded as SQLite's busy timeout bounds them, and a transaction left idle
+ * (its process frozen) ended by the server, releasing the write lock.
  */
 static bool session_setup(struct conn *c)
 {
 	memset(c->prepared, 0, sizeof(c->prepared));
-	char timeout[24];
+	c->all_prepared = false;
+	char timeout[24], idle[24];
 	snprintf(timeout, sizeof(timeout), "%dms", WP_STORE_BUSY_TIMEOUT_MS);
-	const char *v[1] = {timeout};
-	PGresult *r = PQexecParams(c->pg, stmt_sql[ST_SESSION], 1, NULL, v, NULL, NULL, 0);
+	snprintf(idle, sizeof(idle), "%dms", WP_STORE_IDLE_TX_TIMEOUT_MS);
+	const char *v[2] = {timeout, idle};
+	PGresult *r = PQexecParams(c->pg, stmt_sql[ST_SESSION], 2, NULL, v, NULL, NULL, 0);
 	bool ok = PQresultStatus(r) == PGRES_TUPLES_OK;
 	if (!ok)
 		log_line("session", PQresultErrorMessage(r));
@@ -387,10 +426,13 @@ static bool leaks(const char *msg, const char *url)
 /* A connection fit to use: re-established if it was lost. False if it still is not. */
 static bool live(struct conn *c)
 {
-	if (PQstatus(c->pg) == CONNECTION_OK && c->ready)
+	if (PQstatus(c->pg) == CONNECTION_OK && c->ready && !c->broken)
 		return true;
-	if (PQstatus(c->pg) != CONNECTION_OK) {
+	if (PQstatus(c->pg) != CONNECTION_OK || c->broken) {
 		c->ready = false;
+		c->broken = false;
+		c->piped = false;
+		c->pending = 0;
 		PQreset(c->pg);
 		if (PQstatus(c->pg) != CONNECTION_OK) {
 			log_line("reconnect", PQerrorMessage(c->pg));
@@ -460,6 +502,170 @@ static bool prepare(struct conn *c, enum stmt_id id, char name[16])
  * result (the caller clears it); WP_E_CONFLICT on a constraint; WP_E_STORAGE
  * (logged) when the database failed or the connection is lost.
  */
+/* ---- pipeline mode (a write transaction's connection) ---- */
+
+/*
+ * Inside a write transaction the connection is in libpq's pipeline mode:
+ * statements whose only answer is "done" (a savepoint, an account's new
+ * balances, a transfer's row) are sent without waiting (wp_pg_defer), and
+ * their results are read with the next statement that needs an answer, in
+ * one round trip. The command's RELEASE is such a statement, so whatever a
+ * command deferred is known to have succeeded before the command counts as
+ * done; a deferred statement that failed fails the statement it was read
+ * with (and PostgreSQL skips everything after it until that point, so the
+ * command's savepoint is still there to roll back to). A deferred write
+ * that changed no row (it should have changed one) fails that statement
+ * too, as its own failure would have.
+ */
+static void pipe_broken(struct conn *c, const char *why)
+{
+	log_line("pipeline", why);
+	c->broken = true; /* re-established at the next acquire; nothing else runs on it */
+	c->ready = false;
+}
+
+/* Every statement prepared (pipeline mode cannot prepare one on first use synchronously). */
+static bool prepare_all(struct conn *c)
+{
+	char name[16];
+	for (int id = 0; id < ST_COUNT && !c->all_prepared; id++)
+		if (id != ST_SESSION && !prepare(c, (enum stmt_id)id, name))
+			return false;
+	c->all_prepared = true;
+	return true;
+}
+
+static bool pipe_begin(struct conn *c)
+{
+	if (!c->ready || !prepare_all(c) || PQenterPipelineMode(c->pg) != 1)
+		return false;
+	c->piped = true;
+	c->poisoned = false;
+	c->cmd = 0;
+	c->pending = 0;
+	return true;
+}
+
+/*
+ * Sends a sync and reads, in order, the deferred statements' results, then
+ * (sent) the result of the statement just sent, then the sync's. *out
+ * keeps that statement's result when everything succeeded.
+ */
+static wp_status pipe_sync(struct conn *c, bool sent, enum stmt_id id, PGresult **out)
+{
+	if (out != NULL)
+		*out = NULL;
+	if (PQpipelineSync(c->pg) != 1) {
+		pipe_broken(c, PQerrorMessage(c->pg));
+		return WP_E_STORAGE;
+	}
+	wp_status st = WP_OK;
+	for (unsigned i = 0; i < c->pending; i++) {
+		PGresult *r = PQgetResult(c->pg);
+		if (r == NULL) {
+			pipe_broken(c, "a deferred statement has no result");
+			return WP_E_STORAGE;
+		}
+		wp_status before = st;
+		ExecStatusType es = PQresultStatus(r);
+		if (es == PGRES_COMMAND_OK || es == PGRES_TUPLES_OK) {
+			if (c->pend[i].mismatch != WP_OK && strcmp(PQcmdTuples(r), "1") != 0 &&
+			    st == WP_OK)
+				st = c->pend[i].mismatch;
+		} else if (es == PGRES_PIPELINE_ABORTED) {
+			if (st == WP_OK)
+				st = WP_E_STORAGE;
+		} else {
+			wp_status f = failed(c, r, c->pend[i].id);
+			if (st == WP_OK)
+				st = f;
+		}
+		/*
+		 * The first failure decides: one sent by an earlier command, whose
+		 * RELEASE went without waiting and which counts as done, cannot be
+		 * undone alone any more — the whole transaction must fail.
+		 */
+		if (before == WP_OK && st != WP_OK && c->pend[i].cmd != c->cmd) {
+			log_line("pipeline", "a command's deferred write failed after its release; "
+					     "the batch is rolled back");
+			c->poisoned = true;
+		}
+		PQclear(r);
+		PQclear(PQgetResult(c->pg)); /* the NULL that ends each statement's results */
+	}
+	c->pending = 0;
+	if (sent) {
+		PGresult *r = PQgetResult(c->pg);
+		ExecStatusType es = r != NULL ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+		if (r == NULL) {
+			pipe_broken(c, "a statement has no result");
+			return WP_E_STORAGE;
+		}
+		if (es == PGRES_COMMAND_OK || es == PGRES_TUPLES_OK) {
+			if (st == WP_OK && out != NULL)
+				*out = r;
+			else
+				PQclear(r);
+		} else {
+			wp_status f =
+			    es == PGRES_PIPELINE_ABORTED ? WP_E_STORAGE : failed(c, r, id);
+			if (st == WP_OK)
+				st = f;
+			PQclear(r);
+		}
+		PQclear(PQgetResult(c->pg));
+	}
+	PGresult *s = PQgetResult(c->pg);
+	if (s == NULL || PQresultStatus(s) != PGRES_PIPELINE_SYNC) {
+		PQclear(s);
+		if (out != NULL && *out != NULL) {
+			PQclear(*out);
+			*out = NULL;
+		}
+		pipe_broken(c, "the pipeline lost its place");
+		return WP_E_STORAGE;
+	}
+	PQclear(s);
+	return c->poisoned ? WP_E_STORAGE : st;
+}
+
+/* Leaves pipeline mode (every result read); false when the connection must be reset. */
+static void pipe_end(struct conn *c)
+{
+	if (!c->piped)
+		return;
+	if (c->pending > 0)
+		pipe_sync(c, false, ST_PING, NULL);
+	if (!c->broken && PQexitPipelineMode(c->pg) != 1)
+		pipe_broken(c, PQerrorMessage(c->pg));
+	c->piped = false;
+}
+
+wp_status wp_pg_defer(struct conn *c, enum stmt_id id, const struct params *p, wp_status mismatch)
+{
+	if (!c->piped) {
+		long rows = 0;
+		wp_status st = wp_pg_run_write(c, id, p, &rows);
+		return st == WP_OK && mismatch != WP_OK && rows != 1 ? mismatch : st;
+	}
+	if (PQstatus(c->pg) != CONNECTION_OK || !c->ready || c->poisoned)
+		return WP_E_STORAGE;
+	if (c->pending == PIPE_MAX) {
+		wp_status st = pipe_sync(c, false, id, NULL);
+		if (st != WP_OK)
+			return st;
+	}
+	char name[16];
+	snprintf(name, sizeof(name), "wp%d", (int)id);
+	if (!PQsendQueryPrepared(c->pg, name, p ? p->n : 0, p ? p->v : NULL, p ? p->len : NULL,
+				 p ? p->fmt : NULL, 0)) {
+		pipe_broken(c, PQerrorMessage(c->pg));
+		return WP_E_STORAGE;
+	}
+	c->pend[c->pending++] = (struct deferred){id, mismatch, c->cmd};
+	return WP_OK;
+}
+
 wp_status wp_pg_run(struct conn *c, enum stmt_id id, const struct params *p, PGresult **out)
 {
 	char name[16];
@@ -470,6 +676,16 @@ wp_status wp_pg_run(struct conn *c, enum stmt_id id, const struct params *p, PGr
 	}
 	if (!prepare(c, id, name))
 		return WP_E_STORAGE;
+	if (c->piped) {
+		if (c->poisoned)
+			return WP_E_STORAGE;
+		if (!PQsendQueryPrepared(c->pg, name, p ? p->n : 0, p ? p->v : NULL,
+					 p ? p->len : NULL, p ? p->fmt : NULL, 0)) {
+			pipe_broken(c, PQerrorMessage(c->pg));
+			return WP_E_STORAGE;
+		}
+		return pipe_sync(c, true, id, out);
+	}
 	PGresult *r = PQexecPrepared(c->pg, name, p ? p->n : 0, p ? p->v : NULL, p ? p->len : NULL,
 				     p ? p->fmt : NULL, 0);
 	ExecStatusType es = PQresultStatus(r);
@@ -746,25 +962,80 @@ static wp_status control(struct conn *c, enum stmt_id id)
 	return wp_pg_run_write(c, id, NULL, NULL);
 }
 
+static struct tx_cache *cache_of(struct wp_tx *tx)
+{
+	return &((struct pg_tx *)tx)->cache;
+}
+
+static void cache_clear(struct tx_cache *k)
+{
+	k->n_accounts = k->next_account = 0;
+	k->n_banks = k->next_bank = 0;
+	k->transfer_known = false;
+}
+
+static struct wp_account *cached_account(struct tx_cache *k, int64_t id)
+{
+	for (unsigned i = 0; i < k->n_accounts; i++)
+		if (k->accounts[i].id == id)
+			return &k->accounts[i];
+	return NULL;
+}
+
+static void cache_account(struct tx_cache *k, const struct wp_account *a)
+{
+	struct wp_account *slot = cached_account(k, a->id);
+	if (slot == NULL && k->n_accounts < TX_CACHE_ACCOUNTS)
+		slot = &k->accounts[k->n_accounts++];
+	if (slot == NULL) /* full: replace in turn */
+		slot = &k->accounts[k->next_account++ % TX_CACHE_ACCOUNTS];
+	*slot = *a;
+}
+
+static struct wp_bank_account *cached_bank(struct tx_cache *k, const char *code, const char *number)
+{
+	for (unsigned i = 0; i < k->n_banks; i++)
+		if (strcmp(k->banks[i].bank_code, code) == 0 &&
+		    strcmp(k->banks[i].account_number, number) == 0)
+			return &k->banks[i];
+	return NULL;
+}
+
+static void cache_bank(struct tx_cache *k, const struct wp_bank_account *a)
+{
+	struct wp_bank_account *slot = k->n_banks < TX_CACHE_BANKS
+					   ? &k->banks[k->n_banks++]
+					   : &k->banks[k->next_bank++ % TX_CACHE_BANKS];
+	*slot = *a;
+}
+
+static void tx_end(struct wp_tx *base);
+
 static wp_status pg_tx_begin(struct wp_store *base, struct wp_tx **out)
 {
 	struct pg_store *s = (struct pg_store *)base;
 	pthread_mutex_lock(&s->write_lock);
 	assert(s->tx.conn == NULL); /* one write transaction at a time */
 	struct conn *c = acquire(s);
-	wp_status st = control(c, ST_BEGIN);
-	if (st == WP_OK)
-		st = control(c, ST_WRITE_LOCK);
-	if (st != WP_OK) {
-		if (PQtransactionStatus(c->pg) != PQTRANS_IDLE)
-			control(c, ST_ROLLBACK);
-		release(s, c);
-		pthread_mutex_unlock(&s->write_lock);
-		return st;
-	}
 	s->tx.base.ops = &pg_ops;
 	s->tx.store = s;
 	s->tx.conn = c;
+	cache_clear(&s->tx.cache);
+	/*
+	 * Piped (if it cannot be, statements simply wait for their answers),
+	 * BEGIN goes with the lock, in one round trip. The lock is waited for
+	 * here, not later: commands also read committed state on other
+	 * connections (a partner's credentials, a document), which only holds
+	 * everything other processes committed once the lock is held.
+	 */
+	pipe_begin(c);
+	wp_status st = wp_pg_defer(c, ST_BEGIN, NULL, WP_OK);
+	if (st == WP_OK)
+		st = control(c, ST_WRITE_LOCK);
+	if (st != WP_OK) {
+		tx_end(&s->tx.base);
+		return st;
+	}
 	*out = &s->tx.base;
 	return WP_OK;
 }
@@ -786,11 +1057,19 @@ static void tx_end(struct wp_tx *base)
 	struct pg_tx *tx = (struct pg_tx *)base;
 	struct pg_store *s = tx->store;
 	struct conn *c = tx->conn;
+	if (c->piped && c->pending > 0)
+		pipe_sync(c, false, ST_PING, NULL);
+	c->poisoned = false; /* the batch is over: its ROLLBACK must run */
 	PGTransactionStatusType ts = PQtransactionStatus(c->pg);
 	if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR)
 		control(c, ST_ROLLBACK);
+	pipe_end(c);
+	ts = PQtransactionStatus(c->pg);
+	if (ts != PQTRANS_IDLE && ts != PQTRANS_UNKNOWN) /* never handed out inside a transaction */
+		pipe_broken(c, "the transaction could not be ended; the connection is reset");
 	release(s, c);
 	tx->conn = NULL;
+	cache_clear(&tx->cache);
 	pthread_mutex_unlock(&s->write_lock);
 }
 
@@ -798,7 +1077,8 @@ static wp_status pg_tx_commit(struct wp_tx *tx)
 {
 	struct conn *c = txc(tx);
 	wp_status st = WP_E_STORAGE;
-	if (PQtransactionStatus(c->pg) != PQTRANS_INTRANS) {
+	/* piped: the statements still unread are read with COMMIT, which any failure aborts */
+	if (!c->piped && PQtransactionStatus(c->pg) != PQTRANS_INTRANS) {
 		/* aborted by a failed statement: its COMMIT would only roll back */
 		log_line("commit", "the transaction was aborted; rolled back");
 	} else {
@@ -819,20 +1099,37 @@ static void pg_tx_rollback(struct wp_tx *tx)
 	tx_end(tx);
 }
 
+/*
+ * In pipeline mode a command's SAVEPOINT and RELEASE go without waiting too:
+ * its writes' results are read with the next statement that needs an
+ * answer (the next command's first read, at the latest the COMMIT). One
+ * that failed then belongs to a command already counted done, and the whole
+ * transaction fails (pipe_sync: poisoned): nothing of the batch commits, and
+ * every command in it answers as failed.
+ */
 static wp_status pg_tx_savepoint(struct wp_tx *tx)
 {
-	return control(txc(tx), ST_SAVEPOINT);
+	struct conn *c = txc(tx);
+	c->cmd++;
+	return wp_pg_defer(c, ST_SAVEPOINT, NULL, WP_OK);
 }
 
 static wp_status pg_tx_release(struct wp_tx *tx)
 {
-	return control(txc(tx), ST_RELEASE);
+	return wp_pg_defer(txc(tx), ST_RELEASE, NULL, WP_OK);
 }
 
 static wp_status pg_tx_rollback_to(struct wp_tx *tx)
 {
-	wp_status st = control(txc(tx), ST_ROLLBACK_TO);
-	return st == WP_OK ? control(txc(tx), ST_RELEASE) : st;
+	struct conn *c = txc(tx);
+	cache_clear(cache_of(tx));
+	/* this command's own deferred statements first: one of them may be why */
+	if (c->piped && c->pending > 0)
+		pipe_sync(c, false, ST_PING, NULL);
+	if (c->poisoned)
+		return WP_E_STORAGE;
+	wp_status st = control(c, ST_ROLLBACK_TO);
+	return st == WP_OK ? control(c, ST_RELEASE) : st;
 }
 
 static wp_status pg_health_write(struct wp_tx *tx, int64_t now_ms)
@@ -1200,7 +1497,15 @@ static wp_status pg_account_insert(struct wp_tx *tx, struct wp_account *a)
 
 static wp_status pg_account_get(struct wp_tx *tx, int64_t id, struct wp_account *out)
 {
-	return account_get_on(txc(tx), id, out);
+	const struct wp_account *known = cached_account(cache_of(tx), id);
+	if (known != NULL) {
+		*out = *known;
+		return WP_OK;
+	}
+	wp_status st = account_get_on(txc(tx), id, out);
+	if (st == WP_OK)
+		cache_account(cache_of(tx), out);
+	return st;
 }
 
 static wp_status pg_account_update(struct wp_tx *tx, const struct wp_account *a)
@@ -1211,14 +1516,37 @@ static wp_status pg_account_update(struct wp_tx *tx, const struct wp_account *a)
 	p_int(&p, a->credits_posted);
 	p_int(&p, a->debits_pending);
 	p_int(&p, a->credits_pending);
-	long rows = 0;
-	wp_status st = wp_pg_run_write(txc(tx), ST_ACCOUNT_UPDATE, &p, &rows);
-	return st == WP_OK && rows != 1 ? WP_E_NOT_FOUND : st;
+	wp_status st = wp_pg_defer(txc(tx), ST_ACCOUNT_UPDATE, &p, WP_E_NOT_FOUND);
+	struct wp_account *known = cached_account(cache_of(tx), a->id);
+	if (st == WP_OK && known != NULL) {
+		known->debits_posted = a->debits_posted;
+		known->credits_posted = a->credits_posted;
+		known->debits_pending = a->debits_pending;
+		known->credits_pending = a->credits_pending;
+	} else if (known != NULL) {
+		cache_clear(cache_of(tx));
+	}
+	return st;
 }
 
 static wp_status pg_transfer_get(struct wp_tx *tx, const char *id, struct wp_transfer *out)
 {
-	return transfer_get_on(txc(tx), id, out);
+	struct tx_cache *k = cache_of(tx);
+	if (k->transfer_known && strcmp(k->transfer.id, id) == 0) {
+		if (!k->transfer_found)
+			return WP_E_NOT_FOUND;
+		*out = k->transfer;
+		return WP_OK;
+	}
+	wp_status st = transfer_get_on(txc(tx), id, out);
+	k->transfer_known =
+	    (st == WP_OK || st == WP_E_NOT_FOUND) && strlen(id) < sizeof(k->transfer.id);
+	k->transfer_found = st == WP_OK;
+	if (st == WP_OK)
+		k->transfer = *out;
+	else if (k->transfer_known)
+		snprintf(k->transfer.id, sizeof(k->transfer.id), "%s", id);
+	return st;
 }
 
 static wp_status pg_transfer_insert(struct wp_tx *tx, const struct wp_transfer *t)
@@ -1237,7 +1565,8 @@ static wp_status pg_transfer_insert(struct wp_tx *tx, const struct wp_transfer *
 	p_int(&p, t->expires_ms);
 	p_int(&p, t->state);
 	p_int(&p, t->result);
-	return wp_pg_run_insert(txc(tx), ST_TRANSFER_INSERT, &p);
+	cache_of(tx)->transfer_known = false;
+	return wp_pg_defer(txc(tx), ST_TRANSFER_INSERT, &p, WP_E_CONFLICT);
 }
 
 static wp_status pg_transfer_set_state(struct wp_tx *tx, const char *id, int32_t state)
@@ -1245,9 +1574,8 @@ static wp_status pg_transfer_set_state(struct wp_tx *tx, const char *id, int32_t
 	struct params p = {0};
 	p_text(&p, id);
 	p_int(&p, state);
-	long rows = 0;
-	wp_status st = wp_pg_run_write(txc(tx), ST_TRANSFER_SET_STATE, &p, &rows);
-	return st == WP_OK && rows != 1 ? WP_E_NOT_FOUND : st;
+	cache_of(tx)->transfer_known = false;
+	return wp_pg_defer(txc(tx), ST_TRANSFER_SET_STATE, &p, WP_E_NOT_FOUND);
 }
 
 static wp_status pg_pending_expired(struct wp_tx *tx, int64_t now_ms,
@@ -1406,7 +1734,16 @@ static wp_status pg_bank_account_insert(struct wp_tx *tx, const struct wp_bank_a
 static wp_status pg_bank_account_get(struct wp_tx *tx, const char *code, const char *number,
 				     struct wp_bank_account *out)
 {
-	return bank_account_query(txc(tx), ST_BANK_ACCOUNT_GET, code, number, 0, out);
+	struct tx_cache *k = cache_of(tx);
+	const struct wp_bank_account *known = cached_bank(k, code, number);
+	if (known != NULL) {
+		*out = *known;
+		return WP_OK;
+	}
+	wp_status st = bank_account_query(txc(tx), ST_BANK_ACCOUNT_GET, code, number, 0, out);
+	if (st == WP_OK)
+		cache_bank(k, out);
+	return st;
 }
 
 static wp_status pg_bank_account_set_status(struct wp_tx *tx, const char *code, const char *number,
@@ -1417,6 +1754,7 @@ static wp_status pg_bank_account_set_status(struct wp_tx *tx, const char *code, 
 	p_text(&p, number);
 	p_text(&p, status);
 	long rows = 0;
+	cache_of(tx)->n_banks = 0;
 	wp_status st = wp_pg_run_write(txc(tx), ST_BANK_ACCOUNT_SET_STATUS, &p, &rows);
 	return st == WP_OK && rows != 1 ? WP_E_NOT_FOUND : st;
 }
@@ -1443,6 +1781,7 @@ static wp_status pg_bank_reserve_insert(struct wp_tx *tx, const char *code, int6
 
 static wp_status pg_sandbox_clear(struct wp_tx *tx)
 {
+	cache_clear(cache_of(tx));
 	return wp_pg_run_write(txc(tx), ST_SANDBOX_CLEAR, NULL, NULL);
 }
 

@@ -1,5 +1,6 @@
 #include "util/file.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,27 @@ bool wp_file_write(const char *path, const char *text, mode_t mode)
 	size_t n = strlen(text);
 	bool ok = write(fd, text, n) == (ssize_t)n && fsync(fd) == 0;
 	return close(fd) == 0 && ok;
+}
+
+int wp_file_create(const char *path, const char *text, mode_t mode)
+{
+	char tmp[4096];
+	int n = snprintf(tmp, sizeof(tmp), "%s.%ld.new", path, (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (!wp_file_write(tmp, text, mode)) {
+		int e = errno;
+		unlink(tmp);
+		errno = e;
+		return -1;
+	}
+	int rc = link(tmp, path) == 0 ? 1 : errno == EEXIST ? 0 : -1;
+	int e = errno;
+	unlink(tmp);
+	errno = e;
+	return rc;
 }
 
 char *wp_file_read_text(const char *path, size_t max)
