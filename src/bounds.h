@@ -141,6 +141,12 @@
  * swapped out) releases the write lock every process needs.
  */
 #define WP_STORE_IDLE_TX_TIMEOUT_MS 30000
+/*
+ * PostgreSQL: a write transaction's statements are answered within this, or
+ * the batch fails (503) and the connection is reset. Above lock_timeout
+ * (the write lock may be waited for that long).
+ */
+#define WP_STORE_ANSWER_TIMEOUT_MS 15000
 #define WP_STORE_POOL_MAX 64
 #define WP_STORE_PATH_MAX_BYTES 1024	       /* the database file's path */
 #define WP_STORE_ROW_ARENA_BYTES (1024 * 1024) /* one document row while listing */

@@ -40,7 +40,9 @@
  * with several processes each attempt is made by exactly one of them.
  */
 #include <assert.h>
+#include <errno.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +51,7 @@
 
 #include "bounds.h"
 #include "store/postgres.h"
+#include "util/clock.h"
 #include "util/embedded.h"
 
 #define CREDENTIAL_COLS                                                                            \
@@ -484,14 +487,67 @@ void wp_pg_release(struct wp_store *s, struct conn *c)
 	release((struct pg_store *)s, c);
 }
 
+static void conn_broken(struct conn *c, const char *why)
+{
+	log_line("connection", why);
+	c->broken = true; /* re-established at the next acquire; nothing else runs on it */
+	c->ready = false;
+}
+
+/*
+ * The next result, waited for at most until deadline (monotonic ns): a
+ * server that stops answering without closing the connection (a stopped
+ * process, a frozen machine) fails the batch (503) instead of holding the
+ * writer for ever. The connection is then reset before its next use.
+ */
+static PGresult *next_result(struct conn *c, uint64_t deadline)
+{
+	if (c->broken)
+		return NULL;
+	while (PQisBusy(c->pg)) {
+		uint64_t now = wp_mono_ns();
+		if (now >= deadline) {
+			conn_broken(c, "the database did not answer in time");
+			return NULL;
+		}
+		struct pollfd p = {.fd = PQsocket(c->pg), .events = POLLIN};
+		int n = poll(&p, 1, (int)((deadline - now) / 1000000u) + 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || (n > 0 && PQconsumeInput(c->pg) != 1)) {
+			conn_broken(c, PQerrorMessage(c->pg));
+			return NULL;
+		}
+	}
+	return PQgetResult(c->pg);
+}
+
+/*
+ * The one result of a statement just sent (sent: what PQsend* returned),
+ * as PQexec* would give it, but waited for at most the answer timeout;
+ * NULL (and the connection broken) when none came.
+ */
+static PGresult *answer(struct conn *c, int sent)
+{
+	if (!sent) {
+		conn_broken(c, PQerrorMessage(c->pg));
+		return NULL;
+	}
+	uint64_t deadline = wp_mono_ns() + (uint64_t)WP_STORE_ANSWER_TIMEOUT_MS * 1000000u;
+	PGresult *r = next_result(c, deadline), *more;
+	while (r != NULL && (more = next_result(c, deadline)) != NULL)
+		PQclear(more); /* one statement: nothing should follow */
+	return r;
+}
+
 static bool prepare(struct conn *c, enum stmt_id id, char name[16])
 {
 	snprintf(name, 16, "wp%d", (int)id);
 	if (c->prepared[id])
 		return true;
-	PGresult *r = PQprepare(c->pg, name, stmt_sql[id], 0, NULL);
+	PGresult *r = answer(c, PQsendPrepare(c->pg, name, stmt_sql[id], 0, NULL));
 	c->prepared[id] = PQresultStatus(r) == PGRES_COMMAND_OK;
-	if (!c->prepared[id])
+	if (!c->prepared[id] && !c->broken)
 		failed(c, r, id);
 	PQclear(r);
 	return c->prepared[id];
@@ -517,12 +573,6 @@ static bool prepare(struct conn *c, enum stmt_id id, char name[16])
  * that changed no row (it should have changed one) fails that statement
  * too, as its own failure would have.
  */
-static void pipe_broken(struct conn *c, const char *why)
-{
-	log_line("pipeline", why);
-	c->broken = true; /* re-established at the next acquire; nothing else runs on it */
-	c->ready = false;
-}
 
 /* Every statement prepared (pipeline mode cannot prepare one on first use synchronously). */
 static bool prepare_all(struct conn *c)
@@ -556,14 +606,15 @@ static wp_status pipe_sync(struct conn *c, bool sent, enum stmt_id id, PGresult 
 	if (out != NULL)
 		*out = NULL;
 	if (PQpipelineSync(c->pg) != 1) {
-		pipe_broken(c, PQerrorMessage(c->pg));
+		conn_broken(c, PQerrorMessage(c->pg));
 		return WP_E_STORAGE;
 	}
 	wp_status st = WP_OK;
+	uint64_t deadline = wp_mono_ns() + (uint64_t)WP_STORE_ANSWER_TIMEOUT_MS * 1000000u;
 	for (unsigned i = 0; i < c->pending; i++) {
-		PGresult *r = PQgetResult(c->pg);
+		PGresult *r = next_result(c, deadline);
 		if (r == NULL) {
-			pipe_broken(c, "a deferred statement has no result");
+			conn_broken(c, "a deferred statement has no result");
 			return WP_E_STORAGE;
 		}
 		wp_status before = st;
@@ -591,14 +642,14 @@ static wp_status pipe_sync(struct conn *c, bool sent, enum stmt_id id, PGresult 
 			c->poisoned = true;
 		}
 		PQclear(r);
-		PQclear(PQgetResult(c->pg)); /* the NULL that ends each statement's results */
+		PQclear(next_result(c, deadline)); /* the NULL that ends each statement's results */
 	}
 	c->pending = 0;
 	if (sent) {
-		PGresult *r = PQgetResult(c->pg);
+		PGresult *r = next_result(c, deadline);
 		ExecStatusType es = r != NULL ? PQresultStatus(r) : PGRES_FATAL_ERROR;
 		if (r == NULL) {
-			pipe_broken(c, "a statement has no result");
+			conn_broken(c, "a statement has no result");
 			return WP_E_STORAGE;
 		}
 		if (es == PGRES_COMMAND_OK || es == PGRES_TUPLES_OK) {
@@ -613,16 +664,16 @@ static wp_status pipe_sync(struct conn *c, bool sent, enum stmt_id id, PGresult 
 				st = f;
 			PQclear(r);
 		}
-		PQclear(PQgetResult(c->pg));
+		PQclear(next_result(c, deadline));
 	}
-	PGresult *s = PQgetResult(c->pg);
+	PGresult *s = next_result(c, deadline);
 	if (s == NULL || PQresultStatus(s) != PGRES_PIPELINE_SYNC) {
 		PQclear(s);
 		if (out != NULL && *out != NULL) {
 			PQclear(*out);
 			*out = NULL;
 		}
-		pipe_broken(c, "the pipeline lost its place");
+		conn_broken(c, "the pipeline lost its place");
 		return WP_E_STORAGE;
 	}
 	PQclear(s);
@@ -637,7 +688,7 @@ static void pipe_end(struct conn *c)
 	if (c->pending > 0)
 		pipe_sync(c, false, ST_PING, NULL);
 	if (!c->broken && PQexitPipelineMode(c->pg) != 1)
-		pipe_broken(c, PQerrorMessage(c->pg));
+		conn_broken(c, PQerrorMessage(c->pg));
 	c->piped = false;
 }
 
@@ -659,7 +710,7 @@ wp_status wp_pg_defer(struct conn *c, enum stmt_id id, const struct params *p, w
 	snprintf(name, sizeof(name), "wp%d", (int)id);
 	if (!PQsendQueryPrepared(c->pg, name, p ? p->n : 0, p ? p->v : NULL, p ? p->len : NULL,
 				 p ? p->fmt : NULL, 0)) {
-		pipe_broken(c, PQerrorMessage(c->pg));
+		conn_broken(c, PQerrorMessage(c->pg));
 		return WP_E_STORAGE;
 	}
 	c->pend[c->pending++] = (struct deferred){id, mismatch, c->cmd};
@@ -681,13 +732,17 @@ wp_status wp_pg_run(struct conn *c, enum stmt_id id, const struct params *p, PGr
 			return WP_E_STORAGE;
 		if (!PQsendQueryPrepared(c->pg, name, p ? p->n : 0, p ? p->v : NULL,
 					 p ? p->len : NULL, p ? p->fmt : NULL, 0)) {
-			pipe_broken(c, PQerrorMessage(c->pg));
+			conn_broken(c, PQerrorMessage(c->pg));
 			return WP_E_STORAGE;
 		}
 		return pipe_sync(c, true, id, out);
 	}
-	PGresult *r = PQexecPrepared(c->pg, name, p ? p->n : 0, p ? p->v : NULL, p ? p->len : NULL,
-				     p ? p->fmt : NULL, 0);
+	PGresult *r = answer(c, PQsendQueryPrepared(c->pg, name, p ? p->n : 0, p ? p->v : NULL,
+						    p ? p->len : NULL, p ? p->fmt : NULL, 0));
+	if (c->broken) {
+		PQclear(r);
+		return WP_E_STORAGE;
+	}
 	ExecStatusType es = PQresultStatus(r);
 	if (es == PGRES_COMMAND_OK || es == PGRES_TUPLES_OK) {
 		*out = r;
@@ -1066,7 +1121,7 @@ static void tx_end(struct wp_tx *base)
 	pipe_end(c);
 	ts = PQtransactionStatus(c->pg);
 	if (ts != PQTRANS_IDLE && ts != PQTRANS_UNKNOWN) /* never handed out inside a transaction */
-		pipe_broken(c, "the transaction could not be ended; the connection is reset");
+		conn_broken(c, "the transaction could not be ended; the connection is reset");
 	release(s, c);
 	tx->conn = NULL;
 	cache_clear(&tx->cache);
