@@ -64,9 +64,10 @@ static void run_batch(struct wp_commit *q, struct wp_cmd *batch, unsigned n, boo
 	if (st == WP_OK && tick && q->cfg.tick != NULL) {
 		/* Housekeeping is one more command: its failure undoes only itself. */
 		if (ops->tx_savepoint(tx) == WP_OK) {
-			if (q->cfg.tick(tx, q->cfg.tick_ctx) != WP_OK ||
-			    ops->tx_release(tx) != WP_OK)
-				st = ops->tx_rollback_to(tx);
+			if (q->cfg.tick(tx, q->cfg.tick_ctx) == WP_OK)
+				ops->tx_release(tx);
+			else
+				ops->tx_rollback_to(tx);
 		}
 	}
 	for (struct wp_cmd *c = batch; st == WP_OK && c != NULL; c = c->next) {
@@ -77,15 +78,6 @@ static void run_batch(struct wp_commit *q, struct wp_cmd *batch, unsigned n, boo
 		}
 		c->status = c->apply(tx, c);
 		sp = c->status == WP_OK ? ops->tx_release(tx) : ops->tx_rollback_to(tx);
-		if (sp != WP_OK && c->status == WP_OK) {
-			/*
-			 * What the command wrote failed only now (PostgreSQL reads a
-			 * deferred write's result with the RELEASE): the command failed,
-			 * and its savepoint undoes it if it is still there.
-			 */
-			c->status = sp;
-			sp = ops->tx_rollback_to(tx);
-		}
 		if (sp != WP_OK)
 			st = sp;
 	}

@@ -136,14 +136,19 @@ static const char *const stmt_sql[ST_COUNT] = {
 			  "debits_pending, credits_pending, created_ms) "
 			  "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     [ST_ACCOUNT_GET] = "SELECT " ACCOUNT_COLS " FROM ledger_accounts WHERE id = $1",
-    [ST_ACCOUNT_UPDATE] = "UPDATE ledger_accounts SET debits_posted = $2, credits_posted = $3, "
-			  "debits_pending = $4, credits_pending = $5 WHERE id = $1",
+    /*
+     * Deferred writes (wp_pg_defer) fail on the server when they do not do their
+     * one thing: no row updated divides by zero, a duplicate is a unique violation.
+     */
+    [ST_ACCOUNT_UPDATE] = "WITH u AS (UPDATE ledger_accounts SET debits_posted = $2, "
+			  "credits_posted = $3, debits_pending = $4, credits_pending = $5 "
+			  "WHERE id = $1 RETURNING 1) SELECT 1 / (SELECT count(*)::int FROM u)",
     [ST_ACCOUNTS_EACH] = "SELECT " ACCOUNT_COLS " FROM ledger_accounts ORDER BY id",
     [ST_TRANSFER_GET] = "SELECT " TRANSFER_COLS " FROM ledger_transfers WHERE id = $1",
     [ST_TRANSFER_INSERT] = "INSERT INTO ledger_transfers(" TRANSFER_COLS ") "
-			   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
-			   "ON CONFLICT DO NOTHING",
-    [ST_TRANSFER_SET_STATE] = "UPDATE ledger_transfers SET state = $2 WHERE id = $1",
+			   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    [ST_TRANSFER_SET_STATE] = "WITH u AS (UPDATE ledger_transfers SET state = $2 WHERE id = $1 "
+			      "RETURNING 1) SELECT 1 / (SELECT count(*)::int FROM u)",
     [ST_TRANSFERS_EACH] = "SELECT " TRANSFER_COLS " FROM ledger_transfers ORDER BY created_ms, id",
     [ST_PENDING_EXPIRED] = "SELECT id FROM ledger_transfers WHERE state = 1 AND expires_ms > 0 "
 			   "AND expires_ms <= $1 ORDER BY expires_ms LIMIT $2",
@@ -217,10 +222,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 /* A statement sent in pipeline mode whose result is read later (wp_pg_defer). */
 struct deferred {
 	enum stmt_id id;
-	wp_status mismatch; /* what a row count other than one means */
-	unsigned cmd;	    /* the command (savepoint) it was sent in */
+	unsigned sp; /* the savepoint innermost when it was sent (0: none) */
 };
-#define PIPE_MAX 64 /* deferred statements at most before their results are read */
+#define SP_DEPTH_MAX 8 /* savepoints open at once (a command's, housekeeping's inner ones) */
+#define PIPE_MAX 64    /* deferred statements at most before their results are read */
 
 struct conn {
 	struct pg_store *store;
@@ -232,7 +237,8 @@ struct conn {
 	bool broken;   /* its protocol state is unknown: re-established before the next use */
 	bool piped;    /* in pipeline mode: a write transaction's connection */
 	bool poisoned; /* a command already counted done failed after all: the batch fails */
-	unsigned cmd;  /* commands begun (savepoints) in this transaction */
+	unsigned sp_open[SP_DEPTH_MAX]; /* the savepoints open, outermost first */
+	unsigned depth, next_sp;
 	unsigned pending;
 	struct deferred pend[PIPE_MAX];
 };
@@ -562,16 +568,24 @@ static bool prepare(struct conn *c, enum stmt_id id, char name[16])
 
 /*
  * Inside a write transaction the connection is in libpq's pipeline mode:
- * statements whose only answer is "done" (a savepoint, an account's new
- * balances, a transfer's row) are sent without waiting (wp_pg_defer), and
- * their results are read with the next statement that needs an answer, in
- * one round trip. The command's RELEASE is such a statement, so whatever a
- * command deferred is known to have succeeded before the command counts as
- * done; a deferred statement that failed fails the statement it was read
- * with (and PostgreSQL skips everything after it until that point, so the
- * command's savepoint is still there to roll back to). A deferred write
- * that changed no row (it should have changed one) fails that statement
- * too, as its own failure would have.
+ * statements whose only answer is "done" (BEGIN, a savepoint and its
+ * RELEASE, an account's new balances, a transfer's row) are sent without
+ * waiting (wp_pg_defer), and their results are read with the next
+ * statement that needs an answer, in one round trip. Every deferred
+ * statement fails on the server when it does not do its one thing (a
+ * duplicate row, an UPDATE that finds no row: see their SQL), so PostgreSQL
+ * skips everything sent after it, COMMIT included.
+ *
+ * A failure is read with a later statement: that statement fails too
+ * (WP_E_STORAGE, never its own answer). If the failed statement belongs to
+ * the savepoint open now, ROLLBACK TO undoes it alone (that savepoint is
+ * still there: everything after the failure was skipped). If it belongs to
+ * a savepoint already released — a command that counts as done — nothing
+ * short of the whole transaction can undo it: the connection is poisoned,
+ * everything fails until the batch ends, and no command of it is answered
+ * as done. RELEASE is waited for where that would cost more than it saves:
+ * nested savepoints (housekeeping's inner steps) and a transaction's first
+ * savepoint (housekeeping itself, or a batch's first command).
  */
 
 /* Every statement prepared (pipeline mode cannot prepare one on first use synchronously). */
@@ -585,13 +599,19 @@ static bool prepare_all(struct conn *c)
 	return true;
 }
 
+/* The savepoint open now, innermost (0: none). */
+static unsigned sp_top(const struct conn *c)
+{
+	return c->depth > 0 ? c->sp_open[c->depth - 1] : 0;
+}
+
 static bool pipe_begin(struct conn *c)
 {
 	if (!c->ready || !prepare_all(c) || PQenterPipelineMode(c->pg) != 1)
 		return false;
 	c->piped = true;
 	c->poisoned = false;
-	c->cmd = 0;
+	c->depth = c->next_sp = 0;
 	c->pending = 0;
 	return true;
 }
@@ -617,29 +637,18 @@ static wp_status pipe_sync(struct conn *c, bool sent, enum stmt_id id, PGresult 
 			conn_broken(c, "a deferred statement has no result");
 			return WP_E_STORAGE;
 		}
-		wp_status before = st;
 		ExecStatusType es = PQresultStatus(r);
-		if (es == PGRES_COMMAND_OK || es == PGRES_TUPLES_OK) {
-			if (c->pend[i].mismatch != WP_OK && strcmp(PQcmdTuples(r), "1") != 0 &&
-			    st == WP_OK)
-				st = c->pend[i].mismatch;
-		} else if (es == PGRES_PIPELINE_ABORTED) {
-			if (st == WP_OK)
-				st = WP_E_STORAGE;
-		} else {
-			wp_status f = failed(c, r, c->pend[i].id);
-			if (st == WP_OK)
-				st = f;
-		}
-		/*
-		 * The first failure decides: one sent by an earlier command, whose
-		 * RELEASE went without waiting and which counts as done, cannot be
-		 * undone alone any more — the whole transaction must fail.
-		 */
-		if (before == WP_OK && st != WP_OK && c->pend[i].cmd != c->cmd) {
-			log_line("pipeline", "a command's deferred write failed after its release; "
-					     "the batch is rolled back");
-			c->poisoned = true;
+		if (es != PGRES_COMMAND_OK && es != PGRES_TUPLES_OK && st == WP_OK) {
+			/* the first failure (what follows it was skipped) */
+			if (es != PGRES_PIPELINE_ABORTED)
+				failed(c, r, c->pend[i].id);
+			st = WP_E_STORAGE;
+			if (c->pend[i].sp != sp_top(c)) {
+				log_line("pipeline",
+					 "a write failed after its savepoint was released; "
+					 "the whole batch is rolled back");
+				c->poisoned = true;
+			}
 		}
 		PQclear(r);
 		PQclear(next_result(c, deadline)); /* the NULL that ends each statement's results */
@@ -692,13 +701,10 @@ static void pipe_end(struct conn *c)
 	c->piped = false;
 }
 
-wp_status wp_pg_defer(struct conn *c, enum stmt_id id, const struct params *p, wp_status mismatch)
+wp_status wp_pg_defer(struct conn *c, enum stmt_id id, const struct params *p)
 {
-	if (!c->piped) {
-		long rows = 0;
-		wp_status st = wp_pg_run_write(c, id, p, &rows);
-		return st == WP_OK && mismatch != WP_OK && rows != 1 ? mismatch : st;
-	}
+	if (!c->piped)
+		return wp_pg_run_write(c, id, p, NULL);
 	if (PQstatus(c->pg) != CONNECTION_OK || !c->ready || c->poisoned)
 		return WP_E_STORAGE;
 	if (c->pending == PIPE_MAX) {
@@ -713,7 +719,7 @@ wp_status wp_pg_defer(struct conn *c, enum stmt_id id, const struct params *p, w
 		conn_broken(c, PQerrorMessage(c->pg));
 		return WP_E_STORAGE;
 	}
-	c->pend[c->pending++] = (struct deferred){id, mismatch, c->cmd};
+	c->pend[c->pending++] = (struct deferred){id, sp_top(c)};
 	return WP_OK;
 }
 
@@ -1084,7 +1090,7 @@ static wp_status pg_tx_begin(struct wp_store *base, struct wp_tx **out)
 	 * everything other processes committed once the lock is held.
 	 */
 	pipe_begin(c);
-	wp_status st = wp_pg_defer(c, ST_BEGIN, NULL, WP_OK);
+	wp_status st = wp_pg_defer(c, ST_BEGIN, NULL);
 	if (st == WP_OK)
 		st = control(c, ST_WRITE_LOCK);
 	if (st != WP_OK) {
@@ -1155,36 +1161,59 @@ static void pg_tx_rollback(struct wp_tx *tx)
 }
 
 /*
- * In pipeline mode a command's SAVEPOINT and RELEASE go without waiting too:
- * its writes' results are read with the next statement that needs an
- * answer (the next command's first read, at the latest the COMMIT). One
- * that failed then belongs to a command already counted done, and the whole
- * transaction fails (pipe_sync: poisoned): nothing of the batch commits, and
- * every command in it answers as failed.
+ * Savepoints (see "pipeline mode" above for when RELEASE waits). Whatever
+ * tx_release and tx_rollback_to answer, the savepoint is gone after them:
+ * a RELEASE waited for that finds the savepoint's work failed undoes it
+ * (ROLLBACK TO) before it answers the failure.
  */
 static wp_status pg_tx_savepoint(struct wp_tx *tx)
 {
 	struct conn *c = txc(tx);
-	c->cmd++;
-	return wp_pg_defer(c, ST_SAVEPOINT, NULL, WP_OK);
+	if (!c->piped)
+		return control(c, ST_SAVEPOINT);
+	if (c->depth == SP_DEPTH_MAX)
+		return WP_E_STORAGE;
+	c->sp_open[c->depth++] = ++c->next_sp;
+	return wp_pg_defer(c, ST_SAVEPOINT, NULL);
+}
+
+/* Undoes the innermost savepoint's work and removes it, waiting for both. */
+static wp_status undo_savepoint(struct wp_tx *tx)
+{
+	struct conn *c = txc(tx);
+	cache_clear(cache_of(tx));
+	/* its own deferred statements first: one of them may be why */
+	if (c->piped && c->pending > 0)
+		pipe_sync(c, false, ST_PING, NULL);
+	wp_status st = c->poisoned ? WP_E_STORAGE : control(c, ST_ROLLBACK_TO);
+	if (st == WP_OK)
+		st = control(c, ST_RELEASE);
+	if (c->depth > 0)
+		c->depth--;
+	return st;
 }
 
 static wp_status pg_tx_release(struct wp_tx *tx)
 {
-	return wp_pg_defer(txc(tx), ST_RELEASE, NULL, WP_OK);
+	struct conn *c = txc(tx);
+	if (!c->piped)
+		return control(c, ST_RELEASE);
+	if (c->depth > 1 || c->sp_open[0] == 1) {
+		wp_status st = control(c, ST_RELEASE); /* waited for: its work is known here */
+		if (st != WP_OK)
+			return undo_savepoint(tx) == WP_OK ? st : WP_E_STORAGE;
+		c->depth--;
+		return WP_OK;
+	}
+	wp_status st = wp_pg_defer(c, ST_RELEASE, NULL);
+	if (c->depth > 0)
+		c->depth--;
+	return st;
 }
 
 static wp_status pg_tx_rollback_to(struct wp_tx *tx)
 {
-	struct conn *c = txc(tx);
-	cache_clear(cache_of(tx));
-	/* this command's own deferred statements first: one of them may be why */
-	if (c->piped && c->pending > 0)
-		pipe_sync(c, false, ST_PING, NULL);
-	if (c->poisoned)
-		return WP_E_STORAGE;
-	wp_status st = control(c, ST_ROLLBACK_TO);
-	return st == WP_OK ? control(c, ST_RELEASE) : st;
+	return undo_savepoint(tx);
 }
 
 static wp_status pg_health_write(struct wp_tx *tx, int64_t now_ms)
@@ -1571,7 +1600,7 @@ static wp_status pg_account_update(struct wp_tx *tx, const struct wp_account *a)
 	p_int(&p, a->credits_posted);
 	p_int(&p, a->debits_pending);
 	p_int(&p, a->credits_pending);
-	wp_status st = wp_pg_defer(txc(tx), ST_ACCOUNT_UPDATE, &p, WP_E_NOT_FOUND);
+	wp_status st = wp_pg_defer(txc(tx), ST_ACCOUNT_UPDATE, &p);
 	struct wp_account *known = cached_account(cache_of(tx), a->id);
 	if (st == WP_OK && known != NULL) {
 		known->debits_posted = a->debits_posted;
@@ -1621,7 +1650,7 @@ static wp_status pg_transfer_insert(struct wp_tx *tx, const struct wp_transfer *
 	p_int(&p, t->state);
 	p_int(&p, t->result);
 	cache_of(tx)->transfer_known = false;
-	return wp_pg_defer(txc(tx), ST_TRANSFER_INSERT, &p, WP_E_CONFLICT);
+	return wp_pg_defer(txc(tx), ST_TRANSFER_INSERT, &p);
 }
 
 static wp_status pg_transfer_set_state(struct wp_tx *tx, const char *id, int32_t state)
@@ -1630,7 +1659,7 @@ static wp_status pg_transfer_set_state(struct wp_tx *tx, const char *id, int32_t
 	p_text(&p, id);
 	p_int(&p, state);
 	cache_of(tx)->transfer_known = false;
-	return wp_pg_defer(txc(tx), ST_TRANSFER_SET_STATE, &p, WP_E_NOT_FOUND);
+	return wp_pg_defer(txc(tx), ST_TRANSFER_SET_STATE, &p);
 }
 
 static wp_status pg_pending_expired(struct wp_tx *tx, int64_t now_ms,

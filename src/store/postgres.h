@@ -175,11 +175,11 @@ wp_status wp_pg_run_row(struct conn *c, enum stmt_id id, const struct params *p,
 wp_status wp_pg_run_insert(struct conn *c, enum stmt_id id, const struct params *p);
 /*
  * A write whose result is read later (in a write transaction: with the next
- * statement that needs an answer, at the latest the command's RELEASE); a
- * row count other than one then means mismatch (WP_OK: any count is fine).
+ * statement that needs an answer; see postgres.c, "pipeline mode"). Its SQL
+ * must fail on the server whenever the write does not do what it should.
  * Outside a transaction it runs at once.
  */
-wp_status wp_pg_defer(struct conn *c, enum stmt_id id, const struct params *p, wp_status mismatch);
+wp_status wp_pg_defer(struct conn *c, enum stmt_id id, const struct params *p);
 
 /* postgres_docs.c */
 wp_status wp_pg_doc_insert(struct wp_tx *tx, const struct wp_doc *d);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 bool wp_file_write(const char *path, const char *text, mode_t mode)
@@ -19,21 +20,30 @@ bool wp_file_write(const char *path, const char *text, mode_t mode)
 
 int wp_file_create(const char *path, const char *text, mode_t mode)
 {
-	char tmp[4096];
-	int n = snprintf(tmp, sizeof(tmp), "%s.%ld.new", path, (long)getpid());
+	char tmp[4096], dir[4096];
+	int n = snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
 	if (n < 0 || (size_t)n >= sizeof(tmp)) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	if (!wp_file_write(tmp, text, mode)) {
-		int e = errno;
-		unlink(tmp);
-		errno = e;
+	int fd = mkstemp(tmp); /* a name of its own, created exclusively */
+	if (fd < 0)
 		return -1;
-	}
-	int rc = link(tmp, path) == 0 ? 1 : errno == EEXIST ? 0 : -1;
+	size_t len = strlen(text);
+	bool ok = fchmod(fd, mode) == 0 && write(fd, text, len) == (ssize_t)len && fsync(fd) == 0;
+	ok = close(fd) == 0 && ok;
+	int rc = !ok ? -1 : link(tmp, path) == 0 ? 1 : errno == EEXIST ? 0 : -1;
 	int e = errno;
 	unlink(tmp);
+	if (rc == 1) { /* the new name is durable too */
+		wp_file_dir(path, dir, sizeof(dir));
+		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0 || fsync(dfd) != 0)
+			rc = -1;
+		e = errno;
+		if (dfd >= 0)
+			close(dfd);
+	}
 	errno = e;
 	return rc;
 }

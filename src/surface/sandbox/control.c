@@ -166,10 +166,6 @@ static wp_status apply_clock(struct wp_tx *tx, struct wp_cmd *c)
 {
 	struct clock_cmd *k = (struct clock_cmd *)c;
 	struct wp_app *app = k->cw.c->r->app;
-	if (!app->store->ops->shared) {
-		k->offset_ms = atomic_load(&app->clock.offset_ms) + k->advance_ms;
-		return WP_OK;
-	}
 	wp_status st = wp_sandbox_clock_load(NULL, tx, &k->offset_ms);
 	if (st != WP_OK)
 		return st;
@@ -196,6 +192,12 @@ void sandbox_post_clock(struct wp_ctl *c)
 	struct wp_value v[1];
 	if (!wp_ctl_fields(c, c->body, clock_fields, 1, v))
 		return;
+	if (!c->r->app->store->ops->shared) { /* this process's alone: moved at once */
+		wp_clock_advance_ms(&c->r->app->clock, v[0].i * 1000);
+		wp_commit_kick(c->r->app->commit); /* pending transfers may have expired */
+		answer_clock(c);
+		return;
+	}
 	struct clock_cmd *cmd = wp_ctl_write_new(c, sizeof(*cmd), apply_clock, finish_clock);
 	if (cmd == NULL)
 		return;
