@@ -47,6 +47,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "bounds.h"
@@ -496,6 +497,12 @@ void wp_pg_release(struct wp_store *s, struct conn *c)
 static void conn_broken(struct conn *c, const char *why)
 {
 	log_line("connection", why);
+	/*
+	 * The session ends now, not at the next use: a server that was only slow
+	 * must not keep this transaction (and the write lock) open meanwhile.
+	 */
+	if (PQsocket(c->pg) >= 0)
+		shutdown(PQsocket(c->pg), SHUT_RDWR);
 	c->broken = true; /* re-established at the next acquire; nothing else runs on it */
 	c->ready = false;
 }
@@ -1173,8 +1180,11 @@ static wp_status pg_tx_savepoint(struct wp_tx *tx)
 		return control(c, ST_SAVEPOINT);
 	if (c->depth == SP_DEPTH_MAX)
 		return WP_E_STORAGE;
-	c->sp_open[c->depth++] = ++c->next_sp;
-	return wp_pg_defer(c, ST_SAVEPOINT, NULL);
+	/* sent in the enclosing savepoint's name; open (on the stack) only once sent */
+	wp_status st = wp_pg_defer(c, ST_SAVEPOINT, NULL);
+	if (st == WP_OK)
+		c->sp_open[c->depth++] = ++c->next_sp;
+	return st;
 }
 
 /* Undoes the innermost savepoint's work and removes it, waiting for both. */
