@@ -579,10 +579,12 @@ static bool prepare(struct conn *c, enum stmt_id id, char name[16])
  * statements whose only answer is "done" (BEGIN, a savepoint and its
  * RELEASE, an account's new balances, a transfer's row) are sent without
  * waiting (wp_pg_defer), and their results are read with the next
- * statement that needs an answer, in one round trip. Every deferred
- * statement fails on the server when it does not do its one thing (a
- * duplicate row, an UPDATE that finds no row: see their SQL), so PostgreSQL
- * skips everything sent after it, COMMIT included.
+ * statement that needs an answer, in one round trip. A deferred statement
+ * that fails on the server (a duplicate row) makes PostgreSQL skip
+ * everything sent after it, COMMIT included. An UPDATE that must change one
+ * row and changed none is no error to it: pipe_sync counts it as failed and
+ * poisons the batch (below), and everything unread is read before COMMIT
+ * or a waited RELEASE is sent, so that neither goes through with it.
  *
  * A failure is read with a later statement: that statement fails too
  * (WP_E_STORAGE, never its own answer). If the failed statement belongs to
@@ -655,7 +657,12 @@ static wp_status pipe_sync(struct conn *c, bool sent, enum stmt_id id, PGresult 
 			else if (es != PGRES_PIPELINE_ABORTED)
 				failed(c, r, c->pend[i].id);
 			st = WP_E_STORAGE;
-			if (c->pend[i].sp != sp_top(c)) {
+			/*
+			 * A write that changed no row is no error to PostgreSQL: nothing
+			 * after it was skipped, and only this answer would say so. The
+			 * whole batch fails (it never happens short of a bug).
+			 */
+			if (missed || c->pend[i].sp != sp_top(c)) {
 				log_line("pipeline",
 					 "a write failed after its savepoint was released; "
 					 "the whole batch is rolled back");
