@@ -137,19 +137,14 @@ static const char *const stmt_sql[ST_COUNT] = {
 			  "debits_pending, credits_pending, created_ms) "
 			  "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     [ST_ACCOUNT_GET] = "SELECT " ACCOUNT_COLS " FROM ledger_accounts WHERE id = $1",
-    /*
-     * Deferred writes (wp_pg_defer) fail on the server when they do not do their
-     * one thing: no row updated divides by zero, a duplicate is a unique violation.
-     */
-    [ST_ACCOUNT_UPDATE] = "WITH u AS (UPDATE ledger_accounts SET debits_posted = $2, "
-			  "credits_posted = $3, debits_pending = $4, credits_pending = $5 "
-			  "WHERE id = $1 RETURNING 1) SELECT 1 / (SELECT count(*)::int FROM u)",
+    /* deferred (wp_pg_defer): exactly one row, checked when its result is read */
+    [ST_ACCOUNT_UPDATE] = "UPDATE ledger_accounts SET debits_posted = $2, credits_posted = $3, "
+			  "debits_pending = $4, credits_pending = $5 WHERE id = $1",
     [ST_ACCOUNTS_EACH] = "SELECT " ACCOUNT_COLS " FROM ledger_accounts ORDER BY id",
     [ST_TRANSFER_GET] = "SELECT " TRANSFER_COLS " FROM ledger_transfers WHERE id = $1",
     [ST_TRANSFER_INSERT] = "INSERT INTO ledger_transfers(" TRANSFER_COLS ") "
 			   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-    [ST_TRANSFER_SET_STATE] = "WITH u AS (UPDATE ledger_transfers SET state = $2 WHERE id = $1 "
-			      "RETURNING 1) SELECT 1 / (SELECT count(*)::int FROM u)",
+    [ST_TRANSFER_SET_STATE] = "UPDATE ledger_transfers SET state = $2 WHERE id = $1",
     [ST_TRANSFERS_EACH] = "SELECT " TRANSFER_COLS " FROM ledger_transfers ORDER BY created_ms, id",
     [ST_PENDING_EXPIRED] = "SELECT id FROM ledger_transfers WHERE state = 1 AND expires_ms > 0 "
 			   "AND expires_ms <= $1 ORDER BY expires_ms LIMIT $2",
@@ -225,6 +220,12 @@ struct deferred {
 	enum stmt_id id;
 	unsigned sp; /* the savepoint innermost when it was sent (0: none) */
 };
+
+/* Deferred writes that must change exactly one row (else they failed). */
+static bool one_row(enum stmt_id id)
+{
+	return id == ST_ACCOUNT_UPDATE || id == ST_TRANSFER_SET_STATE;
+}
 #define SP_DEPTH_MAX 8 /* savepoints open at once (a command's, housekeeping's inner ones) */
 #define PIPE_MAX 64    /* deferred statements at most before their results are read */
 
@@ -578,10 +579,12 @@ static bool prepare(struct conn *c, enum stmt_id id, char name[16])
  * statements whose only answer is "done" (BEGIN, a savepoint and its
  * RELEASE, an account's new balances, a transfer's row) are sent without
  * waiting (wp_pg_defer), and their results are read with the next
- * statement that needs an answer, in one round trip. Every deferred
- * statement fails on the server when it does not do its one thing (a
- * duplicate row, an UPDATE that finds no row: see their SQL), so PostgreSQL
- * skips everything sent after it, COMMIT included.
+ * statement that needs an answer, in one round trip. A deferred statement
+ * that fails on the server (a duplicate row) makes PostgreSQL skip
+ * everything sent after it, COMMIT included. An UPDATE that must change one
+ * row and changed none is no error to it: pipe_sync counts it as failed and
+ * poisons the batch (below), and everything unread is read before COMMIT
+ * or a waited RELEASE is sent, so that neither goes through with it.
  *
  * A failure is read with a later statement: that statement fails too
  * (WP_E_STORAGE, never its own answer). If the failed statement belongs to
@@ -645,12 +648,21 @@ static wp_status pipe_sync(struct conn *c, bool sent, enum stmt_id id, PGresult 
 			return WP_E_STORAGE;
 		}
 		ExecStatusType es = PQresultStatus(r);
-		if (es != PGRES_COMMAND_OK && es != PGRES_TUPLES_OK && st == WP_OK) {
-			/* the first failure (what follows it was skipped) */
-			if (es != PGRES_PIPELINE_ABORTED)
+		bool done = es == PGRES_COMMAND_OK || es == PGRES_TUPLES_OK;
+		bool missed = done && one_row(c->pend[i].id) && strcmp(PQcmdTuples(r), "1") != 0;
+		if ((!done || missed) && st == WP_OK) {
+			/* the first failure (what follows it was skipped, or is undone with it) */
+			if (missed)
+				log_line("pipeline", "a write changed no row");
+			else if (es != PGRES_PIPELINE_ABORTED)
 				failed(c, r, c->pend[i].id);
 			st = WP_E_STORAGE;
-			if (c->pend[i].sp != sp_top(c)) {
+			/*
+			 * A write that changed no row is no error to PostgreSQL: nothing
+			 * after it was skipped, and only this answer would say so. The
+			 * whole batch fails (it never happens short of a bug).
+			 */
+			if (missed || c->pend[i].sp != sp_top(c)) {
 				log_line("pipeline",
 					 "a write failed after its savepoint was released; "
 					 "the whole batch is rolled back");
@@ -710,8 +722,11 @@ static void pipe_end(struct conn *c)
 
 wp_status wp_pg_defer(struct conn *c, enum stmt_id id, const struct params *p)
 {
-	if (!c->piped)
-		return wp_pg_run_write(c, id, p, NULL);
+	if (!c->piped) {
+		long rows = 0;
+		wp_status st = wp_pg_run_write(c, id, p, &rows);
+		return st == WP_OK && one_row(id) && rows != 1 ? WP_E_STORAGE : st;
+	}
 	if (PQstatus(c->pg) != CONNECTION_OK || !c->ready || c->poisoned)
 		return WP_E_STORAGE;
 	if (c->pending == PIPE_MAX) {
@@ -1145,8 +1160,14 @@ static wp_status pg_tx_commit(struct wp_tx *tx)
 {
 	struct conn *c = txc(tx);
 	wp_status st = WP_E_STORAGE;
-	/* piped: the statements still unread are read with COMMIT, which any failure aborts */
-	if (!c->piped && PQtransactionStatus(c->pg) != PQTRANS_INTRANS) {
+	/*
+	 * piped: the statements still unread are read first (one round trip): a
+	 * write that changed no row is no error to PostgreSQL, and a COMMIT sent
+	 * with it would go through.
+	 */
+	if (c->piped && c->pending > 0 && pipe_sync(c, false, ST_PING, NULL) != WP_OK) {
+		log_line("commit", "a write of the batch failed; rolled back");
+	} else if (PQtransactionStatus(c->pg) != PQTRANS_INTRANS) {
 		/* aborted by a failed statement: its COMMIT would only roll back */
 		log_line("commit", "the transaction was aborted; rolled back");
 	} else {
@@ -1209,7 +1230,11 @@ static wp_status pg_tx_release(struct wp_tx *tx)
 	if (!c->piped)
 		return control(c, ST_RELEASE);
 	if (c->depth > 1 || c->sp_open[0] == 1) {
-		wp_status st = control(c, ST_RELEASE); /* waited for: its work is known here */
+		/* waited for: its work is known here (read first: a write that changed no row
+		   is no error to PostgreSQL, and RELEASE would go through) */
+		wp_status st = c->pending > 0 ? pipe_sync(c, false, ST_PING, NULL) : WP_OK;
+		if (st == WP_OK)
+			st = control(c, ST_RELEASE);
 		if (st != WP_OK)
 			return undo_savepoint(tx) == WP_OK ? st : WP_E_STORAGE;
 		c->depth--;
