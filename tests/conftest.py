@@ -104,6 +104,17 @@ _pg_databases = {}
 _pg_lock = threading.Lock()  # test_stop makes servers from two threads
 
 
+@pytest.fixture
+def own_cluster():
+    """A cluster of the test's own (not the session's): it may be stopped, crashed or
+    frozen under running servers."""
+    c = PgCluster()
+    try:
+        yield c
+    finally:
+        c.remove()
+
+
 def pg():
     """The session's cluster, started on first use and removed at exit."""
     global _pg

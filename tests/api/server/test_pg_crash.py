@@ -40,7 +40,7 @@ import pytest
 import requests
 import urllib3
 
-from conftest import PgCluster, PgDatabase, Server, pg, pg_only, query
+from conftest import PgDatabase, Server, pg, pg_only, query
 
 pytestmark = pg_only("several wonpay processes on one database")
 
@@ -337,16 +337,6 @@ def test_sigkill_one_of_three_under_load(make_processes):
 
 
 # ---- 2. PostgreSQL stopped or crashed under load ----
-
-@pytest.fixture
-def own_cluster():
-    """A cluster of this test's own: it is stopped and started under running servers."""
-    c = PgCluster()
-    try:
-        yield c
-    finally:
-        c.remove()
-
 
 def crash_postgres(cluster):
     """An immediate shutdown: every backend quits at once, nothing is flushed or

@@ -15,7 +15,7 @@ import time
 import pytest
 import requests
 
-from conftest import BIN, ON_PG, PgCluster, Server, create_body, database, pg
+from conftest import BIN, ON_PG, Server, create_body, database, pg
 
 pytestmark = pytest.mark.skipif(not ON_PG, reason="PostgreSQL backend: make test-pg runs it")
 
@@ -78,16 +78,6 @@ def test_the_listening_line_hides_the_password(tmp_path):
         assert s.aqr(create_body()).status_code == 200
     finally:
         s.stop()
-
-
-@pytest.fixture
-def own_cluster():
-    """A cluster of this test's own: it is stopped and started under a running server."""
-    c = PgCluster()
-    try:
-        yield c
-    finally:
-        c.remove()
 
 
 def test_postgres_down_answers_503_then_recovers(own_cluster, tmp_path):
